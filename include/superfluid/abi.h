@@ -1,0 +1,116 @@
+/*
+ * superfluid guest ABI: the contract between the monitor (src/vmm/) and the
+ * guest runtime (guest/). Shared by C++ host code and freestanding guest code,
+ * so it uses only fixed-width types and no library beyond <stdint.h>.
+ *
+ * Memory model (guest-physical == guest-virtual, identity mapped):
+ *   [0, 4 KiB)            not mapped: a null dereference faults
+ *   [4 KiB, 8 KiB)        boot info (sf_boot_info), readable by the guest
+ *   [8 KiB, 1 MiB)        monitor-private: GDT, TSS, page tables (no guest access)
+ *   [1 MiB, mem_size)     the guest's own: image segments, heap, stack (top)
+ * The guest starts in 64-bit mode at CPL 3 with IOPL 3, at the ELF entry point,
+ * with RDI = SF_BOOT_INFO_GPA and RSP = mem_size (16-byte aligned).
+ *
+ * Hypercalls: the guest writes the guest-physical address (low 32 bits; all
+ * guest memory lies below 4 GiB) of the call's argument struct to I/O port
+ * SF_HYPERCALL_PORT_BASE + number with a 32-bit `out`. The struct must lie
+ * wholly inside [1 MiB, mem_size) and be naturally aligned; so must every
+ * buffer it points to. A violation ends the guest with a reason.
+ * Fields marked IN are read by the monitor, OUT are written by it.
+ */
+#ifndef SUPERFLUID_ABI_H
+#define SUPERFLUID_ABI_H
+
+#include <stdint.h>
+
+#define SF_ABI_VERSION 1u
+
+#define SF_PAGE_SIZE 0x1000ull
+#define SF_BOOT_INFO_GPA 0x1000ull
+#define SF_GUEST_BASE_GPA 0x100000ull /* images are linked at or above 1 MiB */
+#define SF_MEM_MIN (2ull << 20)       /* 2 MiB */
+#define SF_MEM_MAX (4ull << 30)       /* 4 GiB: hypercall addresses are 32-bit */
+
+#define SF_NAME_MAX 64u     /* guest name, NUL-terminated */
+#define SF_CMDLINE_MAX 1024u /* command line, NUL-terminated */
+#define SF_NIC_MAX 4u
+
+/* Network interface slot, reserved for the networking ABI (abi_version 1: unused, zero). */
+struct sf_nic_info {
+    uint8_t mac[6];     /* IN */
+    uint16_t mtu;       /* IN */
+    uint32_t ipv4_addr; /* IN, network byte order */
+    uint32_t ipv4_mask; /* IN, network byte order */
+    uint32_t ipv4_gw;   /* IN, network byte order */
+    uint8_t reserved[12];
+};
+
+/* Written by the monitor at SF_BOOT_INFO_GPA before the first instruction; read-only to the guest. */
+struct sf_boot_info {
+    uint32_t abi_version;     /* IN: SF_ABI_VERSION */
+    uint32_t nic_count;       /* IN: valid entries in nics[] (0 for now) */
+    uint64_t mem_size;        /* IN: bytes of guest memory, top of the stack */
+    uint64_t tsc_hz;          /* IN: TSC ticks per second (rdtsc works at CPL 3) */
+    uint64_t guest_id;        /* IN: host-unique id of this guest */
+    uint64_t store_reserved;  /* reserved for store access (abi_version 1: zero) */
+    char name[SF_NAME_MAX];   /* IN: guest name, NUL-terminated */
+    char cmdline[SF_CMDLINE_MAX]; /* IN: command line, NUL-terminated */
+    struct sf_nic_info nics[SF_NIC_MAX];
+};
+
+#define SF_HYPERCALL_PORT_BASE 0x500u
+
+enum sf_hypercall {
+    SF_HC_CONSOLE_WRITE = 1,
+    SF_HC_CLOCK = 2,
+    SF_HC_POLL = 3,
+    SF_HC_EXIT = 4,
+    SF_HC_COUNT /* one past the highest number */
+};
+
+/* Write bytes to the guest's console. */
+struct sf_hc_console_write {
+    uint64_t data; /* IN: guest address of the bytes */
+    uint64_t len;  /* IN: byte count, at most SF_CONSOLE_WRITE_MAX */
+    int64_t ret;   /* OUT: bytes written (== len), or a negative error */
+};
+#define SF_CONSOLE_WRITE_MAX 65536u
+
+/* Read the clocks. monotonic_ns counts from the guest's start and never goes back. */
+struct sf_hc_clock {
+    uint64_t monotonic_ns; /* OUT */
+    uint64_t wall_ns;      /* OUT: nanoseconds since the Unix epoch (UTC) */
+};
+
+/* Wait until monotonic_ns >= deadline_ns (or, later, until I/O is ready). */
+struct sf_hc_poll {
+    uint64_t deadline_ns; /* IN: on the monotonic clock of sf_hc_clock */
+    uint64_t ready_set;   /* OUT: bitmask of ready I/O sources (0: deadline passed) */
+    int64_t ret;          /* OUT: 0 */
+};
+
+/* End the guest. Does not return. */
+struct sf_hc_exit {
+    int32_t status;      /* IN: exit status, 0 = success */
+    uint32_t reserved;
+};
+
+#ifdef __cplusplus
+#define SF_ABI_ASSERT(e) static_assert(e, #e)
+#else
+#define SF_ABI_ASSERT(e) _Static_assert(e, #e)
+#endif
+SF_ABI_ASSERT(sizeof(struct sf_nic_info) == 32);
+SF_ABI_ASSERT(sizeof(struct sf_boot_info) == 40 + SF_NAME_MAX + SF_CMDLINE_MAX + 32 * SF_NIC_MAX);
+SF_ABI_ASSERT(sizeof(struct sf_boot_info) <= SF_PAGE_SIZE);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_boot_info, tsc_hz) == 16);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_boot_info, name) == 40);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_boot_info, cmdline) == 104);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_boot_info, nics) == 1128);
+SF_ABI_ASSERT(sizeof(struct sf_hc_console_write) == 24);
+SF_ABI_ASSERT(sizeof(struct sf_hc_clock) == 16);
+SF_ABI_ASSERT(sizeof(struct sf_hc_poll) == 24);
+SF_ABI_ASSERT(sizeof(struct sf_hc_exit) == 8);
+#undef SF_ABI_ASSERT
+
+#endif /* SUPERFLUID_ABI_H */

@@ -1,0 +1,126 @@
+// superfluid monitor: building a guest and its vCPU loop.
+#include "vmm/guest.h"
+
+#include "superfluid/abi.h"
+#include "vmm/hypercalls/hypercalls.h"
+#include "vmm/x86_64/boot_x86_64.h"
+
+#include <cstring>
+
+namespace sf::vmm {
+
+Result<void> GuestConfig::validate() const {
+    if (name.size() >= SF_NAME_MAX)
+        return error("guest name is {} bytes; the maximum is {}", name.size(), SF_NAME_MAX - 1);
+    if (cmdline.size() >= SF_CMDLINE_MAX)
+        return error("command line is {} bytes; the maximum is {}", cmdline.size(), SF_CMDLINE_MAX - 1);
+    if (name.find('\0') != std::string::npos || cmdline.find('\0') != std::string::npos)
+        return error("guest name and command line must not contain NUL bytes");
+    return GuestMemory::check_size(mem_size);
+}
+
+Guest::Guest(std::shared_ptr<const Kvm> kvm, GuestConfig config, GuestMemory memory, Vm vm, Vcpu vcpu,
+             ConsoleSink& console)
+    : kvm_(std::move(kvm)), config_(std::move(config)), memory_(std::move(memory)), vm_(std::move(vm)),
+      vcpu_(std::move(vcpu)), console_(console) {}
+
+Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Kvm> kvm, const Image& image,
+                                             const GuestConfig& config, ConsoleSink& console) {
+    SF_TRY(config.validate());
+    SF_TRY(image.fits(config.mem_size, GuestConfig::kStackReserve));
+    SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(config.mem_size));
+    SF_TRY_ASSIGN(Vm vm, Vm::create(*kvm));
+    SF_TRY(vm.set_memory(memory));
+    SF_TRY_ASSIGN(Vcpu vcpu, Vcpu::create(*kvm, vm));
+    std::unique_ptr<Guest> guest(
+        new Guest(std::move(kvm), config, std::move(memory), std::move(vm), std::move(vcpu), console));
+    SF_TRY(guest->prepare(image));
+    return guest;
+}
+
+Result<void> Guest::prepare(const Image& image) {
+    SF_TRY(vcpu_.set_cpuid(kvm_->supported_cpuid()));
+    SF_TRY_ASSIGN(uint64_t tsc_hz, vcpu_.tsc_hz());
+    SF_TRY(x86_64::build_address_space(memory_, image));
+    write_boot_info(tsc_hz);
+    image.load_into(memory_.monitor_bytes());
+    SF_TRY(x86_64::setup_vcpu(vcpu_, image.entry(), memory_.size(), SF_BOOT_INFO_GPA));
+    clock_ = GuestClock();
+    return ok();
+}
+
+void Guest::write_boot_info(uint64_t tsc_hz) {
+    auto* info = reinterpret_cast<sf_boot_info*>(memory_.host_base() + SF_BOOT_INFO_GPA);
+    info->abi_version = SF_ABI_VERSION;
+    info->mem_size = memory_.size();
+    info->tsc_hz = tsc_hz;
+    info->guest_id = config_.id;
+    std::memcpy(info->name, config_.name.data(), config_.name.size());
+    std::memcpy(info->cmdline, config_.cmdline.data(), config_.cmdline.size());
+}
+
+Result<RunOutcome> Guest::run() {
+    if (finished_) return error("guest '{}' has already ended", config_.name);
+    for (;;) {
+        SF_TRY_ASSIGN(Vcpu::RunStatus status, vcpu_.run());
+        if (status == Vcpu::RunStatus::Interrupted) return RunOutcome{};
+        if (vcpu_.state().exit_reason != KVM_EXIT_IO) return describe_fault();
+        std::optional<RunOutcome> outcome = handle_io();
+        if (!outcome) continue;
+        finished_ = outcome->kind == RunOutcome::Kind::Exited || outcome->kind == RunOutcome::Kind::Faulted;
+        if (outcome->kind == RunOutcome::Kind::Faulted) {
+            SF_TRY_ASSIGN(kvm_regs regs, vcpu_.regs());
+            outcome->reason += fmt::format(" at rip={:#x}", regs.rip);
+        }
+        return std::move(*outcome);
+    }
+}
+
+// Handles a port I/O exit: a hypercall, or a fault. nullopt: resume the guest.
+std::optional<RunOutcome> Guest::handle_io() {
+    const kvm_run& run = vcpu_.state();
+    const uint16_t port = run.io.port;
+    const bool hypercall = run.io.direction == KVM_EXIT_IO_OUT && run.io.size == 4 && run.io.count == 1 &&
+                           port >= SF_HYPERCALL_PORT_BASE && port < SF_HYPERCALL_PORT_BASE + SF_HC_COUNT;
+    if (!hypercall) {
+        return RunOutcome{RunOutcome::Kind::Faulted, 0, 0,
+                          fmt::format("{} of {} byte(s) on I/O port {:#x}, which is not a hypercall",
+                                      run.io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run.io.size, port)};
+    }
+    uint32_t arg_gpa = 0;
+    std::memcpy(&arg_gpa, reinterpret_cast<const uint8_t*>(&run) + run.io.data_offset, sizeof(arg_gpa));
+    HypercallContext ctx{memory_, clock_, console_};
+    HypercallResult result = dispatch_hypercall(ctx, port - SF_HYPERCALL_PORT_BASE, arg_gpa);
+    switch (result.action) {
+    case HypercallResult::Action::Continue: return std::nullopt;
+    case HypercallResult::Action::Block: return RunOutcome{RunOutcome::Kind::Blocked, 0, result.deadline_ns, {}};
+    case HypercallResult::Action::Exit: return RunOutcome{RunOutcome::Kind::Exited, result.status, 0, {}};
+    case HypercallResult::Action::Fault: break;
+    }
+    return RunOutcome{RunOutcome::Kind::Faulted, 0, 0, std::move(result.reason)};
+}
+
+// Turns any exit that is not a hypercall into a final Faulted outcome.
+Result<RunOutcome> Guest::describe_fault() {
+    const kvm_run& run = vcpu_.state();
+    SF_TRY_ASSIGN(kvm_regs regs, vcpu_.regs());
+    std::string what;
+    switch (run.exit_reason) {
+    case KVM_EXIT_SHUTDOWN: {
+        SF_TRY_ASSIGN(kvm_sregs sregs, vcpu_.sregs());
+        what = fmt::format("unhandled CPU exception (triple fault), cr2={:#x}", sregs.cr2);
+        break;
+    }
+    case KVM_EXIT_MMIO: what = fmt::format("access to {:#x}, which is not guest memory", run.mmio.phys_addr); break;
+    case KVM_EXIT_HLT: what = "hlt"; break;
+    case KVM_EXIT_FAIL_ENTRY:
+        what = fmt::format("VM entry failed (hardware reason {:#x})", run.fail_entry.hardware_entry_failure_reason);
+        break;
+    case KVM_EXIT_INTERNAL_ERROR: what = fmt::format("KVM internal error (suberror {})", run.internal.suberror); break;
+    default: what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason); break;
+    }
+    finished_ = true;
+    return RunOutcome{RunOutcome::Kind::Faulted, 0, 0, fmt::format("{} at rip={:#x}", what, regs.rip)};
+}
+
+} // namespace sf::vmm

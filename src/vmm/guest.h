@@ -1,0 +1,81 @@
+// superfluid monitor: Guest, one running guest (memory, VM, vCPU) built from
+// an Image and a GuestConfig, and its vCPU loop.
+//
+// run() enters the guest and returns when something needs its driver: the
+// guest exited or faulted (final), it is waiting in poll until a deadline
+// (call run() again once the deadline has passed; meanwhile it holds no
+// thread), or the run was interrupted (Vcpu::interrupt_current_thread()).
+// A guest's mistakes are outcomes; Result errors are host failures.
+//
+// Threading: one thread at a time calls run(). Destroying the Guest frees
+// everything it holds.
+#pragma once
+
+#include "common/result.h"
+#include "vmm/console_sink.h"
+#include "vmm/elf_loader.h"
+#include "vmm/guest_clock.h"
+#include "vmm/guest_memory.h"
+#include "vmm/kvm.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sf::vmm {
+
+struct GuestConfig {
+    static constexpr uint64_t kDefaultMemSize = 4ull << 20;
+    // Stack the guest must have above its image.
+    static constexpr uint64_t kStackReserve = 64ull << 10;
+
+    std::string name = "guest";
+    std::string cmdline;
+    uint64_t mem_size = kDefaultMemSize;
+    uint64_t id = 1;
+
+    // Errors for a name or command line that does not fit the boot info, or a bad size.
+    Result<void> validate() const;
+};
+
+struct RunOutcome {
+    enum class Kind { Exited, Blocked, Faulted, Interrupted };
+    Kind kind = Kind::Interrupted;
+    int32_t status = 0;       // Exited
+    uint64_t deadline_ns = 0; // Blocked: guest monotonic time to resume at
+    std::string reason;       // Faulted: one line, with rip where the CPU faulted
+};
+
+class Guest {
+  public:
+    static Result<std::unique_ptr<Guest>> create(std::shared_ptr<const Kvm> kvm, const Image& image,
+                                                 const GuestConfig& config, ConsoleSink& console);
+
+    Result<RunOutcome> run();
+
+    const GuestConfig& config() const { return config_; }
+    const GuestClock& clock() const { return clock_; }
+    bool finished() const { return finished_; }
+
+  private:
+    Guest(std::shared_ptr<const Kvm> kvm, GuestConfig config, GuestMemory memory, Vm vm, Vcpu vcpu,
+          ConsoleSink& console);
+    Result<void> prepare(const Image& image);
+    void write_boot_info(uint64_t tsc_hz);
+    std::optional<RunOutcome> handle_io();
+    Result<RunOutcome> describe_fault();
+
+    std::shared_ptr<const Kvm> kvm_;
+    GuestConfig config_;
+    GuestMemory memory_;
+    Vm vm_;
+    Vcpu vcpu_;
+    GuestClock clock_;
+    ConsoleSink& console_;
+    bool finished_ = false;
+};
+
+} // namespace sf::vmm

@@ -1,0 +1,58 @@
+// superfluid monitor: GuestMemory, a guest's RAM.
+//
+// One anonymous private mapping, lazily backed (a page costs host memory only
+// once touched), guest-physical address 0 at offset 0.
+//
+// Two ways in, on purpose:
+//  - guest_span() is THE checked accessor for addresses that come from the
+//    guest (hypercall arguments). It refuses anything outside the guest's own
+//    range (see abi.h: reads may also see the boot info page) and any
+//    overflowing range. Nothing else turns a guest address into a pointer.
+//  - monitor_bytes() is the whole mapping, for the monitor's own set-up
+//    (page tables, boot info, loading the image) before the guest runs.
+//
+// Threading: the vCPU is stopped while a hypercall runs, so a span taken in a
+// handler does not race the guest. Spans die with the GuestMemory.
+#pragma once
+
+#include "common/mapping.h"
+#include "common/result.h"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <type_traits>
+
+namespace sf::vmm {
+
+enum class Access { Read, Write };
+
+class GuestMemory {
+  public:
+    // size must be a multiple of 4 KiB within [SF_MEM_MIN, SF_MEM_MAX].
+    static Result<GuestMemory> create(uint64_t size);
+    // The error create() would give for this size, if any.
+    static Result<void> check_size(uint64_t size);
+
+    uint64_t size() const { return mapping_.size(); }
+    uint8_t* host_base() const { return mapping_.data(); }
+    std::span<uint8_t> monitor_bytes() const { return mapping_.bytes(); }
+
+    // The checked accessor: [gpa, gpa + len) as host bytes, or nullopt when the
+    // range is not the guest's to `access`.
+    std::optional<std::span<uint8_t>> guest_span(uint64_t gpa, uint64_t len, Access access) const;
+
+    // A naturally aligned T at gpa, through guest_span().
+    template <typename T> T* guest_struct(uint64_t gpa, Access access) const {
+        static_assert(std::is_trivially_copyable_v<T>);
+        if (gpa % alignof(T) != 0) return nullptr;
+        auto span = guest_span(gpa, sizeof(T), access);
+        return span ? reinterpret_cast<T*>(span->data()) : nullptr;
+    }
+
+  private:
+    explicit GuestMemory(Mapping mapping) : mapping_(std::move(mapping)) {}
+    Mapping mapping_;
+};
+
+} // namespace sf::vmm

@@ -1,0 +1,43 @@
+// superfluid monitor: Kvm, the open /dev/kvm device.
+//
+// One Kvm serves every VM of a process. It is read-only after open() and may
+// be shared across threads.
+#pragma once
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+#include <linux/kvm.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sf::vmm {
+
+class Kvm {
+  public:
+    static constexpr const char* kDefaultDevice = "/dev/kvm";
+
+    // Opens the device and checks the API version and the capabilities the
+    // monitor relies on. Errors name the device and say what to do.
+    static Result<std::shared_ptr<const Kvm>> open(const std::string& device = kDefaultDevice);
+
+    int fd() const { return fd_.get(); }
+    // Size of the kvm_run mapping of each vCPU.
+    size_t vcpu_mmap_size() const { return vcpu_mmap_size_; }
+    // CPUID entries KVM supports, given unchanged to every vCPU: a kvm_cpuid2
+    // header and its entries, ready for KVM_SET_CPUID2 (see kvm_ioctls.h).
+    const std::vector<uint8_t>& supported_cpuid() const { return cpuid_; }
+
+  private:
+    Kvm() = default;
+    Result<void> check_capabilities(const std::string& device);
+    Result<void> read_supported_cpuid();
+
+    UniqueFd fd_;
+    size_t vcpu_mmap_size_ = 0;
+    std::vector<uint8_t> cpuid_;
+};
+
+} // namespace sf::vmm
