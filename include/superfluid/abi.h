@@ -10,6 +10,9 @@
  *   [1 MiB, mem_size)     the guest's own: image segments, heap, stack (top)
  * The guest starts in 64-bit mode at CPL 3 with IOPL 3, at the ELF entry point,
  * with RDI = SF_BOOT_INFO_GPA and RSP = mem_size (16-byte aligned).
+ * SSE is enabled. No CPUID table is set (every leaf reads as KVM's default,
+ * zero): ABI 1 guests must not depend on `cpuid` (setting one costs ~50 us a boot).
+ * Exceptions have no handler: any fault ends the guest (reported with rip).
  *
  * Hypercalls: the guest writes the guest-physical address (low 32 bits; all
  * guest memory lies below 4 GiB) of the call's argument struct to I/O port

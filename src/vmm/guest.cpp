@@ -39,7 +39,6 @@ Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Kvm> kvm, con
 }
 
 Result<void> Guest::prepare(const Image& image) {
-    SF_TRY(vcpu_.set_cpuid(kvm_->supported_cpuid()));
     SF_TRY_ASSIGN(uint64_t tsc_hz, vcpu_.tsc_hz());
     SF_TRY(x86_64::build_address_space(memory_, image));
     write_boot_info(tsc_hz);

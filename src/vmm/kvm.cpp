@@ -1,8 +1,6 @@
 // superfluid monitor: opening /dev/kvm.
 #include "vmm/kvm.h"
 
-#include "vmm/kvm_ioctls.h"
-
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
@@ -35,7 +33,6 @@ Result<std::shared_ptr<const Kvm>> Kvm::open(const std::string& device) {
     std::shared_ptr<Kvm> kvm(new Kvm());
     kvm->fd_.reset(fd);
     SF_TRY(kvm->check_capabilities(device));
-    SF_TRY(kvm->read_supported_cpuid());
     return std::shared_ptr<const Kvm>(std::move(kvm));
 }
 
@@ -50,7 +47,6 @@ Result<void> Kvm::check_capabilities(const std::string& device) {
     static constexpr Needed kNeeded[] = {
         {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
         {KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
-        {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
         {KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},
     };
     for (const Needed& n : kNeeded)
@@ -59,18 +55,6 @@ Result<void> Kvm::check_capabilities(const std::string& device) {
     int size = ::ioctl(fd_.get(), KVM_GET_VCPU_MMAP_SIZE, 0);
     if (size <= 0) return error("{}: KVM_GET_VCPU_MMAP_SIZE failed: {}", device, std::strerror(errno));
     vcpu_mmap_size_ = static_cast<size_t>(size);
-    return ok();
-}
-
-Result<void> Kvm::read_supported_cpuid() {
-    // KVM caps the table at KVM_MAX_CPUID_ENTRIES (256): ask for that many.
-    constexpr uint32_t kMaxEntries = 256;
-    cpuid_.assign(sizeof(KvmCpuid2Header) + kMaxEntries * sizeof(kvm_cpuid_entry2), 0);
-    auto* header = reinterpret_cast<KvmCpuid2Header*>(cpuid_.data());
-    header->nent = kMaxEntries;
-    if (::ioctl(fd_.get(), kKvmGetSupportedCpuid, header) < 0)
-        return error("KVM_GET_SUPPORTED_CPUID failed: {}", std::strerror(errno));
-    cpuid_.resize(sizeof(KvmCpuid2Header) + header->nent * sizeof(kvm_cpuid_entry2));
     return ok();
 }
 

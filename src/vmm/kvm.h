@@ -11,7 +11,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace sf::vmm {
 
@@ -26,18 +25,13 @@ class Kvm {
     int fd() const { return fd_.get(); }
     // Size of the kvm_run mapping of each vCPU.
     size_t vcpu_mmap_size() const { return vcpu_mmap_size_; }
-    // CPUID entries KVM supports, given unchanged to every vCPU: a kvm_cpuid2
-    // header and its entries, ready for KVM_SET_CPUID2 (see kvm_ioctls.h).
-    const std::vector<uint8_t>& supported_cpuid() const { return cpuid_; }
 
   private:
     Kvm() = default;
     Result<void> check_capabilities(const std::string& device);
-    Result<void> read_supported_cpuid();
 
     UniqueFd fd_;
     size_t vcpu_mmap_size_ = 0;
-    std::vector<uint8_t> cpuid_;
 };
 
 } // namespace sf::vmm

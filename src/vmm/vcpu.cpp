@@ -1,8 +1,6 @@
 // superfluid monitor: KVM vCPU creation, register access and KVM_RUN.
 #include "vmm/vcpu.h"
 
-#include "vmm/kvm_ioctls.h"
-
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -51,11 +49,6 @@ Result<Vcpu::RunStatus> Vcpu::run() {
 
 void Vcpu::interrupt_current_thread() {
     if (tls_current_run != nullptr) tls_current_run->immediate_exit = 1;
-}
-
-Result<void> Vcpu::set_cpuid(const std::vector<uint8_t>& cpuid) {
-    if (::ioctl(fd_.get(), kKvmSetCpuid2, cpuid.data()) < 0) return ioctl_error("KVM_SET_CPUID2");
-    return ok();
 }
 
 Result<kvm_regs> Vcpu::regs() const {

@@ -17,8 +17,6 @@
 
 #include <linux/kvm.h>
 
-#include <vector>
-
 namespace sf::vmm {
 
 class Vcpu {
@@ -35,8 +33,6 @@ class Vcpu {
 
     kvm_run& state() const { return *run_.as<kvm_run>(); }
 
-    // `cpuid`: a kvm_cpuid2 header and its entries (Kvm::supported_cpuid()).
-    Result<void> set_cpuid(const std::vector<uint8_t>& cpuid);
     Result<kvm_regs> regs() const;
     Result<void> set_regs(const kvm_regs& regs);
     Result<kvm_sregs> sregs() const;

@@ -1,0 +1,18 @@
+// sf-bench: superfluid's benchmarks. One file per benchmark.
+#include "boot_bench.h"
+
+#include <CLI/CLI.hpp>
+
+int main(int argc, char** argv) {
+    CLI::App app{"sf-bench: superfluid benchmarks (medians, with a baseline measured in the same run)"};
+    app.require_subcommand(1);
+    int exit_code = 0;
+    sf::bench::add_boot_command(app, exit_code);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    return exit_code;
+}
