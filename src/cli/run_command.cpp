@@ -1,4 +1,4 @@
-// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--timings]
+// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--kvm DEV] [--timings]
 //
 // Exit status: the guest's own (0-255); 124 when the timeout passed; 125 when
 // the guest crashed; 126 when it could not be started (bad image or options,
@@ -28,6 +28,7 @@ struct RunOptions {
     std::string cmdline;
     std::string timeout;
     std::string name;
+    std::string kvm_device = vmm::Kvm::kDefaultDevice;
     bool timings = false;
 };
 
@@ -80,7 +81,7 @@ int run(const RunOptions& options) {
     if (!config) return fail(config.error().message), kExitCannotStart;
     auto image = vmm::Image::load_file(options.image);
     if (!image) return fail(image.error().message), kExitCannotStart;
-    auto kvm = vmm::Kvm::open();
+    auto kvm = vmm::Kvm::open(options.kvm_device);
     if (!kvm) return fail(kvm.error().message), kExitCannotStart;
     StdoutConsole console;
     auto guest = vmm::Guest::create(*kvm, *image, *config, console);
@@ -108,6 +109,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--cmdline", options->cmdline, "Command line passed to the guest");
     cmd->add_option("--timeout", options->timeout, "Stop the guest after this long, e.g. 500ms, 10s (exit 124)");
     cmd->add_option("--name", options->name, "Guest name (default: the image's file name)");
+    cmd->add_option("--kvm", options->kvm_device, "KVM device")->capture_default_str();
     cmd->add_flag("--timings", options->timings, "Print time to first output and to the end on stderr");
     cmd->footer("Exit status: the guest's; 124 timeout; 125 guest crashed; 126 could not start.");
     cmd->callback([options, &exit_code] { exit_code = run(*options); });
