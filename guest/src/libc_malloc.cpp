@@ -1,6 +1,6 @@
 // superfluid guest runtime: malloc and friends over one global sf_heap (guest-only).
 //
-// The heap covers [_end, mem_size - SF_STACK_RESERVE) and is initialised on
+// The heap covers [_end, SF_STACK_GUARD_GPA(mem_size)) and is initialised on
 // the first call, so a guest that never allocates never touches its pages.
 #include "sf/heap.h"
 #include "sf/hypercall.h"
@@ -17,7 +17,7 @@ sf_heap* heap() {
     if (!g_heap_ready) {
         const uintptr_t begin = reinterpret_cast<uintptr_t>(_end);
         const uint64_t mem = sf_get_boot_info()->mem_size;
-        const uintptr_t end = mem > SF_STACK_RESERVE ? mem - SF_STACK_RESERVE : 0;
+        const uintptr_t end = SF_STACK_GUARD_GPA(mem); // the monitor guarantees mem > _end + stack + guard
         sf_heap_init(&g_heap, _end, end > begin ? end - begin : 0);
         g_heap_ready = true;
     }

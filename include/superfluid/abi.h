@@ -7,7 +7,9 @@
  *   [0, 4 KiB)            not mapped: a null dereference faults
  *   [4 KiB, 8 KiB)        boot info (sf_boot_info), readable by the guest
  *   [8 KiB, 1 MiB)        monitor-private: GDT, TSS, page tables (no guest access)
- *   [1 MiB, mem_size)     the guest's own: image segments, heap, stack (top)
+ *   [1 MiB, mem_size)     the guest's own: image segments, then the heap, then
+ *                         one unmapped guard page, then the stack (the top
+ *                         SF_STACK_SIZE bytes): a stack overflow faults
  * The guest starts in 64-bit mode at CPL 3 with IOPL 3, at the ELF entry point,
  * with RDI = SF_BOOT_INFO_GPA and RSP = mem_size (16-byte aligned).
  * SSE is enabled. No CPUID table is set (every leaf reads as KVM's default,
@@ -33,6 +35,8 @@
 #define SF_GUEST_BASE_GPA 0x100000ull /* images are linked at or above 1 MiB */
 #define SF_MEM_MIN (2ull << 20)       /* 2 MiB */
 #define SF_MEM_MAX (4ull << 30)       /* 4 GiB: hypercall addresses are 32-bit */
+#define SF_STACK_SIZE (256ull << 10)  /* [mem_size - SF_STACK_SIZE, mem_size) */
+#define SF_STACK_GUARD_GPA(mem_size) ((mem_size) - SF_STACK_SIZE - SF_PAGE_SIZE) /* unmapped */
 
 #define SF_NAME_MAX 64u     /* guest name, NUL-terminated */
 #define SF_CMDLINE_MAX 1024u /* command line, NUL-terminated */

@@ -27,7 +27,7 @@ Guest::Guest(std::shared_ptr<const Kvm> kvm, GuestConfig config, GuestMemory mem
 Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Kvm> kvm, const Image& image,
                                              const GuestConfig& config, ConsoleSink& console) {
     SF_TRY(config.validate());
-    SF_TRY(image.fits(config.mem_size, GuestConfig::kStackReserve));
+    SF_TRY(image.fits(config.mem_size, SF_STACK_SIZE + SF_PAGE_SIZE));
     SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(config.mem_size));
     SF_TRY_ASSIGN(Vm vm, Vm::create(*kvm));
     SF_TRY(vm.set_memory(memory));

@@ -29,8 +29,6 @@ namespace sf::vmm {
 
 struct GuestConfig {
     static constexpr uint64_t kDefaultMemSize = 4ull << 20;
-    // Stack the guest must have above its image.
-    static constexpr uint64_t kStackReserve = 64ull << 10;
 
     std::string name = "guest";
     std::string cmdline;

@@ -24,6 +24,18 @@ TEST(Guests, HelloPrintsItsBootInfoAndExitsZero) {
         << run.console;
 }
 
+TEST(Guests, SelftestExercisesTheRuntime) {
+    SF_REQUIRE_KVM();
+    sf::vmm::GuestConfig config;
+    config.cmdline = "  a  bb\tccc ";
+    auto run = run_guest("selftest", config);
+    EXPECT_EQ(run.result.kind, Kind::Exited) << run.result.reason;
+    EXPECT_EQ(run.result.status, 0) << run.console;
+    EXPECT_NE(run.console.find("selftest: 3 args: [a] [bb] [ccc]"), std::string::npos) << run.console;
+    EXPECT_NE(run.console.find("selftest: ok"), std::string::npos) << run.console;
+    EXPECT_EQ(run.console.find("FAILED"), std::string::npos) << run.console;
+}
+
 TEST(Guests, TickerTicksAtItsInterval) {
     SF_REQUIRE_KVM();
     sf::vmm::GuestConfig config;

@@ -112,3 +112,15 @@ TEST(Isolation, PrivilegedInstructionsEndTheGuest) {
     expect_fault_at(run(cat({{0xf4}, kSpin})), kCode);             // hlt
     expect_fault_at(run(cat({{0x0f, 0x20, 0xd8}, kSpin})), kCode); // mov %cr3, %rax
 }
+
+TEST(Isolation, StackOverflowHitsTheGuardPage) {
+    SF_REQUIRE_KVM();
+    const uint64_t guard = SF_STACK_GUARD_GPA(sf::vmm::GuestConfig::kDefaultMemSize);
+    expect_fault_at(run(cat({mov_eax(static_cast<uint32_t>(guard + 8)), kLoadRbxFromRax, kSpin})), kCode + 5);
+    // The lowest stack page and the highest heap page are mapped.
+    const uint64_t mapped[] = {guard + SF_PAGE_SIZE, guard - 8};
+    for (uint64_t ok : mapped) {
+        auto r = run(cat({mov_eax(static_cast<uint32_t>(ok)), kStoreZeroAtRax, exit_hypercall(), kSpin}));
+        EXPECT_EQ(r.result.kind, Kind::Exited) << std::hex << ok << " " << r.result.reason;
+    }
+}

@@ -22,8 +22,6 @@ extern "C" {
 #define SF_NORETURN _Noreturn
 #endif
 
-/* Bytes at the top of guest memory kept for the stack; the heap stops below it. */
-#define SF_STACK_RESERVE (256u * 1024u)
 
 /* Issues hypercall `nr` with argument struct `arg` (no checks). */
 static inline void sf_hypercall(enum sf_hypercall nr, void* arg) {

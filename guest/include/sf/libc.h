@@ -6,7 +6,7 @@
  * Output: printf, puts and putchar write to the console; printf formats into
  * a 1 KiB stack buffer and makes one hypercall per call when the output fits
  * (more, in 1 KiB pieces, when it does not). There is no FILE and no errno.
- * The heap spans [_end, mem_size - SF_STACK_RESERVE) and is set up on the
+ * The heap spans [_end, SF_STACK_GUARD_GPA(mem_size)) and is set up on the
  * first allocation. abort() prints "abort" and exits with status 134.
  */
 #ifndef SF_LIBC_H

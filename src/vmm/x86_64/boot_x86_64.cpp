@@ -79,8 +79,8 @@ uint64_t perms_to_leaf(uint32_t perms) {
 }
 
 // The leaf entry for the 4 KiB page at `gpa` outside the image.
-uint64_t plain_leaf(uint64_t gpa) {
-    if (gpa < SF_BOOT_INFO_GPA) return 0; // null guard
+uint64_t plain_leaf(uint64_t gpa, uint64_t mem_size) {
+    if (gpa < SF_BOOT_INFO_GPA || gpa == SF_STACK_GUARD_GPA(mem_size)) return 0; // null and stack guards
     if (gpa < SF_BOOT_INFO_GPA + SF_PAGE_SIZE) return gpa | kPresent | kUser | kAccessed | kNoExec;
     if (gpa < SF_GUEST_BASE_GPA) return gpa | kPresent | kWritable | kAccessed | kDirty | kNoExec;
     return gpa | kPresent | kWritable | kUser | kAccessed | kDirty | kNoExec;
@@ -97,7 +97,7 @@ void fill_small_pages(uint64_t* pt, uint64_t base, uint64_t mem_size, const Imag
     for (uint64_t i = 0; i < kEntries; ++i) {
         uint64_t gpa = base + i * SF_PAGE_SIZE;
         if (gpa >= mem_size) break;
-        pt[i] = image_perms[i] ? (gpa | perms_to_leaf(image_perms[i])) : plain_leaf(gpa);
+        pt[i] = image_perms[i] ? (gpa | perms_to_leaf(image_perms[i])) : plain_leaf(gpa, mem_size);
     }
 }
 
@@ -114,7 +114,8 @@ Result<void> build_page_tables(const GuestMemory& memory, const Image& image) {
         for (uint64_t i = 0; i < kEntries; ++i) {
             uint64_t base = gig * k1G + i * k2M;
             if (base >= mem_size) break;
-            if (base < small_end || base + k2M > mem_size) {
+            const uint64_t guard = SF_STACK_GUARD_GPA(mem_size);
+            if (base < small_end || base + k2M > mem_size || (guard >= base && guard < base + k2M)) {
                 SF_TRY_ASSIGN(uint64_t pt, tables.allocate());
                 fill_small_pages(tables.table(pt), base, mem_size, image);
                 tables.table(pd)[i] = pt | kTableLink;
