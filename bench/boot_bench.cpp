@@ -49,7 +49,7 @@ double ms_since(uint64_t start_ns, uint64_t end_ns) { return static_cast<double>
 std::filesystem::path beside_executable(const std::string& relative) {
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::filesystem::path(relative) : exe.parent_path() / relative;
+    return ec ? std::filesystem::path(relative) : (exe.parent_path() / relative).lexically_normal();
 }
 
 class FirstByteConsole final : public vmm::ConsoleSink {
