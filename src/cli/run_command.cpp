@@ -111,7 +111,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--name", options->name, "Guest name (default: the image's file name)");
     cmd->add_option("--kvm", options->kvm_device, "KVM device")->capture_default_str();
     cmd->add_flag("--timings", options->timings, "Print time to first output and to the end on stderr");
-    cmd->footer("Exit status: the guest's; 124 timeout; 125 guest crashed; 126 could not start.");
+    cmd->footer("Exit status: the guest's; 124 timeout; 125 guest crashed; 126 could not start.\n");
     cmd->callback([options, &exit_code] { exit_code = run(*options); });
 }
 
