@@ -15,13 +15,29 @@
 
 namespace sf {
 
+// What kind of failure an Error is; an API maps it to a status code.
+enum class ErrorKind {
+    Internal,          // a host failure (500)
+    InvalidArgument,   // the request is malformed or out of range (400)
+    NotFound,          // no such object (404)
+    Conflict,          // the object's state or name forbids it (409)
+    ResourceExhausted, // not enough host memory or capacity for it (409)
+    Unavailable,       // a component is down (503)
+};
+
 struct Error {
     std::string message;
+    ErrorKind kind = ErrorKind::Internal;
 };
 
 // Builds an Error from a fmt format string.
 template <typename... Args> Error error(fmt::format_string<Args...> format, Args&&... args) {
     return Error{fmt::format(format, std::forward<Args>(args)...)};
+}
+
+// Builds an Error of a given kind.
+template <typename... Args> Error error(ErrorKind kind, fmt::format_string<Args...> format, Args&&... args) {
+    return Error{fmt::format(format, std::forward<Args>(args)...), kind};
 }
 
 template <typename T> class [[nodiscard]] Result {

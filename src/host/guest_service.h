@@ -1,0 +1,83 @@
+// superfluid toolstack: GuestService, what sfd does for its API.
+//
+// The HTTP layer (api_server) parses and validates requests into these
+// types, calls the service, and maps Error kinds to statuses:
+// InvalidArgument 400, NotFound 404, Conflict 409, ResourceExhausted 409,
+// Unavailable 503, Internal 500. The service (the guest table over the
+// worker processes) never sees HTTP.
+//
+// Threading: every method may be called from many threads at once.
+#pragma once
+
+#include "common/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sf::host {
+
+enum class GuestState { Created, Running, Paused, Exited, Crashed };
+const char* to_string(GuestState state);
+
+struct GuestInfo {
+    uint64_t id = 0;
+    std::string name;
+    std::string image; // absolute path
+    uint64_t mem_size = 0;
+    std::string cmdline;
+    GuestState state = GuestState::Created;
+    std::optional<int32_t> exit_status;   // Exited
+    std::optional<std::string> reason;    // Crashed: why
+    int worker = -1;                      // index of the worker process hosting it
+    std::string created_at;               // RFC 3339, UTC
+    std::optional<double> first_output_ms; // from the create request to the first console byte
+    uint64_t console_bytes = 0;           // console bytes written since start
+};
+nlohmann::json to_json(const GuestInfo& info);
+
+struct CreateRequest {
+    std::string image; // as given; the service resolves and checks it
+    std::string name;  // empty: the service picks "guest-<id>"
+    uint64_t mem_size = 4ull << 20;
+    std::string cmdline;
+    bool start = true;
+    // Return only once the guest has written its first console byte (or has
+    // ended, or `wait_timeout` passed: then 504-like Unavailable error).
+    bool wait_for_output = false;
+    std::chrono::milliseconds wait_timeout{10000};
+};
+
+struct HostInfo {
+    nlohmann::json json; // workers, pool, guest counts, limits; see docs/api.yaml
+};
+
+// Receives console bytes while a follow is active. Return false to stop.
+using ConsoleCallback = std::function<bool(std::string_view bytes)>;
+
+class GuestService {
+  public:
+    virtual ~GuestService() = default;
+
+    virtual Result<GuestInfo> create(const CreateRequest& request) = 0;
+    // `ref` is a decimal id or a name.
+    virtual Result<GuestInfo> info(const std::string& ref) = 0;
+    virtual Result<std::vector<GuestInfo>> list() = 0;
+    virtual Result<GuestInfo> start(const std::string& ref) = 0;
+    virtual Result<GuestInfo> pause(const std::string& ref) = 0;
+    virtual Result<GuestInfo> resume(const std::string& ref) = 0;
+    virtual Result<void> destroy(const std::string& ref) = 0;
+    // The console ring's content (at most the ring size, oldest bytes dropped).
+    virtual Result<std::string> logs(const std::string& ref) = 0;
+    // Sends the ring's content, then new bytes as they come, until the callback
+    // returns false or the guest ends (then returns).
+    virtual Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) = 0;
+    virtual Result<HostInfo> host_info() = 0;
+};
+
+} // namespace sf::host
