@@ -19,33 +19,40 @@ Result<void> GuestConfig::validate() const {
     return GuestMemory::check_size(mem_size);
 }
 
-Guest::Guest(std::shared_ptr<const Kvm> kvm, GuestConfig config, GuestMemory memory, Vm vm, Vcpu vcpu,
-             ConsoleSink& console)
-    : kvm_(std::move(kvm)), config_(std::move(config)), memory_(std::move(memory)), vm_(std::move(vm)),
-      vcpu_(std::move(vcpu)), console_(console) {}
+Guest::Guest(GuestConfig config, GuestMemory memory, Shell shell, ConsoleSink& console)
+    : config_(std::move(config)), memory_(std::move(memory)), vm_(std::move(shell.vm)),
+      vcpu_(std::move(shell.vcpu)), console_(console) {}
 
 Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Kvm> kvm, const Image& image,
                                              const GuestConfig& config, ConsoleSink& console) {
     SF_TRY(config.validate());
     SF_TRY(image.fits(config.mem_size, SF_STACK_SIZE + SF_PAGE_SIZE));
     SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(config.mem_size));
-    SF_TRY_ASSIGN(Vm vm, Vm::create(*kvm));
-    SF_TRY(vm.set_memory(memory));
-    SF_TRY_ASSIGN(Vcpu vcpu, Vcpu::create(*kvm, vm));
-    std::unique_ptr<Guest> guest(
-        new Guest(std::move(kvm), config, std::move(memory), std::move(vm), std::move(vcpu), console));
-    SF_TRY(guest->prepare(image));
-    return guest;
+    SF_TRY(x86_64::build_address_space(memory.monitor_bytes(), memory.size(), image));
+    image.load_into(memory.monitor_bytes());
+    SF_TRY_ASSIGN(Shell shell, Shell::create(*kvm));
+    return assemble(std::move(shell), std::move(memory), image.entry(), config, console);
 }
 
-Result<void> Guest::prepare(const Image& image) {
-    SF_TRY_ASSIGN(uint64_t tsc_hz, vcpu_.tsc_hz());
-    SF_TRY(x86_64::build_address_space(memory_, image));
-    write_boot_info(tsc_hz);
-    image.load_into(memory_.monitor_bytes());
-    SF_TRY(x86_64::setup_vcpu(vcpu_, image.entry(), memory_.size(), SF_BOOT_INFO_GPA));
-    clock_ = GuestClock();
-    return ok();
+Result<std::unique_ptr<Guest>> Guest::create(Shell shell, const MemoryTemplate& memory_template,
+                                             const GuestConfig& config, ConsoleSink& console) {
+    SF_TRY(config.validate());
+    if (config.mem_size != memory_template.mem_size())
+        return error("internal: a {} byte template for a {} byte guest", memory_template.mem_size(),
+                     config.mem_size);
+    SF_TRY_ASSIGN(GuestMemory memory, memory_template.instantiate());
+    return assemble(std::move(shell), std::move(memory), memory_template.entry(), config, console);
+}
+
+Result<std::unique_ptr<Guest>> Guest::assemble(Shell shell, GuestMemory memory, uint64_t entry,
+                                               const GuestConfig& config, ConsoleSink& console) {
+    SF_TRY(shell.vm.set_memory(memory));
+    std::unique_ptr<Guest> guest(new Guest(config, std::move(memory), std::move(shell), console));
+    SF_TRY_ASSIGN(uint64_t tsc_hz, guest->vcpu_.tsc_hz());
+    guest->write_boot_info(tsc_hz);
+    SF_TRY(x86_64::setup_vcpu(guest->vcpu_, entry, guest->memory_.size(), SF_BOOT_INFO_GPA));
+    guest->clock_ = GuestClock();
+    return guest;
 }
 
 void Guest::write_boot_info(uint64_t tsc_hz) {

@@ -17,6 +17,8 @@
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
+#include "vmm/memory_template.h"
+#include "vmm/shell.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -49,7 +51,12 @@ struct RunOutcome {
 
 class Guest {
   public:
+    // Cold: creates the VM and vCPU and builds memory from the image.
     static Result<std::unique_ptr<Guest>> create(std::shared_ptr<const Kvm> kvm, const Image& image,
+                                                 const GuestConfig& config, ConsoleSink& console);
+    // Warm: uses a pre-created shell and a prepared template (config.mem_size
+    // must be the template's).
+    static Result<std::unique_ptr<Guest>> create(Shell shell, const MemoryTemplate& memory_template,
                                                  const GuestConfig& config, ConsoleSink& console);
 
     Result<RunOutcome> run();
@@ -59,14 +66,13 @@ class Guest {
     bool finished() const { return finished_; }
 
   private:
-    Guest(std::shared_ptr<const Kvm> kvm, GuestConfig config, GuestMemory memory, Vm vm, Vcpu vcpu,
-          ConsoleSink& console);
-    Result<void> prepare(const Image& image);
+    Guest(GuestConfig config, GuestMemory memory, Shell shell, ConsoleSink& console);
+    static Result<std::unique_ptr<Guest>> assemble(Shell shell, GuestMemory memory, uint64_t entry,
+                                                   const GuestConfig& config, ConsoleSink& console);
     void write_boot_info(uint64_t tsc_hz);
     std::optional<RunOutcome> handle_io();
     Result<RunOutcome> describe_fault();
 
-    std::shared_ptr<const Kvm> kvm_;
     GuestConfig config_;
     GuestMemory memory_;
     Vm vm_;

@@ -130,3 +130,30 @@ TEST(Guests, ImageThatDoesNotFitMemoryIsRefused) {
     ASSERT_FALSE(guest.ok());
     EXPECT_NE(guest.error().message.find("command line is 1024 bytes"), std::string::npos);
 }
+
+TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
+    SF_REQUIRE_KVM();
+    auto image = sf::vmm::Image::load_file(sf::test::guest_path("hello"));
+    ASSERT_TRUE(image.ok());
+    auto tmpl = sf::vmm::MemoryTemplate::create(*image, 8ull << 20);
+    ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+    for (int i = 0; i < 3; ++i) {
+        auto shell = sf::vmm::Shell::create(*sf::test::kvm_or_null());
+        ASSERT_TRUE(shell.ok());
+        sf::test::CapturingConsole console;
+        sf::vmm::GuestConfig config;
+        config.name = "warm" + std::to_string(i);
+        config.mem_size = 8ull << 20;
+        auto guest = sf::vmm::Guest::create(std::move(*shell), **tmpl, config, console);
+        ASSERT_TRUE(guest.ok()) << guest.error().message;
+        auto result = sf::vmm::run_foreground(**guest, std::chrono::seconds(5));
+        ASSERT_TRUE(result.ok());
+        EXPECT_EQ(result->kind, Kind::Exited);
+        EXPECT_NE(console.text.find("guest '" + config.name + "' id 1, abi 1, 8192 KiB"), std::string::npos)
+            << console.text;
+    }
+    sf::vmm::GuestConfig wrong;
+    auto shell = sf::vmm::Shell::create(*sf::test::kvm_or_null());
+    sf::test::CapturingConsole console;
+    EXPECT_FALSE(sf::vmm::Guest::create(std::move(*shell), **tmpl, wrong, console).ok());
+}

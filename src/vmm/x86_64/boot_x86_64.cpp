@@ -56,7 +56,7 @@ uint64_t round_up(uint64_t value, uint64_t align) { return (value + align - 1) /
 // Hands out zeroed page-table pages from the monitor range.
 class TableAllocator {
   public:
-    explicit TableAllocator(const GuestMemory& memory) : memory_(memory) {}
+    explicit TableAllocator(std::span<uint8_t> memory) : memory_(memory) {}
     Result<uint64_t> allocate() {
         if (next_ + SF_PAGE_SIZE > kTablesEnd)
             return error("page tables do not fit below 1 MiB: the image is too large to map");
@@ -64,10 +64,10 @@ class TableAllocator {
         next_ += SF_PAGE_SIZE;
         return gpa;
     }
-    uint64_t* table(uint64_t gpa) const { return reinterpret_cast<uint64_t*>(memory_.host_base() + gpa); }
+    uint64_t* table(uint64_t gpa) const { return reinterpret_cast<uint64_t*>(memory_.data() + gpa); }
 
   private:
-    const GuestMemory& memory_;
+    std::span<uint8_t> memory_;
     uint64_t next_ = kTablesGpa;
 };
 
@@ -101,9 +101,8 @@ void fill_small_pages(uint64_t* pt, uint64_t base, uint64_t mem_size, const Imag
     }
 }
 
-Result<void> build_page_tables(const GuestMemory& memory, const Image& image) {
+Result<void> build_page_tables(std::span<uint8_t> memory, uint64_t mem_size, const Image& image) {
     TableAllocator tables(memory);
-    const uint64_t mem_size = memory.size();
     const uint64_t small_end = round_up(std::max<uint64_t>(image.end(), SF_GUEST_BASE_GPA), k2M);
     SF_TRY_ASSIGN(uint64_t pml4, tables.allocate());
     SF_TRY_ASSIGN(uint64_t pdpt, tables.allocate());
@@ -132,7 +131,7 @@ uint64_t tss_descriptor_low(uint64_t base) {
            ((base >> 24 & 0xff) << 56);
 }
 
-void write_descriptor_tables(const GuestMemory& memory) {
+void write_descriptor_tables(std::span<uint8_t> memory) {
     const std::array<uint64_t, 7> gdt = {
         0,
         0x00af9b000000ffff, // 0x08 kernel code (unused; for completeness)
@@ -142,9 +141,9 @@ void write_descriptor_tables(const GuestMemory& memory) {
         tss_descriptor_low(kTssGpa),
         kTssGpa >> 32,
     };
-    std::memcpy(memory.host_base() + kGdtGpa, gdt.data(), sizeof(gdt));
+    std::memcpy(memory.data() + kGdtGpa, gdt.data(), sizeof(gdt));
     // TSS: all zero but the I/O map base and the bitmap right after the header.
-    uint8_t* tss = memory.host_base() + kTssGpa;
+    uint8_t* tss = memory.data() + kTssGpa;
     uint16_t iomap_base = kTssHeaderSize;
     std::memcpy(tss + 102, &iomap_base, sizeof(iomap_base));
     uint8_t* bitmap = tss + kTssHeaderSize;
@@ -190,9 +189,10 @@ void set_long_mode(kvm_sregs& sregs) {
 
 } // namespace
 
-Result<void> build_address_space(const GuestMemory& memory, const Image& image) {
+Result<void> build_address_space(std::span<uint8_t> memory, uint64_t mem_size, const Image& image) {
+    if (memory.size() < SF_GUEST_BASE_GPA) return error("internal: monitor range not backed");
     write_descriptor_tables(memory);
-    return build_page_tables(memory, image);
+    return build_page_tables(memory, mem_size, image);
 }
 
 Result<void> setup_vcpu(Vcpu& vcpu, uint64_t entry, uint64_t stack_top, uint64_t boot_info_gpa) {

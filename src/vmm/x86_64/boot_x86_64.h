@@ -14,16 +14,19 @@
 
 #include "common/result.h"
 #include "vmm/elf_loader.h"
-#include "vmm/guest_memory.h"
 #include "vmm/vcpu.h"
 
 #include <cstdint>
+#include <span>
 
 namespace sf::vmm::x86_64 {
 
-// Writes GDT, TSS and page tables for `memory`, with `image`'s segments mapped
-// with their permissions. Errors if the tables would not fit the monitor range.
-Result<void> build_address_space(const GuestMemory& memory, const Image& image);
+// Writes GDT, TSS and page tables for a guest of `mem_size` bytes into
+// `memory` (guest-physical 0 at memory[0]; only the monitor range [0, 1 MiB)
+// is written, so `memory` may be just that much, e.g. a memory template), with
+// `image`'s segments mapped with their permissions. Errors if the tables would
+// not fit the monitor range.
+Result<void> build_address_space(std::span<uint8_t> memory, uint64_t mem_size, const Image& image);
 
 // Sets long mode, CPL 3 segments, IOPL 3, and RIP/RSP/RDI for the guest entry.
 Result<void> setup_vcpu(Vcpu& vcpu, uint64_t entry, uint64_t stack_top, uint64_t boot_info_gpa);
