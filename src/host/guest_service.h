@@ -24,6 +24,7 @@ namespace sf::host {
 
 enum class GuestState { Created, Running, Paused, Exited, Crashed };
 const char* to_string(GuestState state);
+inline bool has_ended(GuestState state) { return state == GuestState::Exited || state == GuestState::Crashed; }
 
 struct GuestInfo {
     uint64_t id = 0;

@@ -1,0 +1,167 @@
+// superfluid toolstack: the guest table (creation, placement, records, events).
+#include "host/guest_table.h"
+
+#include "host/host_memory.h"
+#include "vmm/elf_loader.h"
+#include "vmm/guest_clock.h"
+#include "vmm/guest_memory.h"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+namespace sf::host {
+namespace {
+
+std::string now_rfc3339() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm utc{};
+    gmtime_r(&ts.tv_sec, &utc);
+    char text[32];
+    strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+} // namespace
+
+GuestTable::GuestTable(const GuestTableOptions& options)
+    : options_(options), workers_(static_cast<size_t>(options.workers)),
+      load_(static_cast<size_t>(options.workers), 0) {}
+
+Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
+    if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
+    std::unique_ptr<GuestTable> table(new GuestTable(options));
+    for (int i = 0; i < options.workers; ++i) SF_TRY(table->spawn_worker(i));
+    table->supervisor_ = std::thread([t = table.get()] { t->supervise(); });
+    return table;
+}
+
+GuestTable::~GuestTable() {
+    shutdown();
+    std::vector<std::shared_ptr<WorkerProcess>> workers;
+    {
+        std::lock_guard lock(mutex_);
+        workers.swap(workers_);
+    }
+    workers.clear(); // joins the reader threads while the table still exists
+}
+
+Result<void> GuestTable::spawn_worker(int index) {
+    SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> worker,
+                  WorkerProcess::spawn(
+                      index, options_.worker, [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); },
+                      [this](uint64_t id, std::string_view bytes) { on_console(id, bytes); },
+                      [this](int i, const std::string& how) { on_worker_exit(i, how); }));
+    std::lock_guard lock(mutex_);
+    workers_[static_cast<size_t>(index)] = std::move(worker);
+    load_[static_cast<size_t>(index)] = 0;
+    return ok();
+}
+
+Result<void> GuestTable::check_request(const CreateRequest& request) const {
+    if (Result<void> size = vmm::GuestMemory::check_size(request.mem_size); !size)
+        return error(ErrorKind::InvalidArgument, "{}", size.error().message);
+    if (request.image.empty() || request.image[0] != '/')
+        return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
+    if (Result<vmm::Image> image = vmm::Image::load_file(request.image); !image)
+        return error(ErrorKind::InvalidArgument, "{}", image.error().message);
+    if (request.cmdline.size() >= 1024)
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is 1023",
+                     request.cmdline.size());
+    Result<uint64_t> available = mem_available();
+    if (available && *available < options_.mem_reserve)
+        return error(ErrorKind::ResourceExhausted,
+                     "not enough host memory: {} MiB available and sfd keeps {} MiB free", *available >> 20,
+                     options_.mem_reserve >> 20);
+    return ok();
+}
+
+Result<int> GuestTable::place() const {
+    int best = -1;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+        if (!workers_[i] || !workers_[i]->alive() || load_[i] >= options_.max_guests_per_worker) continue;
+        if (best < 0 || load_[i] < load_[static_cast<size_t>(best)]) best = static_cast<int>(i);
+    }
+    if (best < 0)
+        return error(ErrorKind::ResourceExhausted, "host is full: {} workers with at most {} guests each",
+                     workers_.size(), options_.max_guests_per_worker);
+    return best;
+}
+
+Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
+    const uint64_t request_ns = vmm::host_monotonic_ns();
+    SF_TRY(check_request(request));
+    uint64_t id;
+    int worker;
+    std::string name;
+    {
+        std::lock_guard lock(mutex_);
+        if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
+        if (!request.name.empty() && names_.count(request.name))
+            return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
+        SF_TRY_ASSIGN(worker, place());
+        id = next_id_++;
+        Record record;
+        record.info = GuestInfo{id, request.name.empty() ? fmt::format("guest-{}", id) : request.name,
+                                request.image, request.mem_size, request.cmdline,
+                                request.start ? GuestState::Running : GuestState::Created,
+                                {}, {}, worker, now_rfc3339(), {}, 0};
+        record.request_ns = request_ns;
+        name = record.info.name;
+        names_[name] = id;
+        guests_.emplace(id, std::move(record));
+        ++load_[static_cast<size_t>(worker)];
+    }
+    nlohmann::json message = {{"op", "create"}, {"id", id}, {"name", name},
+                              {"image", request.image}, {"mem", request.mem_size}, {"cmdline", request.cmdline},
+                              {"start", request.start}};
+    if (Result<WorkerReply> reply = call_worker(worker, message); !reply) {
+        std::lock_guard lock(mutex_);
+        names_.erase(name);
+        guests_.erase(id);
+        --load_[static_cast<size_t>(worker)];
+        changed_.notify_all();
+        return std::move(reply).error();
+    }
+    if (request.start && request.wait_for_output) return wait_for_output(id, request.wait_timeout);
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
+    return it->second.info;
+}
+
+Result<GuestInfo> GuestTable::wait_for_output(uint64_t id, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    auto done = [&] {
+        auto it = guests_.find(id);
+        return it == guests_.end() || it->second.has_output || has_ended(it->second.info.state);
+    };
+    if (!changed_.wait_for(lock, timeout, done))
+        return error(ErrorKind::Unavailable, "guest {} wrote nothing to its console within {} ms (it runs on)", id,
+                     timeout.count());
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
+    return it->second.info;
+}
+
+Result<uint64_t> GuestTable::resolve(const std::string& ref) const {
+    uint64_t id = 0;
+    auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
+    if (ec == std::errc() && end == ref.data() + ref.size() && guests_.count(id)) return id;
+    auto it = names_.find(ref);
+    if (it != names_.end()) return it->second;
+    return error(ErrorKind::NotFound, "no guest '{}'", ref);
+}
+
+Result<WorkerReply> GuestTable::call_worker(int index, const nlohmann::json& request) {
+    std::shared_ptr<WorkerProcess> worker;
+    {
+        std::lock_guard lock(mutex_);
+        worker = workers_[static_cast<size_t>(index)];
+    }
+    if (!worker) return error(ErrorKind::Unavailable, "worker {} is restarting", index);
+    return worker->call(request);
+}
+
+} // namespace sf::host

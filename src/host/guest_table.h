@@ -1,0 +1,95 @@
+// superfluid toolstack: GuestTable, sfd's view of every guest on the host.
+//
+// Implements GuestService over a fixed number of worker slots. It checks a
+// request (name, size, image, host memory, capacity), places the guest on the
+// least loaded live worker, and keeps each guest's record up to date from the
+// workers' events. A worker that dies turns its guests into `crashed` and a
+// supervisor thread starts a fresh worker in its slot.
+//
+// Threading: all methods may be called from many threads at once.
+#pragma once
+
+#include "host/guest_service.h"
+#include "host/worker_process.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sf::host {
+
+struct GuestTableOptions {
+    int workers = 4;
+    size_t max_guests_per_worker = 4000;
+    uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
+    WorkerOptions worker;
+};
+
+class GuestTable final : public GuestService {
+  public:
+    static Result<std::unique_ptr<GuestTable>> create(const GuestTableOptions& options);
+    ~GuestTable() override;
+
+    Result<GuestInfo> create(const CreateRequest& request) override;
+    Result<GuestInfo> info(const std::string& ref) override;
+    Result<std::vector<GuestInfo>> list() override;
+    Result<GuestInfo> start(const std::string& ref) override;
+    Result<GuestInfo> pause(const std::string& ref) override;
+    Result<GuestInfo> resume(const std::string& ref) override;
+    Result<void> destroy(const std::string& ref) override;
+    Result<std::string> logs(const std::string& ref) override;
+    Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) override;
+    Result<HostInfo> host_info() override;
+
+    // Stops every guest and worker (SIGTERM path). Idempotent.
+    void shutdown();
+    // For tests: the pid of worker slot `index`, or -1.
+    pid_t worker_pid(int index) const;
+
+  private:
+    struct Follower {
+        std::deque<std::string> chunks;
+        bool ended = false;
+    };
+    struct Record {
+        GuestInfo info;
+        uint64_t request_ns = 0;
+        bool has_output = false;
+        bool in_worker = true; // false once its worker died
+        std::vector<std::shared_ptr<Follower>> followers;
+    };
+
+    explicit GuestTable(const GuestTableOptions& options);
+    Result<void> spawn_worker(int index);
+    void on_event(uint64_t id, const nlohmann::json& event);
+    void on_console(uint64_t id, std::string_view bytes);
+    void on_worker_exit(int index, const std::string& how);
+    void supervise();
+    void end_followers(Record& record);
+
+    Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
+    Result<int> place() const;                              // needs mutex_
+    Result<void> check_request(const CreateRequest& request) const;
+    Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
+    Result<WorkerReply> call_worker(int index, const nlohmann::json& request);
+    Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
+
+    const GuestTableOptions options_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_; // any record changed
+    std::map<uint64_t, Record> guests_;
+    std::map<std::string, uint64_t> names_;
+    std::vector<std::shared_ptr<WorkerProcess>> workers_; // by slot; null while being replaced
+    std::vector<size_t> load_;                            // live guests per slot
+    uint64_t next_id_ = 1;
+    bool shutting_down_ = false;
+    std::condition_variable supervisor_cv_;
+    std::vector<int> dead_slots_;
+    std::thread supervisor_;
+};
+
+} // namespace sf::host

@@ -1,0 +1,106 @@
+// superfluid toolstack: the guest table's side of worker events, worker
+// deaths and restarts, and shutdown.
+#include "host/guest_table.h"
+
+namespace sf::host {
+
+void GuestTable::end_followers(Record& record) {
+    for (auto& follower : record.followers) follower->ended = true;
+}
+
+void GuestTable::on_event(uint64_t id, const nlohmann::json& event) {
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return;
+    Record& record = it->second;
+    const std::string kind = event.value("event", "");
+    if (kind == "first_output") {
+        record.has_output = true;
+        const uint64_t t = event.value("t_ns", uint64_t{0});
+        if (t > record.request_ns) record.info.first_output_ms = static_cast<double>(t - record.request_ns) / 1e6;
+    } else if (kind == "exited") {
+        record.info.state = GuestState::Exited;
+        record.info.exit_status = event.value("status", 0);
+        end_followers(record);
+    } else if (kind == "crashed") {
+        record.info.state = GuestState::Crashed;
+        record.info.reason = event.value("reason", std::string("crashed"));
+        end_followers(record);
+    }
+    changed_.notify_all();
+}
+
+void GuestTable::on_console(uint64_t id, std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return;
+    for (auto& follower : it->second.followers) follower->chunks.emplace_back(bytes);
+    changed_.notify_all();
+}
+
+void GuestTable::on_worker_exit(int index, const std::string& how) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, record] : guests_) {
+        if (record.info.worker != index || !record.in_worker) continue;
+        record.in_worker = false;
+        if (!has_ended(record.info.state)) {
+            record.info.state = GuestState::Crashed;
+            record.info.reason = fmt::format("its worker process {} {}", index, how);
+        }
+        end_followers(record);
+    }
+    load_[static_cast<size_t>(index)] = 0;
+    changed_.notify_all();
+    if (!shutting_down_) {
+        dead_slots_.push_back(index);
+        supervisor_cv_.notify_one();
+    }
+}
+
+// Replaces dead workers, one at a time, on its own thread.
+void GuestTable::supervise() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        supervisor_cv_.wait(lock, [this] { return shutting_down_ || !dead_slots_.empty(); });
+        if (shutting_down_) return;
+        const int slot = dead_slots_.back();
+        dead_slots_.pop_back();
+        std::shared_ptr<WorkerProcess> old = std::move(workers_[static_cast<size_t>(slot)]);
+        lock.unlock();
+        old.reset(); // joins its reader thread
+        Result<void> spawned = spawn_worker(slot);
+        if (!spawned) {
+            std::fprintf(stderr, "sfd: cannot restart worker %d: %s\n", slot, spawned.error().message.c_str());
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        lock.lock();
+        if (!spawned) dead_slots_.push_back(slot);
+    }
+}
+
+void GuestTable::shutdown() {
+    std::vector<std::shared_ptr<WorkerProcess>> workers;
+    {
+        std::lock_guard lock(mutex_);
+        if (shutting_down_) return;
+        shutting_down_ = true;
+        workers = workers_;
+    }
+    supervisor_cv_.notify_all();
+    if (supervisor_.joinable()) supervisor_.join();
+    std::vector<std::thread> stoppers;
+    for (auto& worker : workers)
+        if (worker) stoppers.emplace_back([worker] { worker->stop(std::chrono::seconds(10)); });
+    for (std::thread& t : stoppers) t.join();
+    std::lock_guard lock(mutex_);
+    for (auto& [id, record] : guests_) end_followers(record);
+    changed_.notify_all();
+}
+
+pid_t GuestTable::worker_pid(int index) const {
+    std::lock_guard lock(mutex_);
+    const auto& worker = workers_.at(static_cast<size_t>(index));
+    return worker && worker->alive() ? worker->pid() : -1;
+}
+
+} // namespace sf::host

@@ -1,0 +1,169 @@
+// superfluid toolstack: the guest table's per-guest operations.
+#include "host/guest_table.h"
+
+namespace sf::host {
+Result<GuestInfo> GuestTable::info(const std::string& ref) {
+    uint64_t id;
+    int worker;
+    bool in_worker;
+    {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(id, resolve(ref));
+        worker = guests_.at(id).info.worker;
+        in_worker = guests_.at(id).in_worker;
+    }
+    Result<WorkerReply> reply =
+        in_worker ? call_worker(worker, {{"op", "info"}, {"id", id}}) : Result<WorkerReply>(error("gone"));
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
+    if (reply && reply->json.is_object()) it->second.info.console_bytes = reply->json.value("console_bytes", 0ull);
+    return it->second.info;
+}
+
+Result<std::vector<GuestInfo>> GuestTable::list() {
+    std::lock_guard lock(mutex_);
+    std::vector<GuestInfo> out;
+    out.reserve(guests_.size());
+    for (const auto& [id, record] : guests_) out.push_back(record.info);
+    return out;
+}
+
+// start/pause/resume: checks the state, asks the worker, records the new state.
+Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to) {
+    uint64_t id;
+    int worker;
+    {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(id, resolve(ref));
+        const Record& record = guests_.at(id);
+        if (record.info.state != from)
+            return error(ErrorKind::Conflict, "cannot {} guest '{}': it is {}", op, record.info.name,
+                         to_string(record.info.state));
+        worker = record.info.worker;
+    }
+    SF_TRY(call_worker(worker, {{"op", op}, {"id", id}}));
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
+    if (it->second.info.state == from) it->second.info.state = to; // unless it ended meanwhile
+    changed_.notify_all();
+    return it->second.info;
+}
+
+Result<GuestInfo> GuestTable::start(const std::string& ref) {
+    return lifecycle(ref, "start", GuestState::Created, GuestState::Running);
+}
+Result<GuestInfo> GuestTable::pause(const std::string& ref) {
+    return lifecycle(ref, "pause", GuestState::Running, GuestState::Paused);
+}
+Result<GuestInfo> GuestTable::resume(const std::string& ref) {
+    return lifecycle(ref, "resume", GuestState::Paused, GuestState::Running);
+}
+
+Result<void> GuestTable::destroy(const std::string& ref) {
+    uint64_t id;
+    int worker;
+    bool in_worker;
+    {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(id, resolve(ref));
+        worker = guests_.at(id).info.worker;
+        in_worker = guests_.at(id).in_worker;
+    }
+    if (in_worker) {
+        Result<WorkerReply> reply = call_worker(worker, {{"op", "destroy"}, {"id", id}});
+        if (!reply && reply.error().kind != ErrorKind::NotFound && reply.error().kind != ErrorKind::Unavailable)
+            return std::move(reply).error();
+    }
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
+    end_followers(it->second);
+    if (it->second.in_worker && load_[static_cast<size_t>(worker)] > 0) --load_[static_cast<size_t>(worker)];
+    names_.erase(it->second.info.name);
+    guests_.erase(it);
+    changed_.notify_all();
+    return ok();
+}
+
+Result<std::string> GuestTable::logs(const std::string& ref) {
+    uint64_t id;
+    int worker;
+    {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(id, resolve(ref));
+        if (!guests_.at(id).in_worker) return std::string(); // its worker died with the ring
+        worker = guests_.at(id).info.worker;
+    }
+    SF_TRY_ASSIGN(WorkerReply reply, call_worker(worker, {{"op", "logs"}, {"id", id}}));
+    return std::move(reply.raw);
+}
+
+Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCallback& callback) {
+    auto follower = std::make_shared<Follower>();
+    uint64_t id;
+    int worker;
+    {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(id, resolve(ref));
+        Record& record = guests_.at(id);
+        worker = record.info.worker;
+        follower->ended = has_ended(record.info.state) || !record.in_worker;
+        record.followers.push_back(follower);
+    }
+    Result<WorkerReply> snapshot = call_worker(worker, {{"op", "follow"}, {"id", id}});
+    bool more = snapshot && (snapshot->raw.empty() || callback(snapshot->raw));
+    std::unique_lock lock(mutex_);
+    while (more) {
+        changed_.wait(lock, [&] { return follower->ended || !follower->chunks.empty() || shutting_down_; });
+        std::deque<std::string> chunks;
+        chunks.swap(follower->chunks);
+        const bool last = follower->ended || shutting_down_;
+        lock.unlock();
+        for (const std::string& chunk : chunks) more = more && callback(chunk);
+        lock.lock();
+        if (last) break;
+    }
+    auto it = guests_.find(id);
+    if (it != guests_.end()) std::erase(it->second.followers, follower);
+    lock.unlock();
+    if (snapshot) (void)call_worker(worker, {{"op", "unfollow"}, {"id", id}});
+    if (!snapshot) return std::move(snapshot).error();
+    return ok();
+}
+
+Result<HostInfo> GuestTable::host_info() {
+    std::vector<std::shared_ptr<WorkerProcess>> workers;
+    nlohmann::json states = nlohmann::json::object();
+    size_t total = 0;
+    {
+        std::lock_guard lock(mutex_);
+        workers = workers_;
+        for (const auto& [id, record] : guests_) {
+            auto key = to_string(record.info.state);
+            states[key] = states.value(key, 0) + 1;
+            ++total;
+        }
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < workers.size(); ++i) {
+        nlohmann::json entry = {{"index", i}, {"pid", workers[i] ? workers[i]->pid() : -1},
+                                {"alive", workers[i] && workers[i]->alive()}};
+        if (workers[i] && workers[i]->alive())
+            if (Result<WorkerReply> stats = workers[i]->call({{"op", "stats"}}); stats) {
+                entry["guests"] = stats->json.value("guests", 0);
+                entry["pool"] = stats->json.value("pool", nlohmann::json::object());
+                entry["scheduler"] = stats->json.value("scheduler", nlohmann::json::object());
+                entry["templates"] = stats->json.value("templates", 0);
+            }
+        list.push_back(entry);
+    }
+    return HostInfo{{{"guests", total},
+                     {"states", states},
+                     {"workers", list},
+                     {"max_guests_per_worker", options_.max_guests_per_worker},
+                     {"mem_reserve", options_.mem_reserve}}};
+}
+
+} // namespace sf::host

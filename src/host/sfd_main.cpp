@@ -1,0 +1,103 @@
+// sfd: the superfluid host daemon. Owns every guest on this host: serves the
+// REST API (docs/api.yaml) on a unix socket or loopback TCP, and runs the
+// guests in a few sf-worker processes.
+#include "host/api_server.h"
+#include "host/guest_table.h"
+#include "host/listen_address.h"
+
+#include <CLI/CLI.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+namespace {
+
+struct SfdOptions {
+    std::string socket = "/run/superfluid/sfd.sock";
+    std::string listen;
+    int workers = 4;
+    size_t max_guests_per_worker = 4000;
+    size_t pool = 32;
+    int runners = 2;
+    size_t ring_size = 16 << 10;
+    uint64_t mem_reserve_mib = 256;
+    bool verbose = false;
+};
+
+std::string worker_program() {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? "sf-worker" : (exe.parent_path() / "sf-worker").string();
+}
+
+// Waits for SIGTERM or SIGINT (blocked in every thread, taken here).
+int wait_for_signal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int signal = 0;
+    sigwait(&set, &signal);
+    return signal;
+}
+
+int run(const SfdOptions& o) {
+    sf::host::GuestTableOptions table_options;
+    table_options.workers = o.workers;
+    table_options.max_guests_per_worker = o.max_guests_per_worker;
+    table_options.mem_reserve = o.mem_reserve_mib << 20;
+    table_options.worker = {worker_program(), o.pool, o.runners, o.ring_size};
+    auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
+    if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
+    auto table = sf::host::GuestTable::create(table_options);
+    if (!table) return std::fprintf(stderr, "sfd: %s\n", table.error().message.c_str()), 1;
+    auto server = sf::host::ApiServer::create(**table, *address, o.verbose);
+    if (!server) return std::fprintf(stderr, "sfd: %s\n", server.error().message.c_str()), 1;
+    (*server)->start();
+    std::fprintf(stderr, "sfd: listening on %s with %d workers\n", (*server)->address().to_string().c_str(),
+                 o.workers);
+    int signal = wait_for_signal();
+    std::fprintf(stderr, "sfd: %s: stopping every guest\n", strsignal(signal));
+    (*server)->stop();
+    (*table)->shutdown();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"sfd: the superfluid host daemon"};
+    SfdOptions o;
+    app.add_option("--socket", o.socket, "Unix socket of the API (mode 0600)")->capture_default_str();
+    app.add_option("--listen", o.listen, "Serve the API on loopback TCP instead, e.g. 127.0.0.1:8080");
+    app.add_option("--workers", o.workers, "Worker processes")->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--max-guests-per-worker", o.max_guests_per_worker,
+                   "Guests per worker (each holds 2 of the 20,000 descriptors a process may have)")
+        ->check(CLI::Range(1, 9000))
+        ->capture_default_str();
+    app.add_option("--pool", o.pool, "Pre-created shells kept ready per worker")->capture_default_str();
+    app.add_option("--runners", o.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    app.add_option("--ring-size", o.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
+        ->capture_default_str();
+    app.add_option("--mem-reserve", o.mem_reserve_mib, "Host memory (MiB) to keep free: creates beyond it fail")
+        ->capture_default_str();
+    app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
+    CLI11_PARSE(app, argc, argv);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr); // before any thread starts
+    signal(SIGPIPE, SIG_IGN);
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return run(o);
+}

@@ -1,0 +1,206 @@
+// superfluid worker: the runner threads, the run queue and the wake-up timer.
+#include "host/worker/scheduler.h"
+
+#include "vmm/guest_clock.h"
+
+#include <cstdio>
+
+namespace sf::host {
+
+Scheduler::Scheduler(int runners, uint64_t slice_ns, EventSink& events) : slice_ns_(slice_ns), events_(events) {
+    for (int i = 0; i < runners; ++i) runners_.emplace_back([this] { runner_loop(); });
+    timer_ = std::thread([this] { timer_loop(); });
+}
+
+Scheduler::~Scheduler() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    runnable_cv_.notify_all();
+    timer_cv_.notify_all();
+    for (std::thread& t : runners_) t.join();
+    timer_.join();
+}
+
+void Scheduler::make_runnable(const std::shared_ptr<WorkerGuest>& guest) {
+    guest->state = RunState::Runnable;
+    ++guest->generation;
+    queue_.push_back(guest);
+    runnable_cv_.notify_one();
+}
+
+Result<void> Scheduler::start(const std::shared_ptr<WorkerGuest>& guest) {
+    std::lock_guard lock(mutex_);
+    if (guest->state != RunState::Created) return error(ErrorKind::Conflict, "guest has already been started");
+    make_runnable(guest);
+    return ok();
+}
+
+Result<void> Scheduler::pause(const std::shared_ptr<WorkerGuest>& guest) {
+    std::lock_guard lock(mutex_);
+    switch (guest->state) {
+    case RunState::Runnable: guest->state = RunState::Paused; break;
+    case RunState::Blocked:
+        --blocked_;
+        guest->state = RunState::Paused;
+        break;
+    case RunState::Running:
+        guest->pause_requested = true;
+        guest->runner->interrupt();
+        break;
+    case RunState::Paused: return error(ErrorKind::Conflict, "guest is already paused");
+    default: return error(ErrorKind::Conflict, "guest is not running");
+    }
+    ++guest->generation; // drop queued runs and wake-ups
+    return ok();
+}
+
+Result<void> Scheduler::resume(const std::shared_ptr<WorkerGuest>& guest) {
+    std::lock_guard lock(mutex_);
+    if (guest->state == RunState::Running && guest->pause_requested) {
+        guest->pause_requested = false; // not parked yet: just carry on
+        return ok();
+    }
+    if (guest->state != RunState::Paused) return error(ErrorKind::Conflict, "guest is not paused");
+    std::optional<uint64_t> wake = std::exchange(guest->pending_wake_host_ns, std::nullopt);
+    if (wake && *wake > vmm::host_monotonic_ns()) park(guest, *wake);
+    else make_runnable(guest);
+    return ok();
+}
+
+std::unique_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>& guest) {
+    std::unique_lock lock(mutex_);
+    if (guest->state == RunState::Running) {
+        guest->destroy_requested = true;
+        guest->runner->interrupt();
+        released_cv_.wait(lock, [&] { return guest->state != RunState::Running; });
+    }
+    if (guest->state == RunState::Blocked) --blocked_;
+    guest->state = RunState::Exited;
+    ++guest->generation;
+    return std::move(guest->vm);
+}
+
+RunState Scheduler::state(const WorkerGuest& guest) const {
+    std::lock_guard lock(mutex_);
+    return guest.state;
+}
+
+nlohmann::json Scheduler::stats() const {
+    std::lock_guard lock(mutex_);
+    return {{"runners", runners_.size()}, {"runnable", queue_.size()}, {"running", running_},
+            {"blocked", blocked_},       {"timers", wakes_.size()}};
+}
+
+// Parks a guest that waits in poll until `wake_host_ns` (UINT64_MAX: for ever, no timer).
+void Scheduler::park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_host_ns) {
+    guest->state = RunState::Blocked;
+    ++guest->generation;
+    ++blocked_;
+    if (wake_host_ns == UINT64_MAX) return;
+    const bool earliest = wakes_.empty() || wake_host_ns < wakes_.top().host_ns;
+    wakes_.push(Wake{wake_host_ns, guest->generation, guest});
+    if (earliest) timer_cv_.notify_one();
+}
+
+std::shared_ptr<WorkerGuest> Scheduler::next_runnable(std::unique_lock<std::mutex>& lock) {
+    for (;;) {
+        runnable_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return nullptr;
+        std::shared_ptr<WorkerGuest> guest = std::move(queue_.front());
+        queue_.pop_front();
+        if (guest->state == RunState::Runnable) return guest; // else paused or removed meanwhile
+    }
+}
+
+void Scheduler::runner_loop() {
+    auto alarm = vmm::ThreadAlarm::create();
+    if (!alarm) {
+        std::fprintf(stderr, "sf-worker: runner thread: %s\n", alarm.error().message.c_str());
+        return;
+    }
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        std::shared_ptr<WorkerGuest> guest = next_runnable(lock);
+        if (!guest) return;
+        guest->state = RunState::Running;
+        guest->runner = &*alarm;
+        ++running_;
+        lock.unlock();
+        alarm->set(vmm::host_monotonic_ns() + slice_ns_);
+        Result<vmm::RunOutcome> outcome = guest->vm->run();
+        alarm->cancel();
+        lock.lock();
+        --running_;
+        guest->runner = nullptr;
+        Ended ended = settle(guest, std::move(outcome));
+        released_cv_.notify_all();
+        if (ended.vm || !ended.event.is_null()) {
+            lock.unlock();
+            ended.vm.reset(); // frees the VM outside the lock
+            if (!ended.event.is_null()) events_.guest_event(guest->id(), ended.event);
+            lock.lock();
+        }
+    }
+}
+
+// Decides what a guest does after a run. Called with the mutex held.
+Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Result<vmm::RunOutcome> outcome) {
+    if (guest->destroy_requested) { // remove() waits for this and frees the VM
+        guest->state = RunState::Exited;
+        return {};
+    }
+    if (!outcome) {
+        guest->state = RunState::Crashed;
+        return {std::move(guest->vm), {{"event", "crashed"}, {"reason", outcome.error().message}}};
+    }
+    switch (outcome->kind) {
+    case vmm::RunOutcome::Kind::Exited:
+        guest->state = RunState::Exited;
+        return {std::move(guest->vm), {{"event", "exited"}, {"status", outcome->status}}};
+    case vmm::RunOutcome::Kind::Faulted:
+        guest->state = RunState::Crashed;
+        return {std::move(guest->vm), {{"event", "crashed"}, {"reason", outcome->reason}}};
+    case vmm::RunOutcome::Kind::Blocked: {
+        uint64_t wake = guest->vm->clock().to_host_ns(outcome->deadline_ns);
+        if (std::exchange(guest->pause_requested, false)) {
+            guest->state = RunState::Paused;
+            guest->pending_wake_host_ns = wake;
+        } else {
+            park(guest, wake);
+        }
+        return {};
+    }
+    case vmm::RunOutcome::Kind::Interrupted:
+        if (std::exchange(guest->pause_requested, false)) guest->state = RunState::Paused;
+        else make_runnable(guest);
+        return {};
+    }
+    return {};
+}
+
+void Scheduler::timer_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (wakes_.empty()) {
+            timer_cv_.wait(lock);
+            continue;
+        }
+        const uint64_t now = vmm::host_monotonic_ns();
+        const Wake& next = wakes_.top();
+        if (next.host_ns > now) {
+            timer_cv_.wait_for(lock, std::chrono::nanoseconds(next.host_ns - now));
+            continue;
+        }
+        std::shared_ptr<WorkerGuest> guest = next.guest.lock();
+        const uint64_t generation = next.generation;
+        wakes_.pop();
+        if (guest && guest->state == RunState::Blocked && guest->generation == generation) {
+            --blocked_;
+            make_runnable(guest);
+        }
+    }
+}
+
+} // namespace sf::host

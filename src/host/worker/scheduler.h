@@ -1,0 +1,83 @@
+// superfluid worker: Scheduler, which runs a worker's guests on a few threads.
+//
+// A guest holds a runner thread only while its vCPU runs. When it waits in
+// poll it is parked on a timer heap (a deadline of "never" parks it with no
+// timer at all) and costs no CPU; when the deadline passes it is queued for
+// the next free runner. A runner gives a guest a time slice and then queues
+// it again behind the others, so a spinning guest cannot starve the rest.
+//
+// State machine (WorkerGuest::state): Created -start-> Runnable -runner->
+// Running -> Runnable (slice over) | Blocked (poll) | Exited | Crashed;
+// Blocked -deadline-> Runnable; Runnable/Running/Blocked -pause-> Paused
+// -resume-> Runnable or Blocked. A guest that ends frees its VM at once
+// (the ring and state stay until it is destroyed).
+//
+// Threading: every method may be called from any thread.
+#pragma once
+
+#include "common/result.h"
+#include "host/worker/worker_guest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <vector>
+
+namespace sf::host {
+
+class Scheduler {
+  public:
+    Scheduler(int runners, uint64_t slice_ns, EventSink& events);
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    Result<void> start(const std::shared_ptr<WorkerGuest>& guest);
+    Result<void> pause(const std::shared_ptr<WorkerGuest>& guest);
+    Result<void> resume(const std::shared_ptr<WorkerGuest>& guest);
+    // Takes the guest out of scheduling (interrupting its run if need be) and
+    // returns its VM for the caller to free.
+    std::unique_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
+    RunState state(const WorkerGuest& guest) const;
+    // {"runners", "runnable", "running", "blocked", "parked"}
+    nlohmann::json stats() const;
+
+  private:
+    struct Wake {
+        uint64_t host_ns;
+        uint64_t generation;
+        std::weak_ptr<WorkerGuest> guest;
+        bool operator>(const Wake& other) const { return host_ns > other.host_ns; }
+    };
+    struct Ended {
+        std::unique_ptr<vmm::Guest> vm;
+        nlohmann::json event;
+    };
+
+    void runner_loop();
+    void timer_loop();
+    std::shared_ptr<WorkerGuest> next_runnable(std::unique_lock<std::mutex>& lock);
+    Ended settle(const std::shared_ptr<WorkerGuest>& guest, Result<vmm::RunOutcome> outcome);
+    void park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_host_ns);
+    void make_runnable(const std::shared_ptr<WorkerGuest>& guest);
+
+    const uint64_t slice_ns_;
+    EventSink& events_;
+    mutable std::mutex mutex_;
+    std::condition_variable runnable_cv_; // runners wait here
+    std::condition_variable timer_cv_;    // the timer thread waits here
+    std::condition_variable released_cv_; // remove() waits here for a runner to let go
+    std::deque<std::shared_ptr<WorkerGuest>> queue_;
+    std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes_;
+    size_t running_ = 0, blocked_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> runners_;
+    std::thread timer_;
+};
+
+} // namespace sf::host

@@ -1,0 +1,148 @@
+// superfluid worker: serving sfd's requests.
+#include "host/worker/worker.h"
+
+#include "host/protocol.h"
+
+#include <cstdio>
+
+namespace sf::host {
+namespace {
+
+nlohmann::json error_reply(const Error& e) { return {{"error", e.message}, {"kind", static_cast<int>(e.kind)}}; }
+
+Result<uint64_t> field_u64(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_unsigned()) return error(ErrorKind::InvalidArgument, "missing '{}'", key);
+    return it->get<uint64_t>();
+}
+
+} // namespace
+
+Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
+    : config_(config), kvm_(std::move(kvm)), pool_(kvm_, config.pool_target),
+      scheduler_(config.runners, config.slice_ns, *this) {}
+
+Worker::~Worker() { destroy_all(); }
+
+int Worker::serve() {
+    for (;;) {
+        Result<wire::Message> message = wire::receive(config_.control_fd);
+        if (!message) {
+            if (message.error().message != "closed")
+                std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
+            return message.error().message == "closed" ? 0 : 1;
+        }
+        if (message->type() != wire::Type::Request) continue;
+        nlohmann::json request = nlohmann::json::parse(message->payload, nullptr, false);
+        std::string raw;
+        Result<nlohmann::json> reply = request.is_object() ? handle(request, raw)
+                                                            : Result<nlohmann::json>(error("malformed request"));
+        std::lock_guard lock(send_mutex_);
+        const uint64_t rid = message->header.request_id;
+        if (reply && !raw.empty()) (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, raw, wire::kRawPayload);
+        else (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, (reply ? *reply : error_reply(reply.error())).dump());
+        if (request.is_object() && request.value("op", "") == "shutdown") return 0;
+    }
+}
+
+Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string& raw_reply) {
+    const std::string op = request.value("op", "");
+    if (op == "create") return create(request);
+    if (op == "stats") return stats();
+    if (op == "shutdown") {
+        destroy_all();
+        return nlohmann::json{{"ok", true}};
+    }
+    SF_TRY_ASSIGN(uint64_t id, field_u64(request, "id"));
+    if (op == "destroy") return destroy(id);
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    if (op == "start") SF_TRY(scheduler_.start(guest));
+    else if (op == "pause") SF_TRY(scheduler_.pause(guest));
+    else if (op == "resume") SF_TRY(scheduler_.resume(guest));
+    else if (op == "unfollow") guest->unfollow();
+    else if (op == "logs" || op == "follow") {
+        raw_reply = op == "follow" ? guest->follow() : guest->console_contents();
+        if (raw_reply.empty()) return nlohmann::json{{"ok", true}, {"empty", true}};
+    } else if (op != "info") return error(ErrorKind::InvalidArgument, "unknown op '{}'", op);
+    return nlohmann::json{{"ok", true}, {"console_bytes", guest->console_total()}};
+}
+
+Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
+    SF_TRY_ASSIGN(uint64_t id, field_u64(request, "id"));
+    SF_TRY_ASSIGN(uint64_t mem, field_u64(request, "mem"));
+    vmm::GuestConfig config;
+    config.id = id;
+    config.mem_size = mem;
+    config.name = request.value("name", "");
+    config.cmdline = request.value("cmdline", "");
+    SF_TRY_ASSIGN(auto memory_template, images_.get(request.value("image", ""), mem));
+    SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
+    auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
+    auto vm = vmm::Guest::create(std::move(shell), *memory_template, config, *guest);
+    if (!vm) return error(ErrorKind::InvalidArgument, "{}", vm.error().message);
+    guest->vm = std::move(*vm);
+    {
+        std::lock_guard lock(guests_mutex_);
+        if (!guests_.emplace(id, guest).second) return error(ErrorKind::Conflict, "guest {} exists", id);
+    }
+    if (request.value("start", true)) SF_TRY(scheduler_.start(guest));
+    return nlohmann::json{{"ok", true}};
+}
+
+Result<nlohmann::json> Worker::destroy(uint64_t id) {
+    std::shared_ptr<WorkerGuest> guest;
+    {
+        std::lock_guard lock(guests_mutex_);
+        auto it = guests_.find(id);
+        if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest {} in this worker", id);
+        guest = std::move(it->second);
+        guests_.erase(it);
+    }
+    scheduler_.remove(guest).reset(); // frees the VM here, on this thread
+    return nlohmann::json{{"ok", true}};
+}
+
+Result<std::shared_ptr<WorkerGuest>> Worker::find(uint64_t id) {
+    std::lock_guard lock(guests_mutex_);
+    auto it = guests_.find(id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest {} in this worker", id);
+    return it->second;
+}
+
+Result<nlohmann::json> Worker::stats() {
+    size_t count;
+    {
+        std::lock_guard lock(guests_mutex_);
+        count = guests_.size();
+    }
+    return nlohmann::json{{"ok", true},
+                          {"guests", count},
+                          {"pool", pool_.stats()},
+                          {"scheduler", scheduler_.stats()},
+                          {"templates", images_.template_count()}};
+}
+
+void Worker::destroy_all() {
+    std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests;
+    {
+        std::lock_guard lock(guests_mutex_);
+        guests.swap(guests_);
+    }
+    for (auto& [id, guest] : guests) scheduler_.remove(guest).reset();
+}
+
+void Worker::guest_event(uint64_t id, const nlohmann::json& event) {
+    std::lock_guard lock(send_mutex_);
+    (void)wire::send(config_.control_fd, wire::Type::Event, 0, id, event.dump());
+}
+
+void Worker::guest_console(uint64_t id, std::string_view bytes) {
+    std::lock_guard lock(send_mutex_);
+    while (!bytes.empty()) {
+        std::string_view chunk = bytes.substr(0, wire::kMaxPayload);
+        (void)wire::send(config_.control_fd, wire::Type::Console, 0, id, chunk, wire::kRawPayload);
+        bytes.remove_prefix(chunk.size());
+    }
+}
+
+} // namespace sf::host

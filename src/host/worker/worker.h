@@ -1,0 +1,63 @@
+// superfluid worker: Worker, one VMM worker process hosting many guests.
+//
+// sfd starts a handful of these (sf-worker), each with one end of a
+// SOCK_SEQPACKET pair (protocol.h). The worker's main thread serves sfd's
+// requests in order; guests run on the Scheduler's runner threads; shells
+// come from the ShellPool; images and templates from the ImageCache. Events
+// and console bytes go back on the same socket from whichever thread has
+// them. A worker that crashes takes only its own guests down.
+#pragma once
+
+#include "common/result.h"
+#include "host/worker/image_cache.h"
+#include "host/worker/scheduler.h"
+#include "host/worker/shell_pool.h"
+#include "host/worker/worker_guest.h"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace sf::host {
+
+struct WorkerConfig {
+    int control_fd = -1;
+    int index = 0;
+    size_t pool_target = 32;
+    int runners = 2;
+    uint64_t slice_ns = 10'000'000;
+    size_t ring_size = 16 << 10;
+};
+
+class Worker final : public EventSink {
+  public:
+    Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm);
+    ~Worker() override;
+
+    // Serves requests until sfd says shutdown or goes away. Returns the exit code.
+    int serve();
+
+    void guest_event(uint64_t id, const nlohmann::json& event) override;
+    void guest_console(uint64_t id, std::string_view bytes) override;
+
+  private:
+    Result<nlohmann::json> handle(const nlohmann::json& request, std::string& raw_reply);
+    Result<nlohmann::json> create(const nlohmann::json& request);
+    Result<nlohmann::json> destroy(uint64_t id);
+    Result<nlohmann::json> stats();
+    Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
+    void destroy_all();
+
+    WorkerConfig config_;
+    std::shared_ptr<const vmm::Kvm> kvm_;
+    std::mutex send_mutex_;
+    ImageCache images_;
+    ShellPool pool_;
+    Scheduler scheduler_;
+    std::mutex guests_mutex_;
+    std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests_;
+};
+
+} // namespace sf::host

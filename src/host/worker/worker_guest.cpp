@@ -1,0 +1,43 @@
+// superfluid worker: a guest's console and events.
+#include "host/worker/worker_guest.h"
+
+#include "vmm/guest_clock.h"
+
+namespace sf::host {
+
+void WorkerGuest::write(std::span<const uint8_t> bytes) {
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    bool first = false, forward = false;
+    {
+        std::lock_guard lock(console_mutex_);
+        ring_.append(text);
+        first = !first_output_seen_ && !text.empty();
+        first_output_seen_ = first_output_seen_ || first;
+        forward = followers_ > 0;
+    }
+    if (first) events_.guest_event(id_, {{"event", "first_output"}, {"t_ns", vmm::host_monotonic_ns()}});
+    if (forward) events_.guest_console(id_, text);
+}
+
+std::string WorkerGuest::console_contents() const {
+    std::lock_guard lock(console_mutex_);
+    return ring_.contents();
+}
+
+uint64_t WorkerGuest::console_total() const {
+    std::lock_guard lock(console_mutex_);
+    return ring_.total();
+}
+
+std::string WorkerGuest::follow() {
+    std::lock_guard lock(console_mutex_);
+    ++followers_;
+    return ring_.contents();
+}
+
+void WorkerGuest::unfollow() {
+    std::lock_guard lock(console_mutex_);
+    followers_ = std::max(0, followers_ - 1);
+}
+
+} // namespace sf::host

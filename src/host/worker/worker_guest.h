@@ -1,0 +1,67 @@
+// superfluid worker: WorkerGuest, one guest as a worker holds it.
+//
+// Owns the vmm::Guest (while it lives), its console ring and its run state.
+// It is the guest's ConsoleSink: console bytes go to the ring, the first one
+// is reported as an event, and they are forwarded while someone follows.
+//
+// Threading: the run-state fields are guarded by the Scheduler's mutex; the
+// console by the guest's own mutex (write() runs on a runner thread).
+#pragma once
+
+#include "host/worker/console_ring.h"
+#include "vmm/console_sink.h"
+#include "vmm/guest.h"
+#include "vmm/thread_alarm.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace sf::host {
+
+// Where a worker's guests report to (the control socket to sfd).
+class EventSink {
+  public:
+    virtual ~EventSink() = default;
+    virtual void guest_event(uint64_t id, const nlohmann::json& event) = 0;
+    virtual void guest_console(uint64_t id, std::string_view bytes) = 0;
+};
+
+enum class RunState { Created, Runnable, Running, Blocked, Paused, Exited, Crashed };
+
+class WorkerGuest final : public vmm::ConsoleSink {
+  public:
+    WorkerGuest(uint64_t id, size_t ring_capacity, EventSink& events)
+        : id_(id), ring_(ring_capacity), events_(events) {}
+
+    uint64_t id() const { return id_; }
+    void write(std::span<const uint8_t> bytes) override;
+    std::string console_contents() const;
+    uint64_t console_total() const;
+    // Starts forwarding console bytes and returns what the ring holds, at
+    // once: the bytes forwarded next are exactly those written after it.
+    std::string follow();
+    void unfollow();
+
+    // Run state, guarded by Scheduler's mutex.
+    std::unique_ptr<vmm::Guest> vm;
+    RunState state = RunState::Created;
+    bool pause_requested = false;
+    bool destroy_requested = false;
+    uint64_t generation = 0;                        // invalidates queued wake-ups
+    std::optional<uint64_t> pending_wake_host_ns;   // Paused while blocked: when it would have woken
+    const vmm::ThreadAlarm* runner = nullptr;       // Running: the runner's alarm, to interrupt it
+
+  private:
+    const uint64_t id_;
+    mutable std::mutex console_mutex_;
+    ConsoleRing ring_;
+    int followers_ = 0;
+    bool first_output_seen_ = false;
+    EventSink& events_;
+};
+
+} // namespace sf::host

@@ -1,0 +1,51 @@
+// sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
+//   sf-worker --control-fd FD --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
+#include "host/worker/worker.h"
+
+#include <CLI/CLI.hpp>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace {
+
+// Each guest holds two descriptors: use the whole hard limit.
+void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"sf-worker: a superfluid VMM worker process (started by sfd)"};
+    sf::host::WorkerConfig config;
+    uint64_t slice_ms = 10;
+    app.add_option("--control-fd", config.control_fd, "Socket to sfd")->required();
+    app.add_option("--index", config.index, "Worker number")->required();
+    app.add_option("--pool", config.pool_target, "Shells kept ready")->capture_default_str();
+    app.add_option("--runners", config.runners, "Runner threads")->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--slice-ms", slice_ms, "Time slice of a running guest")->check(CLI::Range(1, 1000));
+    app.add_option("--ring-size", config.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10));
+    CLI11_PARSE(app, argc, argv);
+    config.slice_ns = slice_ms * 1'000'000;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL); // no worker outlives sfd
+    if (getppid() == 1) return 1;
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, SIG_IGN); // sfd decides when we stop
+    raise_fd_limit();
+    auto kvm = sf::vmm::Kvm::open();
+    if (!kvm) {
+        std::fprintf(stderr, "sf-worker %d: %s\n", config.index, kvm.error().message.c_str());
+        return 1;
+    }
+    sf::host::Worker worker(config, *kvm);
+    return worker.serve();
+}

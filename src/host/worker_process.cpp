@@ -1,0 +1,143 @@
+// superfluid toolstack: starting, talking to and reaping sf-worker processes.
+#include "host/worker_process.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace sf::host {
+namespace {
+
+constexpr int kChildControlFd = 3;
+
+Error reply_error(const nlohmann::json& reply) {
+    int kind = reply.value("kind", 0);
+    return Error{reply.value("error", std::string("worker error")), static_cast<ErrorKind>(kind)};
+}
+
+} // namespace
+
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options,
+                                                            EventCallback on_event, ConsoleCallback on_console,
+                                                            ExitCallback on_exit) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        return error("socketpair failed: {}", std::strerror(errno));
+    UniqueFd ours(fds[0]), theirs(fds[1]);
+    wire::size_buffers(ours.get());
+    wire::size_buffers(theirs.get());
+    std::vector<std::string> args = {options.program,   "--control-fd", std::to_string(kChildControlFd),
+                                     "--index",         std::to_string(index),
+                                     "--pool",          std::to_string(options.pool),
+                                     "--runners",       std::to_string(options.runners),
+                                     "--ring-size",     std::to_string(options.ring_size)};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, theirs.get(), kChildControlFd);
+    posix_spawn_file_actions_addclosefrom_np(&actions, kChildControlFd + 1);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return error("cannot start {}: {}", options.program, std::strerror(rc));
+    return std::unique_ptr<WorkerProcess>(new WorkerProcess(index, pid, std::move(ours), std::move(on_event),
+                                                            std::move(on_console), std::move(on_exit)));
+}
+
+WorkerProcess::WorkerProcess(int index, pid_t pid, UniqueFd fd, EventCallback on_event,
+                             ConsoleCallback on_console, ExitCallback on_exit)
+    : index_(index), pid_(pid), fd_(std::move(fd)), on_event_(std::move(on_event)),
+      on_console_(std::move(on_console)), on_exit_(std::move(on_exit)), reader_([this] { read_loop(); }) {}
+
+WorkerProcess::~WorkerProcess() {
+    kill();
+    reader_.join();
+}
+
+Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request) {
+    const uint64_t id = next_request_++;
+    {
+        std::lock_guard lock(mutex_);
+        if (!alive_) return error(ErrorKind::Unavailable, "worker {} is not running", index_);
+        pending_.emplace(id, std::nullopt);
+    }
+    Result<void> sent = wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump());
+    std::unique_lock lock(mutex_);
+    if (!sent) {
+        pending_.erase(id);
+        return error(ErrorKind::Unavailable, "worker {}: {}", index_, sent.error().message);
+    }
+    replied_.wait(lock, [&] { return pending_.at(id).has_value(); });
+    Result<WorkerReply> reply = std::move(*pending_.at(id));
+    pending_.erase(id);
+    return reply;
+}
+
+void WorkerProcess::read_loop() {
+    for (;;) {
+        Result<wire::Message> message = wire::receive(fd_.get());
+        if (!message) break;
+        const wire::Header& h = message->header;
+        if (message->type() == wire::Type::Console) {
+            on_console_(h.guest_id, message->payload);
+        } else if (message->type() == wire::Type::Event) {
+            nlohmann::json event = nlohmann::json::parse(message->payload, nullptr, false);
+            if (event.is_object()) on_event_(h.guest_id, event);
+        } else if (message->type() == wire::Type::Reply) {
+            WorkerReply reply;
+            if (h.flags & wire::kRawPayload) reply.raw = std::move(message->payload);
+            else reply.json = nlohmann::json::parse(message->payload, nullptr, false);
+            std::lock_guard lock(mutex_);
+            auto it = pending_.find(h.request_id);
+            if (it == pending_.end()) continue;
+            if (reply.json.is_object() && reply.json.contains("error")) it->second.emplace(reply_error(reply.json));
+            else it->second.emplace(std::move(reply));
+            replied_.notify_all();
+        }
+    }
+    alive_ = false;
+    const std::string how = reap();
+    fail_pending(fmt::format("worker {} (pid {}) {}", index_, pid_, how));
+    on_exit_(index_, how);
+}
+
+void WorkerProcess::fail_pending(const std::string& why) {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, slot] : pending_)
+        if (!slot) slot.emplace(error(ErrorKind::Unavailable, "{}", why));
+    replied_.notify_all();
+}
+
+std::string WorkerProcess::reap() {
+    int status = 0;
+    if (reaped_ || ::waitpid(pid_, &status, 0) != pid_) return "ended";
+    reaped_ = true;
+    if (WIFSIGNALED(status))
+        return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    return fmt::format("exited with status {}", WEXITSTATUS(status));
+}
+
+void WorkerProcess::stop(std::chrono::milliseconds grace) {
+    if (!alive_) return;
+    (void)wire::send(fd_.get(), wire::Type::Request, 0, 0, nlohmann::json{{"op", "shutdown"}}.dump());
+    const auto until = std::chrono::steady_clock::now() + grace;
+    while (alive_ && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    kill();
+}
+
+void WorkerProcess::kill() {
+    if (alive_) ::kill(pid_, SIGKILL);
+    // The reader sees the socket close and reaps the process.
+}
+
+} // namespace sf::host

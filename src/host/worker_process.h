@@ -1,0 +1,84 @@
+// superfluid toolstack: WorkerProcess, sfd's handle on one sf-worker process.
+//
+// Spawns the worker with one end of a SOCK_SEQPACKET pair, sends requests and
+// waits for their replies (matched by request id), and hands events and
+// console packets to the owner's callbacks from its reader thread. When the
+// worker dies, every pending call fails with Unavailable and on_exit runs
+// once, with a description of how it ended.
+//
+// Threading: call() from any thread. The callbacks run on the reader thread
+// and must not call call() on this worker.
+#pragma once
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "host/protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sf::host {
+
+struct WorkerOptions {
+    std::string program; // path of sf-worker
+    size_t pool = 32;
+    int runners = 2;
+    size_t ring_size = 16 << 10;
+};
+
+struct WorkerReply {
+    nlohmann::json json; // the reply object (null for a raw reply)
+    std::string raw;     // a raw reply's bytes
+};
+
+class WorkerProcess {
+  public:
+    using EventCallback = std::function<void(uint64_t guest_id, const nlohmann::json& event)>;
+    using ConsoleCallback = std::function<void(uint64_t guest_id, std::string_view bytes)>;
+    using ExitCallback = std::function<void(int index, const std::string& how)>;
+
+    static Result<std::unique_ptr<WorkerProcess>> spawn(int index, const WorkerOptions& options,
+                                                        EventCallback on_event, ConsoleCallback on_console,
+                                                        ExitCallback on_exit);
+    ~WorkerProcess();
+
+    Result<WorkerReply> call(const nlohmann::json& request);
+    bool alive() const { return alive_; }
+    pid_t pid() const { return pid_; }
+    int index() const { return index_; }
+    // Sends shutdown and waits up to `grace` for the process to end, then kills it.
+    void stop(std::chrono::milliseconds grace);
+    // Kills the process at once (tests, and when sfd itself fails).
+    void kill();
+
+  private:
+    WorkerProcess(int index, pid_t pid, UniqueFd fd, EventCallback, ConsoleCallback, ExitCallback);
+    void read_loop();
+    void fail_pending(const std::string& why);
+    std::string reap();
+
+    const int index_;
+    const pid_t pid_;
+    UniqueFd fd_;
+    EventCallback on_event_;
+    ConsoleCallback on_console_;
+    ExitCallback on_exit_;
+    std::atomic<bool> alive_{true};
+    std::atomic<uint64_t> next_request_{1};
+    std::mutex mutex_;
+    std::condition_variable replied_;
+    std::map<uint64_t, std::optional<Result<WorkerReply>>> pending_;
+    std::thread reader_;
+    bool reaped_ = false;
+};
+
+} // namespace sf::host
