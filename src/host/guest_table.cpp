@@ -2,7 +2,6 @@
 #include "host/guest_table.h"
 
 #include "host/host_memory.h"
-#include "vmm/elf_loader.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 
@@ -64,12 +63,11 @@ Result<void> GuestTable::check_request(const CreateRequest& request) const {
         return error(ErrorKind::InvalidArgument, "{}", size.error().message);
     if (request.image.empty() || request.image[0] != '/')
         return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
-    if (Result<vmm::Image> image = vmm::Image::load_file(request.image); !image)
-        return error(ErrorKind::InvalidArgument, "{}", image.error().message);
+    // The worker reads and checks the image (once per file version, see ImageCache).
     if (request.cmdline.size() >= 1024)
         return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is 1023",
                      request.cmdline.size());
-    Result<uint64_t> available = mem_available();
+    Result<uint64_t> available = memory_gauge_.available();
     if (available && *available < options_.mem_reserve)
         return error(ErrorKind::ResourceExhausted,
                      "not enough host memory: {} MiB available and sfd keeps {} MiB free", *available >> 20,

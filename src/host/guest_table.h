@@ -10,6 +10,7 @@
 #pragma once
 
 #include "host/guest_service.h"
+#include "host/host_memory.h"
 #include "host/worker_process.h"
 
 #include <condition_variable>
@@ -79,6 +80,7 @@ class GuestTable final : public GuestService {
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
 
     const GuestTableOptions options_;
+    mutable MemoryGauge memory_gauge_;
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed
     std::map<uint64_t, Record> guests_;

@@ -28,4 +28,14 @@ Result<uint64_t> mem_available() {
     return parse_mem_available(text);
 }
 
+Result<uint64_t> MemoryGauge::available() {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (read_at_ == std::chrono::steady_clock::time_point{} || now - read_at_ >= max_age_) {
+        last_ = mem_available();
+        read_at_ = now;
+    }
+    return last_;
+}
+
 } // namespace sf::host

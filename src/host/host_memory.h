@@ -3,7 +3,9 @@
 
 #include "common/result.h"
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 
 namespace sf::host {
@@ -12,5 +14,19 @@ namespace sf::host {
 Result<uint64_t> parse_mem_available(std::string_view meminfo);
 // Reads /proc/meminfo.
 Result<uint64_t> mem_available();
+
+// mem_available(), read at most once per `max_age` (a create must not pay for
+// reading /proc/meminfo each time). Thread-safe.
+class MemoryGauge {
+  public:
+    explicit MemoryGauge(std::chrono::milliseconds max_age = std::chrono::milliseconds(50)) : max_age_(max_age) {}
+    Result<uint64_t> available();
+
+  private:
+    std::chrono::milliseconds max_age_;
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point read_at_{};
+    Result<uint64_t> last_ = uint64_t{0};
+};
 
 } // namespace sf::host

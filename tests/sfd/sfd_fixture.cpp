@@ -1,0 +1,140 @@
+// superfluid sfd tests: the sfd fixture.
+#include "sfd_fixture.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace sf::test {
+
+std::string guest_image(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
+
+bool kvm_usable() {
+    static const bool usable = [] {
+        int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            std::fprintf(stderr, "\n*** SFD TESTS SKIPPED: /dev/kvm: %s ***\n\n", std::strerror(errno));
+            return false;
+        }
+        ::close(fd);
+        return true;
+    }();
+    return usable;
+}
+
+Sfd::Sfd(std::vector<std::string> args) {
+    char pattern[] = "/tmp/sf-sfd-test-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    socket_ = dir_ + "/sfd.sock";
+    std::vector<std::string> argv = {std::string(SF_BIN_DIR) + "/sfd", "--socket", socket_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> raw;
+    for (auto& a : argv) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    if (posix_spawn(&pid_, raw[0], nullptr, nullptr, raw.data(), environ) != 0) pid_ = -1;
+    for (int i = 0; i < 200 && running(); ++i) {
+        if (get("/v1/host").status == 200) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "sfd did not come up on " << socket_;
+}
+
+Sfd::~Sfd() {
+    stop();
+    std::filesystem::remove_all(dir_);
+}
+
+bool Sfd::running() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+int Sfd::stop(int seconds) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < seconds * 100; ++i) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return -1;
+}
+
+httplib::Client Sfd::client() {
+    httplib::Client c(socket_, 80);
+    c.set_address_family(AF_UNIX);
+    c.set_read_timeout(30, 0);
+    return c;
+}
+
+namespace {
+HttpResult convert(const httplib::Result& r) {
+    if (!r) return {};
+    return {r->status, r->body};
+}
+} // namespace
+
+HttpResult Sfd::get(const std::string& path) { return convert(client().Get(path.c_str())); }
+HttpResult Sfd::post(const std::string& path, const std::string& body) {
+    return convert(client().Post(path.c_str(), body, "application/json"));
+}
+HttpResult Sfd::del(const std::string& path) { return convert(client().Delete(path.c_str())); }
+HttpResult Sfd::create(const nlohmann::json& fields) { return post("/v1/guests", fields.dump()); }
+
+std::vector<pid_t> Sfd::worker_pids() {
+    std::vector<pid_t> pids;
+    nlohmann::json host = get("/v1/host").json();
+    if (host.is_object())
+        for (const auto& w : host.value("workers", nlohmann::json::array()))
+            if (w.value("alive", false)) pids.push_back(w.value("pid", -1));
+    return pids;
+}
+
+int count_fds(pid_t pid) {
+    int count = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        ++count;
+    return ec ? -1 : count;
+}
+
+long rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+long cpu_ticks(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t close = text.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(text.substr(close + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) stime = std::stol(field);
+    }
+    return utime + stime;
+}
+
+} // namespace sf::test

@@ -1,0 +1,63 @@
+// superfluid sfd tests: a real sfd started for a test, on a private socket,
+// and stopped (SIGTERM) when the test ends; plus small HTTP helpers.
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace sf::test {
+
+std::string guest_image(const std::string& name);
+bool kvm_usable();
+
+#define SF_SFD_REQUIRE_KVM()                                                                                 \
+    do {                                                                                                     \
+        if (!::sf::test::kvm_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
+    } while (0)
+
+struct HttpResult {
+    int status = 0; // 0: no response
+    std::string body;
+    nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+class Sfd {
+  public:
+    // Starts sfd with these extra arguments and waits until its API answers.
+    explicit Sfd(std::vector<std::string> args = {});
+    ~Sfd();
+    Sfd(const Sfd&) = delete;
+    Sfd& operator=(const Sfd&) = delete;
+
+    const std::string& socket() const { return socket_; }
+    pid_t pid() const { return pid_; }
+    bool running() const;
+    // SIGTERM, wait up to `seconds`; returns the exit status (-1: had to SIGKILL).
+    int stop(int seconds = 20);
+
+    HttpResult get(const std::string& path);
+    HttpResult post(const std::string& path, const std::string& body = "{}");
+    HttpResult del(const std::string& path);
+    // POST /v1/guests with these fields; returns the response.
+    HttpResult create(const nlohmann::json& fields);
+
+    std::vector<pid_t> worker_pids();
+
+  private:
+    httplib::Client client();
+    std::string dir_, socket_;
+    pid_t pid_ = -1;
+};
+
+int count_fds(pid_t pid);
+long rss_kib(pid_t pid);
+// utime + stime of a process, in clock ticks.
+long cpu_ticks(pid_t pid);
+
+} // namespace sf::test

@@ -1,0 +1,253 @@
+// End-to-end: a real sfd with its workers, driven over its API.
+#include "sfd_fixture.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
+using sf::test::guest_image;
+using sf::test::Sfd;
+using json = nlohmann::json;
+
+namespace {
+
+json idle(const std::string& name = "") {
+    json fields = {{"image", guest_image("idle")}, {"wait", "output"}};
+    if (!name.empty()) fields["name"] = name;
+    return fields;
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+} // namespace
+
+TEST(Sfd, GuestLifecycle) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "2", "--pool", "4"});
+    auto created = sfd.create(idle("web"));
+    ASSERT_EQ(created.status, 201) << created.body;
+    json guest = created.json();
+    EXPECT_EQ(guest["name"], "web");
+    EXPECT_EQ(guest["state"], "running");
+    EXPECT_GT(guest["first_output_ms"].get<double>(), 0.0);
+    const std::string id = std::to_string(guest["id"].get<int>());
+
+    EXPECT_EQ(sfd.get("/v1/guests/" + id).json()["name"], "web"); // by id
+    auto logs = sfd.get("/v1/guests/web/logs");
+    EXPECT_EQ(logs.status, 200);
+    EXPECT_NE(logs.body.find("idle: guest 'web' id " + id + " ready"), std::string::npos) << logs.body;
+
+    EXPECT_EQ(sfd.post("/v1/guests/web/pause").json()["state"], "paused");
+    EXPECT_EQ(sfd.post("/v1/guests/web/pause").status, 409);
+    EXPECT_EQ(sfd.post("/v1/guests/web/resume").json()["state"], "running");
+    EXPECT_EQ(sfd.post("/v1/guests/web/resume").status, 409);
+    EXPECT_EQ(sfd.get("/v1/guests").json()["guests"].size(), 1u);
+
+    EXPECT_EQ(sfd.del("/v1/guests/web").status, 200);
+    EXPECT_EQ(sfd.get("/v1/guests/web").status, 404);
+    EXPECT_EQ(sfd.del("/v1/guests/web").status, 404);
+    EXPECT_EQ(sfd.post("/v1/guests/web/pause").status, 404);
+    EXPECT_EQ(sfd.get("/v1/guests").json()["guests"].size(), 0u);
+}
+
+TEST(Sfd, ExitAndCrashAreReported) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    auto hello = sfd.create({{"image", guest_image("hello")}, {"name", "h"}, {"wait", "output"}});
+    ASSERT_EQ(hello.status, 201) << hello.body;
+    auto crash = sfd.create({{"image", guest_image("crash-badptr")}, {"name", "c"}, {"wait", "output"}});
+    ASSERT_EQ(crash.status, 201) << crash.body;
+    sleep_ms(200);
+    json h = sfd.get("/v1/guests/h").json(), c = sfd.get("/v1/guests/c").json();
+    EXPECT_EQ(h["state"], "exited");
+    EXPECT_EQ(h["exit_status"], 0);
+    EXPECT_EQ(c["state"], "crashed");
+    EXPECT_NE(c["reason"].get<std::string>().find("outside the guest's memory"), std::string::npos) << c;
+    EXPECT_EQ(sfd.post("/v1/guests/h/pause").status, 409);
+    // A good guest runs after the bad one, in the same worker.
+    EXPECT_EQ(sfd.create(idle()).status, 201);
+}
+
+TEST(Sfd, PauseStopsAGuestAndResumeContinuesIt) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1000 20"}}).status, 201);
+    sleep_ms(200);
+    ASSERT_EQ(sfd.post("/v1/guests/t/pause").status, 200);
+    const int paused_at = count_lines(sfd.get("/v1/guests/t/logs").body);
+    EXPECT_GE(paused_at, 3);
+    sleep_ms(300);
+    EXPECT_LE(count_lines(sfd.get("/v1/guests/t/logs").body), paused_at + 1); // one may be in flight
+    ASSERT_EQ(sfd.post("/v1/guests/t/resume").status, 200);
+    sleep_ms(200);
+    EXPECT_GE(count_lines(sfd.get("/v1/guests/t/logs").body), paused_at + 4);
+}
+
+TEST(Sfd, SpinningGuestDoesNotStarveOthers) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--runners", "1"});
+    ASSERT_EQ(sfd.create({{"image", guest_image("crash-spin")}, {"name", "spin"}}).status, 201);
+    auto t0 = std::chrono::steady_clock::now();
+    auto other = sfd.create(idle("other"));
+    EXPECT_EQ(other.status, 201) << other.body;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+    EXPECT_EQ(sfd.post("/v1/guests/spin/pause").status, 200);
+    EXPECT_EQ(sfd.del("/v1/guests/spin").status, 200);
+}
+
+TEST(Sfd, KilledWorkerTakesOnlyItsGuestsDown) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "2", "--pool", "2"});
+    std::vector<json> guests;
+    for (int i = 0; i < 6; ++i) {
+        auto r = sfd.create(idle("g" + std::to_string(i)));
+        ASSERT_EQ(r.status, 201) << r.body;
+        guests.push_back(r.json());
+    }
+    json host = sfd.get("/v1/host").json();
+    const pid_t victim = host["workers"][0]["pid"].get<pid_t>();
+    ASSERT_GT(victim, 0);
+    ::kill(victim, SIGKILL);
+    sleep_ms(300);
+    for (const json& g : guests) {
+        json now = sfd.get("/v1/guests/" + g["name"].get<std::string>()).json();
+        if (g["worker"] == 0) {
+            EXPECT_EQ(now["state"], "crashed") << now;
+            EXPECT_NE(now["reason"].get<std::string>().find("signal 9"), std::string::npos) << now;
+        } else {
+            EXPECT_EQ(now["state"], "running") << now;
+        }
+    }
+    // sfd keeps serving, and the slot gets a fresh worker.
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(sfd.create(idle()).status, 201);
+    for (int i = 0; i < 50 && sfd.worker_pids().size() < 2; ++i) sleep_ms(50);
+    auto pids = sfd.worker_pids();
+    EXPECT_EQ(pids.size(), 2u);
+    EXPECT_EQ(std::count(pids.begin(), pids.end(), victim), 0);
+    EXPECT_EQ(sfd.del("/v1/guests/g0").status, 200);
+}
+
+TEST(Sfd, SigtermStopsEveryWorker) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "3"});
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(sfd.create(idle()).status, 201);
+    auto pids = sfd.worker_pids();
+    ASSERT_EQ(pids.size(), 3u);
+    EXPECT_EQ(sfd.stop(), 0);
+    sleep_ms(100);
+    for (pid_t pid : pids) EXPECT_NE(::kill(pid, 0), 0) << "worker " << pid << " outlived sfd";
+}
+
+TEST(Sfd, BadRequestsAreRefusedAndDisturbNothing) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    ASSERT_EQ(sfd.create(idle("keep")).status, 201);
+    struct Case {
+        std::string body;
+        int status;
+        std::string needle;
+    } cases[] = {
+        {"{not json", 400, ""},
+        {"[]", 400, ""},
+        {json{{"image", guest_image("idle")}, {"colour", "red"}}.dump(), 400, "colour"},
+        {json{{"image", "/nonexistent/guest"}}.dump(), 400, "cannot open"},
+        {json{{"image", "/etc/hostname"}}.dump(), 400, "not an ELF"},
+        {json{{"image", "relative/path"}}.dump(), 400, "absolute"},
+        {json{{"image", guest_image("idle")}, {"name", "keep"}}.dump(), 409, "exists"},
+        {json{{"image", guest_image("idle")}, {"name", "a/b"}}.dump(), 400, "name"},
+        {json{{"image", guest_image("idle")}, {"mem", "1M"}}.dump(), 400, "too small"},
+        {json{{"image", guest_image("idle")}, {"mem", "64G"}}.dump(), 400, "too big"},
+        {json{{"image", guest_image("idle")}, {"mem", "4097K"}}.dump(), 400, "4 KiB"},
+    };
+    for (const Case& c : cases) {
+        auto r = sfd.post("/v1/guests", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+        json body = r.json();
+        ASSERT_TRUE(body.is_object() && body.contains("error")) << r.body;
+        EXPECT_NE(body["error"].get<std::string>().find(c.needle), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(sfd.get("/v1/guests/nosuch").status, 404);
+    EXPECT_EQ(sfd.del("/v1/guests/12345").status, 404);
+    json all = sfd.get("/v1/guests").json();
+    ASSERT_EQ(all["guests"].size(), 1u);
+    EXPECT_EQ(all["guests"][0]["state"], "running");
+}
+
+TEST(Sfd, FullHostAndMissingMemoryAreRefused) {
+    SF_SFD_REQUIRE_KVM();
+    {
+        Sfd sfd({"--workers", "1", "--max-guests-per-worker", "2"});
+        EXPECT_EQ(sfd.create(idle()).status, 201);
+        EXPECT_EQ(sfd.create(idle()).status, 201);
+        auto full = sfd.create(idle());
+        EXPECT_EQ(full.status, 409);
+        EXPECT_NE(full.body.find("host is full"), std::string::npos) << full.body;
+    }
+    Sfd sfd({"--workers", "1", "--mem-reserve", "100000000"});
+    auto r = sfd.create(idle());
+    EXPECT_EQ(r.status, 409);
+    EXPECT_NE(r.body.find("not enough host memory"), std::string::npos) << r.body;
+}
+
+TEST(Sfd, ConsoleFollowStreamsUntilTheGuestEnds) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "5 50"}}).status, 201);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = sfd.get("/v1/guests/t/console");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(count_lines(r.body), 5) << r.body;
+    EXPECT_NE(r.body.find("tick 5/5"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+TEST(Sfd, ThousandCreateDestroyCyclesLeaveNoTrace) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "2", "--pool", "4"});
+    auto warm = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+            auto r = sfd.create(idle("c"));
+            ASSERT_EQ(r.status, 201) << r.body;
+            ASSERT_EQ(sfd.del("/v1/guests/c").status, 200);
+        }
+    };
+    warm(50);
+    sleep_ms(500); // let the pools refill
+    auto pids = sfd.worker_pids();
+    ASSERT_EQ(pids.size(), 2u);
+    std::vector<int> fds;
+    std::vector<long> rss;
+    for (pid_t p : {sfd.pid(), pids[0], pids[1]}) fds.push_back(sf::test::count_fds(p)), rss.push_back(sf::test::rss_kib(p));
+    warm(1000);
+    sleep_ms(500);
+    int i = 0;
+    for (pid_t p : {sfd.pid(), pids[0], pids[1]}) {
+        EXPECT_EQ(sf::test::count_fds(p), fds[static_cast<size_t>(i)]) << "pid " << p;
+        EXPECT_LT(sf::test::rss_kib(p), rss[static_cast<size_t>(i)] + 8 * 1024) << "pid " << p << " grew";
+        ++i;
+    }
+}
+
+TEST(Sfd, StormOfAThousandIdleGuests) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "2", "--pool", "16"});
+    for (int i = 0; i < 1000; ++i) {
+        auto r = sfd.create(idle());
+        ASSERT_EQ(r.status, 201) << "guest " << i << ": " << r.body;
+    }
+    json host = sfd.get("/v1/host").json();
+    EXPECT_EQ(host["guests"], 1000);
+    EXPECT_EQ(host["states"]["running"], 1000);
+    // Idle guests cost no CPU: the workers' CPU time barely moves over a second.
+    auto pids = sfd.worker_pids();
+    long before = 0, after = 0;
+    for (pid_t p : pids) before += sf::test::cpu_ticks(p);
+    sleep_ms(1000);
+    for (pid_t p : pids) after += sf::test::cpu_ticks(p);
+    EXPECT_LE(after - before, 10) << "idle workers used " << (after - before) << " ticks in 1 s";
+    EXPECT_EQ(sfd.stop(), 0);
+}
