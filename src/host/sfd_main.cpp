@@ -23,6 +23,7 @@ struct SfdOptions {
     size_t pool = 32;
     int runners = 2;
     size_t ring_size = 16 << 10;
+    std::string log_dir;
     uint64_t mem_reserve_mib = 256;
     bool verbose = false;
 };
@@ -49,7 +50,7 @@ int run(const SfdOptions& o) {
     table_options.workers = o.workers;
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
-    table_options.worker = {worker_program(), o.pool, o.runners, o.ring_size};
+    table_options.worker = {worker_program(), o.pool, o.runners, o.ring_size, o.log_dir};
     auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
     if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
     auto table = sf::host::GuestTable::create(table_options);
@@ -83,6 +84,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--ring-size", o.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
         ->capture_default_str();
+    app.add_option("--log-dir", o.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
+        ->check(CLI::ExistingDirectory);
     app.add_option("--mem-reserve", o.mem_reserve_mib, "Host memory (MiB) to keep free: creates beyond it fail")
         ->capture_default_str();
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");

@@ -38,6 +38,7 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--pool",          std::to_string(options.pool),
                                      "--runners",       std::to_string(options.runners),
                                      "--ring-size",     std::to_string(options.ring_size)};
+    if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

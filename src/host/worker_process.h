@@ -33,6 +33,7 @@ struct WorkerOptions {
     size_t pool = 32;
     int runners = 2;
     size_t ring_size = 16 << 10;
+    std::string log_dir;
 };
 
 struct WorkerReply {

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 using sf::test::guest_image;
@@ -250,4 +252,20 @@ TEST(Sfd, StormOfAThousandIdleGuests) {
     for (pid_t p : pids) after += sf::test::cpu_ticks(p);
     EXPECT_LE(after - before, 10) << "idle workers used " << (after - before) << " ticks in 1 s";
     EXPECT_EQ(sfd.stop(), 0);
+}
+
+TEST(Sfd, ConsoleLogFiles) {
+    SF_SFD_REQUIRE_KVM();
+    char pattern[] = "/tmp/sf-logs-XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    {
+        Sfd sfd({"--workers", "1", "--log-dir", dir});
+        ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "logged"}, {"cmdline", "3 10"}}).status, 201);
+        sleep_ms(300);
+    }
+    std::ifstream in(dir + "/logged.log");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(count_lines(text), 3) << text;
+    EXPECT_NE(text.find("tick 3/3"), std::string::npos) << text;
+    std::filesystem::remove_all(dir);
 }

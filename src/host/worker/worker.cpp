@@ -78,6 +78,7 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     SF_TRY_ASSIGN(auto memory_template, images_.get(request.value("image", ""), mem));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
+    if (!config_.log_dir.empty()) SF_TRY(guest->open_log(config_.log_dir + "/" + config.name + ".log"));
     auto vm = vmm::Guest::create(std::move(shell), *memory_template, config, *guest);
     if (!vm) return error(ErrorKind::InvalidArgument, "{}", vm.error().message);
     guest->vm = std::move(*vm);

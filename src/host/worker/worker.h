@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,7 @@ struct WorkerConfig {
     int runners = 2;
     uint64_t slice_ns = 10'000'000;
     size_t ring_size = 16 << 10;
+    std::string log_dir; // non-empty: each guest's console is also appended to LOG_DIR/NAME.log
 };
 
 class Worker final : public EventSink {

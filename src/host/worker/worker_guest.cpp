@@ -3,6 +3,12 @@
 
 #include "vmm/guest_clock.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace sf::host {
 
 void WorkerGuest::write(std::span<const uint8_t> bytes) {
@@ -11,12 +17,20 @@ void WorkerGuest::write(std::span<const uint8_t> bytes) {
     {
         std::lock_guard lock(console_mutex_);
         ring_.append(text);
+        if (log_.valid()) (void)!::write(log_.get(), text.data(), text.size()); // best effort, like a tty
         first = !first_output_seen_ && !text.empty();
         first_output_seen_ = first_output_seen_ || first;
         forward = followers_ > 0;
     }
     if (first) events_.guest_event(id_, {{"event", "first_output"}, {"t_ns", vmm::host_monotonic_ns()}});
     if (forward) events_.guest_console(id_, text);
+}
+
+Result<void> WorkerGuest::open_log(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) return error(ErrorKind::Internal, "console log {}: {}", path, std::strerror(errno));
+    log_.reset(fd);
+    return ok();
 }
 
 std::string WorkerGuest::console_contents() const {

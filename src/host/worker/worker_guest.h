@@ -8,6 +8,8 @@
 // console by the guest's own mutex (write() runs on a runner thread).
 #pragma once
 
+#include "common/result.h"
+#include "common/unique_fd.h"
 #include "host/worker/console_ring.h"
 #include "vmm/console_sink.h"
 #include "vmm/guest.h"
@@ -40,6 +42,8 @@ class WorkerGuest final : public vmm::ConsoleSink {
     uint64_t id() const { return id_; }
     void write(std::span<const uint8_t> bytes) override;
     std::string console_contents() const;
+    // Also appends the console to this file (created if missing).
+    Result<void> open_log(const std::string& path);
     uint64_t console_total() const;
     // Starts forwarding console bytes and returns what the ring holds, at
     // once: the bytes forwarded next are exactly those written after it.
@@ -60,6 +64,7 @@ class WorkerGuest final : public vmm::ConsoleSink {
     mutable std::mutex console_mutex_;
     ConsoleRing ring_;
     int followers_ = 0;
+    UniqueFd log_;
     bool first_output_seen_ = false;
     EventSink& events_;
 };

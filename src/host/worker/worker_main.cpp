@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     app.add_option("--runners", config.runners, "Runner threads")->check(CLI::Range(1, 64))->capture_default_str();
     app.add_option("--slice-ms", slice_ms, "Time slice of a running guest")->check(CLI::Range(1, 1000));
     app.add_option("--ring-size", config.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10));
+    app.add_option("--log-dir", config.log_dir, "Also append each guest's console to DIR/NAME.log");
     CLI11_PARSE(app, argc, argv);
     config.slice_ns = slice_ms * 1'000'000;
 
