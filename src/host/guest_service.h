@@ -58,7 +58,11 @@ struct HostInfo {
     nlohmann::json json; // workers, pool, guest counts, limits; see docs/api.yaml
 };
 
-// Receives console bytes while a follow is active. Return false to stop.
+// Receives console bytes while a follow is active, on the thread that called
+// follow_console (it may block, e.g. on a slow client). It is also called with
+// no bytes at least every 200 ms while the guest is quiet, so that a caller
+// whose client has gone (or whose server is stopping) can end the follow by
+// returning false. Return false to stop.
 using ConsoleCallback = std::function<bool(std::string_view bytes)>;
 
 class GuestService {

@@ -2,6 +2,11 @@
 #include "host/guest_table.h"
 
 namespace sf::host {
+namespace {
+
+constexpr std::chrono::milliseconds kFollowHeartbeat{200};
+
+} // namespace
 Result<GuestInfo> GuestTable::info(const std::string& ref) {
     uint64_t id;
     int worker;
@@ -116,11 +121,14 @@ Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCal
     bool more = snapshot && (snapshot->raw.empty() || callback(snapshot->raw));
     std::unique_lock lock(mutex_);
     while (more) {
-        changed_.wait(lock, [&] { return follower->ended || !follower->chunks.empty() || shutting_down_; });
+        const bool woke = changed_.wait_for(lock, kFollowHeartbeat, [&] {
+            return follower->ended || !follower->chunks.empty() || shutting_down_;
+        });
         std::deque<std::string> chunks;
         chunks.swap(follower->chunks);
         const bool last = follower->ended || shutting_down_;
         lock.unlock();
+        if (!woke) more = callback({}); // heartbeat: lets a gone client or a stopping server end the follow
         for (const std::string& chunk : chunks) more = more && callback(chunk);
         lock.lock();
         if (last) break;

@@ -1,0 +1,58 @@
+// sf-bench: a minimal client of sfd's HTTP+JSON API over its unix socket.
+//
+// One SfdClient is one keep-alive connection: use one per thread. Every
+// failure (transport error, non-2xx status) is an Error whose message names
+// the request and carries the server's {"error": ...} text when there is one.
+#pragma once
+
+#include "common/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace httplib {
+class Client;
+}
+
+namespace sf::bench {
+
+struct GuestRequest {
+    std::string name;
+    std::string image; // absolute path
+    std::string mem;   // a size as the API takes it, e.g. "4M"
+    std::string cmdline;
+    std::chrono::milliseconds wait_timeout{10000}; // for wait=output
+};
+
+struct CreatedGuest {
+    uint64_t id = 0;
+    std::optional<double> first_output_ms; // server side
+    double client_ms = 0;                  // sending the request to receiving the 201
+};
+
+class SfdClient {
+  public:
+    // Connects lazily, on the first request.
+    explicit SfdClient(const std::string& socket_path);
+    ~SfdClient();
+    SfdClient(const SfdClient&) = delete;
+    SfdClient& operator=(const SfdClient&) = delete;
+
+    // GET /v1/host.
+    Result<nlohmann::json> host();
+    // POST /v1/guests with start=true and wait=output: returns once the guest
+    // has written its first console byte.
+    Result<CreatedGuest> create_guest(const GuestRequest& request);
+    // DELETE /v1/guests/{id}.
+    Result<void> destroy_guest(uint64_t id);
+
+  private:
+    std::unique_ptr<httplib::Client> http_;
+};
+
+} // namespace sf::bench

@@ -1,0 +1,365 @@
+// sf-bench storm: see storm_bench.h.
+//
+// Phases: start or reach sfd; let it idle 1 s and read MemAvailable; create
+// guests 1..N (sequentially, or over P connections taking the next number in
+// turn); settle 1 s and read MemAvailable again; read /proc/stat over the CPU
+// window; destroy every guest created; stop our sfd; report. A first Ctrl-C
+// ends the create phase early and skips to the clean-up; a second one quits
+// at once (our sfd then gets SIGTERM as its parent-death signal).
+#include "storm_bench.h"
+
+#include "host_stats.h"
+#include "progress_bar.h"
+#include "sfd_client.h"
+#include "sfd_process.h"
+#include "storm_plot.h"
+#include "storm_summary.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace sf::bench {
+namespace {
+
+struct StormOptions {
+    size_t n = 0;
+    bool json = false;
+    std::string plot, socket, image, mem = "4M", sfd;
+    std::vector<std::string> sfd_args;
+    int parallel = 1;
+    double cpu_seconds = 5;
+    double settle_seconds = 1;
+};
+
+// Where the guests go: our own sfd, or a running one.
+struct Target {
+    std::string socket;
+    std::string name_prefix;
+    std::unique_ptr<SfdProcess> sfd; // null with --socket
+};
+
+std::atomic<int> g_interrupts{0};
+
+void on_interrupt(int signal_number) {
+    if (g_interrupts.fetch_add(1) >= 1) {
+        ::signal(signal_number, SIG_DFL);
+        ::raise(signal_number);
+    }
+}
+
+bool interrupted() {
+    return g_interrupts.load() > 0;
+}
+
+// Installs on_interrupt for SIGINT and SIGTERM for its lifetime.
+class InterruptGuard {
+  public:
+    InterruptGuard() {
+        g_interrupts = 0;
+        struct sigaction action = {};
+        action.sa_handler = on_interrupt;
+        action.sa_flags = SA_RESTART;
+        ::sigaction(SIGINT, &action, &old_int_);
+        ::sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~InterruptGuard() {
+        ::sigaction(SIGINT, &old_int_, nullptr);
+        ::sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  private:
+    struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// Sleeps, in short slices; false if interrupted meanwhile.
+bool pause_for(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+        if (interrupted()) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return !interrupted();
+}
+
+std::filesystem::path beside_executable(const std::string& relative) {
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::filesystem::path(relative) : (exe.parent_path() / relative).lexically_normal();
+}
+
+// Prints the first few distinct error messages of a phase.
+class FailureLog {
+  public:
+    explicit FailureLog(const char* what) : what_(what) {}
+    void record(const std::string& message, ProgressBar& progress) {
+        std::lock_guard lock(mutex_);
+        if (seen_.size() > kShown || std::find(seen_.begin(), seen_.end(), message) != seen_.end()) return;
+        seen_.push_back(message);
+        if (seen_.size() <= kShown)
+            progress.note(fmt::format("sf-bench storm: {} failed: {}", what_, message));
+        else if (seen_.size() == kShown + 1)
+            progress.note("sf-bench storm: (further distinct errors not shown)");
+    }
+
+  private:
+    static constexpr size_t kShown = 5;
+    const char* what_;
+    std::mutex mutex_;
+    std::vector<std::string> seen_;
+};
+
+// Calls work(client, i) for i in [0, count) over `parallel` connections, each
+// thread taking the next i in turn, until done or stop() says so.
+void for_each_guest(const std::string& socket, size_t count, int parallel, const std::function<bool()>& stop,
+                    const std::function<void(SfdClient&, size_t)>& work) {
+    std::atomic<size_t> next{0};
+    auto loop = [&] {
+        SfdClient client(socket);
+        for (size_t i = next++; i < count && !stop(); i = next++)
+            work(client, i);
+    };
+    if (parallel <= 1) return loop();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < parallel; ++t)
+        threads.emplace_back(loop);
+    for (std::thread& thread : threads)
+        thread.join();
+}
+
+Result<Target> reach_sfd(const StormOptions& o) {
+    Target target;
+    if (!o.socket.empty()) {
+        target.socket = o.socket;
+        target.name_prefix = fmt::format("storm-{}-", ::getpid());
+        SfdClient client(o.socket);
+        auto host = client.host();
+        if (!host) return error("no sfd answering on {}: {}", o.socket, host.error().message);
+        return target;
+    }
+    const std::string binary = o.sfd.empty() ? beside_executable("sfd").string() : o.sfd;
+    SF_TRY_ASSIGN(target.sfd, SfdProcess::start(binary, o.sfd_args));
+    SF_TRY(target.sfd->wait_ready(std::chrono::seconds(10)));
+    target.socket = target.sfd->socket_path();
+    target.name_prefix = "storm-";
+    return target;
+}
+
+struct CreatePhase {
+    std::vector<StormSample> samples;
+    size_t attempted = 0;
+    double total_s = 0;
+};
+
+CreatePhase create_guests(const StormOptions& o, const Target& target) {
+    CreatePhase phase;
+    phase.samples.resize(o.n);
+    ProgressBar progress("sf-bench storm: creating", o.n, ProgressBar::stderr_is_tty());
+    FailureLog failures("create");
+    std::atomic<size_t> done{0}, failed{0};
+    const auto start = std::chrono::steady_clock::now();
+    for_each_guest(target.socket, o.n, o.parallel, interrupted, [&](SfdClient& client, size_t i) {
+        GuestRequest request{target.name_prefix + std::to_string(i + 1), o.image, o.mem, ""};
+        auto created = client.create_guest(request);
+        if (created)
+            phase.samples[i] = StormSample{true, created->client_ms, created->first_output_ms, created->id};
+        else {
+            ++failed;
+            failures.record(created.error().message, progress);
+        }
+        progress.update(++done, failed.load());
+    });
+    phase.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    phase.attempted = done.load();
+    progress.finish();
+    return phase;
+}
+
+// The daemon's process tree, when sf-bench started it (and it can be read).
+std::optional<TreeUsage> sfd_usage(const Target& target) {
+    if (!target.sfd) return std::nullopt;
+    auto usage = read_tree_usage(target.sfd->pid());
+    return usage ? std::optional<TreeUsage>(*usage) : std::nullopt;
+}
+
+// MemAvailable after settling, then CPU use over the window; false if interrupted.
+Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings) {
+    if (!pause_for(o.settle_seconds)) return false;
+    SF_TRY_ASSIGN(readings.mem_available_after, read_mem_available());
+    const std::optional<TreeUsage> tree_before = sfd_usage(target);
+    if (tree_before) readings.sfd_pss_after = tree_before->pss;
+    if (ProgressBar::stderr_is_tty())
+        fmt::print(stderr, "sf-bench storm: measuring idle CPU over {:g} s\n", o.cpu_seconds);
+    const auto start = std::chrono::steady_clock::now();
+    SF_TRY_ASSIGN(CpuTimes before, read_cpu_times());
+    if (!pause_for(o.cpu_seconds)) return false;
+    SF_TRY_ASSIGN(CpuTimes after, read_cpu_times());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    readings.idle_cpu_pct = cpu_use_pct(before, after);
+    const std::optional<TreeUsage> tree_after = sfd_usage(target);
+    if (tree_before && tree_after) readings.sfd_cpu_pct = tree_cpu_pct(*tree_before, *tree_after, seconds);
+    return true;
+}
+
+// Destroys every created guest; returns how many could not be destroyed.
+size_t destroy_guests(const StormOptions& o, const Target& target, const std::vector<StormSample>& samples) {
+    std::vector<uint64_t> ids;
+    for (const StormSample& s : samples)
+        if (s.created) ids.push_back(s.id);
+    ProgressBar progress("sf-bench storm: destroying", ids.size(), ProgressBar::stderr_is_tty());
+    FailureLog failures("destroy");
+    std::atomic<size_t> done{0}, failed{0};
+    const auto never = [] { return false; };
+    for_each_guest(target.socket, ids.size(), o.parallel, never, [&](SfdClient& client, size_t i) {
+        auto destroyed = client.destroy_guest(ids[i]);
+        if (!destroyed) {
+            ++failed;
+            failures.record(destroyed.error().message, progress);
+        }
+        progress.update(++done, failed.load());
+    });
+    progress.finish();
+    return failed.load();
+}
+
+std::string today() {
+    std::time_t now = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d", std::localtime(&now));
+    return text;
+}
+
+Result<void> write_plot(const std::string& path, const std::vector<StormSample>& samples,
+                        const StormSummary& summary) {
+    std::ofstream out(path);
+    out << render_svg(storm_plot(samples, summary, today()));
+    out.close();
+    if (!out) return error("cannot write {}", path);
+    return ok();
+}
+
+std::string heading(const StormOptions& o, const Target& target) {
+    return fmt::format("sf-bench storm: {} guests of {} ({} each), {}; sfd {}\n", o.n, o.image, o.mem,
+                       o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
+                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket);
+}
+
+int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
+           const StormReadings& readings) {
+    const StormSummary summary = summarize_storm(phase.samples, readings);
+    std::FILE* text_out = o.json ? stderr : stdout;
+    fmt::print(text_out, "{}{}", heading(o, target), format_text(summary));
+    if (o.json) fmt::print("{}\n", to_json(summary).dump());
+    if (!o.plot.empty()) {
+        auto written = write_plot(o.plot, phase.samples, summary);
+        if (!written)
+            fmt::print(stderr, "sf-bench storm: {}\n", written.error().message);
+        else
+            fmt::print(text_out, "  plot: {}\n", o.plot);
+        if (!written) return 1;
+    }
+    return summary.failed == 0 ? 0 : 1;
+}
+
+// Ends the run: destroys the guests, stops our sfd. Returns false if anything failed.
+bool clean_up(const StormOptions& o, Target& target, const std::vector<StormSample>& samples) {
+    const size_t left = destroy_guests(o, target, samples);
+    bool clean = left == 0;
+    if (left > 0) fmt::print(stderr, "sf-bench storm: {} guests could not be destroyed\n", left);
+    if (target.sfd) {
+        std::string ended = target.sfd->stop();
+        if (!target.sfd->exited_cleanly()) {
+            fmt::print(stderr, "sf-bench storm: sfd {}\n{}\n", ended, target.sfd->log_tail(10));
+            clean = false;
+        }
+    }
+    return clean;
+}
+
+Result<int> run_storm(const StormOptions& o) {
+    SF_TRY_ASSIGN(Target target, reach_sfd(o));
+    if (!pause_for(o.settle_seconds)) {
+        fmt::print(stderr, "sf-bench storm: interrupted before the first create\n");
+        return 130;
+    }
+    StormReadings readings;
+    SF_TRY_ASSIGN(readings.mem_available_before, read_mem_available());
+    if (auto tree = sfd_usage(target)) readings.sfd_pss_before = tree->pss;
+    CreatePhase phase = create_guests(o, target);
+    readings.total_s = phase.total_s;
+    auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings);
+    if (target.sfd && !target.sfd->running())
+        return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
+    const bool clean = clean_up(o, target, phase.samples);
+    if (!measured) return std::move(measured).error();
+    if (!*measured) {
+        fmt::print(stderr, "sf-bench storm: interrupted after {} of {} creates\n", phase.attempted, o.n);
+        return 130;
+    }
+    const int status = report(o, target, phase, readings);
+    return clean ? status : 1;
+}
+
+int run(StormOptions options) {
+    if (options.image.empty()) options.image = beside_executable("../guests/idle").string();
+    std::error_code ec;
+    options.image = std::filesystem::absolute(options.image, ec).lexically_normal().string();
+    if (!std::filesystem::is_regular_file(options.image, ec)) {
+        fmt::print(stderr, "sf-bench storm: {}: no such image (build the guests, or pass --image)\n",
+                   options.image);
+        return 1;
+    }
+    InterruptGuard guard;
+    auto status = run_storm(options);
+    if (!status) {
+        fmt::print(stderr, "sf-bench storm: {}\n", status.error().message);
+        return 1;
+    }
+    return *status;
+}
+
+} // namespace
+
+void add_storm_command(CLI::App& app, int& exit_code) {
+    auto o = std::make_shared<StormOptions>();
+    CLI::App* cmd =
+        app.add_subcommand("storm", "Boot storm: create N idle guests through sfd as fast as possible, "
+                                    "keep them alive, measure memory and idle CPU, destroy them");
+    cmd->add_option("-n", o->n, "Number of guests")->required()->check(CLI::Range(1, 1000000));
+    cmd->add_flag("--json", o->json, "Print one JSON object on stdout (the human summary goes to stderr)");
+    cmd->add_option("--plot", o->plot,
+                    "Write the creation time of the n-th guest as an SVG plot to this file");
+    cmd->add_option("--socket", o->socket, "Use the sfd running on this unix socket instead of starting one");
+    cmd->add_option("--image", o->image, "Guest image (default: build/guests/idle beside this binary)");
+    cmd->add_option("--mem", o->mem, "Guest memory size, as the API takes it")->capture_default_str();
+    cmd->add_option("--parallel", o->parallel, "Concurrent client connections")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    cmd->add_option("--sfd", o->sfd, "sfd binary to start (default: sfd beside this binary)");
+    cmd->add_option("--sfd-arg", o->sfd_args,
+                    "Extra argument for the sfd started, once per word: "
+                    "--sfd-arg=--workers --sfd-arg=2")
+        ->allow_extra_args(false);
+    cmd->add_option("--cpu-seconds", o->cpu_seconds, "Window of the idle CPU measurement")
+        ->check(CLI::Range(0.1, 600.0))
+        ->capture_default_str();
+    cmd->add_option("--settle-seconds", o->settle_seconds, "Idle time before each memory reading")
+        ->check(CLI::Range(0.0, 600.0))
+        ->capture_default_str();
+    cmd->get_option("--socket")->excludes("--sfd");
+    cmd->callback([o, &exit_code] { exit_code = run(*o); });
+}
+
+} // namespace sf::bench

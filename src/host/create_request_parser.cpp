@@ -1,0 +1,152 @@
+// superfluid toolstack: parsing and checking of create requests.
+#include "host/create_request_parser.h"
+
+#include "common/units.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sf::host {
+namespace {
+
+using nlohmann::json;
+using FieldParser = Result<void> (*)(const json& value, CreateRequest& out);
+
+template <typename... Args> Error invalid(fmt::format_string<Args...> format, Args&&... args) {
+    return error(ErrorKind::InvalidArgument, format, std::forward<Args>(args)...);
+}
+
+Result<std::string> string_field(const json& value, std::string_view field) {
+    if (!value.is_string()) return invalid("{}: expected a string, got {}", field, value.type_name());
+    std::string text = value.get<std::string>();
+    if (text.find('\0') != std::string::npos) return invalid("{}: must not contain NUL bytes", field);
+    return text;
+}
+
+Result<void> parse_image(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.image, string_field(value, "image"));
+    if (out.image.empty()) return invalid("image: must not be empty");
+    if (out.image.size() > 4096) return invalid("image: path longer than 4096 bytes");
+    return ok();
+}
+
+Result<void> parse_name(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.name, string_field(value, "name"));
+    return check_guest_name(out.name);
+}
+
+Result<void> parse_mem(const json& value, CreateRequest& out) {
+    if (value.is_number_unsigned()) {
+        out.mem_size = value.get<uint64_t>();
+        return ok();
+    }
+    if (value.is_number_integer()) return invalid("mem: must not be negative");
+    if (!value.is_string())
+        return invalid("mem: expected a size like \"4M\" or a whole number of bytes, got {}",
+                       value.type_name());
+    auto size = parse_size(value.get_ref<const std::string&>());
+    if (!size) return invalid("mem: {}", size.error().message);
+    out.mem_size = *size;
+    return ok();
+}
+
+Result<void> parse_cmdline(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.cmdline, string_field(value, "cmdline"));
+    if (out.cmdline.size() > kMaxCmdlineBytes)
+        return invalid("cmdline: {} bytes, at most {} allowed", out.cmdline.size(), kMaxCmdlineBytes);
+    return ok();
+}
+
+Result<void> parse_start(const json& value, CreateRequest& out) {
+    if (!value.is_boolean()) return invalid("start: expected true or false, got {}", value.type_name());
+    out.start = value.get<bool>();
+    return ok();
+}
+
+Result<void> parse_wait(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(std::string wait, string_field(value, "wait"));
+    if (wait != "output" && wait != "none")
+        return invalid("wait: expected \"output\" or \"none\", got \"{}\"", wait);
+    out.wait_for_output = wait == "output";
+    return ok();
+}
+
+Result<void> parse_wait_timeout(const json& value, CreateRequest& out) {
+    if (!value.is_number_integer())
+        return invalid("wait_timeout_ms: expected a whole number of milliseconds, got {}", value.type_name());
+    int64_t ms = value.is_number_unsigned() ? int64_t(std::min<uint64_t>(value.get<uint64_t>(), INT64_MAX))
+                                            : value.get<int64_t>();
+    if (ms < 1 || ms > kMaxWaitTimeoutMs)
+        return invalid("wait_timeout_ms: {} is out of range (1 to {})", value.dump(), kMaxWaitTimeoutMs);
+    out.wait_timeout = std::chrono::milliseconds(ms);
+    return ok();
+}
+
+const std::map<std::string, FieldParser, std::less<>>& field_parsers() {
+    static const std::map<std::string, FieldParser, std::less<>> parsers{
+        {"image", parse_image},
+        {"name", parse_name},
+        {"mem", parse_mem},
+        {"cmdline", parse_cmdline},
+        {"start", parse_start},
+        {"wait", parse_wait},
+        {"wait_timeout_ms", parse_wait_timeout},
+    };
+    return parsers;
+}
+
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+std::string parse_error_message(const nlohmann::json::exception& e) {
+    std::string_view what = e.what();
+    size_t bracket = what.find("] ");
+    if (what.starts_with("[") && bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+    return std::string(what);
+}
+
+Result<json> parse_json(std::string_view body) {
+    try {
+        return json::parse(body);
+    } catch (const json::exception& e) {
+        return invalid("malformed JSON: {}", parse_error_message(e));
+    }
+}
+
+} // namespace
+
+Result<CreateRequest> parse_create_request(std::string_view body) {
+    SF_TRY_ASSIGN(json object, parse_json(body));
+    if (!object.is_object())
+        return invalid("request body: expected a JSON object, got {}", object.type_name());
+    CreateRequest request;
+    const auto& parsers = field_parsers();
+    for (const auto& [key, value] : object.items()) {
+        auto parser = parsers.find(key);
+        if (parser == parsers.end())
+            return invalid(
+                "unknown field \"{}\" (known: cmdline, image, mem, name, start, wait, wait_timeout_ms)", key);
+        SF_TRY(parser->second(value, request));
+    }
+    if (!object.contains("image")) return invalid("image: required (the path of a guest image)");
+    if (request.wait_for_output && !request.start)
+        return invalid("wait: \"output\" needs the guest started (\"start\": true)");
+    return request;
+}
+
+Result<void> check_guest_name(std::string_view name) {
+    if (name.empty()) return invalid("name: must not be empty");
+    if (name.size() > kMaxNameBytes)
+        return invalid("name: {} bytes, at most {} allowed", name.size(), kMaxNameBytes);
+    auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == '-';
+    };
+    if (!std::all_of(name.begin(), name.end(), allowed))
+        return invalid("name: only letters, digits, '.', '_' and '-' are allowed");
+    if (name.front() == '.' || name.front() == '-') return invalid("name: must not start with '.' or '-'");
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (std::all_of(name.begin(), name.end(), digit))
+        return invalid("name: must not be all digits (ids are)");
+    return ok();
+}
+
+} // namespace sf::host

@@ -1,0 +1,25 @@
+// superfluid toolstack: the body of POST /v1/guests, parsed and checked into a
+// CreateRequest. Pure functions (no I/O), so the API's validation is tested
+// without a server. Every error is InvalidArgument with a one-line message
+// that names the field. Range checks that depend on the host (memory sizes,
+// whether the image exists) are the service's.
+#pragma once
+
+#include "host/guest_service.h"
+
+#include <string_view>
+
+namespace sf::host {
+
+constexpr size_t kMaxNameBytes = 63;
+constexpr size_t kMaxCmdlineBytes = 1023;
+constexpr int64_t kMaxWaitTimeoutMs = 600'000;
+
+// A JSON object with the fields of docs/api.yaml (CreateGuest); anything else is refused.
+Result<CreateRequest> parse_create_request(std::string_view body);
+
+// A guest name: 1 to 63 bytes of [A-Za-z0-9._-], not starting with '.' or '-',
+// not all digits (a ref that is all digits is an id).
+Result<void> check_guest_name(std::string_view name);
+
+} // namespace sf::host

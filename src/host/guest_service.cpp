@@ -1,0 +1,48 @@
+// superfluid toolstack: the JSON form of GuestService's types (the API's guest object).
+#include "host/guest_service.h"
+
+namespace sf::host {
+
+const char* to_string(GuestState state) {
+    switch (state) {
+    case GuestState::Created:
+        return "created";
+    case GuestState::Running:
+        return "running";
+    case GuestState::Paused:
+        return "paused";
+    case GuestState::Exited:
+        return "exited";
+    case GuestState::Crashed:
+        return "crashed";
+    }
+    return "unknown";
+}
+
+namespace {
+
+template <typename T> nlohmann::json or_null(const std::optional<T>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+// The keys are the API's guest object (docs/api.yaml, Guest); optional fields are null when unset.
+nlohmann::json to_json(const GuestInfo& info) {
+    return nlohmann::json{
+        {"id", info.id},
+        {"name", info.name},
+        {"image", info.image},
+        {"mem", info.mem_size},
+        {"cmdline", info.cmdline},
+        {"state", to_string(info.state)},
+        {"exit_status", or_null(info.exit_status)},
+        {"reason", or_null(info.reason)},
+        {"worker", info.worker},
+        {"created_at", info.created_at},
+        {"first_output_ms", or_null(info.first_output_ms)},
+        {"console_bytes", info.console_bytes},
+    };
+}
+
+} // namespace sf::host

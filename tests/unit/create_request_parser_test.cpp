@@ -1,0 +1,53 @@
+// Unit tests: parsing of POST /v1/guests bodies and guest names, without a server.
+#include "host/create_request_parser.h"
+
+#include <gtest/gtest.h>
+
+using sf::host::check_guest_name;
+using sf::host::parse_create_request;
+
+TEST(CreateRequestParser, DefaultsWhenOnlyTheImageIsGiven) {
+    auto request = parse_create_request(R"({"image": "/guests/hello"})");
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    EXPECT_EQ(request->image, "/guests/hello");
+    EXPECT_EQ(request->name, "");
+    EXPECT_EQ(request->mem_size, 4u << 20);
+    EXPECT_EQ(request->cmdline, "");
+    EXPECT_TRUE(request->start);
+    EXPECT_FALSE(request->wait_for_output);
+    EXPECT_EQ(request->wait_timeout, std::chrono::milliseconds(10000));
+}
+
+TEST(CreateRequestParser, ReadsEveryField) {
+    auto request =
+        parse_create_request(R"({"image": "/g", "name": "web-1.a_b", "mem": "64M", "cmdline": "x y",
+                                            "start": true, "wait": "output", "wait_timeout_ms": 1500})");
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    EXPECT_EQ(request->name, "web-1.a_b");
+    EXPECT_EQ(request->mem_size, 64u << 20);
+    EXPECT_EQ(request->cmdline, "x y");
+    EXPECT_TRUE(request->wait_for_output);
+    EXPECT_EQ(request->wait_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(parse_create_request(R"({"image": "/g", "mem": 8192})")->mem_size, 8192u);
+    EXPECT_FALSE(parse_create_request(R"({"image": "/g", "wait": "none", "start": false})")->wait_for_output);
+}
+
+TEST(CreateRequestParser, ErrorsAreInvalidArgument) {
+    auto request = parse_create_request(R"({"image": "/g", "extra": 1})");
+    ASSERT_FALSE(request.ok());
+    EXPECT_EQ(request.error().kind, sf::ErrorKind::InvalidArgument);
+    EXPECT_EQ(parse_create_request("{").error().kind, sf::ErrorKind::InvalidArgument);
+    EXPECT_EQ(parse_create_request("{").error().message.find("[json.exception"), std::string::npos);
+}
+
+TEST(GuestName, AcceptsTheDocumentedAlphabet) {
+    for (const std::string& name :
+         std::vector<std::string>{"a", "web", "Web-01", "a.b_c-d", "9lives", "_x", std::string(63, 'z')})
+        EXPECT_TRUE(check_guest_name(name).ok()) << name;
+}
+
+TEST(GuestName, RefusesPathsDigitsAndOddCharacters) {
+    for (const std::string& name : std::vector<std::string>{"", "a/b", "/", "..", ".hidden", "-rf", "12", "0",
+                                                            "a b", "é", "a\tb", "a:b", std::string(64, 'z')})
+        EXPECT_FALSE(check_guest_name(name).ok()) << name;
+}
