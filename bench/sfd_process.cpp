@@ -121,7 +121,9 @@ std::string SfdProcess::stop(std::chrono::milliseconds grace) {
     return fmt::format("did not stop within {} ms of SIGTERM: {}", grace.count(), describe_exit());
 }
 
-bool SfdProcess::exited_cleanly() const { return reaped_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0; }
+bool SfdProcess::exited_cleanly() const {
+    return reaped_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
+}
 
 std::string SfdProcess::describe_exit() const {
     if (!reaped_) return "is running";
