@@ -75,11 +75,18 @@ Result<void> GuestTable::check_request(const CreateRequest& request) const {
     return ok();
 }
 
-Result<int> GuestTable::place() const {
+Result<int> GuestTable::place() {
     int best = -1;
     for (size_t i = 0; i < workers_.size(); ++i) {
         if (!workers_[i] || !workers_[i]->alive() || load_[i] >= options_.max_guests_per_worker) continue;
         if (best < 0 || load_[i] < load_[static_cast<size_t>(best)]) best = static_cast<int>(i);
+    }
+    // Ask for one more worker ahead of need: when the least loaded has 3/4 of its share.
+    const size_t least = best < 0 ? SIZE_MAX : load_[static_cast<size_t>(best)];
+    if (least >= options_.guests_per_worker * 3 / 4 && workers_.size() < static_cast<size_t>(options_.max_workers) &&
+        !grow_requested_) {
+        grow_requested_ = true;
+        supervisor_cv_.notify_one();
     }
     if (best < 0)
         return error(ErrorKind::ResourceExhausted, "host is full: {} workers with at most {} guests each",

@@ -1,10 +1,13 @@
 // superfluid toolstack: GuestTable, sfd's view of every guest on the host.
 //
-// Implements GuestService over a fixed number of worker slots. It checks a
-// request (name, size, image, host memory, capacity), places the guest on the
-// least loaded live worker, and keeps each guest's record up to date from the
-// workers' events. A worker that dies turns its guests into `crashed` and a
-// supervisor thread starts a fresh worker in its slot.
+// Implements GuestService over worker slots. It checks a request (name, size,
+// image, host memory, capacity), places the guest on the least loaded live
+// worker, and keeps each guest's record up to date from the workers' events.
+// A supervisor thread starts a fresh worker in the slot of one that died, and
+// adds workers as guests grow: every VM a process holds makes each change to
+// that process's memory map slower (KVM's MMU notifiers are called per VM), so
+// creation time stays flat only if guests per worker stay few
+// (guests_per_worker; measured in bench/README.md).
 //
 // Threading: all methods may be called from many threads at once.
 #pragma once
@@ -24,8 +27,10 @@
 namespace sf::host {
 
 struct GuestTableOptions {
-    int workers = 4;
-    size_t max_guests_per_worker = 4000;
+    int workers = 4;                      // started at once, and never fewer
+    int max_workers = 64;                 // grown up to as guests come
+    size_t guests_per_worker = 256;       // add a worker once every worker has this many
+    size_t max_guests_per_worker = 4000;  // hard cap (two descriptors a guest, 20,000 a process)
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
     WorkerOptions worker;
 };
@@ -70,10 +75,11 @@ class GuestTable final : public GuestService {
     void on_console(uint64_t id, std::string_view bytes);
     void on_worker_exit(int index, const std::string& how);
     void supervise();
+    void grow();
     void end_followers(Record& record);
 
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
-    Result<int> place() const;                              // needs mutex_
+    Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request);
@@ -91,6 +97,7 @@ class GuestTable final : public GuestService {
     bool shutting_down_ = false;
     std::condition_variable supervisor_cv_;
     std::vector<int> dead_slots_;
+    bool grow_requested_ = false;
     std::thread supervisor_;
 };
 

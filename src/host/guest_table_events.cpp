@@ -57,12 +57,18 @@ void GuestTable::on_worker_exit(int index, const std::string& how) {
     }
 }
 
-// Replaces dead workers, one at a time, on its own thread.
+// Replaces dead workers and adds new ones, one at a time, on its own thread.
 void GuestTable::supervise() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        supervisor_cv_.wait(lock, [this] { return shutting_down_ || !dead_slots_.empty(); });
+        supervisor_cv_.wait(lock, [this] { return shutting_down_ || !dead_slots_.empty() || grow_requested_; });
         if (shutting_down_) return;
+        if (grow_requested_) {
+            lock.unlock();
+            grow();
+            lock.lock();
+            continue;
+        }
         const int slot = dead_slots_.back();
         dead_slots_.pop_back();
         std::shared_ptr<WorkerProcess> old = std::move(workers_[static_cast<size_t>(slot)]);
@@ -75,6 +81,24 @@ void GuestTable::supervise() {
         }
         lock.lock();
         if (!spawned) dead_slots_.push_back(slot);
+    }
+}
+
+// Adds a worker slot and starts its worker (the supervisor's job).
+void GuestTable::grow() {
+    int slot;
+    {
+        std::lock_guard lock(mutex_);
+        slot = static_cast<int>(workers_.size());
+        workers_.emplace_back();
+        load_.push_back(0);
+    }
+    Result<void> spawned = spawn_worker(slot);
+    std::lock_guard lock(mutex_);
+    grow_requested_ = false;
+    if (!spawned) {
+        std::fprintf(stderr, "sfd: cannot add worker %d: %s\n", slot, spawned.error().message.c_str());
+        dead_slots_.push_back(slot); // retried like a dead one
     }
 }
 

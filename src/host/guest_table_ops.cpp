@@ -170,6 +170,8 @@ Result<HostInfo> GuestTable::host_info() {
     return HostInfo{{{"guests", total},
                      {"states", states},
                      {"workers", list},
+                     {"max_workers", options_.max_workers},
+                     {"guests_per_worker", options_.guests_per_worker},
                      {"max_guests_per_worker", options_.max_guests_per_worker},
                      {"mem_reserve", options_.mem_reserve}}};
 }

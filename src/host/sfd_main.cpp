@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -19,8 +20,10 @@ struct SfdOptions {
     std::string socket = "/run/superfluid/sfd.sock";
     std::string listen;
     int workers = 4;
+    int max_workers = 64;
+    size_t guests_per_worker = 256;
     size_t max_guests_per_worker = 4000;
-    size_t pool = 32;
+    size_t pool = 8;
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
@@ -48,6 +51,8 @@ int wait_for_signal() {
 int run(const SfdOptions& o) {
     sf::host::GuestTableOptions table_options;
     table_options.workers = o.workers;
+    table_options.max_workers = std::max(o.max_workers, o.workers);
+    table_options.guests_per_worker = o.guests_per_worker;
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.worker = {worker_program(), o.pool, o.runners, o.ring_size, o.log_dir};
@@ -74,7 +79,15 @@ int main(int argc, char** argv) {
     SfdOptions o;
     app.add_option("--socket", o.socket, "Unix socket of the API (mode 0600)")->capture_default_str();
     app.add_option("--listen", o.listen, "Serve the API on loopback TCP instead, e.g. 127.0.0.1:8080");
-    app.add_option("--workers", o.workers, "Worker processes")->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--workers", o.workers, "Worker processes started at once")->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("--max-workers", o.max_workers, "Worker processes it may grow to as guests come")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("--guests-per-worker", o.guests_per_worker,
+                   "Add a worker once every worker holds this many guests (creation slows as one process holds more VMs)")
+        ->check(CLI::Range(1, 9000))
+        ->capture_default_str();
     app.add_option("--max-guests-per-worker", o.max_guests_per_worker,
                    "Guests per worker (each holds 2 of the 20,000 descriptors a process may have)")
         ->check(CLI::Range(1, 9000))

@@ -182,7 +182,7 @@ TEST(Sfd, BadRequestsAreRefusedAndDisturbNothing) {
 TEST(Sfd, FullHostAndMissingMemoryAreRefused) {
     SF_SFD_REQUIRE_KVM();
     {
-        Sfd sfd({"--workers", "1", "--max-guests-per-worker", "2"});
+        Sfd sfd({"--workers", "1", "--max-workers", "1", "--max-guests-per-worker", "2"});
         EXPECT_EQ(sfd.create(idle()).status, 201);
         EXPECT_EQ(sfd.create(idle()).status, 201);
         auto full = sfd.create(idle());
@@ -268,4 +268,21 @@ TEST(Sfd, ConsoleLogFiles) {
     EXPECT_EQ(count_lines(text), 3) << text;
     EXPECT_NE(text.find("tick 3/3"), std::string::npos) << text;
     std::filesystem::remove_all(dir);
+}
+
+TEST(Sfd, AddsWorkersAsGuestsCome) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--max-workers", "3", "--guests-per-worker", "4", "--pool", "2"});
+    for (int i = 0; i < 16; ++i) {
+        ASSERT_EQ(sfd.create(idle()).status, 201);
+        sleep_ms(20); // a new worker takes a few milliseconds to start
+    }
+    json host = sfd.get("/v1/host").json();
+    ASSERT_EQ(host["workers"].size(), 3u) << host;
+    size_t most = 0;
+    for (const json& w : host["workers"]) {
+        EXPECT_TRUE(w["alive"].get<bool>());
+        most = std::max(most, w["guests"].get<size_t>());
+    }
+    EXPECT_LE(most, 8u) << host; // spread, not piled on the first worker
 }
