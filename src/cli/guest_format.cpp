@@ -1,6 +1,8 @@
 // sfctl: terminal formats of guests and the host.
 #include "cli/guest_format.h"
 
+#include "common/json_fields.h"
+
 #include "common/units.h"
 
 #include <fmt/format.h>
@@ -49,9 +51,9 @@ Row table_row(const json& guest, std::chrono::system_clock::time_point now) {
             field(guest, "name"),
             state_text(guest),
             field(guest, "worker"),
-            mem_text(guest.value("mem", json()), true),
+            mem_text(json_field(guest, "mem") ? *json_field(guest, "mem") : json(), true),
             std::filesystem::path(field(guest, "image")).filename().string(),
-            format_age(guest.value("created_at", ""), now)};
+            format_age(string_field(guest, "created_at"), now)};
 }
 
 std::string render_table(const std::vector<Row>& rows) {

@@ -34,15 +34,15 @@ Result<NumberAndSuffix> split_number(std::string_view text, std::string_view wha
     size_t digits = 0;
     while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
         ++digits;
-    if (digits == 0) return error("invalid {} '{}': expected a number", what, text);
+    if (digits == 0) return error("invalid {} {:?}: expected a number", what, text);
     std::string_view number = text.substr(0, digits);
     NumberAndSuffix out{0, number.find('.') == std::string_view::npos, 0, text.substr(digits)};
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), out.value);
     if (ec != std::errc() || ptr != number.data() + number.size())
-        return error("invalid {} '{}': bad number", what, text);
+        return error("invalid {} {:?}: bad number", what, text);
     if (out.integral) {
         auto [iptr, iec] = std::from_chars(number.data(), number.data() + number.size(), out.integer);
-        if (iec != std::errc()) return error("invalid {} '{}': number too large", what, text);
+        if (iec != std::errc()) return error("invalid {} {:?}: number too large", what, text);
     }
     return out;
 }
@@ -51,15 +51,15 @@ Result<NumberAndSuffix> split_number(std::string_view text, std::string_view wha
 
 Result<uint64_t> parse_size(std::string_view text) {
     SF_TRY_ASSIGN(NumberAndSuffix n, split_number(text, "size"));
-    if (!n.integral) return error("invalid size '{}': use a whole number (e.g. 1536K, not 1.5M)", text);
+    if (!n.integral) return error("invalid size {:?}: use a whole number (e.g. 1536K, not 1.5M)", text);
     uint64_t shift = 0;
     const std::string_view s = n.suffix;
     if (s.empty() || is_any(s, {"b"})) shift = 0;
     else if (is_any(s, {"k", "kb", "kib"})) shift = 10;
     else if (is_any(s, {"m", "mb", "mib"})) shift = 20;
     else if (is_any(s, {"g", "gb", "gib"})) shift = 30;
-    else return error("invalid size '{}': unknown unit '{}' (use K, M or G)", text, s);
-    if (shift > 0 && n.integer > (UINT64_MAX >> shift)) return error("invalid size '{}': too large", text);
+    else return error("invalid size {:?}: unknown unit {:?} (use K, M or G)", text, s);
+    if (shift > 0 && n.integer > (UINT64_MAX >> shift)) return error("invalid size {:?}: too large", text);
     return n.integer << shift;
 }
 
@@ -73,9 +73,9 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     else if (s.empty() || s == "s") scale = 1e9;
     else if (s == "m") scale = 60e9;
     else if (s == "h") scale = 3600e9;
-    else return error("invalid duration '{}': unknown unit '{}' (use ns, us, ms, s, m or h)", text, s);
+    else return error("invalid duration {:?}: unknown unit {:?} (use ns, us, ms, s, m or h)", text, s);
     double ns = n.value * scale;
-    if (!std::isfinite(ns) || ns > 9.2e18) return error("invalid duration '{}': too large", text);
+    if (!std::isfinite(ns) || ns > 9.2e18) return error("invalid duration {:?}: too large", text);
     return std::chrono::nanoseconds(static_cast<int64_t>(ns));
 }
 

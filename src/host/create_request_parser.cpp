@@ -123,7 +123,7 @@ Result<CreateRequest> parse_create_request(std::string_view body) {
         auto parser = parsers.find(key);
         if (parser == parsers.end())
             return invalid(
-                "unknown field \"{}\" (known: cmdline, image, mem, name, start, wait, wait_timeout_ms)", key);
+                "unknown field {:?} (known: cmdline, image, mem, name, start, wait, wait_timeout_ms)", key);
         SF_TRY(parser->second(value, request));
     }
     if (!object.contains("image")) return invalid("image: required (the path of a guest image)");

@@ -2,6 +2,8 @@
 // deaths and restarts, and shutdown.
 #include "host/guest_table.h"
 
+#include "common/json_fields.h"
+
 namespace sf::host {
 
 void GuestTable::end_followers(Record& record) {
@@ -13,18 +15,18 @@ void GuestTable::on_event(uint64_t id, const nlohmann::json& event) {
     auto it = guests_.find(id);
     if (it == guests_.end()) return;
     Record& record = it->second;
-    const std::string kind = event.value("event", "");
+    const std::string kind = string_field(event, "event");
     if (kind == "first_output") {
         record.has_output = true;
-        const uint64_t t = event.value("t_ns", uint64_t{0});
+        const uint64_t t = u64_field(event, "t_ns");
         if (t > record.request_ns) record.info.first_output_ms = static_cast<double>(t - record.request_ns) / 1e6;
     } else if (kind == "exited") {
         record.info.state = GuestState::Exited;
-        record.info.exit_status = event.value("status", 0);
+        record.info.exit_status = static_cast<int32_t>(i64_field(event, "status"));
         end_followers(record);
     } else if (kind == "crashed") {
         record.info.state = GuestState::Crashed;
-        record.info.reason = event.value("reason", std::string("crashed"));
+        record.info.reason = string_field(event, "reason", "crashed");
         end_followers(record);
     }
     changed_.notify_all();

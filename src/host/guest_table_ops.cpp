@@ -1,6 +1,8 @@
 // superfluid toolstack: the guest table's per-guest operations.
 #include "host/guest_table.h"
 
+#include "common/json_fields.h"
+
 namespace sf::host {
 namespace {
 
@@ -22,7 +24,7 @@ Result<GuestInfo> GuestTable::info(const std::string& ref) {
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
-    if (reply && reply->json.is_object()) it->second.info.console_bytes = reply->json.value("console_bytes", 0ull);
+    if (reply && reply->json.is_object()) it->second.info.console_bytes = u64_field(reply->json, "console_bytes");
     return it->second.info;
 }
 
@@ -160,10 +162,10 @@ Result<HostInfo> GuestTable::host_info() {
                                 {"alive", workers[i] && workers[i]->alive()}};
         if (workers[i] && workers[i]->alive())
             if (Result<WorkerReply> stats = workers[i]->call({{"op", "stats"}}); stats) {
-                entry["guests"] = stats->json.value("guests", 0);
+                entry["guests"] = u64_field(stats->json, "guests");
                 entry["pool"] = stats->json.value("pool", nlohmann::json::object());
                 entry["scheduler"] = stats->json.value("scheduler", nlohmann::json::object());
-                entry["templates"] = stats->json.value("templates", 0);
+                entry["templates"] = u64_field(stats->json, "templates");
             }
         list.push_back(entry);
     }

@@ -34,14 +34,19 @@ Result<Message> receive(int fd) {
     if (n < 0) return error(ErrorKind::Unavailable, "receive failed: {}", std::strerror(errno));
     const size_t size = static_cast<size_t>(n);
     if (size > buffer.size()) return error("bad packet: {} bytes, more than the maximum", size);
+    return parse_packet(std::string_view(buffer.data(), size));
+}
+
+Result<Message> parse_packet(std::string_view packet) {
     Message message;
-    if (size < sizeof(Header)) return error("bad packet: {} bytes, shorter than a header", size);
-    std::memcpy(&message.header, buffer.data(), sizeof(Header));
+    if (packet.size() < sizeof(Header)) return error("bad packet: {} bytes, shorter than a header", packet.size());
+    if (packet.size() > sizeof(Header) + kMaxPayload) return error("bad packet: {} bytes, too long", packet.size());
+    std::memcpy(&message.header, packet.data(), sizeof(Header));
     const Header& h = message.header;
     if (h.magic != kMagic || h.version != kVersion) return error("bad packet: wrong magic or version");
-    if (h.payload_len != size - sizeof(Header)) return error("bad packet: payload length mismatch");
+    if (h.payload_len != packet.size() - sizeof(Header)) return error("bad packet: payload length mismatch");
     if (h.type < 1 || h.type > 4) return error("bad packet: unknown type {}", h.type);
-    message.payload.assign(buffer.data() + sizeof(Header), h.payload_len);
+    message.payload.assign(packet.substr(sizeof(Header)));
     return message;
 }
 

@@ -59,6 +59,8 @@ Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std
 // Receives one packet; an error when the peer closed the socket (message
 // "closed") or sent something that is not a valid packet.
 Result<Message> receive(int fd);
+// Checks and splits one received packet (what receive() does after recv).
+Result<Message> parse_packet(std::string_view packet);
 // Sizes the socket buffers so that a packet of kMaxPayload fits.
 void size_buffers(int fd);
 

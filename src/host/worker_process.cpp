@@ -1,6 +1,8 @@
 // superfluid toolstack: starting, talking to and reaping sf-worker processes.
 #include "host/worker_process.h"
 
+#include "common/json_fields.h"
+
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -18,8 +20,9 @@ namespace {
 constexpr int kChildControlFd = 3;
 
 Error reply_error(const nlohmann::json& reply) {
-    int kind = reply.value("kind", 0);
-    return Error{reply.value("error", std::string("worker error")), static_cast<ErrorKind>(kind)};
+    const int64_t kind = i64_field(reply, "kind", 0);
+    const bool known = kind >= 0 && kind <= static_cast<int64_t>(ErrorKind::Unavailable);
+    return Error{string_field(reply, "error", "worker error"), known ? static_cast<ErrorKind>(kind) : ErrorKind::Internal};
 }
 
 } // namespace

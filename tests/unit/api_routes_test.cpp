@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{R"({"image": "IMAGE", "name": "web 1"})", "name: only letters"},
         BadBody{R"({"image": "IMAGE", "name": "12345"})", "name: must not be all digits"},
         BadBody{R"({"image": "IMAGE", "name": 7})", "name: expected a string"},
-        BadBody{R"({"image": "IMAGE", "mem": "4X"})", "mem: invalid size '4X'"},
+        BadBody{R"({"image": "IMAGE", "mem": "4X"})", "mem: invalid size \"4X\""},
         BadBody{R"({"image": "IMAGE", "mem": "1.5M"})", "mem: invalid size"},
         BadBody{R"({"image": "IMAGE", "mem": -4096})", "mem: must not be negative"},
         BadBody{R"({"image": "IMAGE", "mem": 4.5})", "mem: expected a size"},

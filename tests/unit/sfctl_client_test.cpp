@@ -72,7 +72,7 @@ TEST_F(Sfctl, CreateErrorsAreOneLine) {
     expect_failure(sfctl({"create", image_path, "--name", "web"}), "create",
                    "a guest named 'web' already exists");
     expect_failure(sfctl({"create", image_path, "--name", "a/b"}), "create", "name: only letters");
-    expect_failure(sfctl({"create", image_path, "--mem", "4X"}), "create", "mem: invalid size '4X'");
+    expect_failure(sfctl({"create", image_path, "--mem", "4X"}), "create", "mem: invalid size \"4X\"");
     expect_failure(sfctl({"create", "/nonexistent"}), "create", "no such file");
     EXPECT_EQ(sfctl({"create"}).exit_code, 2);
 }

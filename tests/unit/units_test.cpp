@@ -46,3 +46,9 @@ TEST(FormatSize, PicksExactUnit) {
     EXPECT_EQ(sf::format_size(0), "0 B");
     EXPECT_EQ(sf::format_size(1ull << 30), "1 GiB");
 }
+
+TEST(ParseSize, ErrorsStayOnOneLine) {
+    auto e = sf::parse_size("4\nM").error().message;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    EXPECT_NE(e.find("\\n"), std::string::npos) << e;
+}

@@ -1,6 +1,8 @@
 // superfluid worker: serving sfd's requests.
 #include "host/worker/worker.h"
 
+#include "common/json_fields.h"
+
 #include "host/protocol.h"
 
 #include <cstdio>
@@ -41,12 +43,12 @@ int Worker::serve() {
         const uint64_t rid = message->header.request_id;
         if (reply && !raw.empty()) (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, raw, wire::kRawPayload);
         else (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, (reply ? *reply : error_reply(reply.error())).dump());
-        if (request.is_object() && request.value("op", "") == "shutdown") return 0;
+        if (string_field(request, "op") == "shutdown") return 0;
     }
 }
 
 Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string& raw_reply) {
-    const std::string op = request.value("op", "");
+    const std::string op = string_field(request, "op");
     if (op == "create") return create(request);
     if (op == "stats") return stats();
     if (op == "shutdown") {
@@ -73,9 +75,9 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     vmm::GuestConfig config;
     config.id = id;
     config.mem_size = mem;
-    config.name = request.value("name", "");
-    config.cmdline = request.value("cmdline", "");
-    SF_TRY_ASSIGN(auto memory_template, images_.get(request.value("image", ""), mem));
+    config.name = string_field(request, "name");
+    config.cmdline = string_field(request, "cmdline");
+    SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), mem));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
     if (!config_.log_dir.empty()) SF_TRY(guest->open_log(config_.log_dir + "/" + config.name + ".log"));
@@ -86,7 +88,7 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
         std::lock_guard lock(guests_mutex_);
         if (!guests_.emplace(id, guest).second) return error(ErrorKind::Conflict, "guest {} exists", id);
     }
-    if (request.value("start", true)) SF_TRY(scheduler_.start(guest));
+    if (bool_field(request, "start", true)) SF_TRY(scheduler_.start(guest));
     return nlohmann::json{{"ok", true}};
 }
 
