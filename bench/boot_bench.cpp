@@ -7,6 +7,7 @@
 // pipe's reader; "exit" when the guest's exit hypercall returns / waitpid
 // returns. Guest teardown (freeing the VM) is timed apart.
 #include "boot_bench.h"
+#include "common/executable_path.h"
 
 #include "stats.h"
 #include "vmm/foreground.h"
@@ -45,12 +46,6 @@ struct Samples {
 };
 
 double ms_since(uint64_t start_ns, uint64_t end_ns) { return static_cast<double>(end_ns - start_ns) / 1e6; }
-
-std::filesystem::path beside_executable(const std::string& relative) {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::filesystem::path(relative) : (exe.parent_path() / relative).lexically_normal();
-}
 
 class FirstByteConsole final : public vmm::ConsoleSink {
   public:

@@ -7,6 +7,7 @@
 // ends the create phase early and skips to the clean-up; a second one quits
 // at once (our sfd then gets SIGTERM as its parent-death signal).
 #include "storm_bench.h"
+#include "common/executable_path.h"
 
 #include "host_stats.h"
 #include "progress_bar.h"
@@ -92,12 +93,6 @@ bool pause_for(double seconds) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return !interrupted();
-}
-
-std::filesystem::path beside_executable(const std::string& relative) {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::filesystem::path(relative) : (exe.parent_path() / relative).lexically_normal();
 }
 
 // Prints the first few distinct error messages of a phase.

@@ -78,6 +78,12 @@ class GuestTable final : public GuestService {
     void grow();
     void end_followers(Record& record);
 
+    struct Located {
+        uint64_t id;
+        int worker;
+        bool in_worker;
+    };
+    Result<Located> locate(const std::string& ref) const;   // takes mutex_
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
     Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;

@@ -9,16 +9,16 @@ namespace {
 constexpr std::chrono::milliseconds kFollowHeartbeat{200};
 
 } // namespace
+Result<GuestTable::Located> GuestTable::locate(const std::string& ref) const {
+    std::lock_guard lock(mutex_);
+    SF_TRY_ASSIGN(uint64_t id, resolve(ref));
+    const Record& record = guests_.at(id);
+    return Located{id, record.info.worker, record.in_worker};
+}
+
 Result<GuestInfo> GuestTable::info(const std::string& ref) {
-    uint64_t id;
-    int worker;
-    bool in_worker;
-    {
-        std::lock_guard lock(mutex_);
-        SF_TRY_ASSIGN(id, resolve(ref));
-        worker = guests_.at(id).info.worker;
-        in_worker = guests_.at(id).in_worker;
-    }
+    SF_TRY_ASSIGN(const Located where, locate(ref));
+    const auto [id, worker, in_worker] = where;
     Result<WorkerReply> reply =
         in_worker ? call_worker(worker, {{"op", "info"}, {"id", id}}) : Result<WorkerReply>(error("gone"));
     std::lock_guard lock(mutex_);
@@ -69,15 +69,8 @@ Result<GuestInfo> GuestTable::resume(const std::string& ref) {
 }
 
 Result<void> GuestTable::destroy(const std::string& ref) {
-    uint64_t id;
-    int worker;
-    bool in_worker;
-    {
-        std::lock_guard lock(mutex_);
-        SF_TRY_ASSIGN(id, resolve(ref));
-        worker = guests_.at(id).info.worker;
-        in_worker = guests_.at(id).in_worker;
-    }
+    SF_TRY_ASSIGN(const Located where, locate(ref));
+    const auto [id, worker, in_worker] = where;
     if (in_worker) {
         Result<WorkerReply> reply = call_worker(worker, {{"op", "destroy"}, {"id", id}});
         if (!reply && reply.error().kind != ErrorKind::NotFound && reply.error().kind != ErrorKind::Unavailable)
@@ -95,14 +88,9 @@ Result<void> GuestTable::destroy(const std::string& ref) {
 }
 
 Result<std::string> GuestTable::logs(const std::string& ref) {
-    uint64_t id;
-    int worker;
-    {
-        std::lock_guard lock(mutex_);
-        SF_TRY_ASSIGN(id, resolve(ref));
-        if (!guests_.at(id).in_worker) return std::string(); // its worker died with the ring
-        worker = guests_.at(id).info.worker;
-    }
+    SF_TRY_ASSIGN(const Located where, locate(ref));
+    const auto [id, worker, in_worker] = where;
+    if (!in_worker) return std::string(); // its worker died with the ring
     SF_TRY_ASSIGN(WorkerReply reply, call_worker(worker, {{"op", "logs"}, {"id", id}}));
     return std::move(reply.raw);
 }

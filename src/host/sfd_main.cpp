@@ -1,6 +1,7 @@
 // sfd: the superfluid host daemon. Owns every guest on this host: serves the
 // REST API (docs/api.yaml) on a unix socket or loopback TCP, and runs the
 // guests in a few sf-worker processes.
+#include "common/executable_path.h"
 #include "host/api_server.h"
 #include "host/guest_table.h"
 #include "host/listen_address.h"
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 
 namespace {
 
@@ -30,12 +30,6 @@ struct SfdOptions {
     uint64_t mem_reserve_mib = 256;
     bool verbose = false;
 };
-
-std::string worker_program() {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? "sf-worker" : (exe.parent_path() / "sf-worker").string();
-}
 
 // Waits for SIGTERM or SIGINT (blocked in every thread, taken here).
 int wait_for_signal() {
@@ -55,7 +49,7 @@ int run(const SfdOptions& o) {
     table_options.guests_per_worker = o.guests_per_worker;
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
-    table_options.worker = {worker_program(), o.pool, o.runners, o.ring_size, o.log_dir};
+    table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir};
     auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
     if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
     auto table = sf::host::GuestTable::create(table_options);
