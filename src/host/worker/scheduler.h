@@ -44,7 +44,7 @@ class Scheduler {
     // returns its VM for the caller to free.
     std::unique_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
     RunState state(const WorkerGuest& guest) const;
-    // {"runners", "runnable", "running", "blocked", "parked"}
+    // {"runners", "runnable", "running", "blocked", "timers"}
     nlohmann::json stats() const;
 
   private:
