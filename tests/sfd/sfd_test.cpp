@@ -286,3 +286,17 @@ TEST(Sfd, AddsWorkersAsGuestsCome) {
     }
     EXPECT_LE(most, 8u) << host; // spread, not piled on the first worker
 }
+
+TEST(Sfd, PausingAWaitingGuestKeepsItsDeadline) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    // One tick after 600 ms; pause and resume while it waits: the tick must not come early.
+    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1 600"}}).status, 201);
+    sleep_ms(100);
+    ASSERT_EQ(sfd.post("/v1/guests/t/pause").status, 200);
+    ASSERT_EQ(sfd.post("/v1/guests/t/resume").status, 200);
+    sleep_ms(200);
+    EXPECT_EQ(count_lines(sfd.get("/v1/guests/t/logs").body), 0) << "the poll returned before its deadline";
+    sleep_ms(600);
+    EXPECT_EQ(count_lines(sfd.get("/v1/guests/t/logs").body), 1);
+}

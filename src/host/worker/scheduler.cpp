@@ -44,6 +44,7 @@ Result<void> Scheduler::pause(const std::shared_ptr<WorkerGuest>& guest) {
     case RunState::Blocked:
         --blocked_;
         guest->state = RunState::Paused;
+        guest->pending_wake_host_ns = guest->blocked_until_host_ns; // its poll still waits for that
         break;
     case RunState::Running:
         guest->pause_requested = true;
@@ -96,6 +97,7 @@ nlohmann::json Scheduler::stats() const {
 // Parks a guest that waits in poll until `wake_host_ns` (UINT64_MAX: for ever, no timer).
 void Scheduler::park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_host_ns) {
     guest->state = RunState::Blocked;
+    guest->blocked_until_host_ns = wake_host_ns;
     ++guest->generation;
     ++blocked_;
     if (wake_host_ns == UINT64_MAX) return;

@@ -56,6 +56,7 @@ class WorkerGuest final : public vmm::ConsoleSink {
     bool pause_requested = false;
     bool destroy_requested = false;
     uint64_t generation = 0;                        // invalidates queued wake-ups
+    uint64_t blocked_until_host_ns = 0;             // Blocked: when its poll's deadline passes
     std::optional<uint64_t> pending_wake_host_ns;   // Paused while blocked: when it would have woken
     const vmm::ThreadAlarm* runner = nullptr;       // Running: the runner's alarm, to interrupt it
 
