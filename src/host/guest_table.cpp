@@ -59,8 +59,7 @@ Result<void> GuestTable::spawn_worker(int index) {
 }
 
 Result<void> GuestTable::check_request(const CreateRequest& request) const {
-    if (Result<void> size = vmm::GuestMemory::check_size(request.mem_size); !size)
-        return error(ErrorKind::InvalidArgument, "{}", size.error().message);
+    SF_TRY(vmm::GuestMemory::check_size(request.mem_size));
     if (request.image.empty() || request.image[0] != '/')
         return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
     // The worker reads and checks the image (once per file version, see ImageCache).
@@ -125,7 +124,8 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
         std::lock_guard lock(mutex_);
         names_.erase(name);
         guests_.erase(id);
-        --load_[static_cast<size_t>(worker)];
+        size_t& load = load_[static_cast<size_t>(worker)];
+        if (load > 0) --load; // unless its worker died meanwhile (then it is 0 already)
         changed_.notify_all();
         return std::move(reply).error();
     }

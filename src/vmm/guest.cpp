@@ -10,12 +10,13 @@
 namespace sf::vmm {
 
 Result<void> GuestConfig::validate() const {
+    constexpr ErrorKind kBad = ErrorKind::InvalidArgument;
     if (name.size() >= SF_NAME_MAX)
-        return error("guest name is {} bytes; the maximum is {}", name.size(), SF_NAME_MAX - 1);
+        return error(kBad, "guest name is {} bytes; the maximum is {}", name.size(), SF_NAME_MAX - 1);
     if (cmdline.size() >= SF_CMDLINE_MAX)
-        return error("command line is {} bytes; the maximum is {}", cmdline.size(), SF_CMDLINE_MAX - 1);
+        return error(kBad, "command line is {} bytes; the maximum is {}", cmdline.size(), SF_CMDLINE_MAX - 1);
     if (name.find('\0') != std::string::npos || cmdline.find('\0') != std::string::npos)
-        return error("guest name and command line must not contain NUL bytes");
+        return error(kBad, "guest name and command line must not contain NUL bytes");
     return GuestMemory::check_size(mem_size);
 }
 

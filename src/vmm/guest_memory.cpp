@@ -19,12 +19,14 @@ bool range_inside(uint64_t gpa, uint64_t len, uint64_t lo, uint64_t hi) {
 } // namespace
 
 Result<void> GuestMemory::check_size(uint64_t size) {
-    if (size % SF_PAGE_SIZE != 0)
-        return error("memory size {} bytes is not a multiple of 4 KiB", size);
+    constexpr ErrorKind kBad = ErrorKind::InvalidArgument;
+    if (size % SF_PAGE_SIZE != 0) return error(kBad, "memory size {} bytes is not a multiple of 4 KiB", size);
     if (size < SF_MEM_MIN)
-        return error("memory size {} is too small: the minimum is {}", format_size(size), format_size(SF_MEM_MIN));
+        return error(kBad, "memory size {} is too small: the minimum is {}", format_size(size),
+                     format_size(SF_MEM_MIN));
     if (size > SF_MEM_MAX)
-        return error("memory size {} is too big: the maximum is {}", format_size(size), format_size(SF_MEM_MAX));
+        return error(kBad, "memory size {} is too big: the maximum is {}", format_size(size),
+                     format_size(SF_MEM_MAX));
     return ok();
 }
 

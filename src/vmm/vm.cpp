@@ -12,7 +12,10 @@ Result<Vm> Vm::create(const Kvm& kvm) {
     int fd = ::ioctl(kvm.fd(), KVM_CREATE_VM, 0);
     if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE)
-            return error("KVM_CREATE_VM: out of file descriptors ({})", std::strerror(errno));
+            return error(ErrorKind::ResourceExhausted, "KVM_CREATE_VM: out of file descriptors ({})",
+                         std::strerror(errno));
+        if (errno == ENOMEM)
+            return error(ErrorKind::ResourceExhausted, "KVM_CREATE_VM: out of host memory");
         return error("KVM_CREATE_VM failed: {}", std::strerror(errno));
     }
     return Vm(UniqueFd(fd));

@@ -82,7 +82,7 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
     if (!config_.log_dir.empty()) SF_TRY(guest->open_log(config_.log_dir + "/" + config.name + ".log"));
     auto vm = vmm::Guest::create(std::move(shell), *memory_template, config, *guest);
-    if (!vm) return error(ErrorKind::InvalidArgument, "{}", vm.error().message);
+    if (!vm) return std::move(vm).error();
     guest->vm = std::move(*vm);
     {
         std::lock_guard lock(guests_mutex_);
