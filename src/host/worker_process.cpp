@@ -18,6 +18,7 @@ namespace sf::host {
 namespace {
 
 constexpr int kChildControlFd = 3;
+constexpr std::chrono::seconds kReplyTimeout{30};
 
 Error reply_error(const nlohmann::json& reply) {
     const int64_t kind = i64_field(reply, "kind", 0);
@@ -80,7 +81,10 @@ Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request) {
         pending_.erase(id);
         return error(ErrorKind::Unavailable, "worker {}: {}", index_, sent.error().message);
     }
-    replied_.wait(lock, [&] { return pending_.at(id).has_value(); });
+    if (!replied_.wait_for(lock, kReplyTimeout, [&] { return pending_.at(id).has_value(); })) {
+        pending_.erase(id); // a late reply finds no one and is dropped
+        return error(ErrorKind::Unavailable, "worker {} did not answer within {} s", index_, kReplyTimeout.count());
+    }
     Result<WorkerReply> reply = std::move(*pending_.at(id));
     pending_.erase(id);
     return reply;

@@ -6,6 +6,8 @@
 // worker dies, every pending call fails with Unavailable and on_exit runs
 // once, with a description of how it ended.
 //
+// A call that gets no reply within 30 s fails with Unavailable.
+//
 // Threading: call() from any thread. The callbacks run on the reader thread
 // and must not call call() on this worker.
 #pragma once
