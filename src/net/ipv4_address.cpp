@@ -25,25 +25,25 @@ int parse_part(std::string_view text, size_t& pos) {
 Result<Ipv4Address> Ipv4Address::parse(std::string_view text) {
     uint32_t value = 0;
     size_t pos = 0;
-    for (int part = 0; part < 4; ++part) {
+    bool good = true;
+    for (int part = 0; part < 4 && good; ++part) {
         if (part > 0) {
-            if (pos >= text.size() || text[pos] != '.') pos = text.size() + 1;
-            else ++pos;
+            good = pos < text.size() && text[pos] == '.';
+            ++pos;
         }
-        int v = pos <= text.size() ? parse_part(text, pos) : -1;
-        if (v < 0)
-            return error(ErrorKind::InvalidArgument, "'{}': an IPv4 address is four numbers 0-255 such as 10.0.0.1",
-                         text);
-        value = (value << 8) | static_cast<uint32_t>(v);
+        int v = good ? parse_part(text, pos) : -1;
+        good = v >= 0;
+        value = (value << 8) | static_cast<uint32_t>(good ? v : 0);
     }
-    if (pos != text.size())
-        return error(ErrorKind::InvalidArgument, "'{}': an IPv4 address is four numbers 0-255 such as 10.0.0.1",
-                     text);
+    if (!good || pos != text.size())
+        return error(ErrorKind::InvalidArgument,
+                     "'{}': an IPv4 address is four numbers 0-255 such as 10.0.0.1", text);
     return Ipv4Address(value);
 }
 
 std::string Ipv4Address::to_string() const {
-    return fmt::format("{}.{}.{}.{}", value_ >> 24, (value_ >> 16) & 0xff, (value_ >> 8) & 0xff, value_ & 0xff);
+    return fmt::format("{}.{}.{}.{}", value_ >> 24, (value_ >> 16) & 0xff, (value_ >> 8) & 0xff,
+                       value_ & 0xff);
 }
 
 } // namespace sf::net

@@ -15,18 +15,21 @@ Result<Ipv4Cidr> Ipv4Cidr::parse(std::string_view text) {
     if (!address)
         return error(ErrorKind::InvalidArgument, "{}: a subnet is ADDRESS/PREFIX such as 10.0.0.0/24", text);
     std::string_view digits = text.substr(slash + 1);
-    bool numeric = !digits.empty() && digits.size() <= 3 &&
+    bool numeric = !digits.empty() && digits.size() <= 2 && (digits.size() == 1 || digits[0] != '0') &&
                    std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
     unsigned prefix = 0;
-    for (char c : digits) prefix = numeric ? prefix * 10 + static_cast<unsigned>(c - '0') : prefix;
-    if (!numeric || prefix > 32 || (digits.size() > 1 && digits[0] == '0'))
+    if (numeric)
+        for (char c : digits)
+            prefix = prefix * 10 + static_cast<unsigned>(c - '0');
+    if (!numeric || prefix > 32)
         return error(ErrorKind::InvalidArgument, "{}: prefix length must be 0-32", text);
     return create(*address, prefix);
 }
 
 Result<Ipv4Cidr> Ipv4Cidr::create(Ipv4Address network, unsigned prefix) {
     if (prefix > 32)
-        return error(ErrorKind::InvalidArgument, "{}/{}: prefix length must be 0-32", network.to_string(), prefix);
+        return error(ErrorKind::InvalidArgument, "{}/{}: prefix length must be 0-32", network.to_string(),
+                     prefix);
     Ipv4Cidr cidr(network, prefix);
     if ((network.value() & ~cidr.mask()) != 0) {
         Ipv4Address base(network.value() & cidr.mask());
@@ -41,6 +44,8 @@ bool Ipv4Cidr::overlaps(const Ipv4Cidr& other) const {
     return prefix_ <= other.prefix_ ? contains(other.network_) : other.contains(network_);
 }
 
-std::string Ipv4Cidr::to_string() const { return fmt::format("{}/{}", network_.to_string(), prefix_); }
+std::string Ipv4Cidr::to_string() const {
+    return fmt::format("{}/{}", network_.to_string(), prefix_);
+}
 
 } // namespace sf::net

@@ -13,7 +13,9 @@ uint16_t ether_type(std::span<const uint8_t> frame) {
 
 } // namespace
 
-L2Switch::L2Switch(SwitchConfig config) : config_(config) { table_.reserve(config_.max_learned + 64); }
+L2Switch::L2Switch(SwitchConfig config) : config_(config) {
+    table_.reserve(config_.max_learned + 64);
+}
 
 Result<PortId> L2Switch::add_port(PortOptions options) {
     if (!options.sink) return error(ErrorKind::InvalidArgument, "a switch port needs a sink");
@@ -22,7 +24,8 @@ Result<PortId> L2Switch::add_port(PortOptions options) {
                      options.locked_mac->to_string());
     std::lock_guard lock(mutex_);
     if (port_count_ >= config_.max_ports)
-        return error(ErrorKind::ResourceExhausted, "the switch has its maximum of {} ports", config_.max_ports);
+        return error(ErrorKind::ResourceExhausted, "the switch has its maximum of {} ports",
+                     config_.max_ports);
     if (options.locked_mac) {
         auto it = table_.find(options.locked_mac->to_u64());
         if (it != table_.end() && it->second.is_static)

@@ -118,7 +118,7 @@ class L2Switch {
     const SwitchConfig config_;
     mutable std::mutex mutex_;
     std::vector<std::optional<Port>> ports_; // index = PortId
-    std::set<PortId> free_ids_;               // holes in ports_ below ports_.size()
+    std::set<PortId> free_ids_;              // holes in ports_ below ports_.size()
     size_t port_count_ = 0;
     std::unordered_map<uint64_t, Entry> table_;
     size_t learned_count_ = 0; // dynamic entries in table_

@@ -19,8 +19,8 @@ int hex_value(char c) {
 Result<MacAddress> MacAddress::parse(std::string_view text) {
     // Exactly "xx:xx:xx:xx:xx:xx": 17 characters.
     if (text.size() != 17)
-        return error(ErrorKind::InvalidArgument, "'{}': a MAC address is six hex pairs such as 02:00:00:00:00:01",
-                     text);
+        return error(ErrorKind::InvalidArgument,
+                     "'{}': a MAC address is six hex pairs such as 02:00:00:00:00:01", text);
     std::array<uint8_t, 6> bytes{};
     for (size_t i = 0; i < 6; ++i) {
         size_t at = i * 3;
@@ -37,25 +37,28 @@ Result<MacAddress> MacAddress::parse(std::string_view text) {
 
 MacAddress MacAddress::from_bytes(const uint8_t* data) {
     std::array<uint8_t, 6> bytes{};
-    for (size_t i = 0; i < 6; ++i) bytes[i] = data[i];
+    for (size_t i = 0; i < 6; ++i)
+        bytes[i] = data[i];
     return MacAddress(bytes);
 }
 
 MacAddress MacAddress::from_u64(uint64_t value) {
     std::array<uint8_t, 6> bytes{};
-    for (size_t i = 0; i < 6; ++i) bytes[i] = static_cast<uint8_t>(value >> (8 * (5 - i)));
+    for (size_t i = 0; i < 6; ++i)
+        bytes[i] = static_cast<uint8_t>(value >> (8 * (5 - i)));
     return MacAddress(bytes);
 }
 
 uint64_t MacAddress::to_u64() const {
     uint64_t value = 0;
-    for (uint8_t b : bytes_) value = (value << 8) | b;
+    for (uint8_t b : bytes_)
+        value = (value << 8) | b;
     return value;
 }
 
 std::string MacAddress::to_string() const {
-    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", bytes_[0], bytes_[1], bytes_[2], bytes_[3],
-                       bytes_[4], bytes_[5]);
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", bytes_[0], bytes_[1], bytes_[2],
+                       bytes_[3], bytes_[4], bytes_[5]);
 }
 
 } // namespace sf::net

@@ -4,8 +4,9 @@
 namespace sf::net {
 
 MacAddress MacAllocator::make(uint32_t counter) const {
-    return MacAddress({0x02, host_tag_, static_cast<uint8_t>(counter >> 24), static_cast<uint8_t>(counter >> 16),
-                       static_cast<uint8_t>(counter >> 8), static_cast<uint8_t>(counter)});
+    return MacAddress({0x02, host_tag_, static_cast<uint8_t>(counter >> 24),
+                       static_cast<uint8_t>(counter >> 16), static_cast<uint8_t>(counter >> 8),
+                       static_cast<uint8_t>(counter)});
 }
 
 Result<MacAddress> MacAllocator::allocate() {

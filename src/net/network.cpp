@@ -6,8 +6,8 @@ namespace sf::net {
 namespace {
 
 bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 } // namespace
@@ -19,7 +19,8 @@ Result<void> Network::check_name(std::string_view name) {
                      kMaxNetworkNameBytes);
     for (char c : name)
         if (!name_char(c))
-            return error(ErrorKind::InvalidArgument, "network name '{}' may only contain A-Z a-z 0-9 . _ -", name);
+            return error(ErrorKind::InvalidArgument, "network name '{}' may only contain A-Z a-z 0-9 . _ -",
+                         name);
     if (name[0] == '.' || name[0] == '-')
         return error(ErrorKind::InvalidArgument, "network name '{}' cannot start with '{}'", name, name[0]);
     return ok();
@@ -33,6 +34,7 @@ Result<std::unique_ptr<Network>> Network::create(std::string_view name, Ipv4Cidr
 }
 
 Network::Network(std::string name, std::unique_ptr<AddressPool> addresses, SwitchConfig switch_config)
-    : name_(std::move(name)), addresses_(std::move(addresses)), switch_(std::make_unique<L2Switch>(switch_config)) {}
+    : name_(std::move(name)), addresses_(std::move(addresses)),
+      switch_(std::make_unique<L2Switch>(switch_config)) {}
 
 } // namespace sf::net

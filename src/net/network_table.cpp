@@ -41,7 +41,8 @@ std::vector<std::shared_ptr<Network>> NetworkTable::list() const {
     std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<Network>> all;
     all.reserve(networks_.size());
-    for (const auto& item : networks_) all.push_back(item.second);
+    for (const auto& item : networks_)
+        all.push_back(item.second);
     return all;
 }
 

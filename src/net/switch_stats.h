@@ -45,7 +45,7 @@ struct SwitchStats {
     uint64_t table_full = 0;        // new source MACs not learned because the table was full
     uint64_t static_conflicts = 0;  // a port's locked MAC seen as source on another port
     DropCounters drops{};
-    size_t table_size = 0;          // learned + static entries now
+    size_t table_size = 0; // learned + static entries now
     size_t ports = 0;
 };
 

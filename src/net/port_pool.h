@@ -1,0 +1,89 @@
+// superfluid switch: PortPool, pre-created switch ports kept warm per network.
+//
+// The Superfluidity "pool of pre-created ports": attaching a NIC to a new
+// guest must not wait for port creation. A warm port is a port of the
+// network's L2Switch, added *disabled* (no frame in or out, not flooded to),
+// locked to a MAC already taken from the host's MacAllocator, with its
+// per-port host resource (the PortSink, e.g. a guest NIC's receive ring)
+// already made by the SinkFactory. take() pops one and enables it: O(1).
+// When the pool is empty take() creates a port on the spot ("cold") rather
+// than fail or wait.
+//
+// Refill: with `background` a thread tops the pool up to `target` after
+// every take() and release(); without it the owner calls refill(). Creation
+// happens outside the pool's lock, so take() never waits for a refill.
+//
+// release() gives back a port taken from this pool: the port is removed from
+// the switch and its MAC released (its sink may hold the old guest's state,
+// so it is never handed to another guest); the refill makes a fresh one.
+//
+// The uplink TAP is one per network and is not a pool port.
+//
+// Ownership: the L2Switch and MacAllocator must outlive the pool. The
+// destructor stops the refiller and removes the warm (not taken) ports.
+// Threading: every method may be called from any thread.
+#pragma once
+
+#include "net/l2_switch.h"
+#include "net/mac_allocator.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <thread>
+
+namespace sf::net {
+
+struct PoolPort {
+    PortId port = 0;
+    MacAddress mac;
+    std::shared_ptr<PortSink> sink;
+};
+
+struct PortPoolStats {
+    size_t ready = 0, target = 0;
+    uint64_t taken_warm = 0, taken_cold = 0, released = 0, refill_errors = 0;
+    std::string last_error;
+};
+
+// Makes the per-port resource of a port that will carry `mac`.
+using SinkFactory = std::function<Result<std::shared_ptr<PortSink>>(MacAddress mac)>;
+
+class PortPool {
+  public:
+    // Fills the pool to `target` before returning (errors: the first failure).
+    static Result<std::unique_ptr<PortPool>> create(L2Switch& l2_switch, MacAllocator& macs,
+                                                    SinkFactory factory, size_t target, bool background);
+    ~PortPool();
+    PortPool(const PortPool&) = delete;
+    PortPool& operator=(const PortPool&) = delete;
+
+    // An enabled port with its MAC and sink; warm when one is ready.
+    Result<PoolPort> take();
+    // NotFound if the port is not in the switch any more.
+    Result<void> release(const PoolPort& port);
+    // Creates warm ports until `target` are ready (the background thread's work).
+    Result<void> refill();
+    void set_target(size_t target);
+    PortPoolStats stats() const;
+
+  private:
+    PortPool(L2Switch& l2_switch, MacAllocator& macs, SinkFactory factory, size_t target);
+    Result<PoolPort> create_port(bool enabled);
+    size_t missing() const;
+    void refill_loop();
+
+    L2Switch& switch_;
+    MacAllocator& macs_;
+    const SinkFactory factory_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<PoolPort> ready_;
+    size_t target_;
+    size_t in_flight_ = 0; // ports being created by refill()
+    PortPoolStats counters_;
+    bool stopping_ = false;
+    std::thread refiller_;
+};
+
+} // namespace sf::net

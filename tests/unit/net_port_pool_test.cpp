@@ -1,0 +1,134 @@
+// Unit tests: PortPool, warm switch ports with MACs and sinks made ahead.
+#include "net/port_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace sf::net;
+
+namespace {
+
+struct CountingSink : PortSink {
+    size_t frames = 0;
+    void deliver(std::span<const uint8_t>) override { ++frames; }
+};
+
+struct PortPoolTest : ::testing::Test {
+    SinkFactory factory() {
+        return [this](MacAddress) -> sf::Result<std::shared_ptr<PortSink>> {
+            ++made;
+            if (fail) return sf::error(sf::ErrorKind::ResourceExhausted, "no more rings");
+            return std::shared_ptr<PortSink>(std::make_shared<CountingSink>());
+        };
+    }
+    std::vector<uint8_t> broadcast_from(MacAddress src) {
+        std::vector<uint8_t> f(60, 0xff);
+        for (size_t i = 0; i < 6; ++i)
+            f[6 + i] = src.bytes()[i];
+        return f;
+    }
+
+    L2Switch sw;
+    MacAllocator macs{0x01};
+    int made = 0;
+    bool fail = false;
+};
+
+} // namespace
+
+TEST_F(PortPoolTest, WarmPortsAreDisabledUntilTaken) {
+    auto pool = PortPool::create(sw, macs, factory(), 4, false);
+    ASSERT_TRUE(pool) << pool.error().message;
+    EXPECT_EQ(made, 4);
+    EXPECT_EQ(sw.stats().ports, 4u);
+    EXPECT_EQ(macs.in_use_count(), 4u);
+    EXPECT_EQ((*pool)->stats().ready, 4u);
+
+    auto uplink_sink = std::make_shared<CountingSink>();
+    PortId uplink = *sw.add_port({uplink_sink, std::nullopt, true});
+    sw.receive(uplink, broadcast_from(*MacAddress::parse("02:ff:00:00:00:01")), 1);
+    EXPECT_EQ(sw.stats().flooded, 1u); // flooded to nobody: warm ports are off
+
+    auto port = (*pool)->take();
+    ASSERT_TRUE(port) << port.error().message;
+    EXPECT_EQ(made, 4); // no creation on the take path
+    EXPECT_TRUE(port->mac.is_locally_administered());
+    EXPECT_EQ(sw.lookup(port->mac), port->port);
+    sw.receive(uplink, broadcast_from(*MacAddress::parse("02:ff:00:00:00:01")), 2);
+    EXPECT_EQ(static_cast<CountingSink&>(*port->sink).frames, 1u);
+    // The port is locked to its MAC.
+    sw.receive(port->port, broadcast_from(*MacAddress::parse("02:ff:00:00:00:09")), 3);
+    EXPECT_EQ(sw.port_stats(port->port)->rx_drops[static_cast<size_t>(DropReason::Spoofed)], 1u);
+    sw.receive(port->port, broadcast_from(port->mac), 3);
+    EXPECT_EQ(uplink_sink->frames, 1u);
+
+    auto s = (*pool)->stats();
+    EXPECT_EQ(s.ready, 3u);
+    EXPECT_EQ(s.taken_warm, 1u);
+    ASSERT_TRUE((*pool)->refill());
+    EXPECT_EQ((*pool)->stats().ready, 4u);
+    EXPECT_EQ(made, 5);
+}
+
+TEST_F(PortPoolTest, EmptyPoolCreatesColdAndReleaseFreesEverything) {
+    auto pool = *PortPool::create(sw, macs, factory(), 1, false);
+    auto warm = *pool->take();
+    auto cold = pool->take();
+    ASSERT_TRUE(cold);
+    EXPECT_EQ(pool->stats().taken_cold, 1u);
+    EXPECT_NE(warm.mac, cold->mac);
+    EXPECT_NE(warm.port, cold->port);
+    ASSERT_TRUE(pool->release(*cold));
+    EXPECT_FALSE(macs.in_use(cold->mac));
+    EXPECT_FALSE(sw.lookup(cold->mac));
+    EXPECT_EQ(pool->release(*cold).error().kind, sf::ErrorKind::NotFound);
+    ASSERT_TRUE(pool->release(warm));
+    EXPECT_EQ(sw.stats().ports, 0u);
+    EXPECT_EQ(pool->stats().released, 2u);
+}
+
+TEST_F(PortPoolTest, DestructorRemovesWarmPortsOnly) {
+    PoolPort taken;
+    {
+        auto pool = *PortPool::create(sw, macs, factory(), 3, false);
+        taken = *pool->take();
+    }
+    EXPECT_EQ(sw.stats().ports, 1u); // the taken one belongs to its guest now
+    EXPECT_EQ(macs.in_use_count(), 1u);
+    EXPECT_EQ(sw.lookup(taken.mac), taken.port);
+}
+
+TEST_F(PortPoolTest, FactoryFailureIsReported) {
+    fail = true;
+    auto pool = PortPool::create(sw, macs, factory(), 2, false);
+    ASSERT_FALSE(pool);
+    EXPECT_EQ(pool.error().message, "no more rings");
+    EXPECT_EQ(macs.in_use_count(), 0u); // the MAC was given back
+    EXPECT_EQ(sw.stats().ports, 0u);
+    EXPECT_FALSE(PortPool::create(sw, macs, nullptr, 1, false));
+}
+
+TEST_F(PortPoolTest, SetTargetShrinksThePool) {
+    auto pool = *PortPool::create(sw, macs, factory(), 5, false);
+    pool->set_target(2);
+    EXPECT_EQ(pool->stats().ready, 2u);
+    EXPECT_EQ(sw.stats().ports, 2u);
+    EXPECT_EQ(macs.in_use_count(), 2u);
+}
+
+TEST_F(PortPoolTest, BackgroundRefill) {
+    auto pool = *PortPool::create(sw, macs, factory(), 8, true);
+    std::vector<PoolPort> taken;
+    for (int i = 0; i < 20; ++i)
+        taken.push_back(*pool->take());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (pool->stats().ready < 8 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(pool->stats().ready, 8u);
+    EXPECT_EQ(sw.stats().ports, 28u);
+    for (const auto& port : taken)
+        ASSERT_TRUE(pool->release(port));
+    EXPECT_EQ(macs.in_use_count(), 8u);
+}
