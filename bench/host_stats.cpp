@@ -60,19 +60,6 @@ std::vector<pid_t> children_of(pid_t pid) {
 
 } // namespace
 
-Result<uint64_t> parse_mem_available(std::string_view meminfo) {
-    std::string_view rest = line_after(meminfo, "MemAvailable:");
-    uint64_t kib = 0;
-    if (!next_number(rest, kib)) return error("/proc/meminfo: no MemAvailable line");
-    if (rest.find("kB") == std::string_view::npos) return error("/proc/meminfo: MemAvailable is not in kB");
-    return kib * 1024;
-}
-
-Result<uint64_t> read_mem_available() {
-    SF_TRY_ASSIGN(std::string text, read_text("/proc/meminfo"));
-    return parse_mem_available(text);
-}
-
 Result<CpuTimes> parse_cpu_times(std::string_view stat) {
     std::string_view rest = line_after(stat, "cpu ");
     // user nice system idle iowait irq softirq steal

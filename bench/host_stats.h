@@ -14,9 +14,6 @@
 
 namespace sf::bench {
 
-// MemAvailable from /proc/meminfo, in bytes.
-Result<uint64_t> parse_mem_available(std::string_view meminfo);
-Result<uint64_t> read_mem_available();
 
 // Aggregate CPU time of all CPUs from the "cpu " line of /proc/stat, in
 // clock ticks. `idle` counts idle and iowait; `total` counts user, nice,

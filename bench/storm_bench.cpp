@@ -7,6 +7,7 @@
 // ends the create phase early and skips to the clean-up; a second one quits
 // at once (our sfd then gets SIGTERM as its parent-death signal).
 #include "storm_bench.h"
+#include "common/meminfo.h"
 #include "common/executable_path.h"
 
 #include "host_stats.h"
@@ -192,7 +193,7 @@ std::optional<TreeUsage> sfd_usage(const Target& target) {
 // MemAvailable after settling, then CPU use over the window; false if interrupted.
 Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings) {
     if (!pause_for(o.settle_seconds)) return false;
-    SF_TRY_ASSIGN(readings.mem_available_after, read_mem_available());
+    SF_TRY_ASSIGN(readings.mem_available_after, mem_available());
     const std::optional<TreeUsage> tree_before = sfd_usage(target);
     if (tree_before) readings.sfd_pss_after = tree_before->pss;
     if (ProgressBar::stderr_is_tty())
@@ -290,7 +291,7 @@ Result<int> run_storm(const StormOptions& o) {
         return 130;
     }
     StormReadings readings;
-    SF_TRY_ASSIGN(readings.mem_available_before, read_mem_available());
+    SF_TRY_ASSIGN(readings.mem_available_before, mem_available());
     if (auto tree = sfd_usage(target)) readings.sfd_pss_before = tree->pss;
     CreatePhase phase = create_guests(o, target);
     readings.total_s = phase.total_s;

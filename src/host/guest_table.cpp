@@ -1,7 +1,6 @@
 // superfluid toolstack: the guest table (creation, placement, records, events).
 #include "host/guest_table.h"
 
-#include "host/host_memory.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 

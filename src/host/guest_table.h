@@ -12,8 +12,8 @@
 // Threading: all methods may be called from many threads at once.
 #pragma once
 
+#include "common/meminfo.h"
 #include "host/guest_service.h"
-#include "host/host_memory.h"
 #include "host/worker_process.h"
 
 #include <condition_variable>

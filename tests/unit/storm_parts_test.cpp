@@ -1,5 +1,6 @@
 // Unit tests of sf-bench storm's parts that need no daemon: the /proc
 // parsers, the storm summary math and JSON, and the SVG plot writer.
+#include "common/meminfo.h"
 #include "host_stats.h"
 #include "storm_plot.h"
 #include "storm_summary.h"

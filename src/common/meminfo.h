@@ -1,4 +1,5 @@
-// superfluid toolstack: the host's available memory (MemAvailable of /proc/meminfo).
+// superfluid common: the host's available memory (MemAvailable of /proc/meminfo),
+// for sfd's memory reserve and sf-bench's memory per guest.
 #pragma once
 
 #include "common/result.h"
@@ -8,7 +9,7 @@
 #include <mutex>
 #include <string_view>
 
-namespace sf::host {
+namespace sf {
 
 // Bytes of MemAvailable in a /proc/meminfo text.
 Result<uint64_t> parse_mem_available(std::string_view meminfo);
@@ -29,4 +30,4 @@ class MemoryGauge {
     Result<uint64_t> last_ = uint64_t{0};
 };
 
-} // namespace sf::host
+} // namespace sf

@@ -1,12 +1,12 @@
-// superfluid toolstack: reading MemAvailable.
-#include "host/host_memory.h"
+// superfluid common: reading MemAvailable.
+#include "common/meminfo.h"
 
 #include <charconv>
 #include <fstream>
 #include <iterator>
 #include <string>
 
-namespace sf::host {
+namespace sf {
 
 Result<uint64_t> parse_mem_available(std::string_view meminfo) {
     constexpr std::string_view kKey = "MemAvailable:";
@@ -38,4 +38,4 @@ Result<uint64_t> MemoryGauge::available() {
     return last_;
 }
 
-} // namespace sf::host
+} // namespace sf
