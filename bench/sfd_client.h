@@ -1,4 +1,5 @@
-// sf-bench: a minimal client of sfd's HTTP+JSON API over its unix socket.
+// sf-bench: the requests a benchmark makes of sfd, timed, over sfctl's API
+// client (src/cli/client.h) on a unix socket.
 //
 // One SfdClient is one keep-alive connection: use one per thread. Every
 // failure (transport error, non-2xx status) is an Error whose message names
@@ -15,8 +16,8 @@
 #include <optional>
 #include <string>
 
-namespace httplib {
-class Client;
+namespace sf::cli {
+class SfdClient;
 }
 
 namespace sf::bench {
@@ -52,7 +53,10 @@ class SfdClient {
     Result<void> destroy_guest(uint64_t id);
 
   private:
-    std::unique_ptr<httplib::Client> http_;
+    Result<cli::SfdClient*> connection();
+
+    std::string socket_path_;
+    std::unique_ptr<cli::SfdClient> client_;
 };
 
 } // namespace sf::bench

@@ -120,6 +120,7 @@ Result<SfdClient> SfdClient::open(const DaemonAddress& address) {
     http->set_read_timeout(kRequestTimeoutSec, 0);
     http->set_write_timeout(kConnectTimeoutSec, 0);
     http->set_decompress(false);
+    http->set_keep_alive(true); // sf-bench makes thousands of requests on one client
     return SfdClient(address, std::move(http));
 }
 
