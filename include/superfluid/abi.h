@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#define SF_ABI_VERSION 1u
+#define SF_ABI_VERSION 2u /* 2: NICs (boot info nics[], net_attach, net_kick, poll ready bits) */
 
 #define SF_PAGE_SIZE 0x1000ull
 #define SF_BOOT_INFO_GPA 0x1000ull
@@ -42,20 +42,20 @@
 #define SF_CMDLINE_MAX 1024u /* command line, NUL-terminated */
 #define SF_NIC_MAX 4u
 
-/* Network interface slot, reserved for the networking ABI (abi_version 1: unused, zero). */
+/* Network interface i (nics[i], i < nic_count): what the host assigned. */
 struct sf_nic_info {
     uint8_t mac[6];     /* IN */
-    uint16_t mtu;       /* IN */
+    uint16_t mtu;       /* IN: 1500 */
     uint32_t ipv4_addr; /* IN, network byte order */
     uint32_t ipv4_mask; /* IN, network byte order */
-    uint32_t ipv4_gw;   /* IN, network byte order */
+    uint32_t ipv4_gw;   /* IN, network byte order: the host's uplink address (0: none) */
     uint8_t reserved[12];
 };
 
 /* Written by the monitor at SF_BOOT_INFO_GPA before the first instruction; read-only to the guest. */
 struct sf_boot_info {
     uint32_t abi_version;     /* IN: SF_ABI_VERSION */
-    uint32_t nic_count;       /* IN: valid entries in nics[] (0 for now) */
+    uint32_t nic_count;       /* IN: valid entries in nics[] */
     uint64_t mem_size;        /* IN: bytes of guest memory, top of the stack */
     uint64_t tsc_hz;          /* IN: TSC ticks per second (rdtsc works at CPL 3) */
     uint64_t guest_id;        /* IN: host-unique id of this guest */
@@ -72,6 +72,8 @@ enum sf_hypercall {
     SF_HC_CLOCK = 2,
     SF_HC_POLL = 3,
     SF_HC_EXIT = 4,
+    SF_HC_NET_ATTACH = 5,
+    SF_HC_NET_KICK = 6,
     SF_HC_COUNT /* one past the highest number */
 };
 
@@ -89,18 +91,92 @@ struct sf_hc_clock {
     uint64_t wall_ns;      /* OUT: nanoseconds since the Unix epoch (UTC) */
 };
 
-/* Wait until monotonic_ns >= deadline_ns (or, later, until I/O is ready). */
+/*
+ * Wait until monotonic_ns >= deadline_ns or an I/O source is ready. Before
+ * waiting, poll sends what every attached NIC's TX ring holds (as
+ * SF_HC_NET_KICK does), so a guest that answers and then waits makes one exit.
+ * It returns at once when a ready source already has work.
+ */
 struct sf_hc_poll {
     uint64_t deadline_ns; /* IN: on the monotonic clock of sf_hc_clock */
-    uint64_t ready_set;   /* OUT: bitmask of ready I/O sources (0: deadline passed) */
+    uint64_t ready_set;   /* OUT: bitmask of ready sources, SF_POLL_NIC(i) (0: deadline passed) */
     int64_t ret;          /* OUT: 0 */
 };
+#define SF_POLL_NIC(i) (1ull << (i)) /* NIC i's RX ring holds frames */
 
 /* End the guest. Does not return. */
 struct sf_hc_exit {
     int32_t status;      /* IN: exit status, 0 = success */
     uint32_t reserved;
 };
+
+/*
+ * NIC rings (ABI 2). Frames move through two single-producer single-consumer
+ * rings in the guest's own memory, registered once with SF_HC_NET_ATTACH:
+ * RX (monitor produces, guest consumes) and TX (guest produces, monitor
+ * consumes). A burst of frames costs no exit on receive (the monitor fills
+ * the RX ring while the guest runs or waits, and wakes a waiting guest) and
+ * one exit on send (a kick, or the next poll). Chosen over batched copy
+ * hypercalls because receive then costs no exit at all; see docs/net.md.
+ *
+ * Indices are free-running uint32 counters: slot = index % SF_NET_RING_SLOTS;
+ * the ring holds head - tail frames (never more than SF_NET_RING_SLOTS).
+ * The producer writes a slot, then publishes it by storing head (release);
+ * the consumer reads head (acquire), reads slots, then stores tail (release).
+ * Each side writes only its own index; the monitor keeps its own copies and
+ * never trusts the guest's: a guest index that claims more than a ring holds,
+ * or a TX slot length above SF_NET_FRAME_MAX, ends the guest with a reason.
+ * A full RX ring drops the frame (counted by the monitor); a frame never waits.
+ * Frames are Ethernet II without FCS, 14 to SF_NET_FRAME_MAX bytes.
+ */
+#define SF_NET_RING_SLOTS 32u
+#define SF_NET_SLOT_SIZE 2048u
+#define SF_NET_FRAME_MAX 1514u
+
+struct sf_net_slot {
+    uint16_t len;        /* producer: frame length */
+    uint16_t reserved[3];
+    uint8_t frame[SF_NET_SLOT_SIZE - 8];
+};
+
+struct sf_net_ring {
+    uint32_t head; /* producer's index */
+    uint8_t pad0[60];
+    uint32_t tail; /* consumer's index */
+    uint8_t pad1[60];
+    struct sf_net_slot slots[SF_NET_RING_SLOTS];
+};
+
+/* What SF_HC_NET_ATTACH registers: 64-byte aligned, inside the guest's memory. */
+struct sf_net_rings {
+    struct sf_net_ring rx; /* monitor -> guest */
+    struct sf_net_ring tx; /* guest -> monitor */
+};
+
+/*
+ * Registers the rings of NIC `nic` (< nic_count). The guest zeroes them
+ * first; the monitor starts its indices at the values it finds. Attaching
+ * twice, or a NIC that does not exist, is an error in ret (not a fault).
+ * Frames for the NIC before it is attached are dropped.
+ */
+struct sf_hc_net_attach {
+    uint32_t nic;       /* IN */
+    uint32_t reserved;
+    uint64_t rings;     /* IN: guest address of struct sf_net_rings */
+    int64_t ret;        /* OUT: 0, or -SF_ENODEV (no such NIC) / -SF_EBUSY (attached) / -SF_EINVAL (misplaced) */
+};
+
+/* Sends what NIC `nic`'s TX ring holds. */
+struct sf_hc_net_kick {
+    uint32_t nic;       /* IN */
+    uint32_t reserved;
+    int64_t ret;        /* OUT: frames taken from the ring, or -SF_ENODEV (not attached) */
+};
+
+/* Errors returned in `ret` fields (negated), Linux's numbers. */
+#define SF_ENODEV 19
+#define SF_EBUSY 16
+#define SF_EINVAL 22
 
 #ifdef __cplusplus
 #define SF_ABI_ASSERT(e) static_assert(e, #e)
@@ -118,6 +194,15 @@ SF_ABI_ASSERT(sizeof(struct sf_hc_console_write) == 24);
 SF_ABI_ASSERT(sizeof(struct sf_hc_clock) == 16);
 SF_ABI_ASSERT(sizeof(struct sf_hc_poll) == 24);
 SF_ABI_ASSERT(sizeof(struct sf_hc_exit) == 8);
+SF_ABI_ASSERT(sizeof(struct sf_net_slot) == SF_NET_SLOT_SIZE);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_net_ring, tail) == 64);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_net_ring, slots) == 128);
+SF_ABI_ASSERT(sizeof(struct sf_net_ring) == 128 + SF_NET_RING_SLOTS * SF_NET_SLOT_SIZE);
+SF_ABI_ASSERT(sizeof(struct sf_net_rings) == 2 * sizeof(struct sf_net_ring));
+SF_ABI_ASSERT((SF_NET_RING_SLOTS & (SF_NET_RING_SLOTS - 1)) == 0);
+SF_ABI_ASSERT(SF_NET_FRAME_MAX <= SF_NET_SLOT_SIZE - 8);
+SF_ABI_ASSERT(sizeof(struct sf_hc_net_attach) == 24);
+SF_ABI_ASSERT(sizeof(struct sf_hc_net_kick) == 16);
 #undef SF_ABI_ASSERT
 
 #endif /* SUPERFLUID_ABI_H */

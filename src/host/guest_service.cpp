@@ -42,7 +42,26 @@ nlohmann::json to_json(const GuestInfo& info) {
         {"created_at", info.created_at},
         {"first_output_ms", or_null(info.first_output_ms)},
         {"console_bytes", info.console_bytes},
+        {"nic", info.nic ? to_json(*info.nic) : nlohmann::json(nullptr)},
     };
+}
+
+nlohmann::json to_json(const NicInfo& info) {
+    return nlohmann::json{{"network", info.network},
+                          {"mac", info.mac},
+                          {"ip", info.ip},
+                          {"prefix_len", info.prefix_len},
+                          {"gateway", info.gateway}};
+}
+
+nlohmann::json to_json(const NetworkInfo& info) {
+    return nlohmann::json{{"name", info.name},
+                          {"subnet", info.subnet},
+                          {"host_address", info.host_address},
+                          {"uplink", info.uplink},
+                          {"guests", info.guests},
+                          {"free_addresses", info.free_addresses},
+                          {"stats", info.stats.is_null() ? nlohmann::json::object() : info.stats}};
 }
 
 } // namespace sf::host

@@ -26,6 +26,33 @@ enum class GuestState { Created, Running, Paused, Exited, Crashed };
 const char* to_string(GuestState state);
 inline bool has_ended(GuestState state) { return state == GuestState::Exited || state == GuestState::Crashed; }
 
+// A guest's NIC as the API shows it.
+struct NicInfo {
+    std::string network; // network name
+    std::string mac;     // "02:xx:xx:xx:xx:xx"
+    std::string ip;      // dotted quad
+    int prefix_len = 0;  // of the network's subnet
+    std::string gateway; // the host's uplink address
+};
+nlohmann::json to_json(const NicInfo& info);
+
+// A network as the API shows it.
+struct NetworkInfo {
+    std::string name;
+    std::string subnet;       // "10.0.0.0/24"
+    std::string host_address; // the uplink TAP's address (the subnet's first)
+    std::string uplink;       // the uplink TAP's interface name (== name)
+    uint64_t guests = 0;      // guest addresses in use
+    uint64_t free_addresses = 0;
+    nlohmann::json stats;     // switch counters: {"frames", "flooded", "dropped", ...} and the port pool's
+};
+nlohmann::json to_json(const NetworkInfo& info);
+
+struct CreateNetworkRequest {
+    std::string name;   // 1-15 bytes of [A-Za-z0-9._-], becomes the uplink's interface name
+    std::string subnet; // CIDR, e.g. "10.0.0.0/24"
+};
+
 struct GuestInfo {
     uint64_t id = 0;
     std::string name;
@@ -39,6 +66,7 @@ struct GuestInfo {
     std::string created_at;               // RFC 3339, UTC
     std::optional<double> first_output_ms; // from the create request to the first console byte
     uint64_t console_bytes = 0;           // console bytes written since start
+    std::optional<NicInfo> nic;           // with --net: its one NIC
 };
 nlohmann::json to_json(const GuestInfo& info);
 
@@ -47,6 +75,8 @@ struct CreateRequest {
     std::string name;  // empty: the service picks "guest-<id>"
     uint64_t mem_size = 4ull << 20;
     std::string cmdline;
+    std::string net; // non-empty: one NIC on this network
+    std::string ip;  // with net: the address asked for (empty: the network picks one)
     bool start = true;
     // Return only once the guest has written its first console byte (or has
     // ended, or `wait_timeout` passed: then 504-like Unavailable error).
@@ -83,6 +113,14 @@ class GuestService {
     // returns false or the guest ends (then returns).
     virtual Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) = 0;
     virtual Result<HostInfo> host_info() = 0;
+
+    // Networks. create: InvalidArgument (name, subnet), Conflict (name taken,
+    // subnet overlaps, interface exists). remove: NotFound, Conflict while
+    // guests are attached.
+    virtual Result<NetworkInfo> create_network(const CreateNetworkRequest& request) = 0;
+    virtual Result<std::vector<NetworkInfo>> list_networks() = 0;
+    virtual Result<NetworkInfo> network_info(const std::string& name) = 0;
+    virtual Result<void> remove_network(const std::string& name) = 0;
 };
 
 } // namespace sf::host

@@ -50,6 +50,10 @@ class GuestTable final : public GuestService {
     Result<std::string> logs(const std::string& ref) override;
     Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) override;
     Result<HostInfo> host_info() override;
+    Result<NetworkInfo> create_network(const CreateNetworkRequest& request) override;
+    Result<std::vector<NetworkInfo>> list_networks() override;
+    Result<NetworkInfo> network_info(const std::string& name) override;
+    Result<void> remove_network(const std::string& name) override;
 
     // Stops every guest and worker (SIGTERM path). Idempotent.
     void shutdown();

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 TEST(Abi, BootInfoLayout) {
-    EXPECT_EQ(SF_ABI_VERSION, 1u);
+    EXPECT_EQ(SF_ABI_VERSION, 2u);
     EXPECT_EQ(offsetof(sf_boot_info, abi_version), 0u);
     EXPECT_EQ(offsetof(sf_boot_info, nic_count), 4u);
     EXPECT_EQ(offsetof(sf_boot_info, mem_size), 8u);

@@ -141,6 +141,14 @@ class FakeGuestService final : public host::GuestService {
     std::atomic<int> follows_started{0};
     std::atomic<int> follows_ended{0};
 
+    // Networks: the API helper fills these in (issue 4).
+    Result<host::NetworkInfo> create_network(const host::CreateNetworkRequest&) override {
+        return error(ErrorKind::Unavailable, "not in the fake");
+    }
+    Result<std::vector<host::NetworkInfo>> list_networks() override { return std::vector<host::NetworkInfo>{}; }
+    Result<host::NetworkInfo> network_info(const std::string&) override { return error(ErrorKind::NotFound, "none"); }
+    Result<void> remove_network(const std::string&) override { return error(ErrorKind::NotFound, "none"); }
+
   private:
     struct Guest {
         GuestInfo info;
