@@ -16,6 +16,12 @@ Stack::Stack(const Config& config) : config_(config) {
     iss_seed_ = config_.ip * 2654435761u;
     for (size_t i = 0; i < kMacLen; ++i)
         iss_seed_ = (iss_seed_ ^ config_.mac[i]) * 16777619u;
+    for (size_t i = 0; i < kArpEntries; ++i)
+        arp_[i].pending = arp_pending_[i];
+    for (size_t i = 0; i < kTcpConnections; ++i) {
+        tcp_[i].tx = tcp_tx_[i];
+        tcp_[i].rx = tcp_rx_[i];
+    }
 }
 
 void Stack::poll(uint64_t now_ns) {
