@@ -64,6 +64,18 @@ void sf_sleep_ns(uint64_t ns) {
     sf_sleep_until(sf_monotonic_ns() + ns);
 }
 
+int64_t sf_net_attach(uint32_t nic, sf_net_rings* rings) {
+    sf_hc_net_attach hc{nic, 0, reinterpret_cast<uintptr_t>(rings), 0};
+    sf_hypercall(SF_HC_NET_ATTACH, &hc);
+    return hc.ret;
+}
+
+int64_t sf_net_kick(uint32_t nic) {
+    sf_hc_net_kick hc{nic, 0, 0};
+    sf_hypercall(SF_HC_NET_KICK, &hc);
+    return hc.ret;
+}
+
 void sf_exit(int status) {
     sf_hc_exit hc{status, 0};
     sf_hypercall(SF_HC_EXIT, &hc);

@@ -65,6 +65,16 @@ void sf_sleep_until(uint64_t deadline_ns);
 /* Sleeps for `ns` nanoseconds (one clock read plus sf_sleep_until). */
 void sf_sleep_ns(uint64_t ns);
 
+/*
+ * Registers the rings of NIC `nic` (ABI 2; one hypercall). `rings` must be
+ * 64-byte aligned, inside guest memory, with zeroed indices. Returns 0, or
+ * -SF_ENODEV (no such NIC), -SF_EBUSY (already attached), -SF_EINVAL (misplaced).
+ */
+int64_t sf_net_attach(uint32_t nic, struct sf_net_rings* rings);
+/* Has the monitor send what NIC `nic`'s TX ring holds (one hypercall).
+ * Returns the frames taken, or -SF_ENODEV (not attached). */
+int64_t sf_net_kick(uint32_t nic);
+
 /* Ends the guest with `status` (0 = success). Never returns. */
 SF_NORETURN void sf_exit(int status);
 
