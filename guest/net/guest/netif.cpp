@@ -15,8 +15,11 @@ uint32_t from_network(uint32_t v) {
     return __builtin_bswap32(v); // x86-64 is little-endian
 }
 
-[[noreturn]] void give_up(const char* who, const char* why, long long detail) {
-    printf("%s: %s (%lld)\n", who, why, detail);
+[[noreturn]] void give_up(const char* who, const char* why, long long error) {
+    if (error != 0)
+        printf("%s: %s (error %lld)\n", who, why, error);
+    else
+        printf("%s: %s\n", who, why);
     sf_exit(2);
 }
 
