@@ -108,6 +108,10 @@ std::string guest_path(std::string_view ref) {
     return "/v1/guests/" + percent_encode(ref);
 }
 
+std::string network_path(std::string_view name) {
+    return "/v1/networks/" + percent_encode(name);
+}
+
 Result<SfdClient> SfdClient::open(const DaemonAddress& address) {
     std::unique_ptr<httplib::Client> http;
     if (address.socket_path.empty()) {
@@ -175,6 +179,26 @@ Result<std::string> SfdClient::logs(std::string_view ref) {
 
 Result<json> SfdClient::host_info() {
     return call("GET", "/v1/host");
+}
+
+Result<json> SfdClient::create_network(std::string_view name, std::string_view subnet) {
+    return call("POST", "/v1/networks", json{{"name", name}, {"subnet", subnet}}.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<json> SfdClient::list_networks() {
+    SF_TRY_ASSIGN(json answer, call("GET", "/v1/networks"));
+    if (!answer.contains("networks") || !answer["networks"].is_array())
+        return error("sfd sent no network list");
+    return answer["networks"];
+}
+
+Result<json> SfdClient::network_info(std::string_view name) {
+    return call("GET", network_path(name));
+}
+
+Result<void> SfdClient::remove_network(std::string_view name) {
+    SF_TRY(call_raw("DELETE", network_path(name), ""));
+    return ok();
 }
 
 Result<void> SfdClient::follow_console(std::string_view ref,

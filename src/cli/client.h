@@ -50,6 +50,13 @@ class SfdClient {
     Result<std::string> logs(std::string_view ref);
     Result<nlohmann::json> host_info();
 
+    // Networks: POST /v1/networks returns the new network; list() the
+    // networks (a JSON array, sorted by name); remove answers nothing (204).
+    Result<nlohmann::json> create_network(std::string_view name, std::string_view subnet);
+    Result<nlohmann::json> list_networks();
+    Result<nlohmann::json> network_info(std::string_view name);
+    Result<void> remove_network(std::string_view name);
+
     // Passes the console's bytes to `on_bytes` as they come, until the guest
     // ends; returns early (successfully) when `on_bytes` returns false.
     Result<void> follow_console(std::string_view ref, const std::function<bool(std::string_view)>& on_bytes);
@@ -72,5 +79,7 @@ class SfdClient {
 
 // "/v1/guests/" + the ref, percent-encoded.
 std::string guest_path(std::string_view ref);
+// "/v1/networks/" + the name, percent-encoded.
+std::string network_path(std::string_view name);
 
 } // namespace sf::cli

@@ -1,6 +1,7 @@
 // sfctl: the subcommands that talk to sfd, one file each (create_command.cpp,
 // lifecycle_commands.cpp, list_command.cpp, info_command.cpp,
-// logs_command.cpp, console_command.cpp), and what they share.
+// logs_command.cpp, console_command.cpp, net_commands.cpp), and what they
+// share.
 //
 // Every command reports a failure as one line on stderr, "sfctl CMD: message",
 // and sets the exit code to 1; usage errors are CLI11's (exit 2, in main).
@@ -28,6 +29,7 @@ void add_list_command(CLI::App& app, const ClientOptions& options, int& exit_cod
 void add_info_command(CLI::App& app, const ClientOptions& options, int& exit_code);
 void add_logs_command(CLI::App& app, const ClientOptions& options, int& exit_code);
 void add_console_command(CLI::App& app, const ClientOptions& options, int& exit_code);
+void add_net_command(CLI::App& app, const ClientOptions& options, int& exit_code); // net create|list|info|rm
 
 // A client for the daemon the options name.
 Result<SfdClient> open_client(const ClientOptions& options);

@@ -1,4 +1,4 @@
-// sfctl create IMAGE [--name N] [--mem SIZE] [--cmdline ARGS] [--no-start] [--wait]
+// sfctl create IMAGE [--name N] [--mem SIZE] [--cmdline ARGS] [--net NAME [--ip ADDR]] [--no-start] [--wait]
 //
 // Creates a guest on sfd (and starts it, unless --no-start); prints its id.
 // The image path is made absolute here: sfd runs in another directory.
@@ -17,6 +17,8 @@ struct CreateOptions {
     std::string name;
     std::string mem;
     std::string cmdline;
+    std::string net;
+    std::string ip;
     bool no_start = false;
     bool wait = false;
 };
@@ -30,6 +32,8 @@ nlohmann::json request_body(const CreateOptions& options, CLI::App& command) {
     if (command.count("--name")) body["name"] = options.name;
     if (command.count("--mem")) body["mem"] = options.mem;
     if (command.count("--cmdline")) body["cmdline"] = options.cmdline;
+    if (command.count("--net")) body["net"] = options.net;
+    if (command.count("--ip")) body["ip"] = options.ip;
     return body;
 }
 
@@ -51,6 +55,9 @@ void add_create_command(CLI::App& app, const ClientOptions& client_options, int&
     cmd->add_option("--name", options->name, "Guest name, unique on the host (default: guest-ID)");
     cmd->add_option("--mem", options->mem, "Guest memory, e.g. 4M, 64MiB (default 4M)");
     cmd->add_option("--cmdline", options->cmdline, "Command line passed to the guest");
+    CLI::Option* net = cmd->add_option("--net", options->net, "Give it a NIC on this network (`sfctl net create`)");
+    cmd->add_option("--ip", options->ip, "Its address on --net (default: the network's next free one)")
+        ->needs(net);
     cmd->add_flag("--no-start", options->no_start, "Create it stopped (start it with `sfctl start`)");
     cmd->add_flag("--wait", options->wait, "Return once the guest has written its first console output")
         ->excludes("--no-start");

@@ -10,10 +10,12 @@
 
 namespace sf::cli {
 
-// ID NAME STATE WORKER MEM IMAGE AGE, one guest per line, columns aligned;
-// only the header when there are no guests.
+// ID NAME STATE WORKER MEM IP IMAGE AGE, one guest per line, columns
+// aligned (IP "-" for a guest without a NIC); only the header when there are
+// no guests.
 std::string format_guest_table(const nlohmann::json& guests, std::chrono::system_clock::time_point now);
-// "key: value" lines, aligned; unset (null) fields are left out.
+// "key: value" lines, aligned; unset (null) fields are left out; a NIC as
+// nic.network, nic.mac, nic.ip (address/prefix) and nic.gateway.
 std::string format_guest_info(const nlohmann::json& guest);
 // "key: value" lines; nested objects flattened as "pool.size", arrays of
 // objects as "workers[0].pid".

@@ -2,6 +2,7 @@
 #include "host/api_routes.h"
 
 #include "host/create_request_parser.h"
+#include "host/network_request_parser.h"
 
 #include <httplib.h>
 
@@ -101,6 +102,10 @@ const std::vector<ApiRoutes::Route>& ApiRoutes::routes() {
         {"GET", "/v1/guests/{ref}/logs", &ApiRoutes::guest_logs},
         {"GET", "/v1/guests/{ref}/console", &ApiRoutes::guest_console},
         {"GET", "/v1/host", &ApiRoutes::host_info},
+        {"POST", "/v1/networks", &ApiRoutes::create_network},
+        {"GET", "/v1/networks", &ApiRoutes::list_networks},
+        {"GET", "/v1/networks/{ref}", &ApiRoutes::get_network},
+        {"DELETE", "/v1/networks/{ref}", &ApiRoutes::remove_network},
     };
     return table;
 }
@@ -204,6 +209,39 @@ void ApiRoutes::host_info(const httplib::Request&, httplib::Response& response, 
     auto info = service_.host_info();
     if (!info) return send_error(response, info.error());
     send_json(response, 200, info->json);
+}
+
+void ApiRoutes::create_network(const httplib::Request& request, httplib::Response& response,
+                               const std::string&) {
+    auto parsed = parse_network_request(request.body);
+    if (!parsed) return send_error(response, parsed.error());
+    auto info = service_.create_network(*parsed);
+    if (!info) return send_error(response, info.error());
+    response.set_header("Location", "/v1/networks/" + info->name);
+    send_json(response, 201, to_json(*info));
+}
+
+void ApiRoutes::list_networks(const httplib::Request&, httplib::Response& response, const std::string&) {
+    auto networks = service_.list_networks();
+    if (!networks) return send_error(response, networks.error());
+    std::sort(networks->begin(), networks->end(),
+              [](const NetworkInfo& a, const NetworkInfo& b) { return a.name < b.name; });
+    json array = json::array();
+    for (const NetworkInfo& info : *networks)
+        array.push_back(to_json(info));
+    send_json(response, 200, json{{"networks", std::move(array)}});
+}
+
+void ApiRoutes::get_network(const httplib::Request&, httplib::Response& response, const std::string& name) {
+    auto info = service_.network_info(name);
+    if (!info) return send_error(response, info.error());
+    send_json(response, 200, to_json(*info));
+}
+
+void ApiRoutes::remove_network(const httplib::Request&, httplib::Response& response, const std::string& name) {
+    auto removed = service_.remove_network(name);
+    if (!removed) return send_error(response, removed.error());
+    response.status = 204;
 }
 
 } // namespace sf::host

@@ -39,7 +39,7 @@ class ApiRoutes {
     using Handler = void (ApiRoutes::*)(const httplib::Request&, httplib::Response&, const std::string& ref);
     struct Route {
         const char* method;
-        const char* pattern; // segments; "{ref}" matches one guest id or name
+        const char* pattern; // segments; "{ref}" matches one (a guest's id or name, a network's name)
         Handler handler;
     };
     static const std::vector<Route>& routes();
@@ -54,6 +54,10 @@ class ApiRoutes {
     void guest_logs(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void guest_console(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void host_info(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void create_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void list_networks(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void get_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void remove_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
 
     // Sends the guest's console until it ends; false when cut short.
     bool stream_console(const std::string& ref, const std::function<bool(std::string_view)>& write,

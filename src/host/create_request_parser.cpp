@@ -2,6 +2,7 @@
 #include "host/create_request_parser.h"
 
 #include "common/units.h"
+#include "host/network_request_parser.h"
 
 #include <algorithm>
 #include <map>
@@ -14,13 +15,6 @@ using FieldParser = Result<void> (*)(const json& value, CreateRequest& out);
 
 template <typename... Args> Error invalid(fmt::format_string<Args...> format, Args&&... args) {
     return error(ErrorKind::InvalidArgument, format, std::forward<Args>(args)...);
-}
-
-Result<std::string> string_field(const json& value, std::string_view field) {
-    if (!value.is_string()) return invalid("{}: expected a string, got {}", field, value.type_name());
-    std::string text = value.get<std::string>();
-    if (text.find('\0') != std::string::npos) return invalid("{}: must not contain NUL bytes", field);
-    return text;
 }
 
 Result<void> parse_image(const json& value, CreateRequest& out) {
@@ -82,17 +76,36 @@ Result<void> parse_wait_timeout(const json& value, CreateRequest& out) {
     return ok();
 }
 
+Result<void> parse_net(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.net, string_field(value, "net"));
+    return check_network_name("net", out.net);
+}
+
+Result<void> parse_ip(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.ip, string_field(value, "ip"));
+    return check_ipv4_address("ip", out.ip);
+}
+
 const std::map<std::string, FieldParser, std::less<>>& field_parsers() {
     static const std::map<std::string, FieldParser, std::less<>> parsers{
         {"image", parse_image},
         {"name", parse_name},
         {"mem", parse_mem},
         {"cmdline", parse_cmdline},
+        {"net", parse_net},
+        {"ip", parse_ip},
         {"start", parse_start},
         {"wait", parse_wait},
         {"wait_timeout_ms", parse_wait_timeout},
     };
     return parsers;
+}
+
+std::string known_fields() {
+    std::string names;
+    for (const auto& [name, parser] : field_parsers())
+        names += names.empty() ? name : ", " + name;
+    return names;
 }
 
 // nlohmann's message without its "[json.exception.parse_error.101] " prefix.
@@ -103,30 +116,40 @@ std::string parse_error_message(const nlohmann::json::exception& e) {
     return std::string(what);
 }
 
-Result<json> parse_json(std::string_view body) {
+} // namespace
+
+Result<json> parse_json_object(std::string_view body) {
+    json object;
     try {
-        return json::parse(body);
+        object = json::parse(body);
     } catch (const json::exception& e) {
         return invalid("malformed JSON: {}", parse_error_message(e));
     }
-}
-
-} // namespace
-
-Result<CreateRequest> parse_create_request(std::string_view body) {
-    SF_TRY_ASSIGN(json object, parse_json(body));
     if (!object.is_object())
         return invalid("request body: expected a JSON object, got {}", object.type_name());
+    return object;
+}
+
+Result<std::string> string_field(const json& value, std::string_view field) {
+    if (!value.is_string()) return invalid("{}: expected a string, got {}", field, value.type_name());
+    std::string text = value.get<std::string>();
+    if (text.find('\0') != std::string::npos) return invalid("{}: must not contain NUL bytes", field);
+    return text;
+}
+
+Result<CreateRequest> parse_create_request(std::string_view body) {
+    SF_TRY_ASSIGN(json object, parse_json_object(body));
     CreateRequest request;
     const auto& parsers = field_parsers();
     for (const auto& [key, value] : object.items()) {
         auto parser = parsers.find(key);
         if (parser == parsers.end())
-            return invalid(
-                "unknown field {:?} (known: cmdline, image, mem, name, start, wait, wait_timeout_ms)", key);
+            return invalid("unknown field {:?} (known: {})", key, known_fields());
         SF_TRY(parser->second(value, request));
     }
     if (!object.contains("image")) return invalid("image: required (the path of a guest image)");
+    if (!request.ip.empty() && request.net.empty())
+        return invalid("ip: needs \"net\" (the network the address is on)");
     if (request.wait_for_output && !request.start)
         return invalid("wait: \"output\" needs the guest started (\"start\": true)");
     return request;

@@ -1,8 +1,10 @@
 // superfluid toolstack: the body of POST /v1/guests, parsed and checked into a
-// CreateRequest. Pure functions (no I/O), so the API's validation is tested
-// without a server. Every error is InvalidArgument with a one-line message
-// that names the field. Range checks that depend on the host (memory sizes,
-// whether the image exists) are the service's.
+// CreateRequest, and the JSON helpers every request body parser shares
+// (network_request_parser.h is the other). Pure functions (no I/O), so the
+// API's validation is tested without a server. Every error is
+// InvalidArgument with a one-line message that names the field. Range checks
+// that depend on the host (memory sizes, whether the image exists, whether a
+// network exists and holds the address) are the service's.
 #pragma once
 
 #include "host/guest_service.h"
@@ -15,11 +17,18 @@ constexpr size_t kMaxNameBytes = 63;
 constexpr size_t kMaxCmdlineBytes = 1023;
 constexpr int64_t kMaxWaitTimeoutMs = 600'000;
 
-// A JSON object with the fields of docs/api.yaml (CreateGuest); anything else is refused.
+// A JSON object with the fields of docs/api.yaml (CreateGuest); anything else
+// is refused. "ip" needs "net"; both are checked for syntax only.
 Result<CreateRequest> parse_create_request(std::string_view body);
 
 // A guest name: 1 to 63 bytes of [A-Za-z0-9._-], not starting with '.' or '-',
 // not all digits (a ref that is all digits is an id).
 Result<void> check_guest_name(std::string_view name);
+
+// Shared by the body parsers: the body as a JSON object ("malformed JSON: ...",
+// "request body: expected a JSON object, ..."), and a string field without
+// NUL bytes ("FIELD: expected a string, got number").
+Result<nlohmann::json> parse_json_object(std::string_view body);
+Result<std::string> string_field(const nlohmann::json& value, std::string_view field);
 
 } // namespace sf::host

@@ -113,8 +113,8 @@ TEST_F(ApiRoutes, CreateReturnsTheGuestObject) {
     for (const auto& [key, value] : guest.items())
         keys.push_back(key);
     EXPECT_EQ(keys, (std::vector<std::string>{"cmdline", "console_bytes", "created_at", "exit_status",
-                                              "first_output_ms", "id", "image", "mem", "name", "reason",
-                                              "state", "worker"}));
+                                              "first_output_ms", "id", "image", "mem", "name", "nic",
+                                              "reason", "state", "worker"}));
     EXPECT_EQ(guest["name"], "web");
     EXPECT_EQ(guest["image"], image_path);
     EXPECT_EQ(guest["mem"], 8u << 20);
@@ -122,6 +122,7 @@ TEST_F(ApiRoutes, CreateReturnsTheGuestObject) {
     EXPECT_EQ(guest["state"], "running");
     EXPECT_TRUE(guest["exit_status"].is_null());
     EXPECT_TRUE(guest["reason"].is_null());
+    EXPECT_TRUE(guest["nic"].is_null());
     EXPECT_EQ(guest["first_output_ms"], 0.25);
 }
 

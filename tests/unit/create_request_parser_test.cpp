@@ -51,3 +51,32 @@ TEST(GuestName, RefusesPathsDigitsAndOddCharacters) {
                                                             "a b", "é", "a\tb", "a:b", std::string(64, 'z')})
         EXPECT_FALSE(check_guest_name(name).ok()) << name;
 }
+
+TEST(CreateRequestParser, NetAndIp) {
+    auto request = parse_create_request(R"({"image": "/g", "net": "net0", "ip": "10.0.0.7"})");
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    EXPECT_EQ(request->net, "net0");
+    EXPECT_EQ(request->ip, "10.0.0.7");
+    request = parse_create_request(R"({"image": "/g", "net": "net0"})");
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    EXPECT_EQ(request->ip, "");
+    EXPECT_EQ(parse_create_request(R"({"image": "/g"})")->net, "");
+}
+
+TEST(CreateRequestParser, NetAndIpErrorsNameTheField) {
+    auto message = [](const std::string& body) {
+        auto request = parse_create_request(body);
+        return request.ok() ? std::string("accepted") : request.error().message;
+    };
+    EXPECT_EQ(message(R"({"image": "/g", "ip": "10.0.0.7"})"),
+              "ip: needs \"net\" (the network the address is on)");
+    EXPECT_EQ(message(R"({"image": "/g", "net": 1})"), "net: expected a string, got number");
+    EXPECT_EQ(message(R"({"image": "/g", "net": ""})"), "net: must not be empty");
+    EXPECT_EQ(message(R"({"image": "/g", "net": "n", "ip": 167772167})"), "ip: expected a string, got number");
+    EXPECT_EQ(message(R"({"image": "/g", "net": "n", "ip": "10.0.0.300"})").rfind("ip: \"10.0.0.300\" is not", 0),
+              0u);
+    EXPECT_EQ(message(R"({"image": "/g", "net": "n", "ip": "10.0.0.7; rm"})").rfind("ip: ", 0), 0u);
+    EXPECT_NE(message(R"({"image": "/g", "bogus": 1})")
+                  .find("(known: cmdline, image, ip, mem, name, net, start, wait, wait_timeout_ms)"),
+              std::string::npos);
+}

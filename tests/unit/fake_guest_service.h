@@ -4,11 +4,18 @@
 // exited, follow_console sends the console then new bytes, with an empty
 // heartbeat every 20 ms, until the guest ends or the callback says stop.
 //
+// Networks are a real sf::net::NetworkTable (names, subnets, overlaps, address
+// pools: the switch library's own rules and messages); a guest created with
+// "net" gets the pool's next address (the first guest address after the
+// host's) or claims its "ip", a MAC from its id, and gives the address back
+// when destroyed. No TAPs, no switching.
+//
 // Test hooks: write_console() and end_guest() play the guest's part; a
 // cmdline of "silent" makes a guest that writes nothing when it starts.
 #pragma once
 
 #include "host/guest_service.h"
+#include "net/network_table.h"
 
 #include <fmt/chrono.h>
 #include <sys/stat.h>
@@ -42,6 +49,9 @@ class FakeGuestService final : public host::GuestService {
         if (request.wait_for_output && guest.console.empty())
             return error(ErrorKind::Unavailable, "no console output within {} ms",
                          request.wait_timeout.count());
+        if (!request.net.empty()) {
+            SF_TRY_ASSIGN(guest.info.nic, attach(request, guest.info.id));
+        }
         uint64_t id = guest.info.id;
         guests_[id] = guest;
         return guest.info;
@@ -74,6 +84,7 @@ class FakeGuestService final : public host::GuestService {
     Result<void> destroy(const std::string& ref) override {
         std::lock_guard lock(mutex_);
         SF_TRY_ASSIGN(Guest * guest, find(ref));
+        if (guest->info.nic) detach(*guest->info.nic);
         guests_.erase(guest->info.id);
         changed_.notify_all();
         return ok();
@@ -141,13 +152,24 @@ class FakeGuestService final : public host::GuestService {
     std::atomic<int> follows_started{0};
     std::atomic<int> follows_ended{0};
 
-    // Networks: the API helper fills these in (issue 4).
-    Result<host::NetworkInfo> create_network(const host::CreateNetworkRequest&) override {
-        return error(ErrorKind::Unavailable, "not in the fake");
+    Result<host::NetworkInfo> create_network(const host::CreateNetworkRequest& request) override {
+        SF_TRY_ASSIGN(auto network, networks_.create(request.name, request.subnet));
+        return network_json(*network);
     }
-    Result<std::vector<host::NetworkInfo>> list_networks() override { return std::vector<host::NetworkInfo>{}; }
-    Result<host::NetworkInfo> network_info(const std::string&) override { return error(ErrorKind::NotFound, "none"); }
-    Result<void> remove_network(const std::string&) override { return error(ErrorKind::NotFound, "none"); }
+
+    Result<std::vector<host::NetworkInfo>> list_networks() override {
+        std::vector<host::NetworkInfo> out;
+        for (const auto& network : networks_.list())
+            out.push_back(network_json(*network));
+        return out;
+    }
+
+    Result<host::NetworkInfo> network_info(const std::string& name) override {
+        SF_TRY_ASSIGN(auto network, networks_.find(name));
+        return network_json(*network);
+    }
+
+    Result<void> remove_network(const std::string& name) override { return networks_.remove(name); }
 
   private:
     struct Guest {
@@ -176,6 +198,38 @@ class FakeGuestService final : public host::GuestService {
         guest.info.first_output_ms = 0.25;
     }
 
+    static host::NetworkInfo network_json(const net::Network& network) {
+        const net::AddressPool& pool = network.addresses();
+        return host::NetworkInfo{network.name(),
+                                 network.subnet().to_string(),
+                                 network.host_address().to_string(),
+                                 network.name(),
+                                 pool.in_use_count(),
+                                 pool.capacity() - pool.in_use_count(),
+                                 nlohmann::json{{"frames", 0}, {"dropped", 0}}};
+    }
+
+    // The guest's NIC on `request.net`: the address asked for, or the pool's next one.
+    Result<host::NicInfo> attach(const CreateRequest& request, uint64_t id) {
+        SF_TRY_ASSIGN(auto network, networks_.find(request.net));
+        net::Ipv4Address address;
+        if (request.ip.empty()) {
+            SF_TRY_ASSIGN(address, network->addresses().allocate());
+        } else {
+            SF_TRY_ASSIGN(address, net::Ipv4Address::parse(request.ip));
+            SF_TRY(network->addresses().claim(address));
+        }
+        return host::NicInfo{network->name(), fmt::format("02:00:00:00:{:02x}:{:02x}", (id >> 8) & 0xff, id & 0xff),
+                             address.to_string(), int(network->subnet().prefix()),
+                             network->host_address().to_string()};
+    }
+
+    void detach(const host::NicInfo& nic) {
+        auto network = networks_.find(nic.network);
+        auto address = net::Ipv4Address::parse(nic.ip);
+        if (network && address) (void)(*network)->addresses().release(*address);
+    }
+
     Result<Guest*> find(const std::string& ref) {
         for (auto& [id, guest] : guests_)
             if (guest.info.name == ref || std::to_string(id) == ref) return &guest;
@@ -196,6 +250,7 @@ class FakeGuestService final : public host::GuestService {
     std::mutex mutex_;
     std::condition_variable changed_;
     std::map<uint64_t, Guest> guests_;
+    net::NetworkTable networks_;
     uint64_t next_id_ = 1;
 };
 
