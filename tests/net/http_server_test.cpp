@@ -68,6 +68,17 @@ TEST(NetHttp, PipelinedRequestsAreAnsweredInOrder) {
     EXPECT_FALSE(p.fin_seen());
 }
 
+TEST(NetHttp, PipelinedRequestsThenFinAreAllAnswered) {
+    Http net;
+    TcpPeer p(net, 40006, 80);
+    ASSERT_TRUE(p.connect());
+    std::string stream = p.send(kGetRoot + kGetRoot + kGetRoot + kGetRoot, true);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(take_response(stream).status, 200) << i;
+    EXPECT_TRUE(stream.empty());
+    EXPECT_TRUE(p.fin_seen());
+}
+
 TEST(NetHttp, UnknownPathIs404AndKeepsTheConnection) {
     Http net;
     TcpPeer p(net, 40004, 80);

@@ -101,5 +101,18 @@ TEST(NetKv, ManyRequestsInOneSegmentAreAllAnswered) {
     EXPECT_EQ(p.send(req), want); // more replies than the output buffer holds at once
 }
 
+TEST(NetKv, APeerThatClosesRightAfterItsLinesGetsEveryReply) {
+    Kv net;
+    TcpPeer p(net, 45010, 7000);
+    ASSERT_TRUE(p.connect());
+    std::string req, want;
+    for (int i = 1; i <= 150; ++i) {
+        req += "INCR n\n";
+        want += std::to_string(i) + "\n";
+    }
+    EXPECT_EQ(p.send(req, true), want); // as `printf ... | nc` does
+    EXPECT_TRUE(p.fin_seen());
+}
+
 } // namespace
 } // namespace sf::net::test

@@ -21,9 +21,10 @@ bool TcpPeer::connect() {
     return !rst_;
 }
 
-std::string TcpPeer::send(const std::string& data) {
-    net_.h.peer_tcp(sport_, dport_, seq_, ack_, ACK | PSH, 65535, bytes(data));
-    seq_ += static_cast<uint32_t>(data.size());
+std::string TcpPeer::send(const std::string& data, bool fin) {
+    net_.h.peer_tcp(sport_, dport_, seq_, ack_, static_cast<uint8_t>(ACK | PSH | (fin ? FIN : 0)), 65535,
+                    bytes(data));
+    seq_ += static_cast<uint32_t>(data.size()) + (fin ? 1 : 0);
     return collect();
 }
 

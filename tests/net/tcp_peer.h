@@ -35,7 +35,8 @@ class TcpPeer {
     bool connect();
     // Sends one data segment, runs the app until nothing more comes, ACKing
     // every in-order byte; returns the bytes received meanwhile.
-    std::string send(const std::string& data);
+    // With `fin`, the FIN rides on the same segment.
+    std::string send(const std::string& data, bool fin = false);
     // Sends FIN and collects what follows.
     std::string close();
     // Runs the app and collects (no data sent).

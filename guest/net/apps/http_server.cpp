@@ -159,7 +159,7 @@ void HttpServer::serve(StreamConn& c) {
         c.consume(n);
     }
     c.push(*stack_);
-    if (c.finished(*stack_)) c.close(*stack_);
+    if (c.finished(*stack_, head_length(c.in, c.in_len) != 0)) c.close(*stack_);
 }
 
 void HttpServer::respond(StreamConn& c, const char* head, size_t len) {

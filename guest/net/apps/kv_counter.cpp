@@ -39,7 +39,7 @@ void KvCounter::serve(size_t i) {
         c.pull(*stack_);
     while (take_line(i));
     c.push(*stack_);
-    if (c.finished(*stack_)) {
+    if (c.finished(*stack_, sf_memchr(c.in, '\n', c.in_len) != nullptr)) {
         c.close(*stack_);
         skipping_[i] = false;
     }

@@ -59,11 +59,13 @@ struct StreamConn {
         sf_memmove(out, out + n, out_len - n);
         out_len -= n;
     }
-    // Call after parsing what `in` holds: what remains there then is a partial request.
-    bool finished(const Stack& s) const {
+    // True when the connection may be closed: it can no longer send, or all
+    // output was handed over and close_after is set or the peer has closed
+    // with `in` holding no complete request (`in_complete`: the owner's parse).
+    bool finished(const Stack& s, bool in_complete) const {
         const TcpState st = s.tcp_state(handle);
         if (st != TcpState::Established && st != TcpState::CloseWait) return true;
-        return out_len == 0 && (close_after || s.tcp_eof(handle));
+        return out_len == 0 && (close_after || (s.tcp_eof(handle) && !in_complete));
     }
     void close(Stack& s) {
         s.tcp_close(handle);
