@@ -28,12 +28,15 @@ struct GuestRequest {
     std::string mem;   // a size as the API takes it, e.g. "4M"
     std::string cmdline;
     std::chrono::milliseconds wait_timeout{10000}; // for wait=output
+    std::string net; // non-empty: one NIC on this network
+    std::string ip;  // with net: the address asked for (empty: the network picks one)
 };
 
 struct CreatedGuest {
     uint64_t id = 0;
     std::optional<double> first_output_ms; // server side
     double client_ms = 0;                  // sending the request to receiving the 201
+    std::string ip;                        // the guest object's nic.ip; empty without a NIC
 };
 
 class SfdClient {
@@ -51,6 +54,8 @@ class SfdClient {
     Result<CreatedGuest> create_guest(const GuestRequest& request);
     // DELETE /v1/guests/{id}.
     Result<void> destroy_guest(uint64_t id);
+    // POST /v1/networks: a network whose host side is an uplink TAP named `name`.
+    Result<void> create_network(const std::string& name, const std::string& subnet);
 
   private:
     Result<cli::SfdClient*> connection();

@@ -11,9 +11,12 @@
 #include "common/executable_path.h"
 
 #include "host_stats.h"
+#include "interrupts.h"
 #include "progress_bar.h"
 #include "sfd_client.h"
 #include "sfd_process.h"
+#include "private_netns.h"
+#include "storm_net.h"
 #include "storm_plot.h"
 #include "storm_summary.h"
 
@@ -42,6 +45,7 @@ struct StormOptions {
     int parallel = 1;
     double cpu_seconds = 5;
     double settle_seconds = 1;
+    StormNetOptions net; // net.net empty: guests without a NIC
 };
 
 // Where the guests go: our own sfd, or a running one.
@@ -50,51 +54,6 @@ struct Target {
     std::string name_prefix;
     std::unique_ptr<SfdProcess> sfd; // null with --socket
 };
-
-std::atomic<int> g_interrupts{0};
-
-void on_interrupt(int signal_number) {
-    if (g_interrupts.fetch_add(1) >= 1) {
-        ::signal(signal_number, SIG_DFL);
-        ::raise(signal_number);
-    }
-}
-
-bool interrupted() {
-    return g_interrupts.load() > 0;
-}
-
-// Installs on_interrupt for SIGINT and SIGTERM for its lifetime.
-class InterruptGuard {
-  public:
-    InterruptGuard() {
-        g_interrupts = 0;
-        struct sigaction action = {};
-        action.sa_handler = on_interrupt;
-        action.sa_flags = SA_RESTART;
-        ::sigaction(SIGINT, &action, &old_int_);
-        ::sigaction(SIGTERM, &action, &old_term_);
-    }
-    ~InterruptGuard() {
-        ::sigaction(SIGINT, &old_int_, nullptr);
-        ::sigaction(SIGTERM, &old_term_, nullptr);
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-  private:
-    struct sigaction old_int_ = {}, old_term_ = {};
-};
-
-// Sleeps, in short slices; false if interrupted meanwhile.
-bool pause_for(double seconds) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-        if (interrupted()) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return !interrupted();
-}
 
 // Prints the first few distinct error messages of a phase.
 class FailureLog {
@@ -150,6 +109,10 @@ Result<Target> reach_sfd(const StormOptions& o) {
     SF_TRY(target.sfd->wait_ready(std::chrono::seconds(10)));
     target.socket = target.sfd->socket_path();
     target.name_prefix = "storm-";
+    if (!o.net.net.empty()) {
+        SfdClient client(target.socket);
+        SF_TRY(client.create_network(o.net.net, o.net.subnet));
+    }
     return target;
 }
 
@@ -159,6 +122,22 @@ struct CreatePhase {
     double total_s = 0;
 };
 
+// Creates one guest (and with --net waits for its first ping reply) into
+// `sample`; a guest that exists but does not answer keeps its id (to be
+// destroyed) with created = false.
+Result<void> create_one(SfdClient& client, const GuestRequest& request, const StormOptions& o,
+                        StormSample& sample) {
+    if (o.net.net.empty()) {
+        SF_TRY_ASSIGN(CreatedGuest guest, client.create_guest(request));
+        sample = StormSample{true, guest.client_ms, guest.first_output_ms, guest.id};
+        return ok();
+    }
+    SF_TRY_ASSIGN(NetCreated created, create_and_ping(client, request, o.net));
+    const CreatedGuest& guest = created.guest;
+    sample = StormSample{created.answered.ok(), guest.client_ms, guest.first_output_ms, guest.id};
+    return std::move(created.answered);
+}
+
 CreatePhase create_guests(const StormOptions& o, const Target& target) {
     CreatePhase phase;
     phase.samples.resize(o.n);
@@ -167,11 +146,13 @@ CreatePhase create_guests(const StormOptions& o, const Target& target) {
     std::atomic<size_t> done{0}, failed{0};
     const auto start = std::chrono::steady_clock::now();
     for_each_guest(target.socket, o.n, o.parallel, interrupted, [&](SfdClient& client, size_t i) {
-        GuestRequest request{target.name_prefix + std::to_string(i + 1), o.image, o.mem, ""};
-        auto created = client.create_guest(request);
-        if (created)
-            phase.samples[i] = StormSample{true, created->client_ms, created->first_output_ms, created->id};
-        else {
+        GuestRequest request;
+        request.name = target.name_prefix + std::to_string(i + 1);
+        request.image = o.image;
+        request.mem = o.mem;
+        request.net = o.net.net;
+        auto created = create_one(client, request, o, phase.samples[i]);
+        if (!created) {
             ++failed;
             failures.record(created.error().message, progress);
         }
@@ -213,7 +194,7 @@ Result<bool> measure_idle(const StormOptions& o, const Target& target, StormRead
 size_t destroy_guests(const StormOptions& o, const Target& target, const std::vector<StormSample>& samples) {
     std::vector<uint64_t> ids;
     for (const StormSample& s : samples)
-        if (s.created) ids.push_back(s.id);
+        if (s.id != 0) ids.push_back(s.id); // created, or (--net) created but not answering
     ProgressBar progress("sf-bench storm: destroying", ids.size(), ProgressBar::stderr_is_tty());
     FailureLog failures("destroy");
     std::atomic<size_t> done{0}, failed{0};
@@ -247,7 +228,11 @@ Result<void> write_plot(const std::string& path, const std::vector<StormSample>&
 }
 
 std::string heading(const StormOptions& o, const Target& target) {
-    return fmt::format("sf-bench storm: {} guests of {} ({} each), {}; sfd {}\n", o.n, o.image, o.mem,
+    const std::string nic =
+        o.net.net.empty() ? ""
+                          : fmt::format(", a NIC each on {} ({}; created = answering its first ping)", o.net.net,
+                                        o.net.subnet);
+    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}\n", o.n, o.image, o.mem, nic,
                        o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
                        target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket);
 }
@@ -257,7 +242,11 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
     const StormSummary summary = summarize_storm(phase.samples, readings);
     std::FILE* text_out = o.json ? stderr : stdout;
     fmt::print(text_out, "{}{}", heading(o, target), format_text(summary));
-    if (o.json) fmt::print("{}\n", to_json(summary).dump());
+    if (o.json) {
+        nlohmann::json json = to_json(summary);
+        if (!o.net.net.empty()) json["with_nic"] = true;
+        fmt::print("{}\n", json.dump());
+    }
     if (!o.plot.empty()) {
         auto written = write_plot(o.plot, phase.samples, summary);
         if (!written)
@@ -308,8 +297,30 @@ Result<int> run_storm(const StormOptions& o) {
     return clean ? status : 1;
 }
 
+// storm --net outside a namespace: raises the host's neighbour table limits
+// (kernel-wide) for the run and runs itself again under scripts/testns.
+int run_in_namespace(const StormOptions& o) {
+    if (::geteuid() != 0) {
+        fmt::print(stderr, "sf-bench storm --net: must run as root (TAP devices, network namespaces)\n");
+        return 1;
+    }
+    auto limits = NeighbourTableLimits::raise(storm_neighbour_entries(o.n));
+    if (!limits) {
+        fmt::print(stderr, "sf-bench storm: {}\n", limits.error().message);
+        return 1;
+    }
+    const auto& v = (*limits)->new_values();
+    fmt::print(stderr, "sf-bench storm: net.ipv4.neigh.default.gc_thresh1/2/3 = {}/{}/{} for this run\n", v[0],
+               v[1], v[2]);
+    auto status = rerun_inside_testns("sf-bench storm");
+    if (!status) fmt::print(stderr, "sf-bench storm: {}\n", status.error().message);
+    return status ? *status : 1; // the limits are restored here
+}
+
 int run(StormOptions options) {
-    if (options.image.empty()) options.image = beside_executable("../guests/idle").string();
+    if (!options.net.net.empty() && !inside_testns()) return run_in_namespace(options);
+    if (options.image.empty())
+        options.image = beside_executable(options.net.net.empty() ? "../guests/idle" : "../guests/ping").string();
     std::error_code ec;
     options.image = std::filesystem::absolute(options.image, ec).lexically_normal().string();
     if (!std::filesystem::is_regular_file(options.image, ec)) {
@@ -338,7 +349,8 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--plot", o->plot,
                     "Write the creation time of the n-th guest as an SVG plot to this file");
     cmd->add_option("--socket", o->socket, "Use the sfd running on this unix socket instead of starting one");
-    cmd->add_option("--image", o->image, "Guest image (default: build/guests/idle beside this binary)");
+    cmd->add_option("--image", o->image,
+                    "Guest image (default: build/guests/idle beside this binary; ping with --net)");
     cmd->add_option("--mem", o->mem, "Guest memory size, as the API takes it")->capture_default_str();
     cmd->add_option("--parallel", o->parallel, "Concurrent client connections")
         ->check(CLI::Range(1, 256))
@@ -354,7 +366,13 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--settle-seconds", o->settle_seconds, "Idle time before each memory reading")
         ->check(CLI::Range(0.0, 600.0))
         ->capture_default_str();
+    cmd->add_option("--net", o->net.net,
+                    "Give every guest a NIC on a network of this name (created in our sfd; also the uplink "
+                    "TAP's name); a guest counts as created when it answers its first ping. Root; runs in a "
+                    "private network namespace (scripts/testns) and raises gc_thresh for the run");
+    cmd->add_option("--subnet", o->net.subnet, "Subnet of the --net network")->capture_default_str();
     cmd->get_option("--socket")->excludes("--sfd");
+    cmd->get_option("--socket")->excludes("--net");
     cmd->callback([o, &exit_code] { exit_code = run(*o); });
 }
 
