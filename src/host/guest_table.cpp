@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
 
 namespace sf::host {
 namespace {
@@ -30,6 +33,7 @@ GuestTable::GuestTable(const GuestTableOptions& options)
 Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
+    SF_TRY_ASSIGN(table->net_, NetService::create(options.net));
     for (int i = 0; i < options.workers; ++i) SF_TRY(table->spawn_worker(i));
     table->supervisor_ = std::thread([t = table.get()] { t->supervise(); });
     return table;
@@ -46,11 +50,16 @@ GuestTable::~GuestTable() {
 }
 
 Result<void> GuestTable::spawn_worker(int index) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        return error("socketpair failed: {}", std::strerror(errno));
+    UniqueFd ours(fds[0]), theirs(fds[1]);
     SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> worker,
                   WorkerProcess::spawn(
-                      index, options_.worker, [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); },
+                      index, options_.worker, theirs.get(), [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); },
                       [this](uint64_t id, std::string_view bytes) { on_console(id, bytes); },
                       [this](int i, const std::string& how) { on_worker_exit(i, how); }));
+    net_->attach_worker(index, std::move(ours));
     std::lock_guard lock(mutex_);
     workers_[static_cast<size_t>(index)] = std::move(worker);
     load_[static_cast<size_t>(index)] = 0;
@@ -95,6 +104,19 @@ Result<int> GuestTable::place() {
 Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     const uint64_t request_ns = vmm::host_monotonic_ns();
     SF_TRY(check_request(request));
+    if (request.net.empty() && !request.ip.empty())
+        return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
+    std::optional<NicLease> lease;
+    if (!request.net.empty()) {
+        SF_TRY_ASSIGN(lease, net_->lease(request.net, request.ip));
+    }
+    Result<GuestInfo> created = create_with(request, request_ns, lease);
+    if (!created && lease) net_->release(lease->port_key);
+    return created;
+}
+
+Result<GuestInfo> GuestTable::create_with(const CreateRequest& request, uint64_t request_ns,
+                                          const std::optional<NicLease>& lease) {
     uint64_t id;
     int worker;
     std::string name;
@@ -109,8 +131,13 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
         record.info = GuestInfo{id, request.name.empty() ? fmt::format("guest-{}", id) : request.name,
                                 request.image, request.mem_size, request.cmdline,
                                 request.start ? GuestState::Running : GuestState::Created,
-                                {}, {}, worker, now_rfc3339(), {}, 0};
+                                {}, {}, worker, now_rfc3339(), {}, 0, {}};
         record.request_ns = request_ns;
+        if (lease) {
+            record.info.nic = lease->info();
+            record.port_key = lease->port_key;
+            net_->bind(lease->port_key, worker);
+        }
         name = record.info.name;
         names_[name] = id;
         guests_.emplace(id, std::move(record));
@@ -119,13 +146,10 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     nlohmann::json message = {{"op", "create"}, {"id", id}, {"name", name},
                               {"image", request.image}, {"mem", request.mem_size}, {"cmdline", request.cmdline},
                               {"start", request.start}};
+    if (lease) message["nic"] = lease->worker_json();
     if (Result<WorkerReply> reply = call_worker(worker, message); !reply) {
         std::lock_guard lock(mutex_);
-        names_.erase(name);
-        guests_.erase(id);
-        size_t& load = load_[static_cast<size_t>(worker)];
-        if (load > 0) --load; // unless its worker died meanwhile (then it is 0 already)
-        changed_.notify_all();
+        forget(id, name, worker);
         return std::move(reply).error();
     }
     if (request.start && request.wait_for_output) return wait_for_output(id, request.wait_timeout);
@@ -133,6 +157,14 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
     return it->second.info;
+}
+
+void GuestTable::forget(uint64_t id, const std::string& name, int worker) {
+    names_.erase(name);
+    guests_.erase(id);
+    size_t& load = load_[static_cast<size_t>(worker)];
+    if (load > 0) --load; // unless its worker died meanwhile (then it is 0 already)
+    changed_.notify_all();
 }
 
 Result<GuestInfo> GuestTable::wait_for_output(uint64_t id, std::chrono::milliseconds timeout) {

@@ -14,6 +14,7 @@
 
 #include "common/meminfo.h"
 #include "host/guest_service.h"
+#include "host/net_service.h"
 #include "host/worker_process.h"
 
 #include <condition_variable>
@@ -33,6 +34,7 @@ struct GuestTableOptions {
     size_t max_guests_per_worker = 4000;  // hard cap (two descriptors a guest, 20,000 a process)
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
     WorkerOptions worker;
+    NetServiceOptions net;
 };
 
 class GuestTable final : public GuestService {
@@ -70,6 +72,7 @@ class GuestTable final : public GuestService {
         uint64_t request_ns = 0;
         bool has_output = false;
         bool in_worker = true; // false once its worker died
+        std::optional<uint32_t> port_key; // its NIC's lease (NetService)
         std::vector<std::shared_ptr<Follower>> followers;
     };
 
@@ -94,8 +97,12 @@ class GuestTable final : public GuestService {
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
+    Result<GuestInfo> create_with(const CreateRequest& request, uint64_t request_ns,
+                                  const std::optional<NicLease>& lease);
+    void forget(uint64_t id, const std::string& name, int worker); // needs mutex_: undoes a failed create
 
     const GuestTableOptions options_;
+    std::unique_ptr<NetService> net_; // before the workers: they are bound to its channels
     mutable MemoryGauge memory_gauge_;
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed

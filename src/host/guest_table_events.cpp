@@ -41,6 +41,7 @@ void GuestTable::on_console(uint64_t id, std::string_view bytes) {
 }
 
 void GuestTable::on_worker_exit(int index, const std::string& how) {
+    net_->detach_worker(index);
     std::lock_guard lock(mutex_);
     for (auto& [id, record] : guests_) {
         if (record.info.worker != index || !record.in_worker) continue;

@@ -1,17 +1,16 @@
-// superfluid toolstack: GuestTable's networks (being wired in: issue 4).
+// superfluid toolstack: GuestTable's networks (the NetService does the work).
 #include "host/guest_table.h"
 
 namespace sf::host {
 
-Result<NetworkInfo> GuestTable::create_network(const CreateNetworkRequest&) {
-    return error(ErrorKind::Unavailable, "networks are not wired into sfd yet");
+Result<NetworkInfo> GuestTable::create_network(const CreateNetworkRequest& request) {
+    return net_->create_network(request);
 }
-Result<std::vector<NetworkInfo>> GuestTable::list_networks() { return std::vector<NetworkInfo>{}; }
-Result<NetworkInfo> GuestTable::network_info(const std::string& name) {
-    return error(ErrorKind::NotFound, "no network named {:?}", name);
-}
-Result<void> GuestTable::remove_network(const std::string& name) {
-    return error(ErrorKind::NotFound, "no network named {:?}", name);
-}
+
+Result<std::vector<NetworkInfo>> GuestTable::list_networks() { return net_->list_networks(); }
+
+Result<NetworkInfo> GuestTable::network_info(const std::string& name) { return net_->network_info(name); }
+
+Result<void> GuestTable::remove_network(const std::string& name) { return net_->remove_network(name); }
 
 } // namespace sf::host

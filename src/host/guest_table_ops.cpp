@@ -80,6 +80,7 @@ Result<void> GuestTable::destroy(const std::string& ref) {
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
     end_followers(it->second);
+    if (it->second.port_key) net_->release(*it->second.port_key);
     if (it->second.in_worker && load_[static_cast<size_t>(worker)] > 0) --load_[static_cast<size_t>(worker)];
     names_.erase(it->second.info.name);
     guests_.erase(it);

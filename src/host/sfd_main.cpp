@@ -24,6 +24,7 @@ struct SfdOptions {
     size_t guests_per_worker = 256;
     size_t max_guests_per_worker = 4000;
     size_t pool = 8;
+    size_t net_pool = 32;
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
@@ -49,6 +50,7 @@ int run(const SfdOptions& o) {
     table_options.guests_per_worker = o.guests_per_worker;
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
+    table_options.net.pool_target = o.net_pool;
     table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir};
     auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
     if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 9000))
         ->capture_default_str();
     app.add_option("--pool", o.pool, "Pre-created shells kept ready per worker")->capture_default_str();
+    app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")->capture_default_str();
     app.add_option("--runners", o.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
         ->capture_default_str();
     app.add_option("--ring-size", o.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))

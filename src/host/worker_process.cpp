@@ -18,6 +18,7 @@ namespace sf::host {
 namespace {
 
 constexpr int kChildControlFd = 3;
+constexpr int kChildFrameFd = 4;
 constexpr std::chrono::seconds kReplyTimeout{30};
 
 Error reply_error(const nlohmann::json& reply) {
@@ -28,7 +29,7 @@ Error reply_error(const nlohmann::json& reply) {
 
 } // namespace
 
-Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options,
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options, int frame_fd,
                                                             EventCallback on_event, ConsoleCallback on_console,
                                                             ExitCallback on_exit) {
     int fds[2];
@@ -38,6 +39,7 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     wire::size_buffers(ours.get());
     wire::size_buffers(theirs.get());
     std::vector<std::string> args = {options.program,   "--control-fd", std::to_string(kChildControlFd),
+                                     "--frame-fd",      std::to_string(kChildFrameFd),
                                      "--index",         std::to_string(index),
                                      "--pool",          std::to_string(options.pool),
                                      "--runners",       std::to_string(options.runners),
@@ -49,7 +51,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, theirs.get(), kChildControlFd);
-    posix_spawn_file_actions_addclosefrom_np(&actions, kChildControlFd + 1);
+    posix_spawn_file_actions_adddup2(&actions, frame_fd, kChildFrameFd);
+    posix_spawn_file_actions_addclosefrom_np(&actions, kChildFrameFd + 1);
     pid_t pid = -1;
     int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);

@@ -49,7 +49,8 @@ class WorkerProcess {
     using ConsoleCallback = std::function<void(uint64_t guest_id, std::string_view bytes)>;
     using ExitCallback = std::function<void(int index, const std::string& how)>;
 
-    static Result<std::unique_ptr<WorkerProcess>> spawn(int index, const WorkerOptions& options,
+    // `frame_fd` is the worker's end of its frame channel (duplicated into the child).
+    static Result<std::unique_ptr<WorkerProcess>> spawn(int index, const WorkerOptions& options, int frame_fd,
                                                         EventCallback on_event, ConsoleCallback on_console,
                                                         ExitCallback on_exit);
     ~WorkerProcess();

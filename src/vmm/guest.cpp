@@ -5,7 +5,10 @@
 #include "vmm/hypercalls/hypercalls.h"
 #include "vmm/x86_64/boot_x86_64.h"
 
+#include <arpa/inet.h>
+
 #include <cstring>
+#include <utility>
 
 namespace sf::vmm {
 
@@ -15,6 +18,7 @@ Result<void> GuestConfig::validate() const {
         return error(kBad, "guest name is {} bytes; the maximum is {}", name.size(), SF_NAME_MAX - 1);
     if (cmdline.size() >= SF_CMDLINE_MAX)
         return error(kBad, "command line is {} bytes; the maximum is {}", cmdline.size(), SF_CMDLINE_MAX - 1);
+    if (nics.size() > SF_NIC_MAX) return error(kBad, "{} NICs; a guest has at most {}", nics.size(), SF_NIC_MAX);
     if (name.find('\0') != std::string::npos || cmdline.find('\0') != std::string::npos)
         return error(kBad, "guest name and command line must not contain NUL bytes");
     return GuestMemory::check_size(mem_size);
@@ -64,10 +68,32 @@ void Guest::write_boot_info(uint64_t tsc_hz) {
     info->guest_id = config_.id;
     std::memcpy(info->name, config_.name.data(), config_.name.size());
     std::memcpy(info->cmdline, config_.cmdline.data(), config_.cmdline.size());
+    info->nic_count = static_cast<uint32_t>(config_.nics.size());
+    for (size_t i = 0; i < config_.nics.size(); ++i) {
+        const NicConfig& nic = config_.nics[i]->config();
+        sf_nic_info& out = info->nics[i];
+        std::memcpy(out.mac, nic.mac.data(), sizeof(out.mac));
+        out.mtu = nic.mtu;
+        out.ipv4_addr = htonl(nic.ipv4_addr);
+        out.ipv4_mask = htonl(nic.ipv4_mask);
+        out.ipv4_gw = htonl(nic.ipv4_gw);
+    }
+}
+
+Guest::~Guest() {
+    for (const auto& nic : config_.nics) nic->detach();
+}
+
+// A guest parked in poll resumes after its `out`: tell it which NICs have
+// frames now (the value written when it blocked was 0).
+void Guest::refresh_poll_ready_set() {
+    const uint64_t gpa = *std::exchange(blocked_poll_gpa_, std::nullopt);
+    if (auto* args = memory_.guest_struct<sf_hc_poll>(gpa, Access::Write)) args->ready_set = nic_ready_set(config_.nics);
 }
 
 Result<RunOutcome> Guest::run() {
     if (finished_) return error("guest '{}' has already ended", config_.name);
+    if (blocked_poll_gpa_) refresh_poll_ready_set();
     for (;;) {
         SF_TRY_ASSIGN(Vcpu::RunStatus status, vcpu_.run());
         if (status == Vcpu::RunStatus::Interrupted) return RunOutcome{};
@@ -96,11 +122,13 @@ std::optional<RunOutcome> Guest::handle_io() {
     }
     uint32_t arg_gpa = 0;
     std::memcpy(&arg_gpa, reinterpret_cast<const uint8_t*>(&run) + run.io.data_offset, sizeof(arg_gpa));
-    HypercallContext ctx{memory_, clock_, console_};
+    HypercallContext ctx{memory_, clock_, console_, config_.nics};
     HypercallResult result = dispatch_hypercall(ctx, port - SF_HYPERCALL_PORT_BASE, arg_gpa);
     switch (result.action) {
     case HypercallResult::Action::Continue: return std::nullopt;
-    case HypercallResult::Action::Block: return RunOutcome{RunOutcome::Kind::Blocked, 0, result.deadline_ns, {}};
+    case HypercallResult::Action::Block:
+        blocked_poll_gpa_ = arg_gpa;
+        return RunOutcome{RunOutcome::Kind::Blocked, 0, result.deadline_ns, {}};
     case HypercallResult::Action::Exit: return RunOutcome{RunOutcome::Kind::Exited, result.status, 0, {}};
     case HypercallResult::Action::Fault: break;
     }

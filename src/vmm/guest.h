@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "vmm/console_sink.h"
+#include "vmm/devices/nic.h"
 #include "vmm/elf_loader.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
@@ -26,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sf::vmm {
 
@@ -36,6 +38,9 @@ struct GuestConfig {
     std::string cmdline;
     uint64_t mem_size = kDefaultMemSize;
     uint64_t id = 1;
+    // At most SF_NIC_MAX; the guest sees them as nics[0..]. The Guest detaches
+    // them (Nic::detach) before its memory goes away.
+    std::vector<std::shared_ptr<Nic>> nics;
 
     // Errors for a name or command line that does not fit the boot info, or a bad size.
     Result<void> validate() const;
@@ -59,6 +64,10 @@ class Guest {
     static Result<std::unique_ptr<Guest>> create(Shell shell, const MemoryTemplate& memory_template,
                                                  const GuestConfig& config, ConsoleSink& console);
 
+    ~Guest();
+    Guest(const Guest&) = delete;
+    Guest& operator=(const Guest&) = delete;
+
     Result<RunOutcome> run();
 
     const GuestConfig& config() const { return config_; }
@@ -72,6 +81,7 @@ class Guest {
     void write_boot_info(uint64_t tsc_hz);
     std::optional<RunOutcome> handle_io();
     Result<RunOutcome> describe_fault();
+    void refresh_poll_ready_set();
 
     GuestConfig config_;
     GuestMemory memory_;
@@ -80,6 +90,7 @@ class Guest {
     GuestClock clock_;
     ConsoleSink& console_;
     bool finished_ = false;
+    std::optional<uint64_t> blocked_poll_gpa_; // the poll struct of the wait run() returned Blocked for
 };
 
 } // namespace sf::vmm

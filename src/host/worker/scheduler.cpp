@@ -65,7 +65,7 @@ Result<void> Scheduler::resume(const std::shared_ptr<WorkerGuest>& guest) {
     }
     if (guest->state != RunState::Paused) return error(ErrorKind::Conflict, "guest is not paused");
     std::optional<uint64_t> wake = std::exchange(guest->pending_wake_host_ns, std::nullopt);
-    if (wake && *wake > vmm::host_monotonic_ns()) park(guest, *wake);
+    if (wake && *wake > vmm::host_monotonic_ns() && !std::exchange(guest->io_pending, false)) park(guest, *wake);
     else make_runnable(guest);
     return ok();
 }
@@ -81,6 +81,16 @@ std::unique_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>
     guest->state = RunState::Exited;
     ++guest->generation;
     return std::move(guest->vm);
+}
+
+void Scheduler::notify(const std::shared_ptr<WorkerGuest>& guest) {
+    std::lock_guard lock(mutex_);
+    if (guest->state == RunState::Blocked) {
+        --blocked_;
+        make_runnable(guest);
+    } else if (guest->state == RunState::Running || guest->state == RunState::Paused) {
+        guest->io_pending = true;
+    }
 }
 
 RunState Scheduler::state(const WorkerGuest& guest) const {
@@ -127,6 +137,7 @@ void Scheduler::runner_loop() {
         std::shared_ptr<WorkerGuest> guest = next_runnable(lock);
         if (!guest) return;
         guest->state = RunState::Running;
+        guest->io_pending = false; // what came before this run is in its rings: poll sees it
         guest->runner = &*alarm;
         ++running_;
         lock.unlock();
@@ -169,6 +180,8 @@ Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Re
         if (std::exchange(guest->pause_requested, false)) {
             guest->state = RunState::Paused;
             guest->pending_wake_host_ns = wake;
+        } else if (std::exchange(guest->io_pending, false)) {
+            make_runnable(guest);
         } else {
             park(guest, wake);
         }

@@ -43,6 +43,12 @@ class Scheduler {
     // Takes the guest out of scheduling (interrupting its run if need be) and
     // returns its VM for the caller to free.
     std::unique_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
+    // I/O is ready for the guest (a frame in its RX ring): a guest blocked in
+    // poll becomes runnable; a running one will not block in its next poll
+    // (its poll handler sees the ring too, and settle() sees io_pending for
+    // a frame that came between that check and the park); a paused one runs
+    // again when resumed.
+    void notify(const std::shared_ptr<WorkerGuest>& guest);
     RunState state(const WorkerGuest& guest) const;
     // {"runners", "runnable", "running", "blocked", "timers"}
     nlohmann::json stats() const;

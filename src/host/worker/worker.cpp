@@ -4,6 +4,7 @@
 #include "common/json_fields.h"
 
 #include "host/protocol.h"
+#include "net/mac_address.h"
 
 #include <cstdio>
 
@@ -22,7 +23,9 @@ Result<uint64_t> field_u64(const nlohmann::json& j, const char* key) {
 
 Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
     : config_(config), kvm_(std::move(kvm)), pool_(kvm_, config.pool_target),
-      scheduler_(config.runners, config.slice_ns, *this) {}
+      scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_) {
+    frames_.start();
+}
 
 Worker::~Worker() { destroy_all(); }
 
@@ -77,6 +80,12 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     config.mem_size = mem;
     config.name = string_field(request, "name");
     config.cmdline = string_field(request, "cmdline");
+    std::optional<uint32_t> port_key;
+    if (auto it = request.find("nic"); it != request.end() && it->is_object()) {
+        SF_TRY_ASSIGN(auto nic, make_nic(*it));
+        port_key = static_cast<uint32_t>(u64_field(*it, "port"));
+        config.nics.push_back(std::move(nic));
+    }
     SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), mem));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
@@ -88,8 +97,28 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
         std::lock_guard lock(guests_mutex_);
         if (!guests_.emplace(id, guest).second) return error(ErrorKind::Conflict, "guest {} exists", id);
     }
+    if (port_key) {
+        guest->port_key = port_key;
+        frames_.add(*port_key, config.nics.front(), guest);
+    }
     if (bool_field(request, "start", true)) SF_TRY(scheduler_.start(guest));
     return nlohmann::json{{"ok", true}};
+}
+
+// {"port": key, "mac": "02:..", "ip", "mask", "gw": host-order numbers, "mtu"}
+Result<std::shared_ptr<vmm::Nic>> Worker::make_nic(const nlohmann::json& nic) {
+    vmm::NicConfig config;
+    Result<net::MacAddress> mac = net::MacAddress::parse(string_field(nic, "mac"));
+    if (!mac) return error(ErrorKind::InvalidArgument, "nic: {}", mac.error().message);
+    config.mac = mac->bytes();
+    config.ipv4_addr = static_cast<uint32_t>(u64_field(nic, "ip"));
+    config.ipv4_mask = static_cast<uint32_t>(u64_field(nic, "mask"));
+    config.ipv4_gw = static_cast<uint32_t>(u64_field(nic, "gw"));
+    config.mtu = static_cast<uint16_t>(u64_field(nic, "mtu", 1500));
+    const auto port = static_cast<uint32_t>(u64_field(nic, "port"));
+    return std::make_shared<vmm::Nic>(config, [this, port](std::span<const uint8_t> frame) {
+        frames_.transmit(port, frame);
+    });
 }
 
 Result<nlohmann::json> Worker::destroy(uint64_t id) {
@@ -101,6 +130,7 @@ Result<nlohmann::json> Worker::destroy(uint64_t id) {
         guest = std::move(it->second);
         guests_.erase(it);
     }
+    if (guest->port_key) frames_.remove(*guest->port_key);
     scheduler_.remove(guest).reset(); // frees the VM here, on this thread
     return nlohmann::json{{"ok", true}};
 }
@@ -122,6 +152,7 @@ Result<nlohmann::json> Worker::stats() {
                           {"guests", count},
                           {"pool", pool_.stats()},
                           {"scheduler", scheduler_.stats()},
+                          {"frames", frames_.stats()},
                           {"templates", images_.template_count()}};
 }
 
@@ -131,7 +162,10 @@ void Worker::destroy_all() {
         std::lock_guard lock(guests_mutex_);
         guests.swap(guests_);
     }
-    for (auto& [id, guest] : guests) scheduler_.remove(guest).reset();
+    for (auto& [id, guest] : guests) {
+        if (guest->port_key) frames_.remove(*guest->port_key);
+        scheduler_.remove(guest).reset();
+    }
 }
 
 void Worker::guest_event(uint64_t id, const nlohmann::json& event) {

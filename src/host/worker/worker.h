@@ -8,6 +8,8 @@
 // them. A worker that crashes takes only its own guests down.
 #pragma once
 
+#include "host/worker/frame_port.h"
+
 #include "common/result.h"
 #include "host/worker/image_cache.h"
 #include "host/worker/scheduler.h"
@@ -26,6 +28,7 @@ namespace sf::host {
 
 struct WorkerConfig {
     int control_fd = -1;
+    int frame_fd = -1; // frame channel to sfd's switches (-1: no networking)
     int index = 0;
     size_t pool_target = 32;
     int runners = 2;
@@ -48,6 +51,7 @@ class Worker final : public EventSink {
   private:
     Result<nlohmann::json> handle(const nlohmann::json& request, std::string& raw_reply);
     Result<nlohmann::json> create(const nlohmann::json& request);
+    Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
     Result<nlohmann::json> destroy(uint64_t id);
     Result<nlohmann::json> stats();
     Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
@@ -59,6 +63,7 @@ class Worker final : public EventSink {
     ImageCache images_;
     ShellPool pool_;
     Scheduler scheduler_;
+    FramePort frames_; // after scheduler_: it wakes guests through it
     std::mutex guests_mutex_;
     std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests_;
 };

@@ -1,5 +1,5 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
-//   sf-worker --control-fd FD --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
+//   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
 #include "host/worker/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     uint64_t slice_ms = 10;
     app.add_option("--control-fd", config.control_fd, "Socket to sfd")->required();
     app.add_option("--index", config.index, "Worker number")->required();
+    app.add_option("--frame-fd", config.frame_fd, "Frame channel to sfd's switches");
     app.add_option("--pool", config.pool_target, "Shells kept ready")->capture_default_str();
     app.add_option("--runners", config.runners, "Runner threads")->check(CLI::Range(1, 64))->capture_default_str();
     app.add_option("--slice-ms", slice_ms, "Time slice of a running guest")->check(CLI::Range(1, 1000));

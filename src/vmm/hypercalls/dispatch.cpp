@@ -17,6 +17,8 @@ constexpr std::array<Handler, SF_HC_COUNT> kTable = [] {
     table[SF_HC_CLOCK] = hypercall_clock;
     table[SF_HC_POLL] = hypercall_poll;
     table[SF_HC_EXIT] = hypercall_exit;
+    table[SF_HC_NET_ATTACH] = hypercall_net_attach;
+    table[SF_HC_NET_KICK] = hypercall_net_kick;
     return table;
 }();
 

@@ -8,10 +8,14 @@
 #pragma once
 
 #include "vmm/console_sink.h"
+#include "vmm/devices/nic.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 
 namespace sf::vmm {
@@ -21,6 +25,7 @@ struct HypercallContext {
     const GuestMemory& memory;
     const GuestClock& clock;
     ConsoleSink& console;
+    std::span<const std::shared_ptr<Nic>> nics; // index = NIC number
 };
 
 struct HypercallResult {
@@ -44,6 +49,13 @@ HypercallResult hypercall_console_write(HypercallContext& ctx, uint64_t arg_gpa)
 HypercallResult hypercall_clock(HypercallContext& ctx, uint64_t arg_gpa);
 HypercallResult hypercall_poll(HypercallContext& ctx, uint64_t arg_gpa);
 HypercallResult hypercall_exit(HypercallContext& ctx, uint64_t arg_gpa);
+HypercallResult hypercall_net_attach(HypercallContext& ctx, uint64_t arg_gpa);
+HypercallResult hypercall_net_kick(HypercallContext& ctx, uint64_t arg_gpa);
+
+// Drains every attached NIC's TX ring; a fault result if a guest ring is corrupt.
+std::optional<HypercallResult> kick_all_nics(HypercallContext& ctx);
+// SF_POLL_NIC(i) for every NIC whose RX ring holds frames.
+uint64_t nic_ready_set(std::span<const std::shared_ptr<Nic>> nics);
 
 // "NAME: argument struct at 0x... is outside the guest's memory or misaligned".
 HypercallResult bad_argument_struct(const char* name, uint64_t arg_gpa, const GuestMemory& memory);

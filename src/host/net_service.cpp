@@ -1,0 +1,210 @@
+// superfluid toolstack: sfd's networks, NIC leases and worker channels.
+#include "host/net_service.h"
+#include "host/net_service_parts.h"
+
+#include "net/frame_channel.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sf::host {
+
+namespace {
+
+constexpr uint64_t kTapTag = 1ull << 32;
+constexpr uint64_t kWorkerTag = 2ull << 32;
+constexpr uint64_t kWakeTag = 3ull << 32;
+
+} // namespace
+
+NicInfo NicLease::info() const {
+    return NicInfo{network, mac.to_string(), ip.to_string(), static_cast<int>(prefix_len), gateway.to_string()};
+}
+
+nlohmann::json NicLease::worker_json() const {
+    return {{"port", port_key}, {"mac", mac.to_string()}, {"ip", ip.value()},
+            {"mask", mask},     {"gw", gateway.value()},  {"mtu", 1500}};
+}
+
+Result<std::unique_ptr<NetService>> NetService::create(NetServiceOptions options) {
+    UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+    UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!epoll.valid() || !wake.valid()) return error("epoll/eventfd: {}", std::strerror(errno));
+    epoll_event ev{EPOLLIN, {.u64 = kWakeTag}};
+    ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &ev);
+    std::unique_ptr<NetService> service(new NetService(options, std::move(epoll), std::move(wake)));
+    service->thread_ = std::thread([s = service.get()] { s->loop(); });
+    return service;
+}
+
+NetService::NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake)
+    : options_(options), epoll_(std::move(epoll)), wake_(std::move(wake)) {}
+
+NetService::~NetService() {
+    stopping_ = true;
+    const uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+    thread_.join();
+    std::lock_guard lock(mutex_);
+    ports_.clear();
+    networks_.clear(); // pools first (they remove their ports), then switches and TAPs
+}
+
+Result<NetworkInfo> NetService::create_network(const CreateNetworkRequest& request) {
+    SF_TRY(net::Network::check_name(request.name));
+    SF_TRY_ASSIGN(std::shared_ptr<net::Network> network, table_.create(request.name, request.subnet));
+    auto state = std::make_unique<NetworkState>();
+    state->network = network;
+    auto undo = [&] { (void)table_.remove(request.name); };
+    Result<std::unique_ptr<net::UplinkTap>> tap =
+        net::UplinkTap::create(request.name, network->host_address(), network->subnet());
+    if (!tap) return undo(), std::move(tap).error();
+    state->tap = std::move(*tap);
+    state->arp.add(network->host_address(), state->tap->mac());
+    Result<net::PortId> uplink =
+        network->l2_switch().add_port({std::make_shared<TapSink>(*state->tap), std::nullopt, true});
+    if (!uplink) return undo(), std::move(uplink).error();
+    state->uplink_port = *uplink;
+    auto factory = [this](net::MacAddress) -> Result<std::shared_ptr<net::PortSink>> {
+        return std::shared_ptr<net::PortSink>(std::make_shared<GuestSink>(next_key_++));
+    };
+    Result<std::unique_ptr<net::PortPool>> pool =
+        net::PortPool::create(network->l2_switch(), macs_, factory, options_.pool_target, true);
+    if (!pool) return undo(), std::move(pool).error();
+    state->pool = std::move(*pool);
+    std::lock_guard lock(mutex_);
+    state->slot = next_slot_++;
+    epoll_event ev{EPOLLIN, {.u64 = kTapTag | state->slot}};
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, state->tap->fd(), &ev) < 0)
+        return undo(), error("epoll_ctl: {}", std::strerror(errno));
+    network_slots_[state->slot] = state.get();
+    NetworkInfo info = describe(*state);
+    networks_.emplace(request.name, std::move(state));
+    return info;
+}
+
+NetworkInfo NetService::describe(const NetworkState& state) const {
+    const net::Network& n = *state.network;
+    const net::SwitchStats s = n.l2_switch().stats();
+    const net::PortPoolStats p = state.pool->stats();
+    nlohmann::json drops = nlohmann::json::object();
+    for (size_t i = 0; i < net::kDropReasonCount; ++i)
+        drops[std::string(net::drop_reason_name(static_cast<net::DropReason>(i)))] = s.drops[i];
+    nlohmann::json stats = {{"frames", s.frames},   {"unicast_forwarded", s.unicast_forwarded},
+                            {"flooded", s.flooded}, {"learned", s.learned},
+                            {"moved", s.moved},     {"table_full", s.table_full},
+                            {"dropped", drops},
+                            {"port_pool", {{"ready", p.ready}, {"target", p.target}, {"taken_warm", p.taken_warm},
+                                           {"taken_cold", p.taken_cold}}}};
+    return NetworkInfo{n.name(),
+                       n.subnet().to_string(),
+                       n.host_address().to_string(),
+                       state.tap->name(),
+                       n.addresses().in_use_count(),
+                       n.addresses().capacity() - n.addresses().in_use_count(),
+                       std::move(stats)};
+}
+
+std::vector<NetworkInfo> NetService::list_networks() const {
+    std::lock_guard lock(mutex_);
+    std::vector<NetworkInfo> out;
+    for (const auto& [name, state] : networks_) out.push_back(describe(*state));
+    return out;
+}
+
+Result<NetworkInfo> NetService::network_info(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = networks_.find(name);
+    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", name);
+    return describe(*it->second);
+}
+
+Result<void> NetService::remove_network(const std::string& name) {
+    std::unique_ptr<NetworkState> state;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = networks_.find(name);
+        if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", name);
+        SF_TRY(table_.remove(name)); // Conflict while guests hold addresses
+        state = std::move(it->second);
+        networks_.erase(it);
+        network_slots_.erase(state->slot);
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state->tap->fd(), nullptr);
+    }
+    state->pool.reset(); // removes the warm ports and gives their MACs back
+    return ok();
+}
+
+Result<NicLease> NetService::lease(const std::string& network, const std::string& ip) {
+    std::lock_guard lock(mutex_);
+    auto it = networks_.find(network);
+    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", network);
+    NetworkState& state = *it->second;
+    net::AddressPool& addresses = state.network->addresses();
+    net::Ipv4Address address;
+    if (ip.empty()) {
+        SF_TRY_ASSIGN(address, addresses.allocate());
+    } else {
+        SF_TRY_ASSIGN(address, net::Ipv4Address::parse(ip));
+        SF_TRY(addresses.claim(address));
+    }
+    Result<net::PoolPort> port = state.pool->take();
+    if (!port) {
+        (void)addresses.release(address);
+        return std::move(port).error();
+    }
+    auto sink = std::static_pointer_cast<GuestSink>(port->sink);
+    NicLease lease{sink->key(), network, port->mac, address, state.network->host_address(),
+                   state.network->subnet().prefix(), state.network->subnet().mask()};
+    state.arp.add(address, port->mac);
+    ports_[lease.port_key] = PortRecord{&state, std::move(*port), sink, address, -1};
+    return lease;
+}
+
+void NetService::bind(uint32_t port_key, int worker) {
+    std::lock_guard lock(mutex_);
+    auto it = ports_.find(port_key);
+    if (it == ports_.end()) return;
+    it->second.worker = worker;
+    auto channel = workers_.find(worker);
+    it->second.sink->set_channel(channel == workers_.end() ? -1 : channel->second.get());
+}
+
+void NetService::release(uint32_t port_key) {
+    std::lock_guard lock(mutex_);
+    auto it = ports_.find(port_key);
+    if (it == ports_.end()) return;
+    PortRecord& record = it->second;
+    record.sink->set_channel(-1);
+    record.network->arp.remove(record.ip);
+    (void)record.network->network->addresses().release(record.ip);
+    (void)record.network->pool->release(record.port);
+    ports_.erase(it);
+}
+
+void NetService::attach_worker(int worker, UniqueFd channel) {
+    net::frames::size_buffers(channel.get());
+    std::lock_guard lock(mutex_);
+    if (auto old = workers_.find(worker); old != workers_.end())
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, old->second.get(), nullptr);
+    epoll_event ev{EPOLLIN, {.u64 = kWorkerTag | static_cast<uint32_t>(worker)}};
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, channel.get(), &ev);
+    for (auto& [key, record] : ports_)
+        if (record.worker == worker) record.sink->set_channel(channel.get());
+    workers_[worker] = std::move(channel);
+}
+
+void NetService::detach_worker(int worker) {
+    std::lock_guard lock(mutex_);
+    auto it = workers_.find(worker);
+    if (it == workers_.end()) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.get(), nullptr);
+    for (auto& [key, record] : ports_)
+        if (record.worker == worker) record.sink->set_channel(-1);
+    workers_.erase(it);
+}
+
+} // namespace sf::host

@@ -1,0 +1,121 @@
+// superfluid toolstack: NetService, sfd's networks and their data plane.
+//
+// Per network: a Network (subnet, AddressPool, L2Switch), its uplink TAP
+// (one switch port, the host's side: the subnet's first address), a PortPool
+// of warm guest ports (MAC-locked, disabled until taken, so attaching a NIC
+// costs no port creation) and an ArpResponder that answers ARP for every
+// address it assigned, so ARP requests are not flooded to all guests.
+//
+// A guest NIC is a lease: a pool port, an address and a host-unique port key.
+// The worker hosting the guest is bound to the lease (bind()) before the
+// guest starts; its frames arrive on that worker's frame channel
+// (net/frame_channel.h) tagged with the port key.
+//
+// Data plane: one thread waits (epoll) on every uplink TAP and every
+// worker's frame channel, and switches each frame with the service's mutex
+// held, so control operations never race a frame in flight. A frame from a
+// worker for a port bound to another worker is dropped (counted).
+//
+// Threading: every public method may be called from any thread.
+#pragma once
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "host/guest_service.h"
+#include "net/arp_responder.h"
+#include "net/mac_allocator.h"
+#include "net/network.h"
+#include "net/network_table.h"
+#include "net/port_pool.h"
+#include "net/uplink_tap.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace sf::host {
+
+struct NetServiceOptions {
+    size_t pool_target = 32; // warm ports per network
+};
+
+struct NicLease {
+    uint32_t port_key = 0;
+    std::string network;
+    net::MacAddress mac;
+    net::Ipv4Address ip;
+    net::Ipv4Address gateway;
+    unsigned prefix_len = 0;
+    uint32_t mask = 0;
+
+    NicInfo info() const;
+    // The worker's "nic" request object (see Worker::make_nic).
+    nlohmann::json worker_json() const;
+};
+
+class NetService {
+  public:
+    static Result<std::unique_ptr<NetService>> create(NetServiceOptions options);
+    ~NetService();
+    NetService(const NetService&) = delete;
+    NetService& operator=(const NetService&) = delete;
+
+    Result<NetworkInfo> create_network(const CreateNetworkRequest& request);
+    std::vector<NetworkInfo> list_networks() const;
+    Result<NetworkInfo> network_info(const std::string& name) const;
+    Result<void> remove_network(const std::string& name);
+
+    // A NIC on `network` with address `ip` (empty: the next free one).
+    // NotFound (network), InvalidArgument (ip syntax or subnet), Conflict (ip in use).
+    Result<NicLease> lease(const std::string& network, const std::string& ip);
+    // Frames for the lease go to / are accepted from worker `worker`.
+    void bind(uint32_t port_key, int worker);
+    // Gives the port and address back. Unknown keys are ignored.
+    void release(uint32_t port_key);
+
+    // The sfd end of worker `worker`'s frame channel (replacing any previous one).
+    void attach_worker(int worker, UniqueFd channel);
+    // Closes it; the worker's ports drop frames until bound again.
+    void detach_worker(int worker);
+
+  private:
+    class GuestSink;
+    class TapSink;
+    struct NetworkState;
+    struct PortRecord {
+        NetworkState* network = nullptr;
+        net::PoolPort port;
+        std::shared_ptr<GuestSink> sink;
+        net::Ipv4Address ip;
+        int worker = -1;
+    };
+
+    explicit NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake);
+    NetworkInfo describe(const NetworkState& state) const;
+    void loop();
+    void drain_tap(NetworkState& state);
+    void drain_worker(int worker);
+    void from_tap(NetworkState& state, std::span<const uint8_t> frame);
+    void from_worker(int worker, std::span<const uint8_t> packet);
+
+    const NetServiceOptions options_;
+    const UniqueFd epoll_;
+    const UniqueFd wake_; // eventfd: stops the loop
+    net::MacAllocator macs_;
+    net::NetworkTable table_; // names, subnets, overlaps, addresses in use
+    std::atomic<uint32_t> next_key_{1};
+    std::atomic<bool> stopping_{false};
+    mutable std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<NetworkState>, std::less<>> networks_;
+    std::unordered_map<uint32_t, NetworkState*> network_slots_; // epoll id -> network
+    uint32_t next_slot_ = 0;
+    std::unordered_map<uint32_t, PortRecord> ports_;
+    std::map<int, UniqueFd> workers_;
+    std::thread thread_;
+};
+
+} // namespace sf::host

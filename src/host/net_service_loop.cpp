@@ -1,0 +1,94 @@
+// superfluid toolstack: NetService's data plane thread.
+#include "host/net_service.h"
+#include "host/net_service_parts.h"
+
+#include "net/frame_channel.h"
+#include "vmm/guest_clock.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+namespace sf::host {
+namespace {
+
+constexpr size_t kBatch = 64; // frames taken from one source before looking at the others
+constexpr int kExpireMs = 1000;
+
+} // namespace
+
+void NetService::loop() {
+    std::array<epoll_event, 64> events;
+    uint64_t last_expire = vmm::host_monotonic_ns();
+    while (!stopping_) {
+        const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), kExpireMs);
+        for (int i = 0; i < n; ++i) {
+            const uint64_t tag = events[static_cast<size_t>(i)].data.u64 & ~0xffffffffull;
+            const auto id = static_cast<uint32_t>(events[static_cast<size_t>(i)].data.u64);
+            std::lock_guard lock(mutex_);
+            if (tag == (1ull << 32)) {
+                if (auto it = network_slots_.find(id); it != network_slots_.end()) drain_tap(*it->second);
+            } else if (tag == (2ull << 32)) {
+                drain_worker(static_cast<int>(id));
+            }
+        }
+        const uint64_t now = vmm::host_monotonic_ns();
+        if (now - last_expire >= kExpireMs * 1'000'000ull) {
+            last_expire = now;
+            std::lock_guard lock(mutex_);
+            for (auto& [name, state] : networks_) state->network->l2_switch().expire(now);
+        }
+    }
+}
+
+// Called with mutex_ held, as every function below.
+void NetService::drain_tap(NetworkState& state) {
+    std::array<uint8_t, net::frames::kMaxFrame> frame;
+    for (size_t i = 0; i < kBatch; ++i) {
+        const ssize_t len = ::read(state.tap->fd(), frame.data(), frame.size());
+        if (len <= 0) return; // EAGAIN: drained
+        from_tap(state, {frame.data(), static_cast<size_t>(len)});
+    }
+}
+
+void NetService::from_tap(NetworkState& state, std::span<const uint8_t> frame) {
+    if (auto reply = state.arp.answer(frame)) {
+        (void)state.tap->write_frame(*reply);
+        return;
+    }
+    state.network->l2_switch().receive(state.uplink_port, frame, vmm::host_monotonic_ns());
+}
+
+void NetService::drain_worker(int worker) {
+    auto channel = workers_.find(worker);
+    if (channel == workers_.end()) return;
+    const int fd = channel->second.get();
+    std::array<uint8_t, net::frames::kMaxPacket + 1> packet;
+    for (size_t i = 0; i < kBatch; ++i) {
+        const ssize_t len = ::recv(fd, packet.data(), packet.size(), MSG_DONTWAIT);
+        if (len == 0) { // the worker is gone: stop watching until it is replaced
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+            return;
+        }
+        if (len < 0) return;
+        from_worker(worker, {packet.data(), static_cast<size_t>(len)});
+    }
+}
+
+void NetService::from_worker(int worker, std::span<const uint8_t> packet) {
+    Result<net::frames::Frame> frame = net::frames::parse(packet);
+    if (!frame) return;
+    auto it = ports_.find(frame->port);
+    if (it == ports_.end() || it->second.worker != worker) return; // not this worker's port
+    PortRecord& record = it->second;
+    if (auto reply = record.network->arp.answer(frame->bytes)) {
+        record.sink->deliver(*reply);
+        return;
+    }
+    record.network->network->l2_switch().receive(record.port.port, frame->bytes, vmm::host_monotonic_ns());
+}
+
+} // namespace sf::host

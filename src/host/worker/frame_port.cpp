@@ -1,0 +1,90 @@
+// superfluid worker: moving frames between sfd's switches and the NICs.
+#include "host/worker/frame_port.h"
+
+#include "net/frame_channel.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace sf::host {
+
+FramePort::FramePort(int fd, Scheduler& scheduler) : fd_(fd), scheduler_(scheduler) {}
+
+FramePort::~FramePort() {
+    stopping_ = true;
+    if (reader_.joinable()) reader_.join();
+}
+
+void FramePort::start() {
+    if (fd_ >= 0) reader_ = std::thread([this] { read_loop(); });
+}
+
+void FramePort::add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest) {
+    std::lock_guard lock(mutex_);
+    ports_[port] = Entry{std::move(nic), std::move(guest)};
+}
+
+void FramePort::remove(uint32_t port) {
+    std::lock_guard lock(mutex_);
+    ports_.erase(port);
+}
+
+void FramePort::transmit(uint32_t port, std::span<const uint8_t> frame) {
+    Result<net::frames::SendStatus> sent =
+        fd_ >= 0 ? net::frames::send_frame(fd_, port, frame) : Result<net::frames::SendStatus>(error("no channel"));
+    if (sent && *sent == net::frames::SendStatus::Sent) ++tx_frames_;
+    else ++tx_dropped_;
+}
+
+void FramePort::deliver(uint32_t port, std::span<const uint8_t> frame) {
+    std::shared_ptr<WorkerGuest> guest;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = ports_.find(port);
+        if (it == ports_.end() || !it->second.nic->deliver(frame)) {
+            ++rx_dropped_;
+            return;
+        }
+        guest = it->second.guest.lock();
+    }
+    ++rx_frames_;
+    if (guest) scheduler_.notify(guest);
+}
+
+// Polls with a timeout so the destructor's stop request is seen within 200 ms.
+void FramePort::read_loop() {
+    std::vector<uint8_t> packet(net::frames::kMaxPacket + 1);
+    while (!stopping_) {
+        pollfd pfd{fd_, POLLIN, 0};
+        if (::poll(&pfd, 1, 200) <= 0) continue;
+        const ssize_t n = ::recv(fd_, packet.data(), packet.size(), MSG_DONTWAIT);
+        if (n == 0) return; // sfd closed its end
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) continue;
+            std::fprintf(stderr, "sf-worker: frame channel: %s\n", std::strerror(errno));
+            return;
+        }
+        Result<net::frames::Frame> frame = net::frames::parse({packet.data(), static_cast<size_t>(n)});
+        if (!frame) {
+            ++rx_dropped_;
+            continue;
+        }
+        deliver(frame->port, frame->bytes);
+    }
+}
+
+nlohmann::json FramePort::stats() const {
+    size_t ports;
+    {
+        std::lock_guard lock(mutex_);
+        ports = ports_.size();
+    }
+    return {{"rx_frames", rx_frames_.load()}, {"rx_dropped", rx_dropped_.load()}, {"tx_frames", tx_frames_.load()},
+            {"tx_dropped", tx_dropped_.load()}, {"ports", ports}};
+}
+
+} // namespace sf::host
