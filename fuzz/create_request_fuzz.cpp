@@ -7,6 +7,21 @@
 #include <cstdlib>
 #include <string_view>
 
+namespace {
+
+// What an accepted request promises: the image, the limits, and names and
+// addresses that pass their own checks ("ip" only with "net").
+bool keeps_promises(const sf::host::CreateRequest& request) {
+    using namespace sf::host;
+    if (request.image.empty() || request.cmdline.size() > kMaxCmdlineBytes) return false;
+    if (!request.name.empty() && !check_guest_name(request.name)) return false;
+    if (!request.ip.empty() && request.net.empty()) return false;
+    if (!request.net.empty() && !check_network_name("net", request.net)) return false;
+    return request.ip.empty() || check_ipv4_address("ip", request.ip).ok();
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view body(reinterpret_cast<const char*>(data), size);
     sf::Result<sf::host::CreateRequest> request = sf::host::parse_create_request(body);
@@ -15,7 +30,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (request.error().message.find('\n') != std::string::npos) std::abort(); // one line
         return 0;
     }
-    if (request->image.empty() || request->cmdline.size() > sf::host::kMaxCmdlineBytes) std::abort();
-    if (!request->name.empty() && !sf::host::check_guest_name(request->name)) std::abort();
+    if (!keeps_promises(*request)) std::abort();
     return 0;
 }

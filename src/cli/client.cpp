@@ -182,7 +182,8 @@ Result<json> SfdClient::host_info() {
 }
 
 Result<json> SfdClient::create_network(std::string_view name, std::string_view subnet) {
-    return call("POST", "/v1/networks", json{{"name", name}, {"subnet", subnet}}.dump(-1, ' ', false, json::error_handler_t::replace));
+    json body{{"name", name}, {"subnet", subnet}};
+    return call("POST", "/v1/networks", body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Result<json> SfdClient::list_networks() {

@@ -55,7 +55,8 @@ void add_create_command(CLI::App& app, const ClientOptions& client_options, int&
     cmd->add_option("--name", options->name, "Guest name, unique on the host (default: guest-ID)");
     cmd->add_option("--mem", options->mem, "Guest memory, e.g. 4M, 64MiB (default 4M)");
     cmd->add_option("--cmdline", options->cmdline, "Command line passed to the guest");
-    CLI::Option* net = cmd->add_option("--net", options->net, "Give it a NIC on this network (`sfctl net create`)");
+    CLI::Option* net =
+        cmd->add_option("--net", options->net, "Give it a NIC on this network (see `sfctl net create`)");
     cmd->add_option("--ip", options->ip, "Its address on --net (default: the network's next free one)")
         ->needs(net);
     cmd->add_flag("--no-start", options->no_start, "Create it stopped (start it with `sfctl start`)");

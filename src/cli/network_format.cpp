@@ -19,7 +19,8 @@ std::string format_network_table(const json& networks) {
 }
 
 std::string format_network_info(const json& network) {
-    static constexpr std::array kOrder{"name", "subnet", "host_address", "uplink", "guests", "free_addresses"};
+    static constexpr std::array kOrder{"name",   "subnet", "host_address",
+                                       "uplink", "guests", "free_addresses"};
     KeyValues lines;
     for (const char* key : kOrder)
         if (network.contains(key)) lines.emplace_back(key, json_text(network[key]));

@@ -238,7 +238,8 @@ void ApiRoutes::get_network(const httplib::Request&, httplib::Response& response
     send_json(response, 200, to_json(*info));
 }
 
-void ApiRoutes::remove_network(const httplib::Request&, httplib::Response& response, const std::string& name) {
+void ApiRoutes::remove_network(const httplib::Request&, httplib::Response& response,
+                               const std::string& name) {
     auto removed = service_.remove_network(name);
     if (!removed) return send_error(response, removed.error());
     response.status = 204;

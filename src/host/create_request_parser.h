@@ -1,6 +1,7 @@
 // superfluid toolstack: the body of POST /v1/guests, parsed and checked into a
-// CreateRequest, and the JSON helpers every request body parser shares
-// (network_request_parser.h is the other). Pure functions (no I/O), so the
+// CreateRequest, and what every request body parser shares
+// (network_request_parser.h is the other): JSON helpers, the syntax checks
+// of network names and IPv4 addresses. Pure functions (no I/O), so the
 // API's validation is tested without a server. Every error is
 // InvalidArgument with a one-line message that names the field. Range checks
 // that depend on the host (memory sizes, whether the image exists, whether a
@@ -16,6 +17,8 @@ namespace sf::host {
 constexpr size_t kMaxNameBytes = 63;
 constexpr size_t kMaxCmdlineBytes = 1023;
 constexpr int64_t kMaxWaitTimeoutMs = 600'000;
+// Network names become Linux interface names (IFNAMSIZ is 16 with the NUL).
+constexpr size_t kMaxNetworkNameBytes = 15;
 
 // A JSON object with the fields of docs/api.yaml (CreateGuest); anything else
 // is refused. "ip" needs "net"; both are checked for syntax only.
@@ -24,6 +27,12 @@ Result<CreateRequest> parse_create_request(std::string_view body);
 // A guest name: 1 to 63 bytes of [A-Za-z0-9._-], not starting with '.' or '-',
 // not all digits (a ref that is all digits is an id).
 Result<void> check_guest_name(std::string_view name);
+
+// The checks below start their messages with `field`, the JSON field's name.
+// A network name: 1 to 15 bytes of [A-Za-z0-9._-], not starting with '.' or '-'.
+Result<void> check_network_name(std::string_view field, std::string_view name);
+// The strict dotted quad: four decimal octets 0-255, no leading zeros, nothing else.
+Result<void> check_ipv4_address(std::string_view field, std::string_view text);
 
 // Shared by the body parsers: the body as a JSON object ("malformed JSON: ...",
 // "request body: expected a JSON object, ..."), and a string field without

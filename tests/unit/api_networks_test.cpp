@@ -88,7 +88,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadNetwork{R"({"name": 1, "subnet": "10.0.0.0/24"})", "name: expected a string"},
                       BadNetwork{R"({"name": "n", "subnet": ["10.0.0.0/24"]})", "subnet: expected a string"},
                       BadNetwork{R"({"name": "", "subnet": "10.0.0.0/24"})", "name: must not be empty"},
-                      BadNetwork{R"({"name": "0123456789abcdef", "subnet": "10.0.0.0/24"})", "name: 16 bytes"},
+                      BadNetwork{R"({"name": "0123456789abcdef", "subnet": "10.0.0.0/24"})",
+                                 "name: 16 bytes"},
                       BadNetwork{R"({"name": "a b", "subnet": "10.0.0.0/24"})", "name: only letters"},
                       BadNetwork{R"({"name": ".n", "subnet": "10.0.0.0/24"})", "name: must not start"},
                       BadNetwork{R"({"name": "n", "subnet": "10.0.0/24"})", "is not an IPv4 subnet"},
@@ -105,8 +106,8 @@ TEST_F(ApiNetworks, DuplicateNameOrOverlapIsA409) {
 
 TEST_F(ApiNetworks, ListIsSortedByName) {
     EXPECT_EQ(parse_body(client().Get("/v1/networks")), (json{{"networks", json::array()}}));
-    for (const auto& [name, subnet] : {std::pair{"zeta", "10.3.0.0/24"}, {"alpha", "10.1.0.0/24"},
-                                       {"mid", "10.2.0.0/24"}})
+    for (const auto& [name, subnet] :
+         {std::pair{"zeta", "10.3.0.0/24"}, {"alpha", "10.1.0.0/24"}, {"mid", "10.2.0.0/24"}})
         ASSERT_EQ(post_network(name, subnet)->status, 201);
     json list = parse_body(client().Get("/v1/networks"));
     ASSERT_EQ(list["networks"].size(), 3u);
@@ -193,8 +194,8 @@ std::pair<std::string, int> curl(const std::string& socket, std::vector<std::str
 }
 
 TEST_F(ApiNetworks, CurlRoundTrip) {
-    auto [created, created_status] =
-        curl(socket_path, {"-d", R"({"name": "net0", "subnet": "192.168.7.0/24"})", "http://sfd/v1/networks"});
+    auto [created, created_status] = curl(
+        socket_path, {"-d", R"({"name": "net0", "subnet": "192.168.7.0/24"})", "http://sfd/v1/networks"});
     EXPECT_EQ(created_status, 201) << created;
     EXPECT_EQ(json::parse(created, nullptr, false)["host_address"], "192.168.7.1");
     auto [guest, guest_status] = curl(

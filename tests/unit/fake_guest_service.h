@@ -219,8 +219,8 @@ class FakeGuestService final : public host::GuestService {
             SF_TRY_ASSIGN(address, net::Ipv4Address::parse(request.ip));
             SF_TRY(network->addresses().claim(address));
         }
-        return host::NicInfo{network->name(), fmt::format("02:00:00:00:{:02x}:{:02x}", (id >> 8) & 0xff, id & 0xff),
-                             address.to_string(), int(network->subnet().prefix()),
+        std::string mac = fmt::format("02:00:00:00:{:02x}:{:02x}", (id >> 8) & 0xff, id & 0xff);
+        return host::NicInfo{network->name(), mac, address.to_string(), int(network->subnet().prefix()),
                              network->host_address().to_string()};
     }
 

@@ -22,7 +22,8 @@ class SfctlNet : public ApiFixture {
     }
 
     // Exit 1 and one line on stderr: "sfctl COMMAND: ..." containing `needle`.
-    static void expect_failure(const ProcessResult& r, const std::string& command, const std::string& needle) {
+    static void expect_failure(const ProcessResult& r, const std::string& command,
+                               const std::string& needle) {
         EXPECT_EQ(r.exit_code, 1) << r.err;
         EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
         EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
