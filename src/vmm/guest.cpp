@@ -85,15 +85,25 @@ Guest::~Guest() {
 }
 
 // A guest parked in poll resumes after its `out`: tell it which NICs have
-// frames now (the value written when it blocked was 0).
-void Guest::refresh_poll_ready_set() {
-    const uint64_t gpa = *std::exchange(blocked_poll_gpa_, std::nullopt);
-    if (auto* args = memory_.guest_struct<sf_hc_poll>(gpa, Access::Write)) args->ready_set = nic_ready_set(config_.nics);
+// frames now (the value written when it blocked was 0). A wake-up with
+// nothing ready before the deadline is spurious (a stale notification):
+// the guest stays parked, since ready_set 0 means "deadline passed".
+std::optional<RunOutcome> Guest::finish_poll() {
+    const BlockedPoll poll = *std::exchange(blocked_poll_, std::nullopt);
+    const uint64_t ready = nic_ready_set(config_.nics);
+    if (ready == 0 && clock_.now_ns() < poll.deadline) {
+        blocked_poll_ = poll;
+        return RunOutcome{RunOutcome::Kind::Blocked, 0, poll.deadline, {}};
+    }
+    if (auto* args = memory_.guest_struct<sf_hc_poll>(poll.gpa, Access::Write)) args->ready_set = ready;
+    return std::nullopt;
 }
 
 Result<RunOutcome> Guest::run() {
     if (finished_) return error("guest '{}' has already ended", config_.name);
-    if (blocked_poll_gpa_) refresh_poll_ready_set();
+    if (blocked_poll_) {
+        if (std::optional<RunOutcome> still = finish_poll()) return std::move(*still);
+    }
     for (;;) {
         SF_TRY_ASSIGN(Vcpu::RunStatus status, vcpu_.run());
         if (status == Vcpu::RunStatus::Interrupted) return RunOutcome{};
@@ -127,7 +137,7 @@ std::optional<RunOutcome> Guest::handle_io() {
     switch (result.action) {
     case HypercallResult::Action::Continue: return std::nullopt;
     case HypercallResult::Action::Block:
-        blocked_poll_gpa_ = arg_gpa;
+        blocked_poll_ = BlockedPoll{arg_gpa, result.deadline_ns};
         return RunOutcome{RunOutcome::Kind::Blocked, 0, result.deadline_ns, {}};
     case HypercallResult::Action::Exit: return RunOutcome{RunOutcome::Kind::Exited, result.status, 0, {}};
     case HypercallResult::Action::Fault: break;

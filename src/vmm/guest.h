@@ -81,7 +81,7 @@ class Guest {
     void write_boot_info(uint64_t tsc_hz);
     std::optional<RunOutcome> handle_io();
     Result<RunOutcome> describe_fault();
-    void refresh_poll_ready_set();
+    std::optional<RunOutcome> finish_poll();
 
     GuestConfig config_;
     GuestMemory memory_;
@@ -90,7 +90,11 @@ class Guest {
     GuestClock clock_;
     ConsoleSink& console_;
     bool finished_ = false;
-    std::optional<uint64_t> blocked_poll_gpa_; // the poll struct of the wait run() returned Blocked for
+    struct BlockedPoll {
+        uint64_t gpa;      // its argument struct
+        uint64_t deadline; // guest monotonic
+    };
+    std::optional<BlockedPoll> blocked_poll_; // the poll run() last returned Blocked for
 };
 
 } // namespace sf::vmm
