@@ -56,12 +56,14 @@ nlohmann::json to_json(const NetFigures& f) {
         {"ping_p90_ms", f.guest.ping_p90_ms},
         {"ping_loss_pct", f.guest.ping_loss_pct},
         {"udp_pps", f.guest.udp_pps},
+        {"udp_lost", f.guest.udp_written_off},
         {"http_rps", f.guest.http_rps},
         {"http_errors", f.guest.http_errors},
         {"host_ping_rtt_ms", f.host.ping_rtt_ms},
         {"host_ping_p90_ms", f.host.ping_p90_ms},
         {"host_ping_loss_pct", f.host.ping_loss_pct},
         {"host_udp_pps", f.host.udp_pps},
+        {"host_udp_lost", f.host.udp_written_off},
         {"host_http_rps", f.host.http_rps},
         {"host_http_errors", f.host.http_errors},
         {"ratio_ping", f.ratio_ping},
@@ -78,6 +80,8 @@ std::string format_text(const NetFigures& f) {
     out += fmt::format("{:<28} {:>12.1f} {:>14.1f}\n", "ping loss (%)", f.guest.ping_loss_pct, f.host.ping_loss_pct);
     out += fmt::format("{:<28} {:>12.0f} {:>14.0f} {:>12.2f}\n", "udp echo (datagrams/s)", f.guest.udp_pps,
                        f.host.udp_pps, f.ratio_udp);
+    out += fmt::format("{:<28} {:>12} {:>14}\n", "udp datagrams lost (all runs)", f.guest.udp_written_off,
+                       f.host.udp_written_off);
     out += fmt::format("{:<28} {:>12.0f} {:>14.0f} {:>12.2f}\n", "http GET / (requests/s)", f.guest.http_rps,
                        f.host.http_rps, f.ratio_http);
     if (f.guest.http_errors + f.host.http_errors > 0)
