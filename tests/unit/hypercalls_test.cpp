@@ -21,7 +21,7 @@ class HypercallTest : public ::testing::Test {
     GuestMemory memory = std::move(GuestMemory::create(4ull << 20).value());
     GuestClock clock;
     RecordingConsole console;
-    HypercallContext ctx{memory, clock, console};
+    HypercallContext ctx{memory, clock, console, {}};
 
     static constexpr uint64_t kArgs = SF_GUEST_BASE_GPA + 0x1000;
     static constexpr uint64_t kData = SF_GUEST_BASE_GPA + 0x2000;
