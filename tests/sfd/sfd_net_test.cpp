@@ -83,19 +83,28 @@ json wait_for_state(Sfd& sfd, const std::string& ref, const std::string& state, 
     return info;
 }
 
-// Sends one raw Ethernet frame out of interface `ifname` (into its network).
-bool send_raw_frame(const std::string& ifname, const std::vector<uint8_t>& frame) {
-    int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-    if (fd < 0) return false;
-    sockaddr_ll addr{};
-    addr.sll_family = AF_PACKET;
-    addr.sll_ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
-    addr.sll_halen = 6;
-    const bool sent = ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) ==
-                      static_cast<ssize_t>(frame.size());
-    ::close(fd);
-    return sent;
-}
+// Sends raw Ethernet frames out of interface `ifname` (into its network).
+// One socket for many frames: closing a packet socket waits for an RCU grace
+// period (~10 ms here).
+class RawSender {
+  public:
+    explicit RawSender(const std::string& ifname) : fd_(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) {
+        addr_.sll_family = AF_PACKET;
+        addr_.sll_ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
+        addr_.sll_halen = 6;
+    }
+    ~RawSender() { ::close(fd_); }
+    RawSender(const RawSender&) = delete;
+    RawSender& operator=(const RawSender&) = delete;
+    bool send(const std::vector<uint8_t>& frame) {
+        return ::sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) ==
+               static_cast<ssize_t>(frame.size());
+    }
+
+  private:
+    int fd_;
+    sockaddr_ll addr_{};
+};
 
 std::vector<uint8_t> parse_mac(const std::string& text) {
     std::vector<uint8_t> mac;
@@ -258,9 +267,10 @@ TEST(SfdNet, NetworksAreIsolatedWhateverTheFrameSays) {
     std::vector<uint8_t> broadcast = frame;
     std::fill(broadcast.begin(), broadcast.begin() + 6, 0xff);
     const uint64_t before = switch_frames(sfd, "ina");
+    RawSender into_b("inb");
     for (int i = 0; i < 50; ++i) {
-        ASSERT_TRUE(send_raw_frame("inb", frame));
-        ASSERT_TRUE(send_raw_frame("inb", broadcast));
+        ASSERT_TRUE(into_b.send(frame));
+        ASSERT_TRUE(into_b.send(broadcast));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_EQ(switch_frames(sfd, "ina"), before); // not one frame reached A's switch
@@ -286,11 +296,12 @@ TEST(SfdNet, BadFramesAndSynFloodLeaveGuestsAnswering) {
         {0x4f, 0, 0, 60, 0, 0, 0, 0, 64, 6, 0, 0, 10, 78, 0, 1, 10, 78, 0, 2, 0xff, 0xff, 0xff, 0xff},
         {0x45, 0, 0, 28, 0, 1, 0x20, 0, 64, 17, 0, 0, 10, 78, 0, 1, 10, 78, 0, 2, 0, 1, 0, 7, 0, 8, 0, 0},
     };
+    RawSender sender("bnet");
     for (int round = 0; round < 100; ++round) {
         for (const auto& payload : bad) {
             std::vector<uint8_t> frame = header;
             frame.insert(frame.end(), payload.begin(), payload.end());
-            ASSERT_TRUE(send_raw_frame("bnet", frame));
+            ASSERT_TRUE(sender.send(frame));
         }
     }
     // A SYN flood: 2,000 SYNs from an address nobody answers for (no RST ever
@@ -298,7 +309,7 @@ TEST(SfdNet, BadFramesAndSynFloodLeaveGuestsAnswering) {
     std::string keep = shell("curl -s -m 5 http://" + ip + "/stats");
     EXPECT_NE(keep.find("hits"), std::string::npos);
     for (uint16_t port = 1000; port < 3000; ++port)
-        ASSERT_TRUE(send_raw_frame("bnet", syn_frame(mac, 0x0a4e00c8 /* 10.78.0.200 */, 0x0a4e0002, port)));
+        ASSERT_TRUE(sender.send(syn_frame(mac, 0x0a4e00c8 /* 10.78.0.200 */, 0x0a4e0002, port)));
     EXPECT_EQ(ping_received(ip, 5), 5);
     // Half-open entries expire after ~3 s; then new connections are served again.
     std::string page;
