@@ -2,6 +2,7 @@
 // Any input must give a CreateRequest or one InvalidArgument error, never a
 // crash; an accepted request must satisfy what the parser promises.
 #include "host/create_request_parser.h"
+#include "host/network_request_parser.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +25,12 @@ bool keeps_promises(const sf::host::CreateRequest& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view body(reinterpret_cast<const char*>(data), size);
+    // The same bytes as a network create: an error is one InvalidArgument line, a success has both fields.
+    sf::Result<sf::host::CreateNetworkRequest> network = sf::host::parse_network_request(body);
+    if (!network && (network.error().kind != sf::ErrorKind::InvalidArgument ||
+                     network.error().message.find('\n') != std::string::npos))
+        std::abort();
+    if (network && (network->name.empty() || network->subnet.empty())) std::abort();
     sf::Result<sf::host::CreateRequest> request = sf::host::parse_create_request(body);
     if (!request) {
         if (request.error().kind != sf::ErrorKind::InvalidArgument || request.error().message.empty()) std::abort();
