@@ -55,18 +55,22 @@ void FramePort::deliver(uint32_t port, std::span<const uint8_t> frame) {
     if (guest) scheduler_.notify(guest);
 }
 
-// Polls with a timeout so the destructor's stop request is seen within 200 ms.
+// Takes every packet queued before it waits again (one recv per frame while
+// busy); polls with a timeout so the destructor's stop request is seen within 200 ms.
 void FramePort::read_loop() {
     std::vector<uint8_t> packet(net::frames::kMaxPacket + 1);
     while (!stopping_) {
-        pollfd pfd{fd_, POLLIN, 0};
-        if (::poll(&pfd, 1, 200) <= 0) continue;
         const ssize_t n = ::recv(fd_, packet.data(), packet.size(), MSG_DONTWAIT);
         if (n == 0) return; // sfd closed its end
         if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            std::fprintf(stderr, "sf-worker: frame channel: %s\n", std::strerror(errno));
-            return;
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN) {
+                std::fprintf(stderr, "sf-worker: frame channel: %s\n", std::strerror(errno));
+                return;
+            }
+            pollfd pfd{fd_, POLLIN, 0};
+            ::poll(&pfd, 1, 200);
+            continue;
         }
         Result<net::frames::Frame> frame = net::frames::parse({packet.data(), static_cast<size_t>(n)});
         if (!frame) {
