@@ -60,14 +60,14 @@ std::string exit_text(int status) {
 } // namespace
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::start(const std::vector<std::string>& argv,
-                                                          const std::string& log_path) {
+                                                          const std::string& log_path, std::string name) {
     const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log_fd < 0) return error("{}: {}", log_path, std::strerror(errno));
     auto pid = spawn(argv, log_fd);
     ::close(log_fd);
     if (!pid) return std::move(pid).error();
-    const std::string name = std::filesystem::path(argv.at(0)).filename().string();
-    return std::unique_ptr<ChildProcess>(new ChildProcess(*pid, name, log_path));
+    if (name.empty()) name = std::filesystem::path(argv.at(0)).filename().string();
+    return std::unique_ptr<ChildProcess>(new ChildProcess(*pid, std::move(name), log_path));
 }
 
 ChildProcess::~ChildProcess() {
@@ -82,22 +82,31 @@ bool ChildProcess::running() {
 }
 
 std::string ChildProcess::stop(std::chrono::milliseconds grace) {
-    if (!running()) return describe_exit();
+    if (terminate(grace)) return describe_exit();
+    return "did not stop on SIGTERM: " + describe_exit();
+}
+
+bool ChildProcess::terminate(std::chrono::milliseconds grace) {
+    if (!running()) return true;
     ::kill(pid_, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + grace;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (!running()) return describe_exit();
+        if (!running()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     ::kill(pid_, SIGKILL);
     while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
     }
     reaped_ = true;
-    return "did not stop on SIGTERM: " + describe_exit();
+    return false;
 }
 
 std::string ChildProcess::describe_exit() const {
     return reaped_ ? exit_text(status_) : "is running";
+}
+
+bool ChildProcess::exited_cleanly() const {
+    return reaped_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
 }
 
 std::string ChildProcess::log_tail(size_t lines) const {

@@ -5,7 +5,8 @@
 // outlives sf-bench), in its own process group (a Ctrl-C at the terminal
 // reaches only sf-bench, which then stops its children in order).
 // stop() sends SIGTERM, then SIGKILL after the grace period; the destructor
-// stops it if it still runs.
+// stops it if it still runs. terminate() does the same and says only whether
+// SIGTERM was enough, for owners (SfdProcess) that word the outcome themselves.
 //
 // run_command() runs a program the same way to its end and returns its output.
 //
@@ -25,8 +26,9 @@ namespace sf::bench {
 
 class ChildProcess {
   public:
+    // `name` prefixes log_tail() lines; empty means the file name of argv[0].
     static Result<std::unique_ptr<ChildProcess>> start(const std::vector<std::string>& argv,
-                                                       const std::string& log_path);
+                                                       const std::string& log_path, std::string name = {});
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -35,13 +37,18 @@ class ChildProcess {
     bool running();
     // Stops it; returns how it ended ("exited with status 0", "killed by signal 9 (Killed)").
     std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
+    // Stops it the same way; returns false if it took SIGKILL. Then reaped.
+    bool terminate(std::chrono::milliseconds grace);
+    // How it ended ("exited with status 0", ...), or "is running".
+    std::string describe_exit() const;
+    // Whether it has ended with exit status 0.
+    bool exited_cleanly() const;
     // The last `lines` lines of its log, each prefixed with "  NAME: ".
     std::string log_tail(size_t lines) const;
 
   private:
     ChildProcess(pid_t pid, std::string name, std::string log_path)
         : pid_(pid), name_(std::move(name)), log_path_(std::move(log_path)) {}
-    std::string describe_exit() const;
 
     pid_t pid_;
     std::string name_, log_path_;

@@ -7,9 +7,12 @@
 // stop() sends SIGTERM, waits up to the grace period, then SIGKILLs; the
 // destructor stops it if needed and removes the directory.
 //
+// The process itself (spawn, stop, reap, log) is a ChildProcess.
+//
 // Threading: one thread at a time.
 #pragma once
 
+#include "child_process.h"
 #include "common/result.h"
 
 #include <sys/types.h>
@@ -30,7 +33,7 @@ class SfdProcess {
     SfdProcess& operator=(const SfdProcess&) = delete;
 
     const std::string& socket_path() const { return socket_path_; }
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return child_ ? child_->pid() : -1; }
 
     // Waits until GET /v1/host answers; fails if sfd exits first or `timeout`
     // passes (the message then ends with the tail of sfd's log).
@@ -47,13 +50,10 @@ class SfdProcess {
 
   private:
     SfdProcess(std::string dir, std::string binary);
-    Result<void> spawn(const std::vector<std::string>& args);
     std::string describe_exit() const;
 
     std::string dir_, binary_, socket_path_, log_path_;
-    pid_t pid_ = -1;
-    int status_ = 0;
-    bool reaped_ = false;
+    std::unique_ptr<ChildProcess> child_; // null until started
 };
 
 } // namespace sf::bench
