@@ -6,25 +6,11 @@
 
 using nlohmann::json;
 using sf::test::ApiFixture;
+using sf::test::expect_error;
+using sf::test::parse_body;
 using sf::test::run_process;
 
 namespace {
-
-void expect_error(const httplib::Result& r, int status, const std::string& needle) {
-    ASSERT_TRUE(r) << httplib::to_string(r.error());
-    EXPECT_EQ(r->status, status) << r->body;
-    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
-    json body = json::parse(r->body, nullptr, false);
-    ASSERT_TRUE(body.is_object()) << r->body;
-    std::string message = body.value("error", "");
-    EXPECT_NE(message.find(needle), std::string::npos) << "message: " << message << "\nwanted: " << needle;
-    EXPECT_EQ(message.find('\n'), std::string::npos);
-}
-
-json parse_body(const httplib::Result& r) {
-    EXPECT_TRUE(r);
-    return r ? json::parse(r->body, nullptr, false) : json();
-}
 
 std::vector<std::string> keys_of(const json& object) {
     std::vector<std::string> keys;

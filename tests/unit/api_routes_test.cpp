@@ -7,27 +7,12 @@
 
 using nlohmann::json;
 using sf::test::ApiFixture;
+using sf::test::expect_error;
+using sf::test::parse_body;
 
 namespace {
 
 const std::string kLongName(64, 'n');
-
-// The response is a JSON error with `status` whose message contains `needle`, on one line.
-void expect_error(const httplib::Result& r, int status, const std::string& needle) {
-    ASSERT_TRUE(r) << httplib::to_string(r.error());
-    EXPECT_EQ(r->status, status) << r->body;
-    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
-    json body = json::parse(r->body, nullptr, false);
-    ASSERT_TRUE(body.is_object()) << r->body;
-    std::string message = body.value("error", "");
-    EXPECT_NE(message.find(needle), std::string::npos) << "message: " << message << "\nwanted: " << needle;
-    EXPECT_EQ(message.find('\n'), std::string::npos);
-}
-
-json parse_body(const httplib::Result& r) {
-    EXPECT_TRUE(r);
-    return r ? json::parse(r->body, nullptr, false) : json();
-}
 
 class ApiRoutes : public ApiFixture {
   protected:

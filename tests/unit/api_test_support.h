@@ -1,6 +1,7 @@
 // Tests: helpers for the API and sfctl tests: a temporary directory, a child
-// process runner (with a deadline), and a fixture serving a FakeGuestService
-// through a real ApiServer on a unix socket in a temporary directory.
+// process runner (with a deadline), checks on JSON responses, and a fixture
+// serving a FakeGuestService through a real ApiServer on a unix socket in a
+// temporary directory.
 #pragma once
 
 #include "fake_guest_service.h"
@@ -8,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -91,6 +93,24 @@ inline ProcessResult run_process(const std::vector<std::string>& argv,
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+// The response is a JSON error with `status` whose message contains `needle`, on one line.
+inline void expect_error(const httplib::Result& r, int status, const std::string& needle) {
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    nlohmann::json body = nlohmann::json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r->body;
+    std::string message = body.value("error", "");
+    EXPECT_NE(message.find(needle), std::string::npos) << "message: " << message << "\nwanted: " << needle;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+// The response's body as JSON (discarded if it does not parse); fails the test if there was no response.
+inline nlohmann::json parse_body(const httplib::Result& r) {
+    EXPECT_TRUE(r);
+    return r ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
 }
 
 // A FakeGuestService behind a started ApiServer on <tmp>/sfd.sock, and a guest image file.
