@@ -7,22 +7,13 @@
 // print a usage line and exit 2.
 #include "sf/hypercall.h"
 #include "sf/libc.h"
+#include "sf/strtol.h"
 
 namespace {
 
 constexpr unsigned long kCountMax = 1000000;
 constexpr unsigned long kIntervalMaxMs = 3600000; // one hour
 constexpr uint64_t kNsPerMs = 1000000;
-
-// Parses a decimal number in [0, max]; nothing else is accepted (no sign, no spaces).
-bool parse_number(const char* s, unsigned long max, unsigned long* out) {
-    if (s[0] < '0' || s[0] > '9') return false;
-    char* end = nullptr;
-    const unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max) return false;
-    *out = v;
-    return true;
-}
 
 int usage() {
     printf("usage: ticker [COUNT [INTERVAL_MS]] (COUNT <= %lu, INTERVAL_MS <= %lu)\n", kCountMax,
@@ -35,8 +26,8 @@ int usage() {
 int main(int argc, char** argv) {
     unsigned long count = 5;
     unsigned long interval_ms = 100;
-    if (argc > 3 || (argc > 1 && !parse_number(argv[1], kCountMax, &count)) ||
-        (argc > 2 && !parse_number(argv[2], kIntervalMaxMs, &interval_ms)))
+    if (argc > 3 || (argc > 1 && !sf_parse_ulong(argv[1], kCountMax, &count)) ||
+        (argc > 2 && !sf_parse_ulong(argv[2], kIntervalMaxMs, &interval_ms)))
         return usage();
     const uint64_t start = sf_monotonic_ns();
     for (unsigned long i = 1; i <= count; ++i) {

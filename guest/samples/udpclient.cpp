@@ -8,6 +8,7 @@
 // guest-to-guest forwarding; it waits only in poll.
 #include "sf/hypercall.h"
 #include "sf/libc.h"
+#include "sf/strtol.h"
 #include "sf/net/netif.h"
 
 namespace {
@@ -24,15 +25,6 @@ struct Client {
     unsigned long count, replies;
 };
 Client client;
-
-bool parse_number(const char* s, unsigned long max, unsigned long* out) {
-    if (s[0] < '0' || s[0] > '9') return false;
-    char* end = nullptr;
-    const unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max) return false;
-    *out = v;
-    return true;
-}
 
 // "a.b.c.d" to a host-order address.
 bool parse_ip(const char* s, uint32_t* out) {
@@ -55,7 +47,7 @@ void on_reply(void*, int, uint32_t src_ip, uint16_t src_port, const uint8_t* dat
     memcpy(text, data, n);
     text[n] = '\0';
     unsigned long seq = 0;
-    if (sf_strncmp(text, "udpclient ", 10) != 0 || !parse_number(text + 10, kCountMax - 1, &seq) ||
+    if (sf_strncmp(text, "udpclient ", 10) != 0 || !sf_parse_ulong(text + 10, kCountMax - 1, &seq) ||
         seq >= client.count || client.answered[seq])
         return;
     client.answered[seq] = true;
@@ -77,8 +69,8 @@ int usage() {
 int main(int argc, char** argv) {
     uint32_t dst = 0;
     unsigned long port = 0;
-    if (argc != 4 || !parse_ip(argv[1], &dst) || !parse_number(argv[2], 65535, &port) || port == 0 ||
-        !parse_number(argv[3], kCountMax, &client.count))
+    if (argc != 4 || !parse_ip(argv[1], &dst) || !sf_parse_ulong(argv[2], 65535, &port) || port == 0 ||
+        !sf_parse_ulong(argv[3], kCountMax, &client.count))
         return usage();
     sf::net::NetIf& net = sf::net::NetIf::boot("udpclient");
     client.net = &net;

@@ -106,4 +106,13 @@ int sf_atoi(const char* s) noexcept {
     return static_cast<int>(v);
 }
 
+int sf_parse_ulong(const char* s, unsigned long max, unsigned long* out) noexcept {
+    if (s[0] < '0' || s[0] > '9') return 0;
+    char* end = nullptr;
+    const unsigned long v = sf_strtoul(s, &end, 10);
+    if (*end != '\0' || v > max) return 0;
+    *out = v;
+    return 1;
+}
+
 } // extern "C"

@@ -457,6 +457,18 @@ TEST(Strtol, SaturatesOnOverflow) {
     EXPECT_EQ(sf_atoi("abc"), 0);
 }
 
+TEST(Strtol, ParseUlongTakesOnlyAWholeNumberUpToMax) {
+    unsigned long v = 7;
+    EXPECT_TRUE(sf_parse_ulong("0", 10, &v));
+    EXPECT_EQ(v, 0ul);
+    EXPECT_TRUE(sf_parse_ulong("65535", 65535, &v));
+    EXPECT_EQ(v, 65535ul);
+    v = 7;
+    for (const char* s : {"", "65536", "-1", "+1", " 1", "1 ", "12abc", "0x10", "99999999999999999999"})
+        EXPECT_FALSE(sf_parse_ulong(s, 65535, &v)) << s;
+    EXPECT_EQ(v, 7ul);
+}
+
 TEST(Strtol, MatchesGlibc) {
     const char* inputs[] = {"0",
                             "1",

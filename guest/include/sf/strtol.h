@@ -22,6 +22,10 @@ unsigned long sf_strtoul(const char* s, char** end, int base) SF_NOEXCEPT;
 long sf_strtol(const char* s, char** end, int base) SF_NOEXCEPT;
 /* Base 10, saturating to the int range. */
 int sf_atoi(const char* s) SF_NOEXCEPT;
+/* A whole string that is a decimal number in [0, max]: nothing else is
+ * accepted (no sign, no spaces, no trailing text). Stores it in *out and
+ * returns 1; returns 0 and leaves *out alone otherwise. */
+int sf_parse_ulong(const char* s, unsigned long max, unsigned long* out) SF_NOEXCEPT;
 
 #ifdef __cplusplus
 }
