@@ -37,6 +37,7 @@ Result<std::unique_ptr<HostNetLoop>> HostNetLoop::create(std::unique_ptr<TapDevi
     stack_config.gateway = config.gateway;
     stack_config.send_frame = &HostNetLoop::send_frame;
     stack_config.send_ctx = loop->tap_.get();
+    stack_config.defer_acks = true; // as the guests' NetIf: ACKs ride on the apps' replies
     loop->stack_ = std::make_unique<net::Stack>(stack_config);
     loop->stack_->poll(monotonic_ns());
     for (HostApp& app : loop->apps_)
@@ -75,6 +76,7 @@ Result<size_t> HostNetLoop::drain_tap(uint64_t now_ns) {
 Result<void> HostNetLoop::run() {
     pollfd pfd{tap_->fd(), POLLIN, 0};
     while (!stopping_) {
+        stack_->flush_acks(); // what no reply carried goes before we wait
         const int ready = ::poll(&pfd, 1, poll_timeout_ms(monotonic_ns()));
         if (ready < 0 && errno != EINTR) return error("poll: {}", std::strerror(errno));
         const uint64_t now = monotonic_ns();

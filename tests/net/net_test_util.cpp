@@ -159,7 +159,7 @@ Segment parse_tcp(const Bytes& f) {
     return s;
 }
 
-Harness::Harness(uint16_t mtu) {
+Harness::Harness(uint16_t mtu, bool defer_acks) {
     Config c;
     for (size_t i = 0; i < 6; ++i)
         c.mac[i] = kOurMac[i];
@@ -167,6 +167,7 @@ Harness::Harness(uint16_t mtu) {
     c.netmask = 0xffffff00u;
     c.gateway = kGatewayIp;
     c.mtu = mtu;
+    c.defer_acks = defer_acks;
     c.send_ctx = this;
     c.send_frame = [](void* ctx, const uint8_t* frame, size_t len) {
         static_cast<Harness*>(ctx)->sent.emplace_back(frame, frame + len);

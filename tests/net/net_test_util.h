@@ -62,7 +62,7 @@ bool checksums_ok(const Bytes& frame);
 
 class Harness {
   public:
-    explicit Harness(uint16_t mtu = 1500);
+    explicit Harness(uint16_t mtu = 1500, bool defer_acks = false);
     void input(const Bytes& frame) { stack->input(frame.data(), frame.size(), now); }
     void advance_ms(uint64_t ms) {
         now += ms * 1'000'000;

@@ -34,6 +34,7 @@ Config NetIf::config_from(const sf_nic_info& info, NetIf* self) {
     c.mtu = info.mtu;
     c.send_frame = &NetIf::send_frame;
     c.send_ctx = self;
+    c.defer_acks = true; // run_once flushes them before it waits
     return c;
 }
 
@@ -72,6 +73,7 @@ uint64_t NetIf::now_ns() {
 }
 
 void NetIf::run_once(uint64_t deadline_ns) {
+    stack_.flush_acks(); // ACKs the app's replies did not carry (they go with this poll's TX flush)
     if (!nic_.rx_pending()) {
         const uint64_t timer = stack_.next_deadline_ns();
         const uint64_t wake = timer < deadline_ns ? timer : deadline_ns;

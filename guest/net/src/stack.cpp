@@ -31,6 +31,14 @@ void Stack::poll(uint64_t now_ns) {
         if (c.used) tcp_poll_connection(c);
 }
 
+void Stack::flush_acks() {
+    for (TcpConnection& c : tcp_) {
+        if (!c.used || !c.ack_pending) continue;
+        c.ack_pending = false;
+        tcp_send_ack(c);
+    }
+}
+
 uint64_t Stack::next_deadline_ns() const {
     uint64_t next = UINT64_MAX;
     for (const ArpEntry& e : arp_)

@@ -176,7 +176,8 @@ void Stack::tcp_synchronized(TcpConnection& c, const TcpSegment& in) {
         ack_now = true;
     }
     if (!c.used) return;
-    if (ack_now) tcp_send_ack(c);
+    if (ack_now && config_.defer_acks) c.ack_pending = true;
+    else if (ack_now) tcp_send_ack(c);
     tcp_output(c);
 }
 

@@ -92,10 +92,12 @@ void Stack::tcp_output(TcpConnection& c) {
         if (n == 0) break;
         tcp_send_segment(c, c.snd_nxt, static_cast<uint8_t>(kTcpAck | (n == unsent ? kTcpPsh : 0)), sent, n);
         c.snd_nxt += static_cast<uint32_t>(n);
+        c.ack_pending = false; // it carried the ACK
     }
     if (c.fin_queued && c.snd_nxt - c.snd_una == c.tx_len) {
         tcp_send_segment(c, c.snd_nxt, kTcpFin | kTcpAck, 0, 0);
         c.snd_nxt += 1;
+        c.ack_pending = false;
         if (!c.fin_sent) {
             c.fin_sent = true;
             c.state = c.state == TcpState::CloseWait ? TcpState::LastAck : TcpState::FinWait1;

@@ -54,6 +54,11 @@ struct Config {
     uint32_t netmask = 0;
     uint32_t gateway = 0; // 0: no gateway, off-link destinations are dropped
     uint16_t mtu = 1500;  // clamped to [576, kMaxMtu]
+    // Defer the ACK that received data or a FIN owes: it rides on the next
+    // segment the connection sends (an app's reply), or goes alone at
+    // flush_acks(). The owner must then call flush_acks() before it waits for
+    // input. Halves the frames of a request/response exchange.
+    bool defer_acks = false;
     SendFrameFn send_frame = nullptr;
     void* send_ctx = nullptr;
 };
@@ -119,6 +124,7 @@ struct TcpListener {
 struct TcpConnection {
     TcpState state;
     bool used, accepted, app_closed, peer_fin, fin_queued, fin_sent, reset;
+    bool ack_pending; // Config::defer_acks: an ACK is owed
     int8_t listener;
     uint32_t remote_ip;
     uint16_t local_port, remote_port;
@@ -151,6 +157,8 @@ class Stack {
     void poll(uint64_t now_ns);
     // The earliest time poll() has work to do; UINT64_MAX if none.
     uint64_t next_deadline_ns() const;
+    // Sends the ACKs deferred by Config::defer_acks (nothing otherwise).
+    void flush_acks();
     const Stats& stats() const { return stats_; }
 
     // UDP. bind returns a socket handle or -1 (port 0, in use, or table full).
