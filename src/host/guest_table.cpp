@@ -106,60 +106,57 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     SF_TRY(check_request(request));
     if (request.net.empty() && !request.ip.empty())
         return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
-    std::optional<NicLease> lease;
-    if (!request.net.empty()) {
-        SF_TRY_ASSIGN(lease, net_->lease(request.net, request.ip));
-    }
-    Result<GuestInfo> created = create_with(request, request_ns, lease);
-    if (!created && lease) net_->release(lease->port_key);
-    return created;
-}
-
-Result<GuestInfo> GuestTable::create_with(const CreateRequest& request, uint64_t request_ns,
-                                          const std::optional<NicLease>& lease) {
-    uint64_t id;
-    int worker;
-    std::string name;
-    {
-        std::lock_guard lock(mutex_);
-        if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
-        if (!request.name.empty() && names_.count(request.name))
-            return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
-        SF_TRY_ASSIGN(worker, place());
-        id = next_id_++;
-        Record record;
-        record.info = GuestInfo{id, request.name.empty() ? fmt::format("guest-{}", id) : request.name,
-                                request.image, request.mem_size, request.cmdline,
-                                request.start ? GuestState::Running : GuestState::Created,
-                                {}, {}, worker, now_rfc3339(), {}, 0, {}};
-        record.request_ns = request_ns;
-        if (lease) {
-            record.info.nic = lease->info();
-            record.port_key = lease->port_key;
-            net_->bind(lease->port_key, worker);
-        }
-        name = record.info.name;
-        names_[name] = id;
-        guests_.emplace(id, std::move(record));
-        ++load_[static_cast<size_t>(worker)];
-    }
-    nlohmann::json message = {{"op", "create"}, {"id", id}, {"name", name},
+    SF_TRY_ASSIGN(const Placed placed, record_guest(request, request_ns));
+    nlohmann::json message = {{"op", "create"}, {"id", placed.id}, {"name", placed.name},
                               {"image", request.image}, {"mem", request.mem_size}, {"cmdline", request.cmdline},
                               {"start", request.start}};
-    if (lease) message["nic"] = lease->worker_json();
-    if (Result<WorkerReply> reply = call_worker(worker, message); !reply) {
+    if (placed.lease) message["nic"] = placed.lease->worker_json();
+    if (Result<WorkerReply> reply = call_worker(placed.worker, message); !reply) {
         std::lock_guard lock(mutex_);
-        forget(id, name, worker);
+        forget(placed.id, placed.name, placed.worker);
         return std::move(reply).error();
     }
-    if (request.start && request.wait_for_output) return wait_for_output(id, request.wait_timeout);
+    // From here the guest exists: an error (no output in time) leaves it, and its NIC, in place.
+    if (request.start && request.wait_for_output) return wait_for_output(placed.id, request.wait_timeout);
     std::lock_guard lock(mutex_);
-    auto it = guests_.find(id);
-    if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
+    auto it = guests_.find(placed.id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", placed.id);
     return it->second.info;
 }
 
+// Checks the name, places the guest, leases its NIC (bound to that worker
+// before the guest can send) and records it; nothing is kept on an error.
+Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request, uint64_t request_ns) {
+    std::lock_guard lock(mutex_);
+    if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
+    if (!request.name.empty() && names_.count(request.name))
+        return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
+    Placed placed;
+    SF_TRY_ASSIGN(placed.worker, place());
+    if (!request.net.empty()) {
+        SF_TRY_ASSIGN(placed.lease, net_->lease(request.net, request.ip));
+        net_->bind(placed.lease->port_key, placed.worker);
+    }
+    placed.id = next_id_++;
+    Record record;
+    record.info = GuestInfo{placed.id, request.name.empty() ? fmt::format("guest-{}", placed.id) : request.name,
+                            request.image, request.mem_size, request.cmdline,
+                            request.start ? GuestState::Running : GuestState::Created,
+                            {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
+    record.request_ns = request_ns;
+    if (placed.lease) {
+        record.info.nic = placed.lease->info();
+        record.port_key = placed.lease->port_key;
+    }
+    placed.name = record.info.name;
+    names_[placed.name] = placed.id;
+    guests_.emplace(placed.id, std::move(record));
+    ++load_[static_cast<size_t>(placed.worker)];
+    return placed;
+}
+
 void GuestTable::forget(uint64_t id, const std::string& name, int worker) {
+    if (auto it = guests_.find(id); it != guests_.end() && it->second.port_key) net_->release(*it->second.port_key);
     names_.erase(name);
     guests_.erase(id);
     size_t& load = load_[static_cast<size_t>(worker)];

@@ -97,9 +97,15 @@ class GuestTable final : public GuestService {
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
-    Result<GuestInfo> create_with(const CreateRequest& request, uint64_t request_ns,
-                                  const std::optional<NicLease>& lease);
-    void forget(uint64_t id, const std::string& name, int worker); // needs mutex_: undoes a failed create
+    struct Placed {
+        uint64_t id = 0;
+        int worker = -1;
+        std::string name;
+        std::optional<NicLease> lease;
+    };
+    Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
+    // Needs mutex_: undoes a failed create (its record, name, load and NIC lease).
+    void forget(uint64_t id, const std::string& name, int worker);
 
     const GuestTableOptions options_;
     std::unique_ptr<NetService> net_; // before the workers: they are bound to its channels
