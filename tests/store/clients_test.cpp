@@ -47,14 +47,19 @@ TEST_F(RealClients, LsOfALongDirectoryUsesDirectoryPart) {
     auto list = xs("xenstore-list /long");
     ASSERT_EQ(list.status, 0) << list.output.substr(0, 200);
     EXPECT_EQ(std::count(list.output.begin(), list.output.end(), '\n'), 160);
-    EXPECT_EQ(list.output.substr(0, 39), "child-with-a-long-long-name-1000\nchild");
+    // More than 4096 bytes of names: DIRECTORY is E2BIG and libxenstore assembles DIRECTORY_PART replies.
+    EXPECT_EQ(list.output.substr(0, 33), "child-with-a-long-long-name-1000\n");
+    EXPECT_NE(list.output.find("child-with-a-long-long-name-1159\n"), std::string::npos);
 }
 
 TEST_F(RealClients, ChmodSetsPermissionsThatLsShows) {
     ASSERT_EQ(xs("xenstore-write /p/node v").status, 0);
     auto chmod = xs("xenstore-chmod /p/node n1 r2 b3");
     ASSERT_EQ(chmod.status, 0) << chmod.output;
-    EXPECT_EQ(xs("xenstore-ls -p /p").output, "node = \"v\"  . . . . . . . . . . (n1,r2,b3)\n");
+    // xenstore-ls pads with dots to its output width, then prints the permissions.
+    const std::string ls = xs("xenstore-ls -p /p").output;
+    EXPECT_EQ(ls.substr(0, 11), "node = \"v\" ") << ls;
+    EXPECT_EQ(ls.substr(ls.size() - 12), " (n1,r2,b3)\n") << ls;
     auto bad = xs("xenstore-chmod /p/node q1");
     EXPECT_NE(bad.status, 0);
 }
