@@ -5,7 +5,9 @@
 
 namespace sf::store {
 
-std::unique_ptr<MemBackend> MemBackend::create() { return std::make_unique<MemBackend>(); }
+std::unique_ptr<MemBackend> MemBackend::create() {
+    return std::make_unique<MemBackend>();
+}
 
 MemBackend::Entry* MemBackend::find(std::string_view path) {
     auto it = entries_.find(std::string(path));
@@ -77,7 +79,8 @@ void MemBackend::restore(const Undo& undo) {
     }
     if (existing != entries_.end()) entries_.erase(existing);
     if (undo.path != "/") {
-        if (Entry* parent = find(parent_of(undo.path))) parent->children.erase(std::string(basename_of(undo.path)));
+        if (Entry* parent = find(parent_of(undo.path)))
+            parent->children.erase(std::string(basename_of(undo.path)));
     }
 }
 
@@ -87,7 +90,8 @@ Result<void> MemBackend::apply(const ChangeSet& changes) {
     for (const Change& change : changes.changes) {
         auto applied = apply_one(change, undo);
         if (!applied) {
-            for (auto it = undo.rbegin(); it != undo.rend(); ++it) restore(*it);
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it)
+                restore(*it);
             return applied;
         }
     }

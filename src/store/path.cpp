@@ -7,8 +7,8 @@ namespace sf::store {
 namespace {
 
 bool is_path_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '@' ||
-           c == '.' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '@' || c == '.' || c == '-';
 }
 
 // Checks a canonical absolute candidate: "/" or "/c1/c2" with valid components.
@@ -35,7 +35,9 @@ bool is_valid_absolute(std::string_view path) {
 
 } // namespace
 
-std::string domain_path(DomainId domid) { return fmt::format("/local/domain/{}", domid); }
+std::string domain_path(DomainId domid) {
+    return fmt::format("/local/domain/{}", domid);
+}
 
 StoreResult<std::string> resolve_path(std::string_view path, DomainId domid, bool allow_special) {
     if (path.empty()) return StoreError::Invalid;

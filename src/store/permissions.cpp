@@ -10,20 +10,29 @@ inline constexpr uint32_t kMaxWireDomainId = 0xffff; // domid_t is 16 bits
 
 std::optional<Access> access_from_letter(char letter) {
     switch (letter) {
-    case 'n': return Access::None;
-    case 'r': return Access::Read;
-    case 'w': return Access::Write;
-    case 'b': return Access::Both;
-    default: return std::nullopt;
+    case 'n':
+        return Access::None;
+    case 'r':
+        return Access::Read;
+    case 'w':
+        return Access::Write;
+    case 'b':
+        return Access::Both;
+    default:
+        return std::nullopt;
     }
 }
 
 char letter_of(Access access) {
     switch (access) {
-    case Access::None: return 'n';
-    case Access::Read: return 'r';
-    case Access::Write: return 'w';
-    case Access::Both: return 'b';
+    case Access::None:
+        return 'n';
+    case Access::Read:
+        return 'r';
+    case Access::Write:
+        return 'w';
+    case Access::Both:
+        return 'b';
     }
     return 'n';
 }
@@ -81,6 +90,8 @@ std::string Permissions::to_wire() const {
     return wire;
 }
 
-Permissions Permissions::owned_by(DomainId owner) { return Permissions{{Permission{owner, Access::None}}}; }
+Permissions Permissions::owned_by(DomainId owner) {
+    return Permissions{{Permission{owner, Access::None}}};
+}
 
 } // namespace sf::store

@@ -11,7 +11,8 @@ void Outbox::add(const std::shared_ptr<WatchSink>& sink, ConnectionId connection
 }
 
 void Outbox::deliver() {
-    for (const Delivery& delivery : deliveries_) delivery.sink->deliver(delivery.connection, delivery.event);
+    for (const Delivery& delivery : deliveries_)
+        delivery.sink->deliver(delivery.connection, delivery.event);
     deliveries_.clear();
 }
 
@@ -27,7 +28,8 @@ Result<void> Store::Impl::open() {
     for (const char* path : {"/", "/local", "/local/domain", "/tool"}) {
         SF_TRY_ASSIGN(auto existing, backend->read(path));
         if (existing) continue;
-        base.changes.push_back(Change{Change::Kind::Put, path, Node{"", Permissions::owned_by(kDom0), ++generation}});
+        base.changes.push_back(
+            Change{Change::Kind::Put, path, Node{"", Permissions::owned_by(kDom0), ++generation}});
     }
     if (base.changes.empty()) return ok();
     SF_TRY(backend->apply(base));
@@ -50,7 +52,8 @@ Result<std::unique_ptr<Store>> Store::create(std::unique_ptr<Backend> backend, c
     impl->backend = std::move(backend);
     impl->quotas = options.quotas;
     auto opened = impl->open();
-    if (!opened) return error("store: opening the {} back-end: {}", impl->backend->name(), opened.error().message);
+    if (!opened)
+        return error("store: opening the {} back-end: {}", impl->backend->name(), opened.error().message);
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -153,6 +156,8 @@ StoreStats Store::stats() const {
     return stats;
 }
 
-const char* Store::backend_name() const { return impl_->backend->name(); }
+const char* Store::backend_name() const {
+    return impl_->backend->name();
+}
 
 } // namespace sf::store

@@ -31,7 +31,8 @@ StoreResult<Operation> Store::Impl::begin(ConnectionId c, TxId tx) {
 StoreStatus Store::Impl::finish(Operation& op, Outbox& outbox) {
     if (op.transaction) return Done{};
     SF_STORE_TRY(apply(*op.own_nodes));
-    for (const FiredChange& change : op.own_events) fire(change, outbox);
+    for (const FiredChange& change : op.own_events)
+        fire(change, outbox);
     return Done{};
 }
 

@@ -28,7 +28,7 @@
 #define SF_STORE_TRY(expr)                                                                                   \
     do {                                                                                                     \
         auto sf_store_try_ = (expr);                                                                         \
-        if (!sf_store_try_.ok()) return sf_store_try_.error();                                              \
+        if (!sf_store_try_.ok()) return sf_store_try_.error();                                               \
     } while (0)
 
 // Declares `decl` from the value of a StoreResult expression, or returns its error.
@@ -61,7 +61,8 @@ struct FiredChange {
 };
 
 struct Transaction {
-    Transaction(TxId tx_id, ConnectionId owner, Backend& backend) : id(tx_id), connection(owner), nodes(backend) {}
+    Transaction(TxId tx_id, ConnectionId owner, Backend& backend)
+        : id(tx_id), connection(owner), nodes(backend) {}
     TxId id;
     ConnectionId connection;
     WorkingSet nodes;

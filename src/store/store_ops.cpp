@@ -11,7 +11,8 @@ namespace {
 StoreStatus erase_subtree(WorkingSet& nodes, const std::string& path,
                           std::unordered_map<std::string, Permissions>& removed) {
     SF_STORE_ASSIGN(auto names, nodes.children(path));
-    for (const std::string& name : names) SF_STORE_TRY(erase_subtree(nodes, child_path(path, name), removed));
+    for (const std::string& name : names)
+        SF_STORE_TRY(erase_subtree(nodes, child_path(path, name), removed));
     SF_STORE_ASSIGN(const Node* node, nodes.get(path));
     if (!node) return Done{};
     removed.emplace(path, node->perms);

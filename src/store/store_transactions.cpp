@@ -16,7 +16,8 @@ StoreResult<TxId> Store::Impl::transaction_start(ConnectionId c) {
     }
     // Ids are unique among open transactions and never 0.
     TxId id = next_transaction;
-    while (id == 0 || transactions.count(id)) ++id;
+    while (id == 0 || transactions.count(id))
+        ++id;
     next_transaction = id + 1;
     transactions.emplace(id, std::make_unique<Transaction>(id, c, *backend));
     connection->transactions.insert(id);
@@ -44,12 +45,14 @@ StoreStatus Store::Impl::commit(Transaction& transaction, Outbox& outbox) {
     }
     SF_STORE_TRY(apply(transaction.nodes));
     ++commits;
-    for (const FiredChange& change : transaction.events) fire(change, outbox);
+    for (const FiredChange& change : transaction.events)
+        fire(change, outbox);
     return Done{};
 }
 
 void Store::Impl::abort_all(Connection& connection) {
-    for (TxId tx : connection.transactions) transactions.erase(tx);
+    for (TxId tx : connection.transactions)
+        transactions.erase(tx);
     connection.transactions.clear();
 }
 

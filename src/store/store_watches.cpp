@@ -30,7 +30,8 @@ const Permissions* removed_perms_above(const FiredChange& change, std::string_vi
 } // namespace
 
 // Registering fires once at once, with the path as the client gave it (relative stays relative).
-StoreStatus Store::Impl::watch(ConnectionId c, std::string_view path, std::string_view token, Outbox& outbox) {
+StoreStatus Store::Impl::watch(ConnectionId c, std::string_view path, std::string_view token,
+                               Outbox& outbox) {
     Connection* connection = find_connection(c);
     if (!connection) return StoreError::Invalid;
     SF_STORE_ASSIGN(std::string canonical, resolve_path(path, connection->domid, true));
@@ -40,7 +41,12 @@ StoreStatus Store::Impl::watch(ConnectionId c, std::string_view path, std::strin
         return StoreError::Quota;
     }
     bool relative = path.front() != '/' && path.front() != '@';
-    Watch watch{c, connection->domid, connection->privileged, connection->sink, canonical, std::string(token),
+    Watch watch{c,
+                connection->domid,
+                connection->privileged,
+                connection->sink,
+                canonical,
+                std::string(token),
                 relative ? domain_path(connection->domid) : std::string()};
     WatchEvent first{watch.event_path(canonical), watch.token};
     SF_STORE_TRY(watches.add(std::move(watch)));
@@ -68,7 +74,8 @@ StoreStatus Store::Impl::reset_watches(ConnectionId c) {
 }
 
 void Store::Impl::remove_all_watches(Connection& connection) {
-    for (const auto& [path, token] : connection.watches) (void)watches.remove(connection.id, path, token);
+    for (const auto& [path, token] : connection.watches)
+        (void)watches.remove(connection.id, path, token);
     connection.watches.clear();
 }
 

@@ -22,7 +22,8 @@ StoreStatus WatchRegistry::add(Watch watch) {
     return Done{};
 }
 
-StoreStatus WatchRegistry::remove(ConnectionId connection, const std::string& path, const std::string& token) {
+StoreStatus WatchRegistry::remove(ConnectionId connection, const std::string& path,
+                                  const std::string& token) {
     auto found = by_path_.find(path);
     if (found == by_path_.end()) return StoreError::NotFound;
     if (found->second.erase(Key{connection, token}) == 0) return StoreError::NotFound;

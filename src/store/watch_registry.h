@@ -28,7 +28,7 @@ struct Watch {
     DomainId domid = 0;
     bool privileged = false;
     std::shared_ptr<WatchSink> sink;
-    std::string path;          // canonical, or a special "@..." path
+    std::string path; // canonical, or a special "@..." path
     std::string token;
     std::string relative_home; // non-empty when registered relative: events are relative to it
 
@@ -48,7 +48,8 @@ class WatchRegistry {
     template <typename Visit> void visit_exact(const std::string& path, Visit&& visit) const {
         auto found = by_path_.find(path);
         if (found == by_path_.end()) return;
-        for (const auto& entry : found->second) visit(entry.second);
+        for (const auto& entry : found->second)
+            visit(entry.second);
     }
     // Calls visit(watch) for each watch of `path` or of one of its ancestors.
     template <typename Visit> void visit_at_or_above(const std::string& path, Visit&& visit) const {

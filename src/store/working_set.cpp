@@ -38,7 +38,8 @@ StoreResult<std::vector<std::string>> WorkingSet::children(const std::string& pa
     std::vector<std::string> names = cached->second;
     // Children this set created or erased: entries strictly below `path`, one component deeper.
     std::string prefix = path == "/" ? "/" : path + "/";
-    for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.starts_with(prefix); ++it) {
+    for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.starts_with(prefix);
+         ++it) {
         std::string_view rest = std::string_view(it->first).substr(prefix.size());
         if (rest.empty() || rest.find('/') != std::string_view::npos || !it->second.changed) continue;
         auto at = std::lower_bound(names.begin(), names.end(), rest);
