@@ -58,8 +58,10 @@ void handle_read(const Request& r) {
     auto path = path_arg(r);
     if (!path) return;
     auto value = r.store.read(r.c, r.tx(), *path);
-    if (value) r.reply(*value);
-    else r.fail(value.error());
+    if (value)
+        r.reply(*value);
+    else
+        r.fail(value.error());
 }
 
 void handle_write(const Request& r) {
@@ -80,8 +82,10 @@ void handle_directory(const Request& r) {
     auto path = path_arg(r);
     if (!path) return;
     auto names = r.store.directory(r.c, r.tx(), *path);
-    if (names) r.reply(joined(*names)); // E2BIG when too long: the client falls back to DIRECTORY_PART
-    else r.fail(names.error());
+    if (names)
+        r.reply(joined(*names)); // E2BIG when too long: the client falls back to DIRECTORY_PART
+    else
+        r.fail(names.error());
 }
 
 // xenstored's send_directory_part: as many whole names from `offset` as fit.
@@ -113,8 +117,10 @@ void handle_get_perms(const Request& r) {
     auto path = path_arg(r);
     if (!path) return;
     auto perms = r.store.get_perms(r.c, r.tx(), *path);
-    if (perms) r.reply(perms->to_wire());
-    else r.fail(perms.error());
+    if (perms)
+        r.reply(perms->to_wire());
+    else
+        r.fail(perms.error());
 }
 
 void handle_set_perms(const Request& r) {
@@ -127,7 +133,9 @@ void handle_set_perms(const Request& r) {
     r.ack(r.store.set_perms(r.c, r.tx(), r.payload.substr(0, nul), *perms));
 }
 
-void handle_unsupported(const Request& r) { r.fail(StoreError::NoSys); }
+void handle_unsupported(const Request& r) {
+    r.fail(StoreError::NoSys);
+}
 
 constexpr std::array<Handler, wire::kTypeCount> kHandlers = {
     handle_unsupported,          // CONTROL: xenstore-control's commands are not offered

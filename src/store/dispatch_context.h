@@ -28,8 +28,10 @@ struct Request {
     void fail(StoreError error) const { wire::append_error(out, header, error); }
     // "OK\0", or the error of `status`.
     void ack(const StoreStatus& status) const {
-        if (status) reply(kOk);
-        else fail(status.error());
+        if (status)
+            reply(kOk);
+        else
+            fail(status.error());
     }
 };
 

@@ -81,6 +81,8 @@ void handle_resume(const Request& r) {
     r.reply(kOk);
 }
 
-void handle_reset_watches(const Request& r) { r.ack(r.store.reset_watches(r.c)); }
+void handle_reset_watches(const Request& r) {
+    r.ack(r.store.reset_watches(r.c));
+}
 
 } // namespace sf::store::detail

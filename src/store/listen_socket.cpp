@@ -26,7 +26,7 @@ Result<sockaddr_un> address_of(const std::string& path) {
 
 // Removes what is at `path` if it is a stale socket; refuses anything else.
 Result<void> clear_path(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return ok();
         return error("{}: {}", path, std::strerror(errno));
@@ -71,12 +71,16 @@ Result<UniqueFd> listen_unix_socket(const std::string& path) {
 
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     const char* step = nullptr;
-    if (!fd.valid()) step = "socket";
+    if (!fd.valid())
+        step = "socket";
     else if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&staging_addr), sizeof(staging_addr)) != 0)
         step = "bind";
-    else if (::chmod(staging.c_str(), 0600) != 0) step = "chmod";
-    else if (::listen(fd.get(), SOMAXCONN) != 0) step = "listen";
-    else if (::rename(staging.c_str(), path.c_str()) != 0) step = "rename";
+    else if (::chmod(staging.c_str(), 0600) != 0)
+        step = "chmod";
+    else if (::listen(fd.get(), SOMAXCONN) != 0)
+        step = "listen";
+    else if (::rename(staging.c_str(), path.c_str()) != 0)
+        step = "rename";
     const int saved = errno;
     cleanup();
     if (step) return error("{} on {}: {}", step, path, std::strerror(saved));

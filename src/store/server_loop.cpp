@@ -49,7 +49,8 @@ ServerLoop::ServerLoop(Store& store, const StoreServerOptions& options, UniqueFd
       queue_(std::move(queue)) {}
 
 ServerLoop::~ServerLoop() {
-    for (auto& [id, client] : clients_) store_.disconnect(id);
+    for (auto& [id, client] : clients_)
+        store_.disconnect(id);
 }
 
 void ServerLoop::request_stop() {
@@ -58,7 +59,8 @@ void ServerLoop::request_stop() {
 }
 
 StoreServerStats ServerLoop::stats() const {
-    return {client_count_.load(), accepted_.load(), requests_.load(), protocol_errors_.load(), overflows_.load()};
+    return {client_count_.load(), accepted_.load(), requests_.load(), protocol_errors_.load(),
+            overflows_.load()};
 }
 
 void ServerLoop::run() {
@@ -73,9 +75,12 @@ void ServerLoop::run() {
         }
         for (int i = 0; i < n; ++i) {
             const uint64_t key = events[i].data.u64;
-            if (key == kListenKey) accept_clients();
-            else if (key == kWakeKey) queue_->clear_wake();
-            else on_client_ready(key, events[i].events);
+            if (key == kListenKey)
+                accept_clients();
+            else if (key == kWakeKey)
+                queue_->clear_wake();
+            else
+                on_client_ready(key, events[i].events);
         }
         if (queue_->maybe_pending()) deliver_events();
         for (ConnectionId id : dirty_) {
@@ -85,7 +90,8 @@ void ServerLoop::run() {
         dirty_.clear();
         close_marked();
     }
-    for (auto& [id, client] : clients_) store_.disconnect(id);
+    for (auto& [id, client] : clients_)
+        store_.disconnect(id);
     clients_.clear();
     client_count_.store(0);
 }
@@ -119,8 +125,10 @@ void ServerLoop::on_client_ready(uint64_t key, uint32_t events) {
     if (it == clients_.end()) return;
     ServerClient& client = *it->second;
     if (client.dead) return;
-    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !client.closing) read_from(client);
-    else if (events & (EPOLLHUP | EPOLLERR)) mark_dead(client);
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !client.closing)
+        read_from(client);
+    else if (events & (EPOLLHUP | EPOLLERR))
+        mark_dead(client);
     if ((events & EPOLLOUT) && !client.dead) flush(client);
 }
 
@@ -184,7 +192,8 @@ void ServerLoop::deliver_events() {
         if (client.unsent() > options_.max_output_bytes) {
             overflows_.fetch_add(1);
             if (options_.verbose)
-                fmt::print(stderr, "sfstore: client {} does not read its events; disconnected\n", client.connection);
+                fmt::print(stderr, "sfstore: client {} does not read its events; disconnected\n",
+                           client.connection);
             mark_dead(client);
             continue;
         }

@@ -22,11 +22,11 @@ struct ServerClient {
     UniqueFd fd;
     ConnectionId connection = 0;
     wire::Parser parser;
-    std::string out;      // replies and events not yet sent
-    size_t out_sent = 0;  // bytes of `out` already sent
+    std::string out;       // replies and events not yet sent
+    size_t out_sent = 0;   // bytes of `out` already sent
     uint32_t interest = 0; // the epoll events registered
-    bool closing = false; // close once `out` is sent (or cannot be)
-    bool dead = false;    // to be closed at the end of this loop iteration
+    bool closing = false;  // close once `out` is sent (or cannot be)
+    bool dead = false;     // to be closed at the end of this loop iteration
 
     size_t unsent() const { return out.size() - out_sent; }
 };
@@ -36,8 +36,8 @@ class ServerLoop {
     static Result<std::unique_ptr<ServerLoop>> create(Store& store, const StoreServerOptions& options);
     ~ServerLoop();
 
-    void run();            // until request_stop()
-    void request_stop();   // any thread
+    void run();          // until request_stop()
+    void request_stop(); // any thread
     StoreServerStats stats() const;
 
   private:

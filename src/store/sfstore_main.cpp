@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
     CLI::App app{"sfstore: a XenStore-compatible hierarchical store serving XenStore's wire protocol on a\n"
                  "unix socket (xenstore-utils: XENSTORED_PATH=PATH xenstore-ls). Stops on SIGTERM/SIGINT."};
     Options options;
-    app.add_option("--socket", options.socket, "unix socket to listen on (mode 0600; a stale one is replaced)")
+    app.add_option("--socket", options.socket,
+                   "unix socket to listen on (mode 0600; a stale one is replaced)")
         ->required();
     app.add_option("--backend", options.backend, "where nodes are kept: mem (default) or lmdb (durable)")
         ->check(CLI::IsMember({"mem", "lmdb"}));

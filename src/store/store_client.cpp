@@ -65,7 +65,9 @@ Result<void> StoreClient::send_bytes(std::string_view bytes) {
     return ok();
 }
 
-void StoreClient::shutdown_send() { ::shutdown(fd_.get(), SHUT_WR); }
+void StoreClient::shutdown_send() {
+    ::shutdown(fd_.get(), SHUT_WR);
+}
 
 // Reads what is available within timeout_ms (-1: forever) into the parser; false on timeout.
 Result<void> StoreClient::fill(int timeout_ms) {
@@ -111,7 +113,8 @@ Result<wire::Message> StoreClient::reply_to(uint32_t req_id) {
 }
 
 Result<wire::Message> StoreClient::request(wire::MsgType type, TxId tx, std::string_view payload) {
-    if (payload.size() > wire::kPayloadMax) return error(ErrorKind::InvalidArgument, "payload over 4096 bytes");
+    if (payload.size() > wire::kPayloadMax)
+        return error(ErrorKind::InvalidArgument, "payload over 4096 bytes");
     const uint32_t req_id = next_req_id_++;
     std::string bytes;
     wire::append_message(bytes, static_cast<uint32_t>(type), req_id, tx, payload);
@@ -182,7 +185,9 @@ StoreStatus StoreClient::mkdir(std::string_view path, TxId tx) {
     return call_ok(wire::MsgType::Mkdir, tx, with_nul(path));
 }
 
-StoreStatus StoreClient::rm(std::string_view path, TxId tx) { return call_ok(wire::MsgType::Rm, tx, with_nul(path)); }
+StoreStatus StoreClient::rm(std::string_view path, TxId tx) {
+    return call_ok(wire::MsgType::Rm, tx, with_nul(path));
+}
 
 StoreResult<std::vector<std::string>> StoreClient::directory(std::string_view path, TxId tx) {
     auto reply = call(wire::MsgType::Directory, tx, with_nul(path));
@@ -221,7 +226,8 @@ StoreResult<TxId> StoreClient::transaction_start() {
 }
 
 StoreStatus StoreClient::transaction_end(TxId tx, bool commit) {
-    return call_ok(wire::MsgType::TransactionEnd, tx, commit ? std::string_view("T\0", 2) : std::string_view("F\0", 2));
+    return call_ok(wire::MsgType::TransactionEnd, tx,
+                   commit ? std::string_view("T\0", 2) : std::string_view("F\0", 2));
 }
 
 } // namespace sf::store

@@ -17,7 +17,9 @@ StoreServer::StoreServer(std::string path, std::unique_ptr<ServerLoop> loop)
     thread_ = std::thread([this] { loop_->run(); });
 }
 
-StoreServer::~StoreServer() { stop(); }
+StoreServer::~StoreServer() {
+    stop();
+}
 
 void StoreServer::stop() {
     if (stopped_) return;
@@ -28,6 +30,8 @@ void StoreServer::stop() {
     loop_.reset();
 }
 
-StoreServerStats StoreServer::stats() const { return loop_ ? loop_->stats() : StoreServerStats{}; }
+StoreServerStats StoreServer::stats() const {
+    return loop_ ? loop_->stats() : StoreServerStats{};
+}
 
 } // namespace sf::store

@@ -41,14 +41,14 @@ class ServerLoop;
 
 struct StoreServerOptions {
     std::string socket_path;
-    DomainId domid = kDom0;  // the domain every socket client acts as
-    bool privileged = true;  // socket clients are the toolstack
+    DomainId domid = kDom0; // the domain every socket client acts as
+    bool privileged = true; // socket clients are the toolstack
     size_t max_output_bytes = 8u << 20;
-    bool verbose = false;    // one line on stderr per connection and protocol error
+    bool verbose = false; // one line on stderr per connection and protocol error
 };
 
 struct StoreServerStats {
-    uint64_t clients = 0;   // connected now
+    uint64_t clients = 0; // connected now
     uint64_t accepted = 0;
     uint64_t requests = 0;
     uint64_t protocol_errors = 0;

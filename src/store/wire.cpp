@@ -9,24 +9,46 @@ namespace sf::store::wire {
 namespace {
 
 constexpr std::array<const char*, kTypeCount> kTypeNames = {
-    "CONTROL",     "DIRECTORY", "READ",     "GET_PERMS",   "WATCH",          "UNWATCH",
-    "TRANSACTION_START", "TRANSACTION_END", "INTRODUCE", "RELEASE", "GET_DOMAIN_PATH", "WRITE",
-    "MKDIR",       "RM",        "SET_PERMS", "WATCH_EVENT", "ERROR",         "IS_DOMAIN_INTRODUCED",
-    "RESUME",      "SET_TARGET", "UNKNOWN", "RESET_WATCHES", "DIRECTORY_PART",
+    "CONTROL",
+    "DIRECTORY",
+    "READ",
+    "GET_PERMS",
+    "WATCH",
+    "UNWATCH",
+    "TRANSACTION_START",
+    "TRANSACTION_END",
+    "INTRODUCE",
+    "RELEASE",
+    "GET_DOMAIN_PATH",
+    "WRITE",
+    "MKDIR",
+    "RM",
+    "SET_PERMS",
+    "WATCH_EVENT",
+    "ERROR",
+    "IS_DOMAIN_INTRODUCED",
+    "RESUME",
+    "SET_TARGET",
+    "UNKNOWN",
+    "RESET_WATCHES",
+    "DIRECTORY_PART",
 };
 
 constexpr std::array<StoreError, 15> kAllErrors = {
-    StoreError::Invalid,  StoreError::Access, StoreError::Exists,   StoreError::NotFound,
-    StoreError::NoMemory, StoreError::Quota,  StoreError::TooBig,   StoreError::Io,
-    StoreError::NotEmpty, StoreError::NoSys,  StoreError::ReadOnly, StoreError::Busy,
+    StoreError::Invalid,  StoreError::Access,      StoreError::Exists,   StoreError::NotFound,
+    StoreError::NoMemory, StoreError::Quota,       StoreError::TooBig,   StoreError::Io,
+    StoreError::NotEmpty, StoreError::NoSys,       StoreError::ReadOnly, StoreError::Busy,
     StoreError::Again,    StoreError::IsConnected, StoreError::Perm,
 };
 
 } // namespace
 
-const char* type_name(uint32_t type) { return type < kTypeCount ? kTypeNames[type] : "UNKNOWN"; }
+const char* type_name(uint32_t type) {
+    return type < kTypeCount ? kTypeNames[type] : "UNKNOWN";
+}
 
-void append_message(std::string& out, uint32_t type, uint32_t req_id, uint32_t tx_id, std::string_view payload) {
+void append_message(std::string& out, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                    std::string_view payload) {
     Header header{type, req_id, tx_id, static_cast<uint32_t>(payload.size())};
     const size_t at = out.size();
     out.resize(at + kHeaderSize + payload.size());

@@ -69,7 +69,8 @@ const char* type_name(uint32_t type);
 
 // Appends one message (header with len = payload.size(), then payload) to `out`.
 // The caller keeps payload.size() <= kPayloadMax.
-void append_message(std::string& out, uint32_t type, uint32_t req_id, uint32_t tx_id, std::string_view payload);
+void append_message(std::string& out, uint32_t type, uint32_t req_id, uint32_t tx_id,
+                    std::string_view payload);
 // Appends the reply to `request` with this type and payload (req_id and tx_id echoed).
 void append_reply(std::string& out, const Header& request, MsgType type, std::string_view payload);
 // Appends an error reply to `request`: type Error, payload "<ENAME>\0".

@@ -42,7 +42,8 @@ TEST_F(RealClients, LsPrintsTheTree) {
 
 TEST_F(RealClients, LsOfALongDirectoryUsesDirectoryPart) {
     std::string args;
-    for (int i = 0; i < 160; ++i) args += " /long/child-with-a-long-long-name-" + std::to_string(1000 + i) + " v";
+    for (int i = 0; i < 160; ++i)
+        args += " /long/child-with-a-long-long-name-" + std::to_string(1000 + i) + " v";
     ASSERT_EQ(xs("xenstore-write" + args).status, 0);
     auto list = xs("xenstore-list /long");
     ASSERT_EQ(list.status, 0) << list.output.substr(0, 200);
@@ -68,7 +69,8 @@ TEST_F(RealClients, WatchPrintsEvents) {
     ASSERT_EQ(xs("xenstore-write /w/k 0").status, 0);
     auto out = dir_.path() + "/watch.out";
     // Three events: the one at watch time, then two writes.
-    std::string line = "XENSTORED_PATH=" + socket_ + " timeout 10 xenstore-watch -n 3 /w > " + out + " 2>&1 &";
+    std::string line =
+        "XENSTORED_PATH=" + socket_ + " timeout 10 xenstore-watch -n 3 /w > " + out + " 2>&1 &";
     ASSERT_EQ(run_command(line).status, 0);
     ASSERT_TRUE(wait_for_lines(out, 1)) << slurp(out);
     ASSERT_EQ(xs("xenstore-write /w/k 1").status, 0);
@@ -77,20 +79,36 @@ TEST_F(RealClients, WatchPrintsEvents) {
     EXPECT_EQ(slurp(out), "/w\n/w/k\n/w/other/deep\n");
 }
 
+TEST_F(RealClients, RelativePathsResolveUnderDom0sHome) {
+    ASSERT_EQ(xs("xenstore-write data/page hello").status, 0);
+    EXPECT_EQ(xs("xenstore-read /local/domain/0/data/page").output, "hello\n");
+    EXPECT_EQ(xs("xenstore-read data/page").output, "hello\n");
+    auto out = dir_.path() + "/relwatch.out";
+    std::string line =
+        "XENSTORED_PATH=" + socket_ + " timeout 10 xenstore-watch -n 2 data > " + out + " 2>&1 &";
+    ASSERT_EQ(run_command(line).status, 0);
+    ASSERT_TRUE(wait_for_lines(out, 1)) << slurp(out);
+    ASSERT_EQ(xs("xenstore-write /local/domain/0/data/page bye").status, 0);
+    ASSERT_TRUE(wait_for_lines(out, 2)) << slurp(out);
+    EXPECT_EQ(slurp(out), "data\ndata/page\n"); // a relative watch reports relative paths, as xenstored
+}
+
 TEST_F(RealClients, SfstoreCommandLine) {
     auto help = run_command(std::string(SF_BIN_DIR) + "/sfstore --help");
     EXPECT_EQ(help.status, 0);
     EXPECT_NE(help.output.find("--socket"), std::string::npos);
     EXPECT_NE(help.output.find("--backend"), std::string::npos);
-    auto no_data = run_command(std::string(SF_BIN_DIR) + "/sfstore --socket " + dir_.path() + "/x.sock --backend lmdb");
+    auto no_data =
+        run_command(std::string(SF_BIN_DIR) + "/sfstore --socket " + dir_.path() + "/x.sock --backend lmdb");
     EXPECT_NE(no_data.status, 0);
     EXPECT_EQ(no_data.output, "sfstore: --backend lmdb needs --data DIR\n");
     auto twice = run_command(std::string(SF_BIN_DIR) + "/sfstore --socket " + socket_);
     EXPECT_NE(twice.status, 0);
-    EXPECT_NE(twice.output.find("another server is listening on " + socket_), std::string::npos) << twice.output;
+    EXPECT_NE(twice.output.find("another server is listening on " + socket_), std::string::npos)
+        << twice.output;
     EXPECT_EQ(xs("xenstore-write /still/served yes").status, 0);
 
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_EQ(store_->terminate(), 0);

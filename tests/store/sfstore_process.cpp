@@ -17,13 +17,15 @@ CommandResult run_command(const std::string& command) {
     if (!pipe) return result;
     char buffer[4096];
     size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+        result.output.append(buffer, n);
     const int status = ::pclose(pipe);
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }
 
-SfstoreProcess::SfstoreProcess(const std::string& binary, const std::string& socket, const std::string& extra_args) {
+SfstoreProcess::SfstoreProcess(const std::string& binary, const std::string& socket,
+                               const std::string& extra_args) {
     int out[2];
     if (::pipe(out) != 0) return;
     pid_ = ::fork();
@@ -38,7 +40,8 @@ SfstoreProcess::SfstoreProcess(const std::string& binary, const std::string& soc
     ::close(out[1]);
     pollfd pfd{out[0], POLLIN, 0};
     char ch = 0;
-    while (::poll(&pfd, 1, 10000) > 0 && ::read(out[0], &ch, 1) == 1 && ch != '\n') first_line_ += ch;
+    while (::poll(&pfd, 1, 10000) > 0 && ::read(out[0], &ch, 1) == 1 && ch != '\n')
+        first_line_ += ch;
     ::close(out[0]);
     listening_ = first_line_.find("listening") != std::string::npos;
 }
@@ -52,6 +55,8 @@ int SfstoreProcess::terminate() {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-SfstoreProcess::~SfstoreProcess() { terminate(); }
+SfstoreProcess::~SfstoreProcess() {
+    terminate();
+}
 
 } // namespace sf::store::test

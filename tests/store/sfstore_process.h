@@ -1,4 +1,5 @@
-// superfluid tests: SfstoreProcess runs build/bin/sfstore on a temporary socket; run_command runs a shell line.
+// superfluid tests: SfstoreProcess runs build/bin/sfstore on a temporary socket; run_command runs a shell
+// line.
 #pragma once
 
 #include <sys/types.h>
@@ -8,8 +9,8 @@
 namespace sf::store::test {
 
 struct CommandResult {
-    int status = -1;     // exit code, or -1 if it did not exit normally
-    std::string output;  // stdout and stderr together
+    int status = -1;    // exit code, or -1 if it did not exit normally
+    std::string output; // stdout and stderr together
 };
 
 // Runs `command` with /bin/sh, collecting its output.

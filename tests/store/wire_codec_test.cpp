@@ -80,7 +80,8 @@ std::string three_messages() {
 std::vector<wire::Message> drain(Parser& parser) {
     std::vector<wire::Message> out;
     wire::MessageView view;
-    while (parser.next(view) == Parser::Status::Message) out.push_back({view.header, std::string(view.payload)});
+    while (parser.next(view) == Parser::Status::Message)
+        out.push_back({view.header, std::string(view.payload)});
     return out;
 }
 
@@ -102,7 +103,8 @@ TEST(WireParser, ByteByByteReadsGiveTheSameMessages) {
     std::vector<wire::Message> messages;
     for (char byte : bytes) {
         parser.feed(std::string_view(&byte, 1));
-        for (auto& m : drain(parser)) messages.push_back(std::move(m));
+        for (auto& m : drain(parser))
+            messages.push_back(std::move(m));
     }
     ASSERT_EQ(messages.size(), 3u);
     EXPECT_EQ(messages[1].payload, nul("/b") + "value");

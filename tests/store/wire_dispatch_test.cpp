@@ -73,7 +73,8 @@ TEST_F(WireDispatch, BadPathsAreInvalidAndMissingNodesNotFound) {
     EXPECT_EQ(error_of(call(MsgType::Write, nul("/a//b") + "v")), "EINVAL");
     EXPECT_EQ(error_of(call(MsgType::Write, nul("/a/") + "v")), "EINVAL");
     std::string deep;
-    for (int i = 0; i < 70; ++i) deep += "/d";
+    for (int i = 0; i < 70; ++i)
+        deep += "/d";
     EXPECT_EQ(error_of(call(MsgType::Write, nul(deep) + "v")), "EINVAL");
     EXPECT_EQ(error_of(call(MsgType::Read, nul("/nothing/here"))), "ENOENT");
     EXPECT_EQ(error_of(call(MsgType::Directory, nul("/nothing"))), "ENOENT");

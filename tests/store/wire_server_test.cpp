@@ -33,7 +33,8 @@ class WireServer : public ::testing::Test {
         EXPECT_TRUE(c) << c.error().message;
         return c ? std::move(*c) : nullptr;
     }
-    static std::string raw(uint32_t type, uint32_t req_id, const std::string& payload, uint32_t len_override = 0) {
+    static std::string raw(uint32_t type, uint32_t req_id, const std::string& payload,
+                           uint32_t len_override = 0) {
         std::string bytes;
         wire::append_message(bytes, type, req_id, 0, payload);
         if (len_override) std::memcpy(bytes.data() + 12, &len_override, 4);
@@ -66,7 +67,7 @@ class WireServer : public ::testing::Test {
 };
 
 TEST_F(WireServer, SocketIsPrivateAndRemovedAtStop) {
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(options_.socket_path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISSOCK(st.st_mode));
     EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -113,11 +114,13 @@ TEST_F(WireServer, PipelinedRequestsAreAnsweredInOrder) {
     }
     auto acks = c->batch(writes);
     ASSERT_TRUE(acks) << acks.error().message;
-    for (auto& ack : *acks) ASSERT_EQ(ack.payload, nul("OK"));
+    for (auto& ack : *acks)
+        ASSERT_EQ(ack.payload, nul("OK"));
     auto values = c->batch(reads);
     ASSERT_TRUE(values) << values.error().message;
     ASSERT_EQ(values->size(), 2000u);
-    for (int i = 0; i < 2000; ++i) ASSERT_EQ((*values)[static_cast<size_t>(i)].payload, std::to_string(i * 7));
+    for (int i = 0; i < 2000; ++i)
+        ASSERT_EQ((*values)[static_cast<size_t>(i)].payload, std::to_string(i * 7));
     EXPECT_GE(server_->stats().requests, 4000u);
 }
 
@@ -166,7 +169,8 @@ TEST_F(WireServer, MalformedRequestsGetErrorsAndTheClientStays) {
     ASSERT_TRUE(c->send_bytes(raw(11, 3, nul("/bad path") + "v")));
     EXPECT_EQ(next(*c).payload, nul("EINVAL"));
     std::string deep;
-    for (int i = 0; i < 100; ++i) deep += "/d";
+    for (int i = 0; i < 100; ++i)
+        deep += "/d";
     ASSERT_TRUE(c->send_bytes(raw(11, 4, nul(deep) + "v")));
     auto reply = next(*c);
     EXPECT_EQ(reply.type(), MsgType::Error);
@@ -238,7 +242,8 @@ TEST_F(WireServer, ClientThatDoesNotReadItsEventsIsDisconnected) {
     auto server = StoreServer::start(*store_, options_);
     ASSERT_TRUE(server);
     auto lazy = client();
-    for (int i = 0; i < 100; ++i) ASSERT_TRUE(lazy->watch("/flood", "t" + std::to_string(i)));
+    for (int i = 0; i < 100; ++i)
+        ASSERT_TRUE(lazy->watch("/flood", "t" + std::to_string(i)));
     auto writer = client();
     for (int i = 0; i < 200 && (*server)->stats().overflows == 0; ++i)
         ASSERT_TRUE(writer->write("/flood/k", std::string(1000, 'x')));

@@ -69,7 +69,8 @@ class TempDir {
         EXPECT_FALSE(path_.empty());
     }
     ~TempDir() {
-        if (!path_.empty()) [[maybe_unused]] int rc = std::system(("rm -rf '" + path_ + "'").c_str());
+        if (!path_.empty()) [[maybe_unused]]
+            int rc = std::system(("rm -rf '" + path_ + "'").c_str());
     }
     const std::string& path() const { return path_; }
 
