@@ -10,7 +10,7 @@ std::unique_ptr<MemBackend> MemBackend::create() {
 }
 
 MemBackend::Entry* MemBackend::find(std::string_view path) {
-    auto it = entries_.find(std::string(path));
+    auto it = entries_.find(path);
     return it == entries_.end() ? nullptr : &it->second;
 }
 

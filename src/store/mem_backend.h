@@ -46,7 +46,12 @@ class MemBackend final : public Backend {
     void restore(const Undo& undo);
     Entry* find(std::string_view path);
 
-    std::unordered_map<std::string, Entry> entries_;
+    // Looked up by string_view without building a string.
+    struct PathHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+    };
+    std::unordered_map<std::string, Entry, PathHash, std::equal_to<>> entries_;
 };
 
 } // namespace sf::store

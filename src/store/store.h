@@ -28,6 +28,27 @@
 // Quotas (StoreOptions, per unprivileged domain): nodes owned, value size,
 // watches, open transactions; going over fails with Quota (TooBig for a value).
 //
+// Choices, following C xenstored 4.17 where it decides:
+// - Access: an unprivileged caller needs read access to read, list or get
+//   permissions, and write access on the node to write, mkdir or rm it (on its
+//   nearest existing ancestor when it is absent). An absent node is NotFound
+//   when the caller may read (for reads) or write (for changes) its nearest
+//   existing ancestor, Access otherwise: no leak of what exists where one may
+//   not look.
+// - A created node (and each created parent) copies its parent's permissions;
+//   when the creator is unprivileged its domain becomes the owner (entry 0).
+// - mkdir of an existing node succeeds and changes nothing (no event).
+// - rm of "/" is Invalid; rm of an absent node succeeds when its parent
+//   exists, and is NotFound when the parent is absent too.
+// - set_perms: only the owner or a privileged caller (Access otherwise); an
+//   unprivileged owner may not name another owner (Perm). Its event reaches
+//   domains that could read the node before or after.
+// - A watch registered with a relative path gets event paths relative to
+//   the domain's home ("data/page"), as xenstored sends them.
+// - A transaction id that is not open on the calling connection is NotFound;
+//   a transaction ends with transaction_end whatever its outcome (Again, Io).
+// - An unknown ConnectionId is Invalid.
+//
 // Threading: every method may be called from any thread; one mutex
 // serialises them. WatchSink::deliver runs after that mutex is released, on
 // the thread whose call caused the event, and must not call back into Store.

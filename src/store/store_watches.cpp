@@ -123,7 +123,7 @@ void Store::Impl::fire(const FiredChange& change, Outbox& outbox) const {
 
 // Every watcher of a special path gets its events, whatever its permissions.
 void Store::Impl::fire_special(std::string_view special, Outbox& outbox) const {
-    watches.visit_exact(std::string(special), [&](const Watch& watch) {
+    watches.visit_exact(special, [&](const Watch& watch) {
         outbox.add(watch.sink, watch.connection, WatchEvent{std::string(special), watch.token});
     });
 }

@@ -45,7 +45,7 @@ class WatchRegistry {
     size_t size() const { return count_; }
 
     // Calls visit(watch) for each watch of `path` itself.
-    template <typename Visit> void visit_exact(const std::string& path, Visit&& visit) const {
+    template <typename Visit> void visit_exact(std::string_view path, Visit&& visit) const {
         auto found = by_path_.find(path);
         if (found == by_path_.end()) return;
         for (const auto& entry : found->second)
@@ -58,7 +58,7 @@ class WatchRegistry {
         std::string_view at = path;
         while (at != "/") {
             at = parent_of(at);
-            visit_exact(std::string(at), visit);
+            visit_exact(at, visit);
         }
     }
     // Calls visit(watch) for each watch of a path strictly below `path`.
@@ -71,7 +71,11 @@ class WatchRegistry {
 
   private:
     using Key = std::pair<ConnectionId, std::string>; // connection, token
-    std::unordered_map<std::string, std::map<Key, Watch>> by_path_;
+    struct PathHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+    };
+    std::unordered_map<std::string, std::map<Key, Watch>, PathHash, std::equal_to<>> by_path_;
     std::set<std::string> paths_; // the keys of by_path_, ordered
     size_t count_ = 0;
 };
