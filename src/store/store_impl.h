@@ -151,7 +151,7 @@ struct Store::Impl {
     // store_transactions.cpp
     StoreResult<TxId> transaction_start(ConnectionId c);
     StoreStatus transaction_end(ConnectionId c, TxId tx, bool commit, Outbox& outbox);
-    StoreStatus commit(Transaction& transaction, Outbox& outbox);
+    StoreStatus commit(const Connection& connection, Transaction& transaction, Outbox& outbox);
     void abort_all(Connection& connection);
 
     // store_watches.cpp

@@ -34,14 +34,22 @@ StoreStatus Store::Impl::transaction_end(ConnectionId c, TxId tx, bool commit_it
     transactions.erase(found);
     connection->transactions.erase(tx);
     if (!commit_it) return Done{};
-    return commit(*transaction, outbox);
+    return commit(*connection, *transaction, outbox);
 }
 
-StoreStatus Store::Impl::commit(Transaction& transaction, Outbox& outbox) {
+// Quota is checked again at commit: other commits may have used the domain's
+// nodes since the transaction's own writes were checked.
+StoreStatus Store::Impl::commit(const Connection& connection, Transaction& transaction, Outbox& outbox) {
     SF_STORE_ASSIGN(bool unchanged, transaction.nodes.unchanged_in(*backend));
     if (!unchanged) {
         ++conflicts;
         return StoreError::Again;
+    }
+    int64_t gained = transaction.nodes.owner_delta(connection.domid);
+    if (!connection.privileged && gained > 0) {
+        auto owned = owned_nodes.find(connection.domid);
+        int64_t before = owned == owned_nodes.end() ? 0 : owned->second;
+        if (before + gained > static_cast<int64_t>(quotas.nodes_per_domain)) return StoreError::Quota;
     }
     SF_STORE_TRY(apply(transaction.nodes));
     ++commits;

@@ -8,6 +8,7 @@ add_executable(sf-store-core-tests
   store_transaction_test.cpp
   store_watch_test.cpp
   store_scale_test.cpp
+  store_concurrency_test.cpp
   mem_backend_test.cpp
 )
 target_include_directories(sf-store-core-tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})

@@ -115,5 +115,24 @@ TEST_F(StoreQuota, NodeQuotaCountsChangesInsideATransaction) {
     EXPECT_STORE_ERROR(store->write(five, 0, "m6", "v"), StoreError::Quota);
 }
 
+TEST_F(StoreQuota, CommitChecksTheNodeQuotaAgain) {
+    // Two directories of domain 5 (dom0 creates them: they inherit the home's owner).
+    ASSERT_TRUE(store->mkdir(dom0, 0, "/local/domain/5/a").ok());
+    ASSERT_TRUE(store->mkdir(dom0, 0, "/local/domain/5/b").ok());
+    ConnectionId five = guest(5);
+    ConnectionId five_again = guest(5);
+    TxId first = *store->transaction_start(five);
+    TxId second = *store->transaction_start(five_again);
+    ASSERT_TRUE(store->write(five, first, "a/x", "v").ok());
+    ASSERT_TRUE(store->write(five_again, second, "b/y", "v").ok());
+    ASSERT_TRUE(store->write(five_again, second, "b/z", "v").ok());
+    ASSERT_TRUE(store->transaction_end(five, first, true).ok());
+    uint64_t nodes = store->stats().nodes;
+    // Each fitted alone (3 owned + 1, 3 owned + 2); together they would own 6 > 5.
+    EXPECT_STORE_ERROR(store->transaction_end(five_again, second, true), StoreError::Quota);
+    EXPECT_EQ(store->stats().nodes, nodes);
+    EXPECT_STORE_ERROR(store->read(dom0, 0, "/local/domain/5/b/y"), StoreError::NotFound);
+}
+
 } // namespace
 } // namespace sf::store::test
