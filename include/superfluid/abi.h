@@ -28,7 +28,9 @@
 
 #include <stdint.h>
 
-#define SF_ABI_VERSION 2u /* 2: NICs (boot info nics[], net_attach, net_kick, poll ready bits) */
+/* 2: NICs (boot info nics[], net_attach, net_kick, poll ready bits).
+ * 3: the store (SF_HC_STORE, SF_POLL_STORE, the store's errors). */
+#define SF_ABI_VERSION 3u
 
 #define SF_PAGE_SIZE 0x1000ull
 #define SF_BOOT_INFO_GPA 0x1000ull
@@ -74,6 +76,7 @@ enum sf_hypercall {
     SF_HC_EXIT = 4,
     SF_HC_NET_ATTACH = 5,
     SF_HC_NET_KICK = 6,
+    SF_HC_STORE = 7, /* ABI 3 */
     SF_HC_COUNT /* one past the highest number */
 };
 
@@ -99,10 +102,12 @@ struct sf_hc_clock {
  */
 struct sf_hc_poll {
     uint64_t deadline_ns; /* IN: on the monotonic clock of sf_hc_clock */
-    uint64_t ready_set;   /* OUT: bitmask of ready sources, SF_POLL_NIC(i) (0: deadline passed) */
+    uint64_t ready_set;   /* OUT: bitmask of ready sources, SF_POLL_NIC(i), SF_POLL_STORE (0: deadline passed) */
     int64_t ret;          /* OUT: 0 */
 };
 #define SF_POLL_NIC(i) (1ull << (i)) /* NIC i's RX ring holds frames */
+#define SF_POLL_STORE (1ull << 63)   /* store watch events are queued (ABI 3): drain them with
+                                        SF_STORE_NEXT_EVENT, or poll keeps returning at once */
 
 /* End the guest. Does not return. */
 struct sf_hc_exit {
@@ -173,10 +178,78 @@ struct sf_hc_net_kick {
     int64_t ret;        /* OUT: frames taken from the ring, or -SF_ENODEV (not attached) */
 };
 
+/*
+ * The store (ABI 3): XenStore-like keys, read, written and watched by the
+ * guest through its host's store (sfstore), as an unprivileged client whose
+ * domain id is the guest's id. A path is absolute ("/local/domain/7/data/x")
+ * or relative to the guest's home ("data/x" is /local/domain/<guest_id>/data/x);
+ * the store's permissions decide what the guest may see and change, its
+ * quotas how much it may write. Paths, values and tokens are byte strings
+ * without NUL, given by address and length (no terminator needed).
+ *
+ * Ops (field use; every op sets ret):
+ *   SF_STORE_READ    path -> the value into value[0, value_len); OUT value_len = its length
+ *   SF_STORE_WRITE   path, value[0, value_len) -> writes it (creates missing parents)
+ *   SF_STORE_RM      path -> removes it and everything below
+ *   SF_STORE_LIST    path -> the children's names, each NUL-terminated, into value; OUT value_len
+ *   SF_STORE_WATCH   path, token = value[0, value_len) -> events for changes at or below path
+ *                    (the store also sends one event at once, for path itself)
+ *   SF_STORE_UNWATCH path, token -> stops that watch
+ *   SF_STORE_NEXT_EVENT (path unused) -> the oldest queued watch event into value as
+ *                    "PATH\0TOKEN\0" (at most SF_STORE_EVENT_MAX bytes); OUT value_len;
+ *                    -SF_EAGAIN when none is queued
+ * For READ, LIST and NEXT_EVENT, value_len IN is the buffer's size and OUT the
+ * answer's full size; an answer larger than the buffer gives -SF_ERANGE with
+ * nothing copied (and NEXT_EVENT keeps the event queued): retry with value_len bytes.
+ * Errors (ret): the store's (-SF_ENOENT, -SF_EACCES, -SF_ENOSPC: quota,
+ * -SF_E2BIG: value or request too large, -SF_EINVAL: malformed path, NUL in
+ * path or token, unknown op, -SF_EEXIST, -SF_EAGAIN, -SF_EPERM, -SF_ENOMEM,
+ * -SF_ENOSYS), -SF_EIO when the store did not answer (within 5 s, or it is
+ * gone), -SF_ENODEV when the guest has no store (a guest run by `sfctl run`).
+ * At most SF_STORE_QUEUE_MAX events wait per guest; older ones are dropped.
+ * A path over SF_STORE_PATH_MAX bytes, a WRITE/WATCH/UNWATCH value over
+ * SF_STORE_VALUE_MAX, or a path or value buffer outside the guest's memory
+ * ends the guest with a reason. The vCPU waits for the store's answer
+ * (a round trip to sfd, tens of microseconds).
+ */
+enum sf_store_op {
+    SF_STORE_READ = 1,
+    SF_STORE_WRITE = 2,
+    SF_STORE_RM = 3,
+    SF_STORE_LIST = 4,
+    SF_STORE_WATCH = 5,
+    SF_STORE_UNWATCH = 6,
+    SF_STORE_NEXT_EVENT = 7,
+};
+#define SF_STORE_PATH_MAX 3072u  /* bytes of a path */
+#define SF_STORE_VALUE_MAX 4096u /* bytes written by WRITE, or a token */
+#define SF_STORE_QUEUE_MAX 64u   /* watch events queued per guest */
+#define SF_STORE_EVENT_MAX 4096u /* bytes of one event (XenStore's payload limit) */
+
+struct sf_hc_store {
+    uint32_t op;        /* IN: enum sf_store_op */
+    int32_t ret;        /* OUT: 0, or a negative error */
+    uint64_t path;      /* IN: guest address of the path's bytes */
+    uint32_t path_len;  /* IN: at most SF_STORE_PATH_MAX */
+    uint32_t value_len; /* IN: bytes to write / buffer size; OUT: the answer's full size */
+    uint64_t value;     /* IN: guest address of the value, token or answer buffer */
+};
+
 /* Errors returned in `ret` fields (negated), Linux's numbers. */
-#define SF_ENODEV 19
+#define SF_EPERM 1
+#define SF_ENOENT 2
+#define SF_EIO 5
+#define SF_E2BIG 7
+#define SF_EAGAIN 11
+#define SF_ENOMEM 12
+#define SF_EACCES 13
 #define SF_EBUSY 16
+#define SF_EEXIST 17
+#define SF_ENODEV 19
 #define SF_EINVAL 22
+#define SF_ENOSPC 28
+#define SF_ERANGE 34
+#define SF_ENOSYS 38
 
 #ifdef __cplusplus
 #define SF_ABI_ASSERT(e) static_assert(e, #e)
@@ -203,6 +276,11 @@ SF_ABI_ASSERT((SF_NET_RING_SLOTS & (SF_NET_RING_SLOTS - 1)) == 0);
 SF_ABI_ASSERT(SF_NET_FRAME_MAX <= SF_NET_SLOT_SIZE - 8);
 SF_ABI_ASSERT(sizeof(struct sf_hc_net_attach) == 24);
 SF_ABI_ASSERT(sizeof(struct sf_hc_net_kick) == 16);
+SF_ABI_ASSERT(sizeof(struct sf_hc_store) == 32);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_hc_store, path) == 8);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_hc_store, value_len) == 20);
+SF_ABI_ASSERT(__builtin_offsetof(struct sf_hc_store, value) == 24);
+SF_ABI_ASSERT(SF_POLL_STORE > SF_POLL_NIC(SF_NIC_MAX - 1));
 #undef SF_ABI_ASSERT
 
 #endif /* SUPERFLUID_ABI_H */

@@ -45,7 +45,7 @@ Result<Message> parse_packet(std::string_view packet) {
     const Header& h = message.header;
     if (h.magic != kMagic || h.version != kVersion) return error("bad packet: wrong magic or version");
     if (h.payload_len != packet.size() - sizeof(Header)) return error("bad packet: payload length mismatch");
-    if (h.type < 1 || h.type > 4) return error("bad packet: unknown type {}", h.type);
+    if (h.type < 1 || h.type > static_cast<uint16_t>(Type::Store)) return error("bad packet: unknown type {}", h.type);
     message.payload.assign(packet.substr(sizeof(Header)));
     return message;
 }

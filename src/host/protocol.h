@@ -5,7 +5,7 @@
 // (sfd -> worker) and replies carry a JSON object; events (worker -> sfd,
 // request_id 0) carry a JSON object; console packets carry raw console bytes.
 //
-// Requests: {"op": "create", "id", "name", "image", "mem", "cmdline", "start"}
+// Requests: {"op": "create", "id", "name", "image", "mem", "cmdline", "start", "store"?: bool}
 //           {"op": "start"|"pause"|"resume"|"destroy"|"info"|"logs"|"follow"|"unfollow", "id"}
 //           {"op": "stats"} {"op": "shutdown"}
 // Replies:  {"ok": true, "console_bytes"?: N, ...} or {"error": "one line", "kind": ErrorKind as int};
@@ -14,6 +14,21 @@
 //           console packets carry exactly the bytes written after that ring.
 // Events:   {"event": "first_output", "t_ns": CLOCK_MONOTONIC ns}
 //           {"event": "exited", "status": N}  {"event": "crashed", "reason": "..."}
+//
+// Store packets (Type::Store, kRawPayload): a guest's store hypercalls
+// (abi.h, SF_HC_STORE), for a guest created with "store": true. The payload
+// is one XenStore message: a 16-byte header {uint32 type, req_id, tx_id, len}
+// in host byte order, then len bytes (at most 4096), as store/wire.h.
+//   worker -> sfd: guest_id = the guest, request_id = a worker-chosen id
+//           (never 0; the XenStore req_id is its low 32 bits, tx_id 0), payload
+//           = one request (XS_READ, XS_WRITE, XS_RM, XS_DIRECTORY, XS_WATCH,
+//           XS_UNWATCH) to run as the guest's own unprivileged connection
+//           (domain id = guest id);
+//   sfd -> worker: the reply, with the same request_id and guest_id; payload =
+//           the XenStore reply message (XS_ERROR "ENOENT\0" for an error). A
+//           guest waits 5 s for it, then gets -SF_EIO; a late reply is dropped;
+//   sfd -> worker, request_id 0: a watch event for guest_id, payload = one
+//           XS_WATCH_EVENT message ("PATH\0TOKEN\0").
 //
 // Threading: send() may be called from several threads at once (one packet
 // is one sendmsg); receive() from one thread.
@@ -32,7 +47,7 @@ inline constexpr uint16_t kVersion = 1;
 // Fits the default socket buffer limit (net.core.wmem_max, 208 KiB) with room to spare.
 inline constexpr uint32_t kMaxPayload = 160u << 10;
 
-enum class Type : uint16_t { Request = 1, Reply = 2, Event = 3, Console = 4 };
+enum class Type : uint16_t { Request = 1, Reply = 2, Event = 3, Console = 4, Store = 5 };
 enum Flags : uint32_t { kRawPayload = 1 };
 
 struct Header {

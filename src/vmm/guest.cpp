@@ -85,12 +85,12 @@ Guest::~Guest() {
 }
 
 // A guest parked in poll resumes after its `out`: tell it which NICs have
-// frames now (the value written when it blocked was 0). A wake-up with
+// frames and whether store events wait now (the value written when it blocked was 0). A wake-up with
 // nothing ready before the deadline is spurious (a stale notification):
 // the guest stays parked, since ready_set 0 means "deadline passed".
 std::optional<RunOutcome> Guest::finish_poll() {
     const BlockedPoll poll = *std::exchange(blocked_poll_, std::nullopt);
-    const uint64_t ready = nic_ready_set(config_.nics);
+    const uint64_t ready = nic_ready_set(config_.nics) | store_ready_set(config_.store.get());
     if (ready == 0 && clock_.now_ns() < poll.deadline) {
         blocked_poll_ = poll;
         return RunOutcome{RunOutcome::Kind::Blocked, 0, poll.deadline, {}};
@@ -132,7 +132,7 @@ std::optional<RunOutcome> Guest::handle_io() {
     }
     uint32_t arg_gpa = 0;
     std::memcpy(&arg_gpa, reinterpret_cast<const uint8_t*>(&run) + run.io.data_offset, sizeof(arg_gpa));
-    HypercallContext ctx{memory_, clock_, console_, config_.nics};
+    HypercallContext ctx{memory_, clock_, console_, config_.nics, config_.store.get()};
     HypercallResult result = dispatch_hypercall(ctx, port - SF_HYPERCALL_PORT_BASE, arg_gpa);
     switch (result.action) {
     case HypercallResult::Action::Continue: return std::nullopt;

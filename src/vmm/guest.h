@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "vmm/console_sink.h"
 #include "vmm/devices/nic.h"
+#include "vmm/devices/store_port.h"
 #include "vmm/elf_loader.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
@@ -41,6 +42,8 @@ struct GuestConfig {
     // At most SF_NIC_MAX; the guest sees them as nics[0..]. The Guest detaches
     // them (Nic::detach) before its memory goes away.
     std::vector<std::shared_ptr<Nic>> nics;
+    // The guest's way to the store (SF_HC_STORE); null: none (-SF_ENODEV).
+    std::shared_ptr<StorePort> store;
 
     // Errors for a name or command line that does not fit the boot info, or a bad size.
     Result<void> validate() const;

@@ -18,7 +18,7 @@ TEST(Guests, HelloPrintsItsBootInfoAndExitsZero) {
     auto run = run_guest("hello", config);
     EXPECT_EQ(run.result.kind, Kind::Exited);
     EXPECT_EQ(run.result.status, 0);
-    EXPECT_TRUE(std::regex_match(run.console, std::regex("hello from superfluid: guest 'e2e-hello' id 42, abi 2, "
+    EXPECT_TRUE(std::regex_match(run.console, std::regex("hello from superfluid: guest 'e2e-hello' id 42, abi 3, "
                                                          "8192 KiB memory, TSC [1-9][0-9]* MHz, cmdline "
                                                          "\"alpha beta\"\n")))
         << run.console;
@@ -149,7 +149,7 @@ TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
         auto result = sf::vmm::run_foreground(**guest, std::chrono::seconds(5));
         ASSERT_TRUE(result.ok());
         EXPECT_EQ(result->kind, Kind::Exited);
-        EXPECT_NE(console.text.find("guest '" + config.name + "' id 1, abi 2, 8192 KiB"), std::string::npos)
+        EXPECT_NE(console.text.find("guest '" + config.name + "' id 1, abi 3, 8192 KiB"), std::string::npos)
             << console.text;
     }
     sf::vmm::GuestConfig wrong;

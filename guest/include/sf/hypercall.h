@@ -57,7 +57,9 @@ uint64_t sf_wall_ns(void);
 
 /*
  * Waits until the monotonic clock reaches `deadline_ns` or an I/O source is
- * ready (one hypercall). Returns the ready set: 0 means the deadline passed.
+ * ready (one hypercall). Returns the ready set: 0 means the deadline passed;
+ * SF_POLL_NIC(i) NIC i has frames; SF_POLL_STORE store watch events wait
+ * (take them with sf_store_next_event, or every poll returns at once).
  */
 uint64_t sf_poll(uint64_t deadline_ns);
 /* Sleeps until the monotonic clock reaches `deadline_ns` (one poll per wake-up). */
@@ -74,6 +76,37 @@ int64_t sf_net_attach(uint32_t nic, struct sf_net_rings* rings);
 /* Has the monitor send what NIC `nic`'s TX ring holds (one hypercall).
  * Returns the frames taken, or -SF_ENODEV (not attached). */
 int64_t sf_net_kick(uint32_t nic);
+
+/*
+ * The store (ABI 3; abi.h, "The store"). Paths are NUL-terminated strings,
+ * absolute or relative to the guest's home /local/domain/<guest_id>. Each
+ * call is one hypercall, and the guest waits for the store's answer. Errors
+ * are negative: -SF_ENOENT, -SF_EACCES, -SF_ENOSPC (quota), -SF_E2BIG,
+ * -SF_EINVAL, -SF_EIO (no answer), -SF_ENODEV (no store), ...
+ */
+/* Reads `path` into buf (size bytes) and NUL-terminates it. Returns the value's
+ * length, or -SF_ERANGE if it needs more than size - 1 bytes, or an error. */
+int64_t sf_store_read(const char* path, char* buf, size_t size);
+/* Writes the NUL-terminated `value` at `path` (creating missing parents). 0 or an error. */
+int64_t sf_store_write(const char* path, const char* value);
+/* Writes `len` bytes at `path`. 0 or an error. */
+int64_t sf_store_write_bytes(const char* path, const void* value, size_t len);
+/* Removes `path` and everything below it. 0 or an error. */
+int64_t sf_store_rm(const char* path);
+/* The names of `path`'s children, each NUL-terminated, into buf. Returns the
+ * bytes used, or -SF_ERANGE if size is too small, or an error. */
+int64_t sf_store_list(const char* path, char* buf, size_t size);
+/* Watches `path` and everything below it; events carry `token`. The store
+ * queues one event at once. 0 or an error. */
+int64_t sf_store_watch(const char* path, const char* token);
+int64_t sf_store_unwatch(const char* path, const char* token);
+/* Takes the oldest watch event into buf ("PATH\0TOKEN\0") and points *path and
+ * *token into it (either pointer may be null). Returns its size, -SF_EAGAIN if
+ * none is queued, -SF_ERANGE if it does not fit (it stays queued). */
+int64_t sf_store_next_event(char* buf, size_t size, const char** path, const char** token);
+
+/* The name of an error ("ENOENT" for 2 or -2), "E?" for one the ABI does not name. */
+const char* sf_error_name(int64_t error);
 
 /* Ends the guest with `status` (0 = success). Never returns. */
 SF_NORETURN void sf_exit(int status);

@@ -134,6 +134,14 @@ bool HttpServer::start(Stack& stack, uint16_t port) {
     return listener_ >= 0;
 }
 
+bool HttpServer::set_page(const char* page, size_t len) {
+    static_assert(kPageMax + 192 <= kMaxResponse, "a set page and its head must fit one response");
+    if (page != nullptr && len > kPageMax) return false;
+    page_ = page;
+    page_len_ = page == nullptr ? 0 : len;
+    return true;
+}
+
 void HttpServer::service() {
     if (stack_ == nullptr) return;
     stats_.connections += accept_all(*stack_, listener_, conns_, kConnections);
@@ -176,7 +184,8 @@ void HttpServer::respond(StreamConn& c, const char* head, size_t len) {
         reply(c, 405, "text/plain", "method not allowed\n", 19);
     } else if (r.path_len == 1) {
         ++stats_.pages;
-        reply(c, 200, "text/html", kPage, sizeof kPage - 1);
+        if (page_ != nullptr) reply(c, 200, "text/html", page_, page_len_);
+        else reply(c, 200, "text/html", kPage, sizeof kPage - 1);
     } else if (r.path_len == 6 && sf_memcmp(r.path, "/stats", 6) == 0) {
         ++stats_.stats;
         ++stats_.requests; // count this one in its own answer

@@ -79,7 +79,9 @@ void NetIf::run_once(uint64_t deadline_ns) {
         const uint64_t wake = timer < deadline_ns ? timer : deadline_ns;
         if (wake > now_ns()) {
             // 0: the monitor's clock reached `wake`; keep ours from lagging behind it.
-            if (sf_poll(wake) == 0 && wake > floor_ns_) floor_ns_ = wake;
+            const uint64_t ready = sf_poll(wake);
+            ready_ |= ready;
+            if (ready == 0 && wake > floor_ns_) floor_ns_ = wake;
         }
     } else if (nic_.tx_held() >= kKickBatch) {
         nic_.kick(); // busy, so no poll to flush TX: do not let replies wait for a full ring
@@ -87,6 +89,12 @@ void NetIf::run_once(uint64_t deadline_ns) {
     auto feed = [this](const uint8_t* frame, size_t len) { stack_.input(frame, len, now_ns()); };
     nic_.receive(feed);
     stack_.poll(now_ns());
+}
+
+uint64_t NetIf::take_ready() {
+    const uint64_t ready = ready_;
+    ready_ = 0;
+    return ready;
 }
 
 void NetIf::send_frame(void* ctx, const uint8_t* frame, size_t len) {

@@ -22,7 +22,12 @@ Result<uint64_t> field_u64(const nlohmann::json& j, const char* key) {
 } // namespace
 
 Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
-    : config_(config), kvm_(std::move(kvm)), pool_(kvm_, config.pool_target),
+    : config_(config), kvm_(std::move(kvm)),
+      store_links_([this](uint64_t request_id, uint64_t guest_id, std::string_view message) {
+          std::lock_guard lock(send_mutex_);
+          return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
+      }),
+      pool_(kvm_, config.pool_target),
       scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_) {
     frames_.start();
 }
@@ -36,6 +41,10 @@ int Worker::serve() {
             if (message.error().message != "closed")
                 std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
             return message.error().message == "closed" ? 0 : 1;
+        }
+        if (message->type() == wire::Type::Store) {
+            store_links_.receive(message->header.request_id, message->header.guest_id, message->payload);
+            continue;
         }
         if (message->type() != wire::Type::Request) continue;
         nlohmann::json request = nlohmann::json::parse(message->payload, nullptr, false);
@@ -90,12 +99,21 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
     if (!config_.log_dir.empty()) SF_TRY(guest->open_log(config_.log_dir + "/" + config.name + ".log"));
+    if (bool_field(request, "store", false)) {
+        SF_TRY_ASSIGN(config.store, open_store(guest));
+    }
     auto vm = vmm::Guest::create(std::move(shell), *memory_template, config, *guest);
-    if (!vm) return std::move(vm).error();
+    if (!vm) {
+        if (config.store) store_links_.close(id);
+        return std::move(vm).error();
+    }
     guest->vm = std::move(*vm);
     {
         std::lock_guard lock(guests_mutex_);
-        if (!guests_.emplace(id, guest).second) return error(ErrorKind::Conflict, "guest {} exists", id);
+        if (!guests_.emplace(id, guest).second) {
+            if (config.store) store_links_.close(id);
+            return error(ErrorKind::Conflict, "guest {} exists", id);
+        }
     }
     if (port_key) {
         guest->port_key = port_key;
@@ -121,6 +139,13 @@ Result<std::shared_ptr<vmm::Nic>> Worker::make_nic(const nlohmann::json& nic) {
     });
 }
 
+// The guest's store port: its watch events wake it like a frame would.
+Result<std::shared_ptr<vmm::StorePort>> Worker::open_store(const std::shared_ptr<WorkerGuest>& guest) {
+    return store_links_.open(guest->id(), [this, weak = std::weak_ptr<WorkerGuest>(guest)] {
+        if (auto g = weak.lock()) scheduler_.notify(g);
+    });
+}
+
 Result<nlohmann::json> Worker::destroy(uint64_t id) {
     std::shared_ptr<WorkerGuest> guest;
     {
@@ -131,6 +156,7 @@ Result<nlohmann::json> Worker::destroy(uint64_t id) {
         guests_.erase(it);
     }
     if (guest->port_key) frames_.remove(*guest->port_key);
+    store_links_.close(id); // a store request it waits for fails now, not after the timeout
     scheduler_.remove(guest).reset(); // frees the VM here, on this thread
     return nlohmann::json{{"ok", true}};
 }
@@ -153,6 +179,7 @@ Result<nlohmann::json> Worker::stats() {
                           {"pool", pool_.stats()},
                           {"scheduler", scheduler_.stats()},
                           {"frames", frames_.stats()},
+                          {"store", store_links_.stats()},
                           {"templates", images_.template_count()}};
 }
 
@@ -164,6 +191,7 @@ void Worker::destroy_all() {
     }
     for (auto& [id, guest] : guests) {
         if (guest->port_key) frames_.remove(*guest->port_key);
+        store_links_.close(id);
         scheduler_.remove(guest).reset();
     }
 }

@@ -14,6 +14,7 @@
 #include "host/worker/image_cache.h"
 #include "host/worker/scheduler.h"
 #include "host/worker/shell_pool.h"
+#include "host/worker/store_link.h"
 #include "host/worker/worker_guest.h"
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,7 @@ class Worker final : public EventSink {
     Result<nlohmann::json> handle(const nlohmann::json& request, std::string& raw_reply);
     Result<nlohmann::json> create(const nlohmann::json& request);
     Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
+    Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
     Result<nlohmann::json> destroy(uint64_t id);
     Result<nlohmann::json> stats();
     Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
@@ -60,6 +62,7 @@ class Worker final : public EventSink {
     WorkerConfig config_;
     std::shared_ptr<const vmm::Kvm> kvm_;
     std::mutex send_mutex_;
+    StoreLinks store_links_; // guests' store requests to sfd (Type::Store); outlives the runners
     ImageCache images_;
     ShellPool pool_;
     Scheduler scheduler_;

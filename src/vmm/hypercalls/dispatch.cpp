@@ -19,6 +19,7 @@ constexpr std::array<Handler, SF_HC_COUNT> kTable = [] {
     table[SF_HC_EXIT] = hypercall_exit;
     table[SF_HC_NET_ATTACH] = hypercall_net_attach;
     table[SF_HC_NET_KICK] = hypercall_net_kick;
+    table[SF_HC_STORE] = hypercall_store;
     return table;
 }();
 

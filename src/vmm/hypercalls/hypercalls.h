@@ -9,6 +9,7 @@
 
 #include "vmm/console_sink.h"
 #include "vmm/devices/nic.h"
+#include "vmm/devices/store_port.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 
@@ -26,6 +27,7 @@ struct HypercallContext {
     const GuestClock& clock;
     ConsoleSink& console;
     std::span<const std::shared_ptr<Nic>> nics; // index = NIC number
+    StorePort* store = nullptr;                 // null: the guest has no store (-SF_ENODEV)
 };
 
 struct HypercallResult {
@@ -51,11 +53,14 @@ HypercallResult hypercall_poll(HypercallContext& ctx, uint64_t arg_gpa);
 HypercallResult hypercall_exit(HypercallContext& ctx, uint64_t arg_gpa);
 HypercallResult hypercall_net_attach(HypercallContext& ctx, uint64_t arg_gpa);
 HypercallResult hypercall_net_kick(HypercallContext& ctx, uint64_t arg_gpa);
+HypercallResult hypercall_store(HypercallContext& ctx, uint64_t arg_gpa);
 
 // Drains every attached NIC's TX ring; a fault result if a guest ring is corrupt.
 std::optional<HypercallResult> kick_all_nics(HypercallContext& ctx);
 // SF_POLL_NIC(i) for every NIC whose RX ring holds frames.
 uint64_t nic_ready_set(std::span<const std::shared_ptr<Nic>> nics);
+// SF_POLL_STORE if the guest has a store with watch events queued.
+uint64_t store_ready_set(const StorePort* store);
 
 // "NAME: argument struct at 0x... is outside the guest's memory or misaligned".
 HypercallResult bad_argument_struct(const char* name, uint64_t arg_gpa, const GuestMemory& memory);

@@ -1,6 +1,7 @@
 // superfluid guest networking app: a tiny HTTP/1.1 server, portable.
 //
-// GET / serves a small HTML page, GET /stats a JSON object of counters,
+// GET / serves a small HTML page (built in, or one set with set_page), GET
+// /stats a JSON object of counters,
 // any other path 404, other methods 405; a malformed request (or a head
 // over kInBytes, or a request with a body) gets 400 and the connection is
 // closed after it. Keep-alive by default for HTTP/1.1 (Content-Length on
@@ -30,10 +31,14 @@ class HttpServer {
     static constexpr size_t kConnections = kTcpConnections;
     static constexpr size_t kInBytes = 1024;  // a request head must fit
     static constexpr size_t kOutBytes = 1024; // one response at least
+    static constexpr size_t kPageMax = 512;   // a page set with set_page (it must fit one response)
 
     // Listens on the port; false if it is taken or the listener table is full.
     bool start(Stack& stack, uint16_t port = kPort);
     void service();
+    // Serves `page` (len <= kPageMax bytes, kept by the caller, unchanged while
+    // it is set) for GET / from now on; null: the built-in page. False if too long.
+    bool set_page(const char* page, size_t len);
     const HttpStats& stats() const { return stats_; }
 
   private:
@@ -45,6 +50,8 @@ class HttpServer {
     Stack* stack_ = nullptr;
     int listener_ = -1;
     HttpStats stats_{};
+    const char* page_ = nullptr; // null: the built-in page
+    size_t page_len_ = 0;
     StreamConn conns_[kConnections]{};
     // Behind the small state: untouched until a connection uses them.
     uint8_t in_[kConnections][kInBytes];

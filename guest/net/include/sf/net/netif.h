@@ -42,6 +42,9 @@ class NetIf {
     // also flushes TX); then feeds every received frame to the stack and
     // runs its timers. Callers service their apps after each step.
     void run_once(uint64_t deadline_ns);
+    // The ready bits (abi.h, SF_POLL_*) the polls of run_once saw since the
+    // last call, e.g. SF_POLL_STORE: store watch events wait.
+    uint64_t take_ready();
 
   private:
     explicit NetIf(const sf_nic_info& info);
@@ -50,6 +53,7 @@ class NetIf {
 
     uint64_t tsc0_ = 0, ns0_ = 0, mult_ = 0; // ns = ns0 + ((tsc - tsc0) * mult) >> 32
     uint64_t floor_ns_ = 0;                  // now_ns() never returns less
+    uint64_t ready_ = 0;                     // what polls reported, for take_ready()
     uint32_t ip_ = 0;
     Nic nic_;
     Stack stack_;

@@ -1,0 +1,180 @@
+// superfluid worker: forwarding guests' store requests to sfd and routing the answers.
+#include "host/worker/store_link.h"
+
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+
+namespace sf::host {
+namespace {
+
+struct XsHeader {
+    uint32_t type, req_id, tx_id, len;
+};
+static_assert(sizeof(XsHeader) == vmm::xs::kHeaderSize);
+
+// One request waiting for its reply.
+struct Pending {
+    uint64_t guest_id = 0;
+    std::optional<Result<vmm::StoreMessage>> outcome; // set: the waiter may go
+    std::condition_variable done;
+};
+
+struct GuestEntry {
+    std::weak_ptr<vmm::StorePort> port;
+    StoreLinks::WakeFn wake;
+};
+
+} // namespace
+
+struct StoreLinks::Shared {
+    SendFn send;
+    std::chrono::milliseconds timeout;
+    mutable std::mutex mutex;
+    uint64_t next_request_id = 1;
+    std::map<uint64_t, std::shared_ptr<Pending>> pending; // by request id
+    std::map<uint64_t, GuestEntry> guests;                // by guest id
+    uint64_t requests = 0, replies = 0, timeouts = 0, unmatched = 0, events = 0, events_dropped = 0;
+
+    Result<vmm::StoreMessage> call(uint64_t guest_id, uint32_t type, std::string_view payload);
+    void finish(uint64_t request_id, uint64_t guest_id, Result<vmm::StoreMessage> outcome);
+    void event(uint64_t guest_id, std::string_view message);
+};
+
+// A guest's StoreTransport: its requests go through the shared state.
+class StoreLinks::Link final : public vmm::StoreTransport {
+  public:
+    Link(std::weak_ptr<Shared> shared, uint64_t guest_id) : shared_(std::move(shared)), guest_id_(guest_id) {}
+    Result<vmm::StoreMessage> request(uint32_t type, std::string_view payload) override {
+        std::shared_ptr<Shared> shared = shared_.lock();
+        if (!shared) return error(ErrorKind::Unavailable, "the worker's store links are gone");
+        return shared->call(guest_id_, type, payload);
+    }
+
+  private:
+    const std::weak_ptr<Shared> shared_;
+    const uint64_t guest_id_;
+};
+
+std::string StoreLinks::encode(uint32_t type, uint32_t req_id, std::string_view payload) {
+    const XsHeader header{type, req_id, 0, static_cast<uint32_t>(payload.size())};
+    std::string message(sizeof header, '\0');
+    std::memcpy(message.data(), &header, sizeof header);
+    message.append(payload);
+    return message;
+}
+
+Result<vmm::StoreMessage> StoreLinks::decode(std::string_view message) {
+    if (message.size() < sizeof(XsHeader))
+        return error("store message of {} bytes, shorter than its header", message.size());
+    XsHeader header;
+    std::memcpy(&header, message.data(), sizeof header);
+    if (header.len != message.size() - sizeof header || header.len > vmm::xs::kPayloadMax)
+        return error("store message with length {} in a packet of {} bytes", header.len, message.size());
+    return vmm::StoreMessage{header.type, std::string(message.substr(sizeof header))};
+}
+
+Result<vmm::StoreMessage> StoreLinks::Shared::call(uint64_t guest_id, uint32_t type, std::string_view payload) {
+    auto waiter = std::make_shared<Pending>();
+    waiter->guest_id = guest_id;
+    uint64_t request_id;
+    {
+        std::lock_guard lock(mutex);
+        if (!guests.contains(guest_id)) return error(ErrorKind::Unavailable, "guest {} has no store link", guest_id);
+        request_id = next_request_id++;
+        pending.emplace(request_id, waiter);
+        ++requests;
+    }
+    Result<void> sent = send(request_id, guest_id, encode(type, static_cast<uint32_t>(request_id), payload));
+    std::unique_lock lock(mutex);
+    if (!sent) waiter->outcome = Result<vmm::StoreMessage>(sent.error());
+    if (!waiter->done.wait_for(lock, timeout, [&] { return waiter->outcome.has_value(); })) {
+        ++timeouts;
+        waiter->outcome = Result<vmm::StoreMessage>(
+            error(ErrorKind::Unavailable, "no answer from the store within {} ms", timeout.count()));
+    }
+    pending.erase(request_id);
+    return std::move(*waiter->outcome);
+}
+
+// Hands a request its outcome (called with the mutex held).
+void StoreLinks::Shared::finish(uint64_t request_id, uint64_t guest_id, Result<vmm::StoreMessage> outcome) {
+    auto it = pending.find(request_id);
+    if (it == pending.end() || it->second->guest_id != guest_id || it->second->outcome) {
+        ++unmatched; // it timed out already, or sfd is confused
+        return;
+    }
+    ++replies;
+    it->second->outcome = std::move(outcome);
+    it->second->done.notify_one();
+}
+
+void StoreLinks::Shared::event(uint64_t guest_id, std::string_view message) {
+    Result<vmm::StoreMessage> decoded = decode(message);
+    std::shared_ptr<vmm::StorePort> port;
+    WakeFn wake;
+    {
+        std::lock_guard lock(mutex);
+        auto it = guests.find(guest_id);
+        if (it != guests.end()) port = it->second.port.lock();
+        if (!port || !decoded || decoded->type != vmm::xs::kWatchEvent) {
+            ++events_dropped;
+            return;
+        }
+        ++events;
+        wake = it->second.wake;
+    }
+    port->push_event(std::move(decoded->payload));
+    if (wake) wake();
+}
+
+StoreLinks::StoreLinks(SendFn send, std::chrono::milliseconds timeout) : shared_(std::make_shared<Shared>()) {
+    shared_->send = std::move(send);
+    shared_->timeout = timeout;
+}
+
+StoreLinks::~StoreLinks() {
+    std::lock_guard lock(shared_->mutex);
+    shared_->guests.clear();
+    for (auto& [id, waiter] : shared_->pending) {
+        if (waiter->outcome) continue;
+        waiter->outcome = Result<vmm::StoreMessage>(error(ErrorKind::Unavailable, "the worker is stopping"));
+        waiter->done.notify_one();
+    }
+}
+
+Result<std::shared_ptr<vmm::StorePort>> StoreLinks::open(uint64_t guest_id, WakeFn wake) {
+    auto port = std::make_shared<vmm::StorePort>(std::make_shared<Link>(shared_, guest_id));
+    std::lock_guard lock(shared_->mutex);
+    if (!shared_->guests.emplace(guest_id, GuestEntry{port, std::move(wake)}).second)
+        return error(ErrorKind::Conflict, "guest {} has a store link already", guest_id);
+    return port;
+}
+
+void StoreLinks::close(uint64_t guest_id) {
+    std::lock_guard lock(shared_->mutex);
+    shared_->guests.erase(guest_id);
+    for (auto& [id, waiter] : shared_->pending) {
+        if (waiter->guest_id != guest_id || waiter->outcome) continue;
+        waiter->outcome = Result<vmm::StoreMessage>(error(ErrorKind::Unavailable, "guest {} is going", guest_id));
+        waiter->done.notify_one();
+    }
+}
+
+void StoreLinks::receive(uint64_t request_id, uint64_t guest_id, std::string_view message) {
+    if (request_id == 0) return shared_->event(guest_id, message);
+    std::lock_guard lock(shared_->mutex);
+    shared_->finish(request_id, guest_id, decode(message));
+}
+
+nlohmann::json StoreLinks::stats() const {
+    std::lock_guard lock(shared_->mutex);
+    return {{"requests", shared_->requests}, {"replies", shared_->replies},
+            {"timeouts", shared_->timeouts}, {"unmatched", shared_->unmatched},
+            {"events", shared_->events},     {"events_dropped", shared_->events_dropped},
+            {"guests", shared_->guests.size()}};
+}
+
+} // namespace sf::host
