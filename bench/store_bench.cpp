@@ -58,7 +58,8 @@ struct ScratchDir {
 
 Result<std::unique_ptr<ChildProcess>> start_sfstore(const StoreOptions& o, const std::string& dir) {
     std::string binary = o.sfstore.empty() ? beside_executable("sfstore").string() : o.sfstore;
-    if (::access(binary.c_str(), X_OK) != 0) return error("{}: not executable (build sfstore, or pass --sfstore)", binary);
+    if (::access(binary.c_str(), X_OK) != 0)
+        return error("{}: not executable (build sfstore, or pass --sfstore)", binary);
     std::vector<std::string> argv{binary, "--socket", dir + "/store.sock", "--backend", o.backend};
     if (o.backend == "lmdb") argv.insert(argv.end(), {"--data", dir + "/data"});
     SF_TRY_ASSIGN(auto child, ChildProcess::start(argv, dir + "/sfstore.log", "sfstore"));
@@ -88,7 +89,8 @@ Result<StoreFigures> measure(const StoreOptions& o) {
     StoreFigures f;
     const std::string socket = dir.path + "/store.sock";
     auto start = Clock::now();
-    fmt::print(stderr, "populating {} guests ({} nodes) on the {} back-end...\n", o.guests, o.guests * 17, o.backend);
+    fmt::print(stderr, "populating {} guests ({} nodes) on the {} back-end...\n", o.guests, o.guests * 17,
+               o.backend);
     SF_TRY(populate_store(socket, o.guests));
     f.populate_s = std::chrono::duration<double>(Clock::now() - start).count();
     LoadSpec spec{socket, o.clients, o.seconds, o.guests, 32};
@@ -99,7 +101,8 @@ Result<StoreFigures> measure(const StoreOptions& o) {
     fmt::print(stderr, "transactions...\n");
     SF_TRY_ASSIGN(f.txn_commits_s, median_rate(LoadKind::Transactions, spec, o.runs, f));
     fmt::print(stderr, "watch fan-out...\n");
-    SF_TRY_ASSIGN(auto fanout, measure_watch_fanout(FanoutSpec{socket, o.watchers, o.watch_connections, 2 * o.runs + 1}));
+    SF_TRY_ASSIGN(auto fanout,
+                  measure_watch_fanout(FanoutSpec{socket, o.watchers, o.watch_connections, 2 * o.runs + 1}));
     f.watch_fanout_ms = summarize(fanout).median;
     std::string ended = sfstore->stop();
     if (!sfstore->exited_cleanly()) return error("sfstore {}\n{}", ended, sfstore->log_tail(10));
@@ -108,20 +111,25 @@ Result<StoreFigures> measure(const StoreOptions& o) {
 
 void print(const StoreOptions& o, const StoreFigures& f) {
     if (o.json) {
-        nlohmann::json j{{"read_ops_s", f.read_ops_s}, {"write_ops_s", f.write_ops_s}, {"txn_commits_s", f.txn_commits_s},
-                         {"watch_fanout_ms", f.watch_fanout_ms}, {"backend", o.backend}, {"clients", o.clients},
+        nlohmann::json j{{"read_ops_s", f.read_ops_s},
+                         {"write_ops_s", f.write_ops_s},
+                         {"txn_commits_s", f.txn_commits_s},
+                         {"watch_fanout_ms", f.watch_fanout_ms},
+                         {"backend", o.backend},
+                         {"clients", o.clients},
                          {"guests", o.guests}};
         fmt::print("{}\n", j.dump());
         return;
     }
-    fmt::print("sf-bench store: backend {}, {} guests ({} nodes, loaded in {:.1f} s), {} clients x 32 in flight, "
-               "medians of {} runs of {} s\n",
-               o.backend, o.guests, o.guests * 17, f.populate_s, o.clients, o.runs, o.seconds);
+    fmt::print(
+        "sf-bench store: backend {}, {} guests ({} nodes, loaded in {:.1f} s), {} clients x 32 in flight, "
+        "medians of {} runs of {} s\n",
+        o.backend, o.guests, o.guests * 17, f.populate_s, o.clients, o.runs, o.seconds);
     fmt::print("  reads            {:>12.0f} /s   (target in memory >= 200,000)\n", f.read_ops_s);
     fmt::print("  writes           {:>12.0f} /s   (target in memory >= 100,000)\n", f.write_ops_s);
     fmt::print("  txn commits      {:>12.0f} /s   (start, 2 writes, commit)\n", f.txn_commits_s);
-    fmt::print("  watch fan-out    {:>12.2f} ms   ({} watches on {} connections; target <= 20)\n", f.watch_fanout_ms,
-               o.watchers, o.watch_connections);
+    fmt::print("  watch fan-out    {:>12.2f} ms   ({} watches on {} connections; target <= 20)\n",
+               f.watch_fanout_ms, o.watchers, o.watch_connections);
     if (f.errors || f.conflicts) fmt::print("  error replies {}, conflicts {}\n", f.errors, f.conflicts);
 }
 
@@ -139,15 +147,30 @@ int run(const StoreOptions& o) {
 
 void add_store_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<StoreOptions>();
-    CLI::App* cmd = app.add_subcommand("store", "sfstore over its unix socket: reads/s, writes/s, transaction "
-                                                "commits/s and watch fan-out, loaded like 10,000 guests");
-    cmd->add_option("--backend", o->backend, "Back-end of the store")->check(CLI::IsMember({"mem", "lmdb"}))->capture_default_str();
-    cmd->add_option("--clients", o->clients, "Connections in parallel threads")->check(CLI::Range(1, 256))->capture_default_str();
-    cmd->add_option("--seconds", o->seconds, "Seconds of each run of each load")->check(CLI::Range(0.1, 600.0))->capture_default_str();
-    cmd->add_option("--runs", o->runs, "Runs of each load (medians are reported)")->check(CLI::Range(1, 100))->capture_default_str();
-    cmd->add_option("--guests", o->guests, "Guests the store is loaded with (17 nodes each)")->check(CLI::Range(1, 100000))->capture_default_str();
-    cmd->add_option("--watchers", o->watchers, "Watches for the fan-out")->check(CLI::Range(1, 100000))->capture_default_str();
-    cmd->add_option("--watch-connections", o->watch_connections, "Connections the watches are spread over")->check(CLI::Range(1, 1000))->capture_default_str();
+    CLI::App* cmd =
+        app.add_subcommand("store", "sfstore over its unix socket: reads/s, writes/s, transaction "
+                                    "commits/s and watch fan-out, loaded like 10,000 guests");
+    cmd->add_option("--backend", o->backend, "Back-end of the store")
+        ->check(CLI::IsMember({"mem", "lmdb"}))
+        ->capture_default_str();
+    cmd->add_option("--clients", o->clients, "Connections in parallel threads")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    cmd->add_option("--seconds", o->seconds, "Seconds of each run of each load")
+        ->check(CLI::Range(0.1, 600.0))
+        ->capture_default_str();
+    cmd->add_option("--runs", o->runs, "Runs of each load (medians are reported)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    cmd->add_option("--guests", o->guests, "Guests the store is loaded with (17 nodes each)")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    cmd->add_option("--watchers", o->watchers, "Watches for the fan-out")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    cmd->add_option("--watch-connections", o->watch_connections, "Connections the watches are spread over")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     cmd->add_option("--sfstore", o->sfstore, "sfstore binary (default: beside this binary)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout (progress goes to stderr)");
     cmd->callback([o, &exit_code] { exit_code = run(*o); });

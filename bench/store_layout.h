@@ -11,7 +11,7 @@ namespace sf::bench {
 // The leaves written for each guest (their parents nic/, console/, data/ are
 // created with them): 14 leaves + 3 directories = 17 nodes below the home.
 inline constexpr std::array<std::string_view, 14> kGuestLeaves = {
-    "name",    "image",       "memory",  "cmdline", "worker", "created",           "state",
+    "name",        "image",  "memory",      "cmdline", "worker", "created",           "state",
     "exit-status", "reason", "nic/network", "nic/mac", "nic/ip", "console/ring-size", "data/status"};
 inline constexpr int kGuestNodes = 17;
 

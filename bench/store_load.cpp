@@ -32,7 +32,8 @@ bool is_error(const Message& m, std::string_view name = {}) {
 // whose reply has not come.
 class Driver {
   public:
-    Driver(StorePipe& pipe, const LoadSpec& spec, int client) : pipe_(pipe), spec_(spec), client_(client), rng_(unsigned(client) + 1) {}
+    Driver(StorePipe& pipe, const LoadSpec& spec, int client)
+        : pipe_(pipe), spec_(spec), client_(client), rng_(unsigned(client) + 1) {}
     virtual ~Driver() = default;
     virtual void start() = 0;
     virtual void on_reply(const Message& reply, bool counting) = 0;
@@ -42,7 +43,9 @@ class Driver {
     size_t in_flight = 0;
 
   protected:
-    void send(MsgType type, uint32_t tx, const std::string& payload) { last_id_ = pipe_.queue(type, tx, payload), ++in_flight; }
+    void send(MsgType type, uint32_t tx, const std::string& payload) {
+        last_id_ = pipe_.queue(type, tx, payload), ++in_flight;
+    }
     int random_below(int n) { return int(rng_() % unsigned(n)); }
     std::string_view random_leaf() { return kGuestLeaves[size_t(random_below(int(kGuestLeaves.size())))]; }
 
@@ -55,9 +58,11 @@ class Driver {
 
 class ReadWriteDriver final : public Driver {
   public:
-    ReadWriteDriver(StorePipe& pipe, const LoadSpec& spec, int client, bool writes) : Driver(pipe, spec, client), writes_(writes) {}
+    ReadWriteDriver(StorePipe& pipe, const LoadSpec& spec, int client, bool writes)
+        : Driver(pipe, spec, client), writes_(writes) {}
     void start() override {
-        for (int i = 0; i < spec_.window; ++i) next();
+        for (int i = 0; i < spec_.window; ++i)
+            next();
     }
     void on_reply(const Message& reply, bool counting) override {
         if (counting) ++(is_error(reply) ? result.errors : result.ops);
@@ -72,7 +77,8 @@ class ReadWriteDriver final : public Driver {
         }
         int own = std::max(1, spec_.guests / spec_.clients);
         int guest = 1 + client_ + spec_.clients * random_below(own);
-        send(MsgType::Write, 0, write_payload(guest_key(guest, random_leaf()), fmt::format("w{}", ++written_)));
+        send(MsgType::Write, 0,
+             write_payload(guest_key(guest, random_leaf()), fmt::format("w{}", ++written_)));
     }
     bool writes_;
     uint64_t written_ = 0;
@@ -82,7 +88,8 @@ class TransactionDriver final : public Driver {
   public:
     using Driver::Driver;
     void start() override {
-        for (int slot = 0; slot < std::max(1, spec_.window / 4); ++slot) begin(slot);
+        for (int slot = 0; slot < std::max(1, spec_.window / 4); ++slot)
+            begin(slot);
     }
     void on_reply(const Message& reply, bool counting) override {
         auto it = pending_.find(reply.header.req_id);
@@ -110,7 +117,8 @@ class TransactionDriver final : public Driver {
             if (counting && is_error(reply)) ++result.errors;
             return;
         }
-        if (counting) ++(is_error(reply, "EAGAIN") ? result.conflicts : is_error(reply) ? result.errors : result.ops);
+        if (counting)
+            ++(is_error(reply, "EAGAIN") ? result.conflicts : is_error(reply) ? result.errors : result.ops);
         if (!stopping) begin(slot);
     }
 
@@ -170,9 +178,11 @@ Result<LoadResult> run_load(LoadKind kind, const LoadSpec& spec) {
             results[size_t(c)] = run_client(*driver, pipes[size_t(c)], deadline);
         });
     }
-    deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec.seconds));
+    deadline = Clock::now() +
+               std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec.seconds));
     ready.arrive_and_wait(); // the deadline is written before any client reads it
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     LoadResult total;
     total.elapsed_s = spec.seconds;
     for (auto& r : results) {

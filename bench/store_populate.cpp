@@ -26,7 +26,8 @@ Result<bool> write_guests(StorePipe& pipe, int first, int last) {
     SF_TRY_ASSIGN(Message started, pipe.call(MsgType::TransactionStart, 0, std::string_view("\0", 1)));
     uint32_t tx = 0;
     std::from_chars(started.payload.data(), started.payload.data() + started.payload.size(), tx);
-    if (started.type() == MsgType::Error || tx == 0) return error("transaction start: {}", reply_error(started));
+    if (started.type() == MsgType::Error || tx == 0)
+        return error("transaction start: {}", reply_error(started));
     for (int guest = first; guest <= last; ++guest) {
         for (std::string_view leaf : kGuestLeaves) {
             pipe.queue(MsgType::Write, tx, write_payload(guest_key(guest, leaf), guest_value(guest, leaf)));
@@ -34,7 +35,8 @@ Result<bool> write_guests(StorePipe& pipe, int first, int last) {
     }
     SF_TRY_ASSIGN(Message ended, pipe.call(MsgType::TransactionEnd, tx, std::string_view("T\0", 2)));
     if (reply_error(ended) == "EAGAIN") return false;
-    if (ended.type() == MsgType::Error) return error("commit of guests {}-{}: {}", first, last, reply_error(ended));
+    if (ended.type() == MsgType::Error)
+        return error("commit of guests {}-{}: {}", first, last, reply_error(ended));
     return true;
 }
 
@@ -45,7 +47,8 @@ std::string guest_value(int guest, std::string_view leaf) {
     if (leaf == "image") return "build/guests/idle";
     if (leaf == "memory") return "2097152";
     if (leaf == "state") return "running";
-    if (leaf == "nic/mac") return fmt::format("02:00:00:{:02x}:{:02x}:{:02x}", guest >> 16, (guest >> 8) & 0xff, guest & 0xff);
+    if (leaf == "nic/mac")
+        return fmt::format("02:00:00:{:02x}:{:02x}:{:02x}", guest >> 16, (guest >> 8) & 0xff, guest & 0xff);
     if (leaf == "nic/ip") return fmt::format("10.{}.{}.{}", guest >> 16, (guest >> 8) & 0xff, guest & 0xff);
     if (leaf == "worker") return std::to_string(guest % 8);
     return "x";

@@ -5,9 +5,14 @@
 #include "store/lmdb_txn.h"
 #include "store/path.h"
 
+#include "common/unique_fd.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -22,7 +27,9 @@ struct LmdbBackend::Impl {
     MDB_dbi nodes = 0, children = 0, meta = 0;
     HashKey hash_key{};
     MDB_txn* reader = nullptr; // kept reset between calls (ReadTxn)
+    UniqueFd owner_lock;       // flock on DIR/sfstore.lock: one opener at a time
 
+    Result<void> lock_dir();
     ~Impl() {
         if (reader) mdb_txn_abort(reader);
         if (env) mdb_env_close(env);
@@ -44,14 +51,16 @@ constexpr uint64_t kRootId = 1;
 
 std::string le_bytes(uint64_t v, int width) {
     std::string out;
-    for (int i = 0; i < width; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    for (int i = 0; i < width; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
     return out;
 }
 
 std::optional<uint64_t> from_le(std::string_view bytes, size_t width) {
     if (bytes.size() != width) return std::nullopt;
     uint64_t v = 0;
-    for (size_t i = width; i-- > 0;) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+    for (size_t i = width; i-- > 0;)
+        v = (v << 8) | static_cast<uint8_t>(bytes[i]);
     return v;
 }
 
@@ -61,23 +70,37 @@ Error invalid(std::string_view what, std::string_view path, std::string_view why
 
 } // namespace
 
+// Only one LmdbBackend may have a directory open (the kernel drops the lock when its process dies).
+Result<void> LmdbBackend::Impl::lock_dir() {
+    std::string path = dir + "/sfstore.lock";
+    owner_lock = UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!owner_lock.valid()) return error("lmdb: cannot open {}: {}", path, strerror(errno));
+    if (::flock(owner_lock.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) return error(ErrorKind::Conflict, "lmdb: {} is open in another store", dir);
+        return error("lmdb: cannot lock {}: {}", path, strerror(errno));
+    }
+    return ok();
+}
+
 Result<void> LmdbBackend::Impl::open_env(const LmdbOptions& options) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return error("lmdb: cannot create {}: {}", dir, ec.message());
+    SF_TRY(lock_dir());
     if (int rc = mdb_env_create(&env); rc != 0) return mdb_error(rc, "create environment");
     if (int rc = mdb_env_set_maxdbs(env, 3); rc != 0) return mdb_error(rc, "set max dbs");
     if (int rc = mdb_env_set_mapsize(env, options.map_size); rc != 0) return mdb_error(rc, "set map size");
     if (int rc = mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600); rc != 0) return mdb_error(rc, "open", dir);
     if (mdb_env_get_maxkeysize(env) < static_cast<int>(kMaxKey)) {
-        return error("lmdb: this liblmdb's key limit is {} bytes, the layout needs {}", mdb_env_get_maxkeysize(env),
-                     kMaxKey);
+        return error("lmdb: this liblmdb's key limit is {} bytes, the layout needs {}",
+                     mdb_env_get_maxkeysize(env), kMaxKey);
     }
     int dead = 0;
     if (int rc = mdb_reader_check(env, &dead); rc != 0) return mdb_error(rc, "clear stale readers", dir);
     SF_TRY_ASSIGN(Txn txn, Txn::begin(env, 0));
     for (auto [name, dbi] : {std::pair{"nodes", &nodes}, {"children", &children}, {"meta", &meta}}) {
-        if (int rc = mdb_dbi_open(txn.get(), name, MDB_CREATE, dbi); rc != 0) return mdb_error(rc, "open db", name);
+        if (int rc = mdb_dbi_open(txn.get(), name, MDB_CREATE, dbi); rc != 0)
+            return mdb_error(rc, "open db", name);
     }
     SF_TRY(init_meta(txn.get()));
     return txn.commit();
@@ -96,7 +119,8 @@ Result<void> LmdbBackend::Impl::init_meta(MDB_txn* txn) {
                    std::string_view(reinterpret_cast<const char*>(hash_key.data()), hash_key.size()), "meta");
     }
     if (from_le(*format, 4) != kFormatVersion) {
-        return error("lmdb: {} holds a database of another format (this build reads format {})", dir, kFormatVersion);
+        return error("lmdb: {} holds a database of another format (this build reads format {})", dir,
+                     kFormatVersion);
     }
     SF_TRY_ASSIGN(auto key, get(txn, meta, kHashKeyKey));
     if (!key || key->size() != hash_key.size()) return error("lmdb: {}: corrupt meta record hash_key", dir);
@@ -108,7 +132,8 @@ Result<std::optional<StoredNode>> LmdbBackend::Impl::lookup(MDB_txn* txn, std::s
     SF_TRY_ASSIGN(auto bytes, get(txn, nodes, node_key(hash_key, path)));
     if (!bytes) return std::optional<StoredNode>{};
     SF_TRY_ASSIGN(StoredNode stored, decode_record(*bytes, path));
-    if (node_key_is_hashed(path) && !stored.path_in_record) return error("lmdb: corrupt record for {}: no path", path);
+    if (node_key_is_hashed(path) && !stored.path_in_record)
+        return error("lmdb: corrupt record for {}: no path", path);
     return std::optional<StoredNode>{std::move(stored)};
 }
 
@@ -153,8 +178,8 @@ Result<void> LmdbBackend::Impl::put_node(MDB_txn* txn, const Change& change, uin
             SF_TRY_ASSIGN(auto parent, lookup(txn, parent_path));
             if (!parent) return invalid("put", path, fmt::format("its parent {} is absent", parent_path));
             std::string_view name = basename_of(path);
-            SF_TRY(put(txn, children, child_key(hash_key, parent->id, name), child_key_is_cut(name) ? name : "",
-                       path));
+            SF_TRY(put(txn, children, child_key(hash_key, parent->id, name),
+                       child_key_is_cut(name) ? name : "", path));
         }
     }
     return put(txn, nodes, node_key(hash_key, path), encode_record(stored), path);
@@ -184,7 +209,9 @@ Result<std::unique_ptr<LmdbBackend>> LmdbBackend::open(const std::string& dir, c
     return std::unique_ptr<LmdbBackend>(new LmdbBackend(std::move(impl)));
 }
 
-const std::string& LmdbBackend::dir() const { return impl_->dir; }
+const std::string& LmdbBackend::dir() const {
+    return impl_->dir;
+}
 
 Result<std::optional<Node>> LmdbBackend::read(std::string_view path) {
     SF_TRY_ASSIGN(ReadTxn txn, ReadTxn::renew(impl_->env, impl_->reader));
@@ -218,7 +245,8 @@ Result<void> LmdbBackend::apply(const ChangeSet& changes) {
 }
 
 // Breadth-first from "/": every parent is visited before its children.
-Result<void> LmdbBackend::for_each(const std::function<void(std::string_view path, const Node& node)>& visit) {
+Result<void>
+LmdbBackend::for_each(const std::function<void(std::string_view path, const Node& node)>& visit) {
     SF_TRY_ASSIGN(Txn txn, Txn::begin(impl_->env, MDB_RDONLY));
     SF_TRY_ASSIGN(auto root, impl_->lookup(txn.get(), "/"));
     if (!root) return ok();

@@ -14,8 +14,10 @@
 // Crashes: LMDB's copy-on-write B-tree and its two meta pages make every
 // committed transaction survive kill -9 or a power cut; open() clears reader
 // slots left by dead processes (mdb_reader_check), so a store killed with
-// SIGKILL reopens at once. Only one process may have a directory open for
-// writing at a time (LMDB serialises writers across processes anyway).
+// SIGKILL reopens at once. One LmdbBackend at a time may have a directory
+// open (an flock on DIR/sfstore.lock, released by the kernel when its process
+// dies): a second open() fails with a Conflict error, so that sfd and a
+// stray sfstore never work on the same tree with different in-memory views.
 //
 // Threading: the environment is opened with MDB_NOTLS, so calls may come
 // from any thread, one at a time (the Store serialises them). for_each()'s

@@ -6,11 +6,14 @@
 namespace sf::store::lmdb {
 namespace {
 
-uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+uint64_t rotl(uint64_t x, int b) {
+    return (x << b) | (x >> (64 - b));
+}
 
 uint64_t load_le64(const uint8_t* p) {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    for (int i = 7; i >= 0; --i)
+        v = (v << 8) | p[i];
     return v;
 }
 
@@ -35,21 +38,28 @@ uint64_t siphash24(uint64_t k0, uint64_t k1, std::string_view data) {
                k1 ^ 0x7465646279746573ULL};
     const auto* p = reinterpret_cast<const uint8_t*>(data.data());
     size_t full = data.size() / 8 * 8;
-    for (size_t i = 0; i < full; i += 8) s.absorb(load_le64(p + i));
+    for (size_t i = 0; i < full; i += 8)
+        s.absorb(load_le64(p + i));
     uint64_t last = uint64_t(data.size() & 0xff) << 56;
-    for (size_t i = full; i < data.size(); ++i) last |= uint64_t(p[i]) << (8 * (i - full));
+    for (size_t i = full; i < data.size(); ++i)
+        last |= uint64_t(p[i]) << (8 * (i - full));
     s.absorb(last);
     s.v2 ^= 0xff;
-    for (int i = 0; i < 4; ++i) s.round();
+    for (int i = 0; i < 4; ++i)
+        s.round();
     return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
-void put_u8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u8(std::string& out, uint8_t v) {
+    out.push_back(static_cast<char>(v));
+}
 void put_le(std::string& out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    for (int i = 0; i < bytes; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 void put_be64(std::string& out, uint64_t v) {
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    for (int i = 7; i >= 0; --i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
 // Reads fixed-width little-endian fields, remembering the first shortfall.
@@ -66,7 +76,8 @@ class Reader {
         std::string_view b;
         if (!take(static_cast<size_t>(width), b)) return false;
         out = 0;
-        for (int i = width - 1; i >= 0; --i) out = (out << 8) | static_cast<uint8_t>(b[static_cast<size_t>(i)]);
+        for (int i = width - 1; i >= 0; --i)
+            out = (out << 8) | static_cast<uint8_t>(b[static_cast<size_t>(i)]);
         return true;
     }
     size_t left() const { return bytes_.size() - pos_; }
@@ -102,13 +113,17 @@ std::array<uint8_t, kHashBytes> hash128(const HashKey& key, std::string_view dat
     return out;
 }
 
-bool node_key_is_hashed(std::string_view path) { return path.size() > kMaxKey; }
+bool node_key_is_hashed(std::string_view path) {
+    return path.size() > kMaxKey;
+}
 
 std::string node_key(const HashKey& key, std::string_view path) {
     return node_key_is_hashed(path) ? cut_key(key, path) : std::string(path);
 }
 
-bool child_key_is_cut(std::string_view name) { return 8 + name.size() > kMaxKey; }
+bool child_key_is_cut(std::string_view name) {
+    return 8 + name.size() > kMaxKey;
+}
 
 std::string children_prefix(uint64_t parent_id) {
     std::string out;
@@ -153,7 +168,8 @@ Result<StoredNode> decode_record(std::string_view bytes, std::string_view path) 
     uint64_t version = 0, flags = 0, count = 0, length = 0;
     StoredNode stored;
     if (!r.le(1, version)) return corrupt(path, "empty");
-    if (version != kRecordVersion) return corrupt(path, fmt::format("record version {} (expected {})", version, kRecordVersion));
+    if (version != kRecordVersion)
+        return corrupt(path, fmt::format("record version {} (expected {})", version, kRecordVersion));
     if (!r.le(1, flags) || (flags & ~uint64_t{1}) != 0) return corrupt(path, "bad flags");
     if (!r.le(8, stored.id) || !r.le(8, stored.node.generation)) return corrupt(path, "truncated header");
     if (!r.le(4, count) || count > r.left() / 5) return corrupt(path, "bad permission count");

@@ -38,7 +38,7 @@ namespace sf::store::lmdb {
 
 inline constexpr uint32_t kFormatVersion = 1; // of the whole layout ("meta"/"format")
 inline constexpr uint8_t kRecordVersion = 1;
-inline constexpr size_t kMaxKey = 511;  // LMDB's default maximum key size
+inline constexpr size_t kMaxKey = 511;    // LMDB's default maximum key size
 inline constexpr size_t kCutPrefix = 479; // kept bytes of a hashed key (479 + 1 + 16 = 496 <= 511)
 inline constexpr size_t kHashBytes = 16;
 

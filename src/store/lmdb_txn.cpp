@@ -6,7 +6,8 @@ namespace sf::store::lmdb {
 Error mdb_error(int rc, std::string_view what, std::string_view path) {
     std::string where = path.empty() ? std::string(what) : fmt::format("{} {}", what, path);
     if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL) {
-        return error(ErrorKind::ResourceExhausted, "lmdb: {}: {} (raise the map size)", where, mdb_strerror(rc));
+        return error(ErrorKind::ResourceExhausted, "lmdb: {}: {} (raise the map size)", where,
+                     mdb_strerror(rc));
     }
     return error("lmdb: {}: {}", where, mdb_strerror(rc));
 }
@@ -49,7 +50,8 @@ Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::stri
     return std::optional<std::string_view>{as_view(v)};
 }
 
-Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view path) {
+Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                 std::string_view path) {
     MDB_val k = as_val(key), v = as_val(value);
     if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != 0) return mdb_error(rc, "put", path);
     return ok();

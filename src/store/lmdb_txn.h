@@ -18,8 +18,12 @@ namespace sf::store::lmdb {
 // An Error from an LMDB return code: map or transaction full is ResourceExhausted.
 Error mdb_error(int rc, std::string_view what, std::string_view path = {});
 
-inline MDB_val as_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-inline std::string_view as_view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+inline MDB_val as_val(std::string_view s) {
+    return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view as_view(const MDB_val& v) {
+    return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
 
 class Txn {
   public:
@@ -71,7 +75,8 @@ class Cursor {
 
 // The value under `key`, nullopt when absent; valid until the transaction ends or writes.
 Result<std::optional<std::string_view>> get(MDB_txn* txn, MDB_dbi dbi, std::string_view key);
-Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, std::string_view path);
+Result<void> put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                 std::string_view path);
 Result<void> del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view path);
 
 } // namespace sf::store::lmdb

@@ -61,7 +61,9 @@ class BackendConformance : public ::testing::TestWithParam<std::string> {
     std::unique_ptr<Backend> backend_;
 };
 
-TEST_P(BackendConformance, NameIsItsOwn) { EXPECT_EQ(backend_->name(), GetParam()); }
+TEST_P(BackendConformance, NameIsItsOwn) {
+    EXPECT_EQ(backend_->name(), GetParam());
+}
 
 TEST_P(BackendConformance, AbsentNodesReadAsNothing) {
     EXPECT_EQ(read("/nope"), std::nullopt);
@@ -104,7 +106,8 @@ TEST_P(BackendConformance, ChildrenAreSortedNames) {
     std::shuffle(names.begin(), names.end(), std::mt19937(7));
     ChangeSet set;
     set.changes.push_back(put_change("/d", ""));
-    for (const auto& n : names) set.changes.push_back(put_change("/d/" + n, n));
+    for (const auto& n : names)
+        set.changes.push_back(put_change("/d/" + n, n));
     apply_ok(set);
     std::sort(names.begin(), names.end());
     EXPECT_EQ(children("/d"), names);
@@ -122,8 +125,8 @@ TEST_P(BackendConformance, ParentPutEarlierInTheSameSet) {
 // A set whose third change is invalid applies none of its changes.
 TEST_P(BackendConformance, ApplyIsAllOrNothingOnAbsentParent) {
     apply_ok(set_of({put_change("/a", "old")}));
-    auto applied = backend_->apply(set_of({put_change("/a", "new"), put_change("/x", "1"), put_change("/nope/z", "2"),
-                                           put_change("/x/y", "3")}));
+    auto applied = backend_->apply(set_of({put_change("/a", "new"), put_change("/x", "1"),
+                                           put_change("/nope/z", "2"), put_change("/x/y", "3")}));
     EXPECT_FALSE(applied.ok());
     EXPECT_EQ(value("/a"), "old");
     EXPECT_EQ(read("/x"), std::nullopt);
@@ -147,7 +150,8 @@ TEST_P(BackendConformance, ApplyIsAllOrNothingOnEraseWithChildren) {
 
 TEST_P(BackendConformance, ApplyIsAllOrNothingOnEraseOfAbsent) {
     apply_ok(set_of({put_change("/a", "1"), put_change("/a/b", "2")}));
-    auto applied = backend_->apply(set_of({erase_change("/a/b"), put_change("/n", ""), erase_change("/ghost")}));
+    auto applied =
+        backend_->apply(set_of({erase_change("/a/b"), put_change("/n", ""), erase_change("/ghost")}));
     EXPECT_FALSE(applied.ok());
     EXPECT_EQ(value("/a/b"), "2");
     EXPECT_EQ(read("/n"), std::nullopt);
@@ -155,8 +159,8 @@ TEST_P(BackendConformance, ApplyIsAllOrNothingOnEraseOfAbsent) {
 }
 
 TEST_P(BackendConformance, ForEachVisitsParentsFirst) {
-    apply_ok(set_of({put_change("/z", "z"), put_change("/z/a", "za"), put_change("/a", "a"), put_change("/a/z", "az"),
-                     put_change("/a/z/m", "azm"), put_change("/m", "m")}));
+    apply_ok(set_of({put_change("/z", "z"), put_change("/z/a", "za"), put_change("/a", "a"),
+                     put_change("/a/z", "az"), put_change("/a/z/m", "azm"), put_change("/m", "m")}));
     auto seen = visit_all();
     EXPECT_EQ(seen.size(), 7u);
     EXPECT_EQ(seen.at("/a/z/m").value, "azm");
@@ -200,7 +204,8 @@ TEST_P(BackendConformance, FiftyThousandNodes) {
         for (int i = d; i < d + 50; ++i) {
             std::string dir = "/n" + std::to_string(i);
             set.changes.push_back(put_change(dir, ""));
-            for (int j = 0; j < kPerDir; ++j) set.changes.push_back(put_change(dir + "/k" + std::to_string(j), std::to_string(i * j)));
+            for (int j = 0; j < kPerDir; ++j)
+                set.changes.push_back(put_change(dir + "/k" + std::to_string(j), std::to_string(i * j)));
         }
         apply_ok(set);
     }
@@ -214,7 +219,9 @@ TEST_P(BackendConformance, FiftyThousandNodes) {
     EXPECT_EQ(visit_all().size(), size_t(1 + kDirs + kDirs * kPerDir));
 }
 
-std::string backend_name(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
+std::string backend_name(const ::testing::TestParamInfo<std::string>& param) {
+    return param.param;
+}
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendConformance, ::testing::Values("mem", "lmdb"), backend_name);
 

@@ -35,14 +35,18 @@ using namespace std::chrono_literals;
 // A child process started with posix_spawn, killed (SIGKILL) and reaped on destruction.
 class Child {
   public:
-    Child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env, const std::string& log) {
+    Child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+          const std::string& log) {
         std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
         std::vector<std::string> env_strings(extra_env);
-        for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+        for (char** e = environ; *e; ++e)
+            env_strings.emplace_back(*e);
         std::vector<char*> env;
-        for (auto& e : env_strings) env.push_back(e.data());
+        for (auto& e : env_strings)
+            env.push_back(e.data());
         env.push_back(nullptr);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
@@ -75,7 +79,8 @@ class Child {
 };
 
 // Runs a program to its end; whether it exited with status 0.
-bool run_ok(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
+bool run_ok(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+            const std::string& log) {
     Child child(argv, env, log);
     if (!child.started()) return false;
     int status = child.wait();
@@ -83,7 +88,8 @@ bool run_ok(const std::vector<std::string>& argv, const std::vector<std::string>
 }
 
 std::unique_ptr<StoreClient> connect_when_ready(const std::string& socket) {
-    for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline;) {
         if (auto client = StoreClient::connect(socket); client.ok()) return std::move(client).value();
         std::this_thread::sleep_for(5ms);
     }
@@ -93,8 +99,9 @@ std::unique_ptr<StoreClient> connect_when_ready(const std::string& socket) {
 struct Acknowledged {
     std::mutex mutex;
     std::map<std::string, std::string> keys; // every acknowledged key -> value, all rounds
-    uint64_t counter_acked = 0;               // last acknowledged /durability/counter
-    std::vector<std::pair<std::string, std::string>> open_tx; // a transaction's keys whose commit got no reply
+    uint64_t counter_acked = 0;              // last acknowledged /durability/counter
+    std::vector<std::pair<std::string, std::string>>
+        open_tx; // a transaction's keys whose commit got no reply
     void add(const std::string& key, const std::string& value) {
         std::lock_guard lock(mutex);
         keys[key] = value;
@@ -102,10 +109,11 @@ struct Acknowledged {
 };
 
 // xenstore-write, one process per key, until one fails or `stop`.
-void xenstore_writer(const std::string& socket, const std::string& log, int round, const std::atomic<bool>& stop,
-                     Acknowledged& acked) {
+void xenstore_writer(const std::string& socket, const std::string& log, int round,
+                     const std::atomic<bool>& stop, Acknowledged& acked) {
     for (int i = 0; !stop; ++i) {
-        std::string key = fmt::format("/durability/xs/r{}/k{}", round, i), value = fmt::format("xs-{}-{}", round, i);
+        std::string key = fmt::format("/durability/xs/r{}/k{}", round, i),
+                    value = fmt::format("xs-{}-{}", round, i);
         if (!run_ok({"xenstore-write", key, value}, {"XENSTORED_PATH=" + socket}, log)) return;
         acked.add(key, value);
     }
@@ -114,7 +122,8 @@ void xenstore_writer(const std::string& socket, const std::string& log, int roun
 // StoreClient: plain writes, the counter, two-key transactions, until an error.
 void client_writer(StoreClient& client, int round, Acknowledged& acked) {
     for (int i = 0;; ++i) {
-        std::string key = fmt::format("/durability/c/r{}/k{}", round, i), value = std::string(100 + i % 900, 'a' + char(i % 26));
+        std::string key = fmt::format("/durability/c/r{}/k{}", round, i),
+                    value = std::string(100 + i % 900, 'a' + char(i % 26));
         if (!client.write(key, value).ok()) return;
         acked.add(key, value);
         uint64_t next = acked.counter_acked + 1;
@@ -131,7 +140,8 @@ void client_writer(StoreClient& client, int round, Acknowledged& acked) {
         acked.open_tx = pair;
         if (!client.transaction_end(*tx, true).ok()) return;
         acked.open_tx.clear();
-        for (const auto& [k, v] : pair) acked.add(k, v);
+        for (const auto& [k, v] : pair)
+            acked.add(k, v);
     }
 }
 
@@ -140,8 +150,9 @@ void check_everything(StoreClient& client, Acknowledged& acked, int round) {
     for (const auto& [key, value] : acked.keys) {
         auto read = client.read(key);
         if (!read.ok() || *read != value) {
-            if (++missing <= 5) ADD_FAILURE() << "round " << round << ": acknowledged " << key << " is "
-                                              << (read.ok() ? "'" + *read + "'" : errno_name(read.error()));
+            if (++missing <= 5)
+                ADD_FAILURE() << "round " << round << ": acknowledged " << key << " is "
+                              << (read.ok() ? "'" + *read + "'" : errno_name(read.error()));
         }
     }
     EXPECT_EQ(missing, 0u) << "of " << acked.keys.size() << " acknowledged keys";
@@ -157,7 +168,8 @@ void check_everything(StoreClient& client, Acknowledged& acked, int round) {
         bool a = client.read(acked.open_tx[0].first).ok(), b = client.read(acked.open_tx[1].first).ok();
         EXPECT_EQ(a, b) << "a transaction was half applied: " << acked.open_tx[0].first;
         if (a && b) {
-            for (const auto& [k, v] : acked.open_tx) acked.keys[k] = v;
+            for (const auto& [k, v] : acked.open_tx)
+                acked.keys[k] = v;
         }
         acked.open_tx.clear();
     }
@@ -167,7 +179,8 @@ TEST(StoreDurability, AcknowledgedWritesSurviveKill9) {
     constexpr int kRounds = 6;
     TempDir dir;
     std::string socket = dir.sub("store.sock"), data = dir.sub("data"), log = dir.sub("log");
-    std::vector<std::string> argv{SF_BIN_DIR "/sfstore", "--backend", "lmdb", "--data", data, "--socket", socket};
+    std::vector<std::string> argv{
+        SF_BIN_DIR "/sfstore", "--backend", "lmdb", "--data", data, "--socket", socket};
     Acknowledged acked;
     std::mt19937 rng(std::random_device{}());
     for (int round = 0; round <= kRounds; ++round) {

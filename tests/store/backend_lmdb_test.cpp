@@ -60,6 +60,17 @@ TEST(LmdbBackend, CreatesItsDirectoryAndNeedsOne) {
     EXPECT_EQ(none.error().kind, ErrorKind::InvalidArgument);
 }
 
+TEST(LmdbBackend, OneOpenerAtATime) {
+    TempDir dir;
+    auto first = open_ok(dir.path());
+    auto second = LmdbBackend::open(dir.path());
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().kind, ErrorKind::Conflict);
+    EXPECT_NE(second.error().message.find("another store"), std::string::npos) << second.error().message;
+    first.reset();
+    EXPECT_NE(open_ok(dir.path()), nullptr);
+}
+
 TEST(LmdbBackend, DataSurvivesReopen) {
     TempDir dir;
     {
@@ -105,7 +116,7 @@ TEST(LmdbBackend, CorruptRecordIsAnErrorNamingThePath) {
         auto backend = open_ok(dir.path());
         apply_ok(*backend, set_of({put_change("/", ""), put_change("/a", "1"), put_change("/b", "2")}));
     }
-    poke_raw(dir.path(), "/a", std::string("\x01\x00\x05", 3));     // truncated
+    poke_raw(dir.path(), "/a", std::string("\x01\x00\x05", 3));    // truncated
     poke_raw(dir.path(), "/b", std::string("\x09rest of it", 11)); // unknown version
     auto backend = open_ok(dir.path());
     auto a = backend->read("/a");
@@ -118,7 +129,7 @@ TEST(LmdbBackend, CorruptRecordIsAnErrorNamingThePath) {
     EXPECT_FALSE(backend->apply(set_of({put_change("/a/c", "x")})).ok()); // needs /a's record
     EXPECT_EQ(*backend->children("/"), (std::vector<std::string>{"a", "b"}));
     EXPECT_FALSE(backend->apply(set_of({put_change("/a", "x")})).ok()); // its id (children's link) is lost
-    apply_ok(*backend, set_of({put_change("/c", "3")}));                 // the rest still works
+    apply_ok(*backend, set_of({put_change("/c", "3")}));                // the rest still works
 }
 
 TEST(LmdbBackend, FullMapIsAnErrorAndChangesNothing) {
@@ -128,7 +139,8 @@ TEST(LmdbBackend, FullMapIsAnErrorAndChangesNothing) {
     bool full = false;
     for (int round = 0; round < 100 && !full; ++round) {
         ChangeSet set;
-        for (int i = 0; i < 20; ++i) set.changes.push_back(put_change(fmt::format("/r{}-{}", round, i), std::string(2000, 'v')));
+        for (int i = 0; i < 20; ++i)
+            set.changes.push_back(put_change(fmt::format("/r{}-{}", round, i), std::string(2000, 'v')));
         auto applied = backend->apply(set);
         if (!applied.ok()) {
             full = true;

@@ -41,8 +41,12 @@ inline Change put_change(std::string path, std::string value, uint64_t generatio
     return Change{Change::Kind::Put, std::move(path), make_node(std::move(value), generation)};
 }
 
-inline Change erase_change(std::string path) { return Change{Change::Kind::Erase, std::move(path), {}}; }
+inline Change erase_change(std::string path) {
+    return Change{Change::Kind::Erase, std::move(path), {}};
+}
 
-inline ChangeSet set_of(std::initializer_list<Change> changes) { return ChangeSet{std::vector<Change>(changes)}; }
+inline ChangeSet set_of(std::initializer_list<Change> changes) {
+    return ChangeSet{std::vector<Change>(changes)};
+}
 
 } // namespace sf::store::test
