@@ -4,10 +4,12 @@
 // data directory. In each round two writers run until the store is killed
 // with SIGKILL at a random moment: Debian's xenstore-write (one process per
 // key, XENSTORED_PATH pointing at our socket) and a StoreClient that writes
-// keys, bumps a counter and commits two-key transactions as fast as it can.
-// After each kill the store is restarted and every key acknowledged in any
-// round must be there with its value; the counter is the last acknowledged
-// value or the one in flight; an unacknowledged transaction is all or nothing.
+// keys, bumps a counter, commits two-key transactions and removes some of
+// its keys as fast as it can. After each kill the store is restarted and
+// every key acknowledged in any round must be there with its value, every
+// acknowledged rm must stay done; the counter is the last acknowledged value
+// or the one in flight; an unacknowledged transaction is all or nothing. At
+// the end Debian's xenstore-read reads back what xenstore-write wrote.
 #include "backend_test_support.h"
 
 #include "store/store_client.h"
@@ -20,9 +22,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -87,6 +92,17 @@ bool run_ok(const std::vector<std::string>& argv, const std::vector<std::string>
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Runs a program to its end with its output in `out_path`; that output, or nullopt when it failed.
+std::optional<std::string> run_output(const std::vector<std::string>& argv,
+                                      const std::vector<std::string>& env, const std::string& out_path) {
+    std::filesystem::remove(out_path);
+    if (!run_ok(argv, env, out_path)) return std::nullopt;
+    std::ifstream in(out_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 std::unique_ptr<StoreClient> connect_when_ready(const std::string& socket) {
     for (auto deadline = std::chrono::steady_clock::now() + 10s;
          std::chrono::steady_clock::now() < deadline;) {
@@ -100,11 +116,17 @@ struct Acknowledged {
     std::mutex mutex;
     std::map<std::string, std::string> keys; // every acknowledged key -> value, all rounds
     uint64_t counter_acked = 0;              // last acknowledged /durability/counter
-    std::vector<std::pair<std::string, std::string>>
-        open_tx; // a transaction's keys whose commit got no reply
+    std::set<std::string> removed;           // acknowledged rm
+    // A transaction's keys whose commit got no reply.
+    std::vector<std::pair<std::string, std::string>> open_tx;
     void add(const std::string& key, const std::string& value) {
         std::lock_guard lock(mutex);
         keys[key] = value;
+    }
+    // Whether `key` was acknowledged; it is no longer expected either way.
+    bool forget(const std::string& key) {
+        std::lock_guard lock(mutex);
+        return keys.erase(key) > 0;
     }
 };
 
@@ -142,6 +164,11 @@ void client_writer(StoreClient& client, int round, Acknowledged& acked) {
         acked.open_tx.clear();
         for (const auto& [k, v] : pair)
             acked.add(k, v);
+        std::string old = fmt::format("/durability/c/r{}/k{}", round, i - 3);
+        if (i % 5 == 4 && acked.forget(old)) { // gone once acknowledged, either way before
+            if (!client.rm(old).ok()) return;
+            acked.removed.insert(old);
+        }
     }
 }
 
@@ -156,6 +183,10 @@ void check_everything(StoreClient& client, Acknowledged& acked, int round) {
         }
     }
     EXPECT_EQ(missing, 0u) << "of " << acked.keys.size() << " acknowledged keys";
+    for (const auto& key : acked.removed) {
+        auto read = client.read(key);
+        EXPECT_TRUE(!read.ok() && read.error() == StoreError::NotFound) << "removed " << key << " is back";
+    }
     auto counter = client.read("/durability/counter");
     if (acked.counter_acked > 0) {
         ASSERT_TRUE(counter.ok());
@@ -175,6 +206,25 @@ void check_everything(StoreClient& client, Acknowledged& acked, int round) {
     }
 }
 
+// Reads back what xenstore-write was acknowledged with Debian's xenstore-read, 50 keys a call.
+void check_with_xenstore_read(const std::string& socket, const std::string& scratch, Acknowledged& acked) {
+    std::vector<std::pair<std::string, std::string>> xs;
+    for (const auto& kv : acked.keys) {
+        if (kv.first.starts_with("/durability/xs/")) xs.push_back(kv);
+    }
+    for (size_t first = 0; first < xs.size(); first += 50) {
+        std::vector<std::string> argv{"xenstore-read"};
+        std::string expected;
+        for (size_t i = first; i < std::min(xs.size(), first + 50); ++i) {
+            argv.push_back(xs[i].first);
+            expected += xs[i].second + "\n";
+        }
+        auto output = run_output(argv, {"XENSTORED_PATH=" + socket}, scratch);
+        ASSERT_TRUE(output.has_value()) << "xenstore-read failed";
+        EXPECT_EQ(*output, expected);
+    }
+}
+
 TEST(StoreDurability, AcknowledgedWritesSurviveKill9) {
     constexpr int kRounds = 6;
     TempDir dir;
@@ -189,7 +239,10 @@ TEST(StoreDurability, AcknowledgedWritesSurviveKill9) {
         auto checker = connect_when_ready(socket);
         ASSERT_NE(checker, nullptr) << "sfstore did not come up (log: " << log << ")";
         check_everything(*checker, acked, round);
-        if (round == kRounds) break;
+        if (round == kRounds) {
+            check_with_xenstore_read(socket, dir.sub("xenstore-read.out"), acked);
+            break;
+        }
         auto writer_client = StoreClient::connect(socket);
         ASSERT_TRUE(writer_client.ok());
         std::atomic<bool> stop = false;
@@ -204,7 +257,11 @@ TEST(StoreDurability, AcknowledgedWritesSurviveKill9) {
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "sfstore status " << status;
     }
     EXPECT_GT(acked.keys.size(), size_t(kRounds * 10)) << "too few writes to mean anything";
-    std::printf("%zu acknowledged keys checked after %d kills\n", acked.keys.size(), kRounds);
+    size_t xs = 0;
+    for (const auto& kv : acked.keys)
+        xs += kv.first.starts_with("/durability/xs/") ? 1 : 0;
+    std::printf("%zu acknowledged keys (%zu by xenstore-write) and %zu removals checked after %d kills\n",
+                acked.keys.size(), xs, acked.removed.size(), kRounds);
 }
 
 } // namespace
