@@ -44,7 +44,8 @@ class Driver {
 
   protected:
     void send(MsgType type, uint32_t tx, const std::string& payload) {
-        last_id_ = pipe_.queue(type, tx, payload), ++in_flight;
+        last_id_ = pipe_.queue(type, tx, payload);
+        ++in_flight;
     }
     int random_below(int n) { return int(rng_() % unsigned(n)); }
     std::string_view random_leaf() { return kGuestLeaves[size_t(random_below(int(kGuestLeaves.size())))]; }

@@ -30,6 +30,7 @@ struct LmdbBackend::Impl {
     UniqueFd owner_lock;       // flock on DIR/sfstore.lock: one opener at a time
 
     Result<void> lock_dir();
+    Result<void> sync_dir() const;
     ~Impl() {
         if (reader) mdb_txn_abort(reader);
         if (env) mdb_env_close(env);
@@ -103,7 +104,15 @@ Result<void> LmdbBackend::Impl::open_env(const LmdbOptions& options) {
             return mdb_error(rc, "open db", name);
     }
     SF_TRY(init_meta(txn.get()));
-    return txn.commit();
+    SF_TRY(txn.commit());
+    return sync_dir();
+}
+
+// Makes the directory entries of data.mdb and lock.mdb durable (LMDB syncs only the files).
+Result<void> LmdbBackend::Impl::sync_dir() const {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::fsync(fd.get()) != 0) return error("lmdb: cannot sync {}: {}", dir, strerror(errno));
+    return ok();
 }
 
 // Checks the layout's version and loads the hash key; writes both into a new database.
