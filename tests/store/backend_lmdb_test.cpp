@@ -6,6 +6,7 @@
 #include "backend_test_support.h"
 
 #include "store/lmdb_backend.h"
+#include "store/lmdb_record.h"
 #include "store/store.h"
 
 #include <lmdb.h>
@@ -13,10 +14,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <random>
 #include <thread>
 
 namespace sf::store::test {
 namespace {
+
+using namespace std::string_literals;
 
 std::unique_ptr<LmdbBackend> open_ok(const std::string& dir, const LmdbOptions& options = {}) {
     auto opened = LmdbBackend::open(dir, options);
@@ -49,6 +53,39 @@ void poke_raw(const std::string& dir, const std::string& key, const std::string&
     ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
     ASSERT_EQ(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
+}
+
+TEST(LmdbRecord, RoundTripsAndRefusesEveryTruncation) {
+    std::string path = "/" + std::string(600, 'p');
+    lmdb::StoredNode stored{.id = 77,
+                            .node = Node{"val\0ue"s, Permissions{{{3, Access::Read}, {9, Access::Both}}}, 5},
+                            .path_in_record = true,
+                            .path = path};
+    std::string bytes = lmdb::encode_record(stored);
+    auto back = lmdb::decode_record(bytes, path);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->id, 77u);
+    EXPECT_EQ(back->node, stored.node);
+    EXPECT_EQ(back->path, path);
+    EXPECT_FALSE(lmdb::decode_record(bytes, path + "x").ok()); // another path's record
+    for (size_t n = 0; n < bytes.size(); ++n) {
+        EXPECT_FALSE(lmdb::decode_record(std::string_view(bytes).substr(0, n), path).ok()) << n << " bytes";
+    }
+    EXPECT_FALSE(lmdb::decode_record(bytes + "!", path).ok());
+}
+
+TEST(LmdbRecord, RandomBytesAreAnErrorOrANode) {
+    std::mt19937 rng(5);
+    for (int i = 0; i < 20000; ++i) {
+        std::string bytes(rng() % 64, '\0');
+        for (char& c : bytes)
+            c = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
+        if (!bytes.empty() && rng() % 2) bytes[0] = 1; // mostly the right version
+        auto decoded = lmdb::decode_record(bytes, "/x");
+        if (!decoded.ok()) {
+            EXPECT_NE(decoded.error().message.find("/x"), std::string::npos);
+        }
+    }
 }
 
 TEST(LmdbBackend, CreatesItsDirectoryAndNeedsOne) {
