@@ -1,6 +1,8 @@
 // superfluid toolstack: the guest table (creation, placement, records, events).
 #include "host/guest_table.h"
 
+#include <cstdio>
+
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
 
@@ -34,7 +36,19 @@ Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& 
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
     SF_TRY_ASSIGN(table->net_, NetService::create(options.net));
-    for (int i = 0; i < options.workers; ++i) SF_TRY(table->spawn_worker(i));
+    if (options.store) {
+        table->records_ = std::make_unique<GuestStore>(*options.store);
+        table->gate_ = std::make_unique<GuestStoreGate>(*options.store);
+    }
+    if (table->records_ && !options.worker.listen_dir.empty()) SF_TRY(table->recover());
+    const int slots = std::max(options.workers, static_cast<int>(table->workers_.size()));
+    for (int i = 0; i < slots; ++i) {
+        if (static_cast<size_t>(i) >= table->workers_.size()) {
+            table->workers_.emplace_back();
+            table->load_.push_back(0);
+        }
+        if (!table->workers_[static_cast<size_t>(i)]) SF_TRY(table->spawn_worker(i));
+    }
     table->supervisor_ = std::thread([t = table.get()] { t->supervise(); });
     return table;
 }
@@ -55,15 +69,28 @@ Result<void> GuestTable::spawn_worker(int index) {
         return error("socketpair failed: {}", std::strerror(errno));
     UniqueFd ours(fds[0]), theirs(fds[1]);
     SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> worker,
-                  WorkerProcess::spawn(
-                      index, options_.worker, theirs.get(), [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); },
-                      [this](uint64_t id, std::string_view bytes) { on_console(id, bytes); },
-                      [this](int i, const std::string& how) { on_worker_exit(i, how); }));
+                  WorkerProcess::spawn(index, options_.worker, theirs.get(), worker_callbacks(index)));
+    if (records_ && !options_.worker.listen_dir.empty())
+        if (Result<void> stored = records_->put_worker(
+                {index, worker->pid(), worker_socket_path(options_.worker.listen_dir, index)});
+            !stored)
+            std::fprintf(stderr, "sfd: worker %d: %s\n", index, stored.error().message.c_str());
     net_->attach_worker(index, std::move(ours));
     std::lock_guard lock(mutex_);
     workers_[static_cast<size_t>(index)] = std::move(worker);
     load_[static_cast<size_t>(index)] = 0;
     return ok();
+}
+
+WorkerProcess::Callbacks GuestTable::worker_callbacks(int index) {
+    WorkerProcess::Callbacks callbacks;
+    callbacks.on_event = [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); };
+    callbacks.on_console = [this](uint64_t id, std::string_view bytes) { on_console(id, bytes); };
+    callbacks.on_exit = [this](int i, const std::string& how) { on_worker_exit(i, how); };
+    callbacks.on_store = [this, index](uint64_t id, uint64_t rid, std::string_view m) {
+        on_store(index, id, rid, m);
+    };
+    return callbacks;
 }
 
 Result<void> GuestTable::check_request(const CreateRequest& request) const {
@@ -107,9 +134,19 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     if (request.net.empty() && !request.ip.empty())
         return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
     SF_TRY_ASSIGN(const Placed placed, record_guest(request, request_ns));
+    if (records_) {
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+                                                    placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
+        if (!stored) {
+            std::lock_guard lock(mutex_);
+            forget(placed.id, placed.name, placed.worker);
+            return std::move(stored).error();
+        }
+        open_gate(placed.id, placed.process);
+    }
     nlohmann::json message = {{"op", "create"}, {"id", placed.id}, {"name", placed.name},
                               {"image", request.image}, {"mem", request.mem_size}, {"cmdline", request.cmdline},
-                              {"start", request.start}};
+                              {"start", request.start}, {"store", gate_ != nullptr}};
     if (placed.lease) message["nic"] = placed.lease->worker_json();
     if (Result<WorkerReply> reply = call_worker(placed.worker, message); !reply) {
         std::lock_guard lock(mutex_);
@@ -133,11 +170,12 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
         return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
     Placed placed;
     SF_TRY_ASSIGN(placed.worker, place());
+    placed.process = workers_[static_cast<size_t>(placed.worker)];
     if (!request.net.empty()) {
         SF_TRY_ASSIGN(placed.lease, net_->lease(request.net, request.ip));
         net_->bind(placed.lease->port_key, placed.worker);
     }
-    placed.id = next_id_++;
+    SF_TRY_ASSIGN(placed.id, allocate_id());
     Record record;
     record.info = GuestInfo{placed.id, request.name.empty() ? fmt::format("guest-{}", placed.id) : request.name,
                             request.image, request.mem_size, request.cmdline,
@@ -149,13 +187,54 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
         record.port_key = placed.lease->port_key;
     }
     placed.name = record.info.name;
+    placed.info = record.info;
     names_[placed.name] = placed.id;
     guests_.emplace(placed.id, std::move(record));
     ++load_[static_cast<size_t>(placed.worker)];
     return placed;
 }
 
+Result<uint64_t> GuestTable::allocate_id() {
+    if (guests_.size() >= store::kMaxDomainId)
+        return error(ErrorKind::ResourceExhausted, "host is full: {} guests", guests_.size());
+    for (;;) {
+        const uint64_t id = next_id_;
+        next_id_ = next_id_ >= store::kMaxDomainId ? 1 : next_id_ + 1;
+        if (!guests_.count(id)) return id;
+    }
+}
+
+void GuestTable::store_state(const Record& record) {
+    if (!records_) return;
+    if (Result<void> stored = records_->put_state(record.info); !stored)
+        std::fprintf(stderr, "sfd: guest %s: %s\n", record.info.name.c_str(), stored.error().message.c_str());
+}
+
+void GuestTable::open_gate(uint64_t id, const std::shared_ptr<WorkerProcess>& worker) {
+    if (!gate_) return;
+    std::weak_ptr<WorkerProcess> weak = worker;
+    gate_->open(id, [id, weak](uint64_t request_id, std::string_view message) {
+        if (auto w = weak.lock()) (void)w->send_store(id, request_id, message);
+    });
+}
+
+// A guest's store request, on its worker's reader thread (never with mutex_
+// held): only for a guest that this worker hosts.
+void GuestTable::on_store(int index, uint64_t id, uint64_t request_id, std::string_view message) {
+    if (!gate_) return;
+    std::shared_ptr<WorkerProcess> worker;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = guests_.find(id);
+        if (it == guests_.end() || !it->second.in_worker || it->second.info.worker != index) return;
+        worker = workers_[static_cast<size_t>(index)];
+    }
+    if (worker) (void)worker->send_store(id, request_id, gate_->handle(id, message));
+}
+
 void GuestTable::forget(uint64_t id, const std::string& name, int worker) {
+    if (gate_) gate_->close(id);
+    if (records_) (void)records_->remove_guest(id);
     if (auto it = guests_.find(id); it != guests_.end() && it->second.port_key) net_->release(*it->second.port_key);
     names_.erase(name);
     guests_.erase(id);

@@ -14,6 +14,8 @@
 
 #include "common/meminfo.h"
 #include "host/guest_service.h"
+#include "host/guest_store.h"
+#include "host/guest_store_gate.h"
 #include "host/net_service.h"
 #include "host/worker_process.h"
 
@@ -35,6 +37,10 @@ struct GuestTableOptions {
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
     WorkerOptions worker;
     NetServiceOptions net;
+    // sfd's store (not owned; outlives the table). Set: every guest's record is
+    // kept in it (GuestStore) and guests may use their store hypercalls.
+    // Null: no records (the benchmark's baseline without the store).
+    store::Store* store = nullptr;
 };
 
 class GuestTable final : public GuestService {
@@ -78,9 +84,16 @@ class GuestTable final : public GuestService {
 
     explicit GuestTable(const GuestTableOptions& options);
     Result<void> spawn_worker(int index);
+    // A restarted sfd with a durable store (guest_table_recovery.cpp).
+    Result<void> recover();
+    Result<void> adopt(int slot, const std::string& socket);
     void on_event(uint64_t id, const nlohmann::json& event);
     void on_console(uint64_t id, std::string_view bytes);
     void on_worker_exit(int index, const std::string& how);
+    void on_store(int index, uint64_t id, uint64_t request_id, std::string_view message);
+    // Opens guest `id`'s store connection, its events going to worker `worker`.
+    void open_gate(uint64_t id, const std::shared_ptr<WorkerProcess>& worker);
+    WorkerProcess::Callbacks worker_callbacks(int index);
     void supervise();
     void grow();
     void end_followers(Record& record);
@@ -102,13 +115,20 @@ class GuestTable final : public GuestService {
         int worker = -1;
         std::string name;
         std::optional<NicLease> lease;
+        GuestInfo info; // as recorded
+        std::shared_ptr<WorkerProcess> process;
     };
     Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
+    Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId
+    // Needs mutex_: writes the record's state to the store (a failure is logged: the table stays right).
+    void store_state(const Record& record);
     // Needs mutex_: undoes a failed create (its record, name, load and NIC lease).
     void forget(uint64_t id, const std::string& name, int worker);
 
     const GuestTableOptions options_;
     std::unique_ptr<NetService> net_; // before the workers: they are bound to its channels
+    std::unique_ptr<GuestStore> records_; // null without a store
+    std::unique_ptr<GuestStoreGate> gate_; // guests' store hypercalls; null without a store
     mutable MemoryGauge memory_gauge_;
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed

@@ -2,6 +2,8 @@
 // deaths and restarts, and shutdown.
 #include "host/guest_table.h"
 
+#include <cstdio>
+
 #include "common/json_fields.h"
 
 namespace sf::host {
@@ -24,10 +26,12 @@ void GuestTable::on_event(uint64_t id, const nlohmann::json& event) {
         record.info.state = GuestState::Exited;
         record.info.exit_status = static_cast<int32_t>(i64_field(event, "status"));
         end_followers(record);
+        store_state(record);
     } else if (kind == "crashed") {
         record.info.state = GuestState::Crashed;
         record.info.reason = string_field(event, "reason", "crashed");
         end_followers(record);
+        store_state(record);
     }
     changed_.notify_all();
 }
@@ -46,9 +50,11 @@ void GuestTable::on_worker_exit(int index, const std::string& how) {
     for (auto& [id, record] : guests_) {
         if (record.info.worker != index || !record.in_worker) continue;
         record.in_worker = false;
+        if (gate_) gate_->close(id);
         if (!has_ended(record.info.state)) {
             record.info.state = GuestState::Crashed;
             record.info.reason = fmt::format("its worker process {} {}", index, how);
+            store_state(record);
         }
         end_followers(record);
     }
@@ -122,6 +128,9 @@ void GuestTable::shutdown() {
     std::lock_guard lock(mutex_);
     for (auto& [id, record] : guests_) end_followers(record);
     changed_.notify_all();
+    if (records_)
+        if (Result<void> cleared = records_->clear(); !cleared)
+            std::fprintf(stderr, "sfd: %s\n", cleared.error().message.c_str());
 }
 
 pid_t GuestTable::worker_pid(int index) const {

@@ -1,6 +1,8 @@
 // superfluid toolstack: the guest table's per-guest operations.
 #include "host/guest_table.h"
 
+#include <cstdio>
+
 #include "common/json_fields.h"
 
 namespace sf::host {
@@ -53,7 +55,10 @@ Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, const char* op, 
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
-    if (it->second.info.state == from) it->second.info.state = to; // unless it ended meanwhile
+    if (it->second.info.state == from) { // unless it ended meanwhile
+        it->second.info.state = to;
+        store_state(it->second);
+    }
     changed_.notify_all();
     return it->second.info;
 }
@@ -81,6 +86,10 @@ Result<void> GuestTable::destroy(const std::string& ref) {
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
     end_followers(it->second);
     if (it->second.port_key) net_->release(*it->second.port_key);
+    if (gate_) gate_->close(id);
+    if (records_)
+        if (Result<void> removed = records_->remove_guest(id); !removed)
+            std::fprintf(stderr, "sfd: guest %s: %s\n", it->second.info.name.c_str(), removed.error().message.c_str());
     if (it->second.in_worker && load_[static_cast<size_t>(worker)] > 0) --load_[static_cast<size_t>(worker)];
     names_.erase(it->second.info.name);
     guests_.erase(it);

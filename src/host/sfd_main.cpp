@@ -5,6 +5,8 @@
 #include "host/api_server.h"
 #include "host/guest_table.h"
 #include "host/listen_address.h"
+#include "store/backend_factory.h"
+#include "store/store_server.h"
 
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
@@ -29,8 +31,37 @@ struct SfdOptions {
     size_t ring_size = 16 << 10;
     std::string log_dir;
     uint64_t mem_reserve_mib = 256;
+    std::string store = "mem";
+    std::string store_data;
+    std::string store_socket; // empty: beside the API socket
+    std::string state_dir;    // empty: the API socket's directory
+    uint64_t orphan_grace_s = 120;
     bool verbose = false;
 };
+
+// The directory of the API socket (for the store socket and worker sockets).
+std::string socket_dir(const SfdOptions& o) {
+    const size_t slash = o.socket.rfind('/');
+    return slash == std::string::npos ? "." : slash == 0 ? "/" : o.socket.substr(0, slash);
+}
+
+// The embedded store: its back-end, and its XenStore socket for xenstore-utils and other clients.
+struct EmbeddedStore {
+    std::unique_ptr<sf::store::Store> store;
+    std::unique_ptr<sf::store::StoreServer> server;
+};
+
+sf::Result<EmbeddedStore> open_store(const SfdOptions& o) {
+    EmbeddedStore embedded;
+    if (o.store == "none") return embedded;
+    SF_TRY_ASSIGN(auto backend, sf::store::open_backend(o.store, o.store_data));
+    SF_TRY_ASSIGN(embedded.store, sf::store::Store::create(std::move(backend)));
+    sf::store::StoreServerOptions server;
+    server.socket_path = o.store_socket.empty() ? socket_dir(o) + "/store.sock" : o.store_socket;
+    server.verbose = o.verbose;
+    SF_TRY_ASSIGN(embedded.server, sf::store::StoreServer::start(*embedded.store, server));
+    return embedded;
+}
 
 // Waits for SIGTERM or SIGINT (blocked in every thread, taken here).
 int wait_for_signal() {
@@ -51,20 +82,29 @@ int run(const SfdOptions& o) {
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.net.pool_target = o.net_pool;
-    table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir};
+    table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir, {}};
     auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
     if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
+    auto store = open_store(o);
+    if (!store) return std::fprintf(stderr, "sfd: store: %s\n", store.error().message.c_str()), 1;
+    table_options.store = store->store.get();
+    if (o.store == "lmdb") { // durable: workers outlive sfd and a restarted sfd adopts them
+        table_options.worker.listen_dir = o.state_dir.empty() ? socket_dir(o) : o.state_dir;
+        table_options.worker.orphan_grace_s = o.orphan_grace_s;
+    }
     auto table = sf::host::GuestTable::create(table_options);
     if (!table) return std::fprintf(stderr, "sfd: %s\n", table.error().message.c_str()), 1;
     auto server = sf::host::ApiServer::create(**table, *address, o.verbose);
     if (!server) return std::fprintf(stderr, "sfd: %s\n", server.error().message.c_str()), 1;
     (*server)->start();
-    std::fprintf(stderr, "sfd: listening on %s with %d workers\n", (*server)->address().to_string().c_str(),
-                 o.workers);
+    std::fprintf(stderr, "sfd: listening on %s with %d workers; store: %s%s%s\n",
+                 (*server)->address().to_string().c_str(), o.workers, o.store.c_str(),
+                 store->server ? " on " : "", store->server ? store->server->socket_path().c_str() : "");
     int signal = wait_for_signal();
     std::fprintf(stderr, "sfd: %s: stopping every guest\n", strsignal(signal));
     (*server)->stop();
     (*table)->shutdown();
+    table->reset(); // before the store it records into
     return 0;
 }
 
@@ -98,8 +138,26 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     app.add_option("--mem-reserve", o.mem_reserve_mib, "Host memory (MiB) to keep free: creates beyond it fail")
         ->capture_default_str();
+    app.add_option("--store", o.store,
+                   "Store back-end: mem (default), lmdb (durable: a restarted sfd re-adopts the running guests), "
+                   "none (no records, no guest store access)")
+        ->check(CLI::IsMember({"mem", "lmdb", "none"}))
+        ->capture_default_str();
+    app.add_option("--store-data", o.store_data, "Directory of the lmdb store (created if missing)");
+    app.add_option("--store-socket", o.store_socket,
+                   "XenStore-protocol socket of the store (xenstore-utils: XENSTORED_PATH=...); "
+                   "default: store.sock beside --socket");
+    app.add_option("--state-dir", o.state_dir,
+                   "With --store lmdb: where workers wait for a restarted sfd (default: beside --socket)");
+    app.add_option("--orphan-grace", o.orphan_grace_s,
+                   "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
+        ->capture_default_str();
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);
+    if (o.store == "lmdb" && o.store_data.empty()) {
+        std::fprintf(stderr, "sfd: --store lmdb needs --store-data DIR\n");
+        return 2;
+    }
 
     sigset_t set;
     sigemptyset(&set);

@@ -2,10 +2,12 @@
 #include "host/worker_process.h"
 
 #include "common/json_fields.h"
+#include "host/fd_passing.h"
 
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +31,12 @@ Error reply_error(const nlohmann::json& reply) {
 
 } // namespace
 
+std::string worker_socket_path(const std::string& listen_dir, int index) {
+    return fmt::format("{}/worker-{}.sock", listen_dir, index);
+}
+
 Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options, int frame_fd,
-                                                            EventCallback on_event, ConsoleCallback on_console,
-                                                            ExitCallback on_exit) {
+                                                            Callbacks callbacks) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
         return error("socketpair failed: {}", std::strerror(errno));
@@ -45,6 +50,9 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--runners",       std::to_string(options.runners),
                                      "--ring-size",     std::to_string(options.ring_size)};
     if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
+    if (!options.listen_dir.empty())
+        args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
+                                 std::to_string(options.orphan_grace_s)});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -57,14 +65,32 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return error("cannot start {}: {}", options.program, std::strerror(rc));
-    return std::unique_ptr<WorkerProcess>(new WorkerProcess(index, pid, std::move(ours), std::move(on_event),
-                                                            std::move(on_console), std::move(on_exit)));
+    return std::unique_ptr<WorkerProcess>(new WorkerProcess(index, pid, true, std::move(ours), std::move(callbacks)));
 }
 
-WorkerProcess::WorkerProcess(int index, pid_t pid, UniqueFd fd, EventCallback on_event,
-                             ConsoleCallback on_console, ExitCallback on_exit)
-    : index_(index), pid_(pid), fd_(std::move(fd)), on_event_(std::move(on_event)),
-      on_console_(std::move(on_console)), on_exit_(std::move(on_exit)), reader_([this] { read_loop(); }) {}
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std::string& socket, int frame_fd,
+                                                            Callbacks callbacks) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (socket.size() >= sizeof address.sun_path) return error("worker socket path '{}' is too long", socket);
+    std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return error("socket failed: {}", std::strerror(errno));
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0)
+        return error(ErrorKind::Unavailable, "no worker at {}: {}", socket, std::strerror(errno));
+    ucred peer{};
+    socklen_t len = sizeof peer;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+        return error("SO_PEERCRED on {}: {}", socket, std::strerror(errno));
+    wire::size_buffers(fd.get());
+    SF_TRY(send_fd(fd.get(), frame_fd));
+    return std::unique_ptr<WorkerProcess>(
+        new WorkerProcess(index, peer.pid, false, std::move(fd), std::move(callbacks)));
+}
+
+WorkerProcess::WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks)
+    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), callbacks_(std::move(callbacks)),
+      reader_([this] { read_loop(); }) {}
 
 WorkerProcess::~WorkerProcess() {
     kill();
@@ -99,10 +125,12 @@ void WorkerProcess::read_loop() {
         if (!message) break;
         const wire::Header& h = message->header;
         if (message->type() == wire::Type::Console) {
-            on_console_(h.guest_id, message->payload);
+            callbacks_.on_console(h.guest_id, message->payload);
+        } else if (message->type() == wire::Type::Store) {
+            if (callbacks_.on_store) callbacks_.on_store(h.guest_id, h.request_id, message->payload);
         } else if (message->type() == wire::Type::Event) {
             nlohmann::json event = nlohmann::json::parse(message->payload, nullptr, false);
-            if (event.is_object()) on_event_(h.guest_id, event);
+            if (event.is_object()) callbacks_.on_event(h.guest_id, event);
         } else if (message->type() == wire::Type::Reply) {
             WorkerReply reply;
             if (h.flags & wire::kRawPayload) reply.raw = std::move(message->payload);
@@ -118,7 +146,11 @@ void WorkerProcess::read_loop() {
     alive_ = false;
     const std::string how = reap();
     fail_pending(fmt::format("worker {} (pid {}) {}", index_, pid_, how));
-    on_exit_(index_, how);
+    callbacks_.on_exit(index_, how);
+}
+
+Result<void> WorkerProcess::send_store(uint64_t guest_id, uint64_t request_id, std::string_view message) {
+    return wire::send(fd_.get(), wire::Type::Store, request_id, guest_id, message);
 }
 
 void WorkerProcess::fail_pending(const std::string& why) {
@@ -130,6 +162,7 @@ void WorkerProcess::fail_pending(const std::string& why) {
 
 std::string WorkerProcess::reap() {
     int status = 0;
+    if (!child_) return "ended (its connection closed)";
     if (reaped_ || ::waitpid(pid_, &status, 0) != pid_) return "ended";
     reaped_ = true;
     if (WIFSIGNALED(status))

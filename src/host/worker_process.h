@@ -1,10 +1,13 @@
 // superfluid toolstack: WorkerProcess, sfd's handle on one sf-worker process.
 //
 // Spawns the worker with one end of a SOCK_SEQPACKET pair, sends requests and
-// waits for their replies (matched by request id), and hands events and
-// console packets to the owner's callbacks from its reader thread. When the
-// worker dies, every pending call fails with Unavailable and on_exit runs
-// once, with a description of how it ended.
+// waits for their replies (matched by request id), and hands events, console
+// packets and guests' store requests to the owner's callbacks from its reader
+// thread. When the worker dies, every pending call fails with Unavailable and
+// on_exit runs once, with a description of how it ended.
+//
+// Workers started with a listen directory outlive sfd: a restarted sfd
+// adopts them (adopt()) by connecting to DIR/worker-<index>.sock.
 //
 // A call that gets no reply within 30 s fails with Unavailable.
 //
@@ -36,7 +39,14 @@ struct WorkerOptions {
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
+    // Non-empty: the worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
+    // and keeps its guests while sfd is away (sf-worker --listen).
+    std::string listen_dir;
+    uint64_t orphan_grace_s = 120;
 };
+
+// Where a worker accepts a restarted sfd.
+std::string worker_socket_path(const std::string& listen_dir, int index);
 
 struct WorkerReply {
     nlohmann::json json; // the reply object (null for a raw reply)
@@ -48,14 +58,29 @@ class WorkerProcess {
     using EventCallback = std::function<void(uint64_t guest_id, const nlohmann::json& event)>;
     using ConsoleCallback = std::function<void(uint64_t guest_id, std::string_view bytes)>;
     using ExitCallback = std::function<void(int index, const std::string& how)>;
+    // A guest's store request (protocol.h Type::Store): answer with send_store(guest_id, request_id, reply).
+    using StoreCallback = std::function<void(uint64_t guest_id, uint64_t request_id, std::string_view message)>;
+    struct Callbacks {
+        EventCallback on_event;
+        ConsoleCallback on_console;
+        ExitCallback on_exit;
+        StoreCallback on_store; // may be empty: store requests are then dropped
+    };
 
     // `frame_fd` is the worker's end of its frame channel (duplicated into the child).
     static Result<std::unique_ptr<WorkerProcess>> spawn(int index, const WorkerOptions& options, int frame_fd,
-                                                        EventCallback on_event, ConsoleCallback on_console,
-                                                        ExitCallback on_exit);
+                                                        Callbacks callbacks);
+    // Connects to worker `index` that outlived an earlier sfd, at `socket`, and
+    // hands it `frame_fd` (its end of a new frame channel). Unavailable when no
+    // worker answers there. The process is not our child: its end is seen as
+    // the connection closing.
+    static Result<std::unique_ptr<WorkerProcess>> adopt(int index, const std::string& socket, int frame_fd,
+                                                        Callbacks callbacks);
     ~WorkerProcess();
 
     Result<WorkerReply> call(const nlohmann::json& request);
+    // Sends a store reply or watch event (request_id 0) for guest `guest_id`.
+    Result<void> send_store(uint64_t guest_id, uint64_t request_id, std::string_view message);
     bool alive() const { return alive_; }
     pid_t pid() const { return pid_; }
     int index() const { return index_; }
@@ -65,17 +90,16 @@ class WorkerProcess {
     void kill();
 
   private:
-    WorkerProcess(int index, pid_t pid, UniqueFd fd, EventCallback, ConsoleCallback, ExitCallback);
+    WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks);
     void read_loop();
     void fail_pending(const std::string& why);
     std::string reap();
 
     const int index_;
     const pid_t pid_;
+    const bool child_; // false for an adopted worker (not ours to reap)
     UniqueFd fd_;
-    EventCallback on_event_;
-    ConsoleCallback on_console_;
-    ExitCallback on_exit_;
+    Callbacks callbacks_;
     std::atomic<bool> alive_{true};
     std::atomic<uint64_t> next_request_{1};
     std::mutex mutex_;

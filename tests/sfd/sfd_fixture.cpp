@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -37,6 +38,14 @@ bool kvm_usable() {
 Sfd::Sfd(std::vector<std::string> args) {
     char pattern[] = "/tmp/sf-sfd-test-XXXXXX";
     dir_ = ::mkdtemp(pattern);
+    spawn(std::move(args));
+}
+
+Sfd::Sfd(std::vector<std::string> args, std::string dir) : dir_(std::move(dir)), owns_dir_(false) {
+    spawn(std::move(args));
+}
+
+void Sfd::spawn(std::vector<std::string> args) {
     socket_ = dir_ + "/sfd.sock";
     std::vector<std::string> argv = {std::string(SF_BIN_DIR) + "/sfd", "--socket", socket_};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -53,7 +62,26 @@ Sfd::Sfd(std::vector<std::string> args) {
 
 Sfd::~Sfd() {
     stop();
-    std::filesystem::remove_all(dir_);
+    if (owns_dir_) std::filesystem::remove_all(dir_);
+}
+
+void Sfd::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+std::string run_command(const std::string& command, int* status) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return out;
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    const int rc = ::pclose(pipe);
+    if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    return out;
 }
 
 bool Sfd::running() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }

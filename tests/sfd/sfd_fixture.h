@@ -31,6 +31,9 @@ class Sfd {
   public:
     // Starts sfd with these extra arguments and waits until its API answers.
     explicit Sfd(std::vector<std::string> args = {});
+    // Starts sfd in `dir` (its socket, store socket, worker sockets), which it
+    // does not delete: a restarted sfd finds its state there.
+    Sfd(std::vector<std::string> args, std::string dir);
     ~Sfd();
     Sfd(const Sfd&) = delete;
     Sfd& operator=(const Sfd&) = delete;
@@ -40,6 +43,11 @@ class Sfd {
     bool running() const;
     // SIGTERM, wait up to `seconds`; returns the exit status (-1: had to SIGKILL).
     int stop(int seconds = 20);
+    // SIGKILL, reaped: sfd gets no chance to clean up.
+    void kill_hard();
+    const std::string& dir() const { return dir_; }
+    // XENSTORED_PATH for xenstore-utils: sfd's embedded store.
+    std::string store_socket() const { return dir_ + "/store.sock"; }
 
     HttpResult get(const std::string& path);
     HttpResult post(const std::string& path, const std::string& body = "{}");
@@ -51,9 +59,14 @@ class Sfd {
 
   private:
     httplib::Client client();
+    void spawn(std::vector<std::string> args);
     std::string dir_, socket_;
+    bool owns_dir_ = true;
     pid_t pid_ = -1;
 };
+
+// Runs a shell command; its stdout, and its exit status in `status`.
+std::string run_command(const std::string& command, int* status = nullptr);
 
 int count_fds(pid_t pid);
 long rss_kib(pid_t pid);

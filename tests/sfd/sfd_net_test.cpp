@@ -25,16 +25,7 @@ using json = nlohmann::json;
 namespace {
 
 // The output of a shell command (stdout and stderr).
-std::string shell(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (pipe == nullptr) return out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-    ::pclose(pipe);
-    return out;
-}
+std::string shell(const std::string& command) { return sf::test::run_command(command + " 2>&1"); }
 
 bool in_private_namespace() { return std::getenv("SF_TESTNS") != nullptr; }
 

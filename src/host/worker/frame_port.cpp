@@ -4,6 +4,7 @@
 #include "net/frame_channel.h"
 
 #include <poll.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -21,6 +22,15 @@ FramePort::~FramePort() {
 
 void FramePort::start() {
     if (fd_ >= 0) reader_ = std::thread([this] { read_loop(); });
+}
+
+void FramePort::replace_channel(UniqueFd fd) {
+    stopping_ = true;
+    if (reader_.joinable()) reader_.join();
+    if (fd_ < 0) fd_ = fd.release();
+    else ::dup2(fd.get(), fd_); // keeps O_CLOEXEC off the old number; nothing is exec'd by a worker
+    stopping_ = false;
+    start();
 }
 
 void FramePort::add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest) {

@@ -34,6 +34,10 @@ class FramePort {
     FramePort& operator=(const FramePort&) = delete;
 
     void start();
+    // Switches to a restarted sfd's channel: the new descriptor takes the old
+    // one's number (dup2), so transmit() never sees a closed descriptor, and
+    // the reader starts again on it. Main thread only.
+    void replace_channel(UniqueFd fd);
     void add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest);
     void remove(uint32_t port);
     // TransmitFn of the NIC with this port key (runs on a runner thread).
@@ -49,7 +53,7 @@ class FramePort {
     void read_loop();
     void deliver(uint32_t port, std::span<const uint8_t> frame);
 
-    const int fd_;
+    int fd_; // changes only from -1, in replace_channel()
     Scheduler& scheduler_;
     mutable std::mutex mutex_;
     std::unordered_map<uint32_t, Entry> ports_;

@@ -35,12 +35,28 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
 Worker::~Worker() { destroy_all(); }
 
 int Worker::serve() {
+    if (!config_.listen_path.empty())
+        if (Result<void> listening = listen(); !listening) {
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, listening.error().message.c_str());
+            return 1;
+        }
+    for (;;) {
+        const Ended ended = serve_connection();
+        if (ended == Ended::Shutdown) return 0;
+        if (!listener_.valid() || !await_sfd()) {
+            destroy_all();
+            return ended == Ended::Failed ? 1 : 0;
+        }
+    }
+}
+
+Worker::Ended Worker::serve_connection() {
     for (;;) {
         Result<wire::Message> message = wire::receive(config_.control_fd);
         if (!message) {
-            if (message.error().message != "closed")
-                std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
-            return message.error().message == "closed" ? 0 : 1;
+            const bool closed = message.error().message == "closed";
+            if (!closed) std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
+            return closed ? Ended::Lost : Ended::Failed;
         }
         if (message->type() == wire::Type::Store) {
             store_links_.receive(message->header.request_id, message->header.guest_id, message->payload);
@@ -55,7 +71,7 @@ int Worker::serve() {
         const uint64_t rid = message->header.request_id;
         if (reply && !raw.empty()) (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, raw, wire::kRawPayload);
         else (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, (reply ? *reply : error_reply(reply.error())).dump());
-        if (string_field(request, "op") == "shutdown") return 0;
+        if (string_field(request, "op") == "shutdown") return Ended::Shutdown;
     }
 }
 
@@ -63,6 +79,7 @@ Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string
     const std::string op = string_field(request, "op");
     if (op == "create") return create(request);
     if (op == "stats") return stats();
+    if (op == "adopt") return adopt();
     if (op == "shutdown") {
         destroy_all();
         return nlohmann::json{{"ok", true}};
@@ -158,6 +175,10 @@ Result<nlohmann::json> Worker::destroy(uint64_t id) {
     if (guest->port_key) frames_.remove(*guest->port_key);
     store_links_.close(id); // a store request it waits for fails now, not after the timeout
     scheduler_.remove(guest).reset(); // frees the VM here, on this thread
+    {
+        std::lock_guard lock(send_mutex_);
+        ended_.erase(id);
+    }
     return nlohmann::json{{"ok", true}};
 }
 
@@ -198,6 +219,7 @@ void Worker::destroy_all() {
 
 void Worker::guest_event(uint64_t id, const nlohmann::json& event) {
     std::lock_guard lock(send_mutex_);
+    if (const std::string kind = string_field(event, "event"); kind == "exited" || kind == "crashed") ended_[id] = event;
     (void)wire::send(config_.control_fd, wire::Type::Event, 0, id, event.dump());
 }
 

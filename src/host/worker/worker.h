@@ -36,6 +36,11 @@ struct WorkerConfig {
     uint64_t slice_ns = 10'000'000;
     size_t ring_size = 16 << 10;
     std::string log_dir; // non-empty: each guest's console is also appended to LOG_DIR/NAME.log
+    // Non-empty: a unix socket where a restarted sfd reconnects. When sfd goes
+    // away the worker keeps its guests running for `orphan_grace_s` seconds
+    // waiting for it, then stops them and exits. Empty: it ends with sfd.
+    std::string listen_path;
+    uint64_t orphan_grace_s = 120;
 };
 
 class Worker final : public EventSink {
@@ -43,14 +48,22 @@ class Worker final : public EventSink {
     Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm);
     ~Worker() override;
 
-    // Serves requests until sfd says shutdown or goes away. Returns the exit code.
+    // Serves requests until sfd says shutdown, or goes away and (with a
+    // listen_path) no new sfd adopts the worker in time. Returns the exit code.
     int serve();
 
     void guest_event(uint64_t id, const nlohmann::json& event) override;
     void guest_console(uint64_t id, std::string_view bytes) override;
 
   private:
+    enum class Ended { Shutdown, Lost, Failed };
+    // Serves one sfd connection (config_.control_fd) until it ends.
+    Ended serve_connection();
     Result<nlohmann::json> handle(const nlohmann::json& request, std::string& raw_reply);
+    // Adoption by a restarted sfd (worker_adoption.cpp).
+    Result<void> listen();
+    bool await_sfd(); // false: nobody came within the grace time
+    Result<nlohmann::json> adopt();
     Result<nlohmann::json> create(const nlohmann::json& request);
     Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
     Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
@@ -61,8 +74,10 @@ class Worker final : public EventSink {
 
     WorkerConfig config_;
     std::shared_ptr<const vmm::Kvm> kvm_;
-    std::mutex send_mutex_;
+    std::mutex send_mutex_; // also guards config_.control_fd (replaced on adoption) and ended_
     StoreLinks store_links_; // guests' store requests to sfd (Type::Store); outlives the runners
+    UniqueFd listener_;     // listen_path's socket
+    std::map<uint64_t, nlohmann::json> ended_; // each ended guest's last event, for a restarted sfd
     ImageCache images_;
     ShellPool pool_;
     Scheduler scheduler_;

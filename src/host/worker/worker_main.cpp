@@ -1,5 +1,6 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
 //   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
+//             [--listen SOCKET [--orphan-grace SECONDS]]
 #include "host/worker/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -35,11 +36,18 @@ int main(int argc, char** argv) {
     app.add_option("--slice-ms", slice_ms, "Time slice of a running guest")->check(CLI::Range(1, 1000));
     app.add_option("--ring-size", config.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10));
     app.add_option("--log-dir", config.log_dir, "Also append each guest's console to DIR/NAME.log");
+    app.add_option("--listen", config.listen_path,
+                   "Outlive sfd: keep the guests when it goes away and accept a restarted sfd on this unix socket");
+    app.add_option("--orphan-grace", config.orphan_grace_s,
+                   "With --listen: seconds to wait for a restarted sfd before stopping the guests")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     config.slice_ns = slice_ms * 1'000'000;
 
-    prctl(PR_SET_PDEATHSIG, SIGKILL); // no worker outlives sfd
-    if (getppid() == 1) return 1;
+    if (config.listen_path.empty()) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); // no worker outlives sfd
+        if (getppid() == 1) return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN); // sfd decides when we stop
     raise_fd_limit();

@@ -1,0 +1,153 @@
+// superfluid toolstack: a restarted sfd rebuilding its view from a durable
+// store. Networks are created again, workers that outlived the old sfd are
+// adopted (WorkerProcess::adopt) and asked what they hold, and every guest
+// recorded is listed again: running on in an adopted worker, or crashed when
+// its worker is gone.
+#include "host/guest_table.h"
+
+#include "common/json_fields.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace sf::host {
+namespace {
+
+struct Held { // what an adopted worker says of one guest
+    GuestState state = GuestState::Running;
+    std::optional<int32_t> status;
+    std::optional<std::string> reason;
+    uint64_t console_bytes = 0;
+    std::optional<uint32_t> port;
+};
+
+std::optional<GuestState> state_of(const std::string& name) {
+    for (GuestState s : {GuestState::Created, GuestState::Running, GuestState::Paused, GuestState::Exited,
+                         GuestState::Crashed})
+        if (name == to_string(s)) return s;
+    return std::nullopt;
+}
+
+// The worker's answer to "adopt": what it holds, by guest id.
+std::map<uint64_t, Held> parse_held(const nlohmann::json& reply) {
+    std::map<uint64_t, Held> held;
+    const nlohmann::json* guests = json_field(reply, "guests");
+    if (!guests || !guests->is_array()) return held;
+    for (const nlohmann::json& g : *guests) {
+        const uint64_t id = u64_field(g, "id");
+        const std::optional<GuestState> state = state_of(string_field(g, "state"));
+        if (id == 0 || !state) continue;
+        Held h;
+        h.state = *state;
+        if (const nlohmann::json* s = json_field(g, "status"); s && s->is_number_integer()) h.status = s->get<int32_t>();
+        if (const nlohmann::json* r = json_field(g, "reason"); r && r->is_string()) h.reason = r->get<std::string>();
+        h.console_bytes = u64_field(g, "console_bytes");
+        if (const nlohmann::json* p = json_field(g, "port"); p && p->is_number_unsigned()) h.port = p->get<uint32_t>();
+        held[id] = h;
+    }
+    return held;
+}
+
+} // namespace
+
+Result<void> GuestTable::recover() {
+    SF_TRY_ASSIGN(const std::vector<StoredNetwork> networks, records_->networks());
+    for (const StoredNetwork& n : networks)
+        if (Result<NetworkInfo> made = net_->create_network({n.name, n.subnet}); !made)
+            std::fprintf(stderr, "sfd: recovering network %s: %s\n", n.name.c_str(), made.error().message.c_str());
+    // Records first, so that events a worker sends once adopted find them.
+    SF_TRY_ASSIGN(const std::vector<StoredGuest> guests, records_->guests());
+    {
+        std::lock_guard lock(mutex_);
+        for (const StoredGuest& stored : guests) {
+            const GuestInfo& info = stored.info;
+            Record record;
+            record.info = info;
+            record.in_worker = false;
+            record.port_key = stored.port_key;
+            names_[info.name] = info.id;
+            guests_.emplace(info.id, std::move(record));
+            next_id_ = std::max(next_id_, info.id + 1);
+        }
+        if (next_id_ > store::kMaxDomainId) next_id_ = 1;
+    }
+    SF_TRY_ASSIGN(const std::vector<StoredWorker> stored_workers, records_->workers());
+    size_t adopted = 0;
+    for (const StoredWorker& w : stored_workers) {
+        if (w.slot < 0 || w.slot >= options_.max_workers) continue;
+        {
+            std::lock_guard lock(mutex_);
+            if (static_cast<size_t>(w.slot) >= workers_.size()) {
+                workers_.resize(static_cast<size_t>(w.slot) + 1);
+                load_.resize(static_cast<size_t>(w.slot) + 1, 0);
+            }
+        }
+        Result<void> done = adopt(w.slot, w.socket);
+        if (!done) std::fprintf(stderr, "sfd: worker %d: %s\n", w.slot, done.error().message.c_str());
+        else ++adopted;
+    }
+    size_t lost = 0;
+    std::lock_guard lock(mutex_);
+    for (auto& [id, record] : guests_) {
+        if (record.in_worker || has_ended(record.info.state)) continue;
+        record.info.state = GuestState::Crashed;
+        record.info.reason = fmt::format("its worker process {} was gone when sfd restarted", record.info.worker);
+        store_state(record);
+        ++lost;
+    }
+    std::fprintf(stderr, "sfd: recovered %zu guests from the store (%zu workers adopted, %zu guests lost)\n",
+                 guests.size(), adopted, lost);
+    return ok();
+}
+
+// Adopts worker `slot` and takes over the records of the guests it holds;
+// guests it holds without a record (sfd died creating them) are destroyed.
+Result<void> GuestTable::adopt(int slot, const std::string& socket) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        return error("socketpair failed: {}", std::strerror(errno));
+    UniqueFd ours(fds[0]), theirs(fds[1]);
+    SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> adopted,
+                  WorkerProcess::adopt(slot, socket, theirs.get(), worker_callbacks(slot)));
+    std::shared_ptr<WorkerProcess> worker = std::move(adopted);
+    {
+        std::lock_guard lock(mutex_);
+        workers_[static_cast<size_t>(slot)] = worker;
+    }
+    net_->attach_worker(slot, std::move(ours));
+    Result<WorkerReply> reply = worker->call({{"op", "adopt"}});
+    if (!reply) {
+        worker->kill();
+        return std::move(reply).error();
+    }
+    std::fprintf(stderr, "sfd: adopted worker %d (pid %d)\n", slot, worker->pid());
+    std::vector<uint64_t> strays;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, held] : parse_held(reply->json)) {
+            auto it = guests_.find(id);
+            if (it == guests_.end() || it->second.info.worker != slot) {
+                strays.push_back(id);
+                continue;
+            }
+            Record& record = it->second;
+            record.in_worker = true;
+            record.info.state = held.state;
+            if (held.status) record.info.exit_status = held.status;
+            if (held.reason) record.info.reason = held.reason;
+            record.info.console_bytes = held.console_bytes;
+            record.has_output = held.console_bytes > 0;
+            ++load_[static_cast<size_t>(slot)];
+            store_state(record);
+            open_gate(id, worker);
+        }
+    }
+    for (uint64_t id : strays) (void)worker->call({{"op", "destroy"}, {"id", id}});
+    return ok();
+}
+
+} // namespace sf::host

@@ -1,0 +1,113 @@
+// superfluid worker: outliving sfd. With --listen the worker accepts a
+// restarted sfd on a unix socket; while sfd is away its guests run on and
+// their events are kept (ended_) for the "adopt" reply.
+#include "host/worker/worker.h"
+
+#include "host/fd_passing.h"
+#include "host/protocol.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+namespace sf::host {
+namespace {
+
+const char* state_name(RunState state) {
+    switch (state) {
+    case RunState::Created: return "created";
+    case RunState::Paused: return "paused";
+    case RunState::Exited: return "exited";
+    case RunState::Crashed: return "crashed";
+    case RunState::Runnable:
+    case RunState::Running:
+    case RunState::Blocked: return "running";
+    }
+    return "running";
+}
+
+} // namespace
+
+Result<void> Worker::listen() {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string& path = config_.listen_path;
+    if (path.size() >= sizeof address.sun_path) return error("listen path '{}' is too long", path);
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return error("socket failed: {}", std::strerror(errno));
+    ::unlink(path.c_str()); // a socket left by an earlier worker of this slot
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0 ||
+        ::chmod(path.c_str(), 0600) < 0 || ::listen(fd.get(), 4) < 0)
+        return error("cannot listen on {}: {}", path, std::strerror(errno));
+    listener_ = std::move(fd);
+    return ok();
+}
+
+// Waits for a restarted sfd: it connects, then hands over the new end of
+// the frame channel. Sends are dropped until then.
+bool Worker::await_sfd() {
+    {
+        std::lock_guard lock(send_mutex_);
+        ::close(config_.control_fd);
+        config_.control_fd = -1;
+    }
+    std::fprintf(stderr, "sf-worker %d: sfd went away; keeping the guests for %llu s at %s\n", config_.index,
+                 static_cast<unsigned long long>(config_.orphan_grace_s), config_.listen_path.c_str());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(config_.orphan_grace_s);
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd pfd{listener_.get(), POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+        UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!fd.valid()) continue;
+        Result<UniqueFd> frames = receive_fd(fd.get());
+        if (!frames) {
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, frames.error().message.c_str());
+            continue;
+        }
+        wire::size_buffers(fd.get());
+        frames_.replace_channel(std::move(*frames));
+        std::lock_guard lock(send_mutex_);
+        config_.control_fd = fd.get();
+        (void)fd.release();
+        std::fprintf(stderr, "sf-worker %d: adopted by a new sfd\n", config_.index);
+        return true;
+    }
+    std::fprintf(stderr, "sf-worker %d: no sfd came back; stopping the guests\n", config_.index);
+    return false;
+}
+
+// {"ok": true, "guests": [{"id", "state", "status"?, "reason"?, "console_bytes"}]}
+Result<nlohmann::json> Worker::adopt() {
+    std::vector<std::shared_ptr<WorkerGuest>> guests;
+    {
+        std::lock_guard lock(guests_mutex_);
+        for (auto& [id, guest] : guests_) guests.push_back(guest);
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& guest : guests) {
+        nlohmann::json entry = {{"id", guest->id()},
+                                {"state", state_name(scheduler_.state(*guest))},
+                                {"console_bytes", guest->console_total()}};
+        if (guest->port_key) entry["port"] = *guest->port_key;
+        {
+            std::lock_guard lock(send_mutex_);
+            if (auto it = ended_.find(guest->id()); it != ended_.end()) {
+                if (it->second.contains("status")) entry["status"] = it->second["status"];
+                if (it->second.contains("reason")) entry["reason"] = it->second["reason"];
+            }
+        }
+        list.push_back(std::move(entry));
+    }
+    return nlohmann::json{{"ok", true}, {"guests", std::move(list)}};
+}
+
+} // namespace sf::host
