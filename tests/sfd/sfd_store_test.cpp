@@ -219,3 +219,88 @@ TEST(SfdStore, RestartedSfdRecoversItsGuestsAfterSigkill) {
     EXPECT_EQ(sfd.stop(), 0);
     EXPECT_TRUE(gone_within(workers[0], std::chrono::seconds(5))) << "SIGTERM stops the adopted worker too";
 }
+
+namespace {
+
+// Runs storecheck with `commands` to its end; its console.
+std::string storecheck(Sfd& sfd, const std::string& commands, uint64_t* id_out = nullptr) {
+    const uint64_t id = create_ok(sfd, {{"image", guest_image("storecheck")}, {"cmdline", commands}});
+    if (id_out) *id_out = id;
+    EXPECT_TRUE(wait_state(sfd, id, "exited")) << guest(sfd, id).dump();
+    return sfd.get("/v1/guests/" + std::to_string(id) + "/logs").body;
+}
+
+bool has(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
+
+} // namespace
+
+// A guest reads the toolstack's entries about it and writes its own data/,
+// and nothing else: not its toolstack entries, not another guest's, not /tool.
+TEST(SfdStore, GuestsReadTheirConfigAndWriteOnlyTheirOwnData) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--pool", "4"});
+    const uint64_t other = create_ok(sfd, {{"image", guest_image("ticker")}, {"name", "other"}, {"cmdline", "100000 50"}});
+    const std::string other_home = "/local/domain/" + std::to_string(other);
+    ASSERT_EQ(xs(sfd, "write", other_home + "/data/secret hidden"), "");
+    uint64_t id = 0;
+    const std::string out = storecheck(sfd,
+                                       "read name write data/status ready read data/status read memory "
+                                       "escape " + other_home + "/name escape " + other_home + "/data/secret "
+                                       "write name evil write /tool/x y rm cmdline",
+                                       &id);
+    const std::string home = "/local/domain/" + std::to_string(id);
+    EXPECT_TRUE(has(out, "store read name: ok \"guest-" + std::to_string(id) + "\"")) << out;
+    EXPECT_TRUE(has(out, "store write data/status: ok")) << out;
+    EXPECT_TRUE(has(out, "store read data/status: ok \"ready\"")) << out;
+    EXPECT_TRUE(has(out, "store read memory: ok \"4194304\"")) << out;
+    EXPECT_TRUE(has(out, "store read " + other_home + "/name: EACCES")) << out;
+    EXPECT_TRUE(has(out, "store write " + other_home + "/name: EACCES")) << out;
+    EXPECT_TRUE(has(out, "store read " + other_home + "/data/secret: EACCES")) << out;
+    EXPECT_TRUE(has(out, "store write name: EACCES")) << out;
+    EXPECT_TRUE(has(out, "store write /tool/x: EACCES")) << out;
+    EXPECT_TRUE(has(out, "store rm cmdline: EACCES")) << out;
+    EXPECT_TRUE(has(out, "storecheck: done")) << out;
+    // What the guest wrote is there for the host; what it could not, is unchanged.
+    EXPECT_EQ(trim(xs(sfd, "read", home + "/data/status")), "ready");
+    EXPECT_EQ(trim(xs(sfd, "read", other_home + "/name")), "other");
+    EXPECT_EQ(trim(xs(sfd, "read", other_home + "/data/secret")), "hidden");
+    EXPECT_EQ(trim(xs(sfd, "read", home + "/cmdline")).find("read name"), 0u);
+    int status = 0;
+    xs(sfd, "exists", "/tool/x", &status);
+    EXPECT_NE(status, 0);
+}
+
+// A guest writing keys without end is stopped by its quota; the store and
+// other guests go on.
+TEST(SfdStore, AGuestsQuotaStopsItFloodingTheStore) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--pool", "4"});
+    uint64_t id = 0;
+    const std::string out = storecheck(sfd, "flood 5000", &id);
+    const size_t at = out.find("store flood: ");
+    ASSERT_NE(at, std::string::npos) << out;
+    const unsigned long written = std::stoul(out.substr(at + 13));
+    EXPECT_TRUE(has(out, "written, then ENOSPC")) << out;
+    EXPECT_GT(written, 100u);
+    EXPECT_LT(written, 1000u) << "the quota (1,000 nodes a domain) stops it";
+    const std::string keys = xs(sfd, "list", "/local/domain/" + std::to_string(id) + "/data");
+    EXPECT_EQ(static_cast<unsigned long>(std::count(keys.begin(), keys.end(), '\n')), written);
+    const std::string next = storecheck(sfd, "write data/x fine read data/x");
+    EXPECT_TRUE(has(next, "store read data/x: ok \"fine\"")) << next;
+    EXPECT_EQ(xs(sfd, "write", "/local/domain/0/data/host fine"), "");
+}
+
+// A guest watching its key is told when the host changes it.
+TEST(SfdStore, AGuestSeesTheHostChangeAKeyItWatches) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--pool", "4"});
+    const uint64_t id = create_ok(sfd, {{"image", guest_image("storecheck")}, {"cmdline", "watch data/knob 2"}});
+    const std::string ref = "/v1/guests/" + std::to_string(id);
+    for (int i = 0; i < 200 && !has(sfd.get(ref + "/logs").body, "store watch data/knob: ok"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(xs(sfd, "write", "/local/domain/" + std::to_string(id) + "/data/knob 42"), "");
+    ASSERT_TRUE(wait_state(sfd, id, "exited"));
+    const std::string out = sfd.get(ref + "/logs").body;
+    EXPECT_TRUE(has(out, "store event data/knob")) << out;
+    EXPECT_FALSE(has(out, "timeout")) << out;
+}
