@@ -141,6 +141,20 @@ Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCal
     return ok();
 }
 
+// {"backend", "records_written", "record_ms_mean" (a create's time writing its record), "nodes", "watches"}
+nlohmann::json GuestTable::store_info() const {
+    if (!options_.store) return {{"backend", "none"}};
+    const uint64_t written = records_written_;
+    const store::StoreStats stats = options_.store->stats();
+    return {{"backend", options_.store->backend_name()},
+            {"records_written", written},
+            {"record_ms_mean", written ? static_cast<double>(record_ns_) / static_cast<double>(written) / 1e6 : 0.0},
+            {"nodes", stats.nodes},
+            {"watches", stats.watches},
+            {"commits", stats.commits},
+            {"conflicts", stats.conflicts}};
+}
+
 Result<HostInfo> GuestTable::host_info() {
     std::vector<std::shared_ptr<WorkerProcess>> workers;
     nlohmann::json states = nlohmann::json::object();
@@ -173,7 +187,8 @@ Result<HostInfo> GuestTable::host_info() {
                      {"max_workers", options_.max_workers},
                      {"guests_per_worker", options_.guests_per_worker},
                      {"max_guests_per_worker", options_.max_guests_per_worker},
-                     {"mem_reserve", options_.mem_reserve}}};
+                     {"mem_reserve", options_.mem_reserve},
+                     {"store", store_info()}}};
 }
 
 } // namespace sf::host
