@@ -190,6 +190,42 @@ TEST(SfdNet, CurlGetsThePageAndStatsFromHttpd) {
     EXPECT_EQ(std::count(two.begin(), two.end(), '<') > 4, true);
 }
 
+// httpd serves the page the store holds under its data/page, and follows it.
+TEST(SfdNet, HttpdServesItsPageFromTheStoreAndFollowsChanges) {
+    SF_NET_REQUIRE();
+    Sfd sfd({"--workers", "1"});
+    create_network(sfd, "pnet", "10.73.0.0/24");
+    json fields = guest("httpd", "pnet", "paged");
+    fields["start"] = false;
+    fields.erase("wait");
+    auto created = sfd.create(fields);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = std::to_string(created.json().value("id", 0));
+    const std::string ip = created.json()["nic"].value("ip", "");
+    const std::string xs = "XENSTORED_PATH=" + sfd.store_socket() + " xenstore-";
+    const std::string key = "/local/domain/" + id + "/data/page";
+    EXPECT_EQ(shell(xs + "write " + key + " '<p>from the store</p>'"), "");
+    ASSERT_EQ(sfd.post("/v1/guests/paged/start").status, 200);
+    std::string page;
+    for (int i = 0; i < 50 && page != "<p>from the store</p>"; ++i) {
+        page = shell("curl -s -m 2 http://" + ip + "/");
+        if (page.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(page, "<p>from the store</p>");
+    EXPECT_EQ(shell(xs + "write " + key + " '<p>changed</p>'"), "");
+    for (int i = 0; i < 40 && page != "<p>changed</p>"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        page = shell("curl -s -m 2 http://" + ip + "/");
+    }
+    EXPECT_EQ(page, "<p>changed</p>") << "httpd follows data/page through its watch";
+    EXPECT_EQ(shell(xs + "rm " + key), "");
+    for (int i = 0; i < 40 && page.find("<html>") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        page = shell("curl -s -m 2 http://" + ip + "/");
+    }
+    EXPECT_NE(page.find("<html>"), std::string::npos) << "without the key, the built-in page: " << page;
+}
+
 TEST(SfdNet, NcTalksUdpToUdpechoAndTcpToKvcount) {
     SF_NET_REQUIRE();
     Sfd sfd({"--workers", "1"});
