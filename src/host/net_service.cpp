@@ -69,7 +69,7 @@ Result<NetworkInfo> NetService::create_network(const CreateNetworkRequest& reque
     if (!uplink) return undo(), std::move(uplink).error();
     state->uplink_port = *uplink;
     auto factory = [this](net::MacAddress) -> Result<std::shared_ptr<net::PortSink>> {
-        return std::shared_ptr<net::PortSink>(std::make_shared<GuestSink>(next_key_++));
+        return std::shared_ptr<net::PortSink>(std::make_shared<GuestSink>(keys_.issue()));
     };
     Result<std::unique_ptr<net::PortPool>> pool =
         net::PortPool::create(network->l2_switch(), macs_, factory, options_.pool_target, true);
@@ -157,11 +157,52 @@ Result<NicLease> NetService::lease(const std::string& network, const std::string
         return std::move(port).error();
     }
     auto sink = std::static_pointer_cast<GuestSink>(port->sink);
-    NicLease lease{sink->key(), network, port->mac, address, state.network->host_address(),
+    return record_lease(state, std::move(*port), std::move(sink), address);
+}
+
+// With mutex_ held: the lease's ARP entry and record, once its address and port are claimed.
+NicLease NetService::record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
+                                  net::Ipv4Address ip) {
+    NicLease lease{sink->key(), state.network->name(), port.mac, ip, state.network->host_address(),
                    state.network->subnet().prefix(), state.network->subnet().mask()};
-    state.arp.add(address, port->mac);
-    ports_[lease.port_key] = PortRecord{&state, std::move(*port), sink, address, -1};
+    state.arp.add(ip, port.mac);
+    ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1};
     return lease;
+}
+
+void NetService::reserve_keys(uint32_t highest_used) { keys_.reserve(highest_used); }
+
+Result<NicLease> NetService::restore(const std::string& network, const std::string& mac,
+                                     const std::string& ip, uint32_t port_key) {
+    std::lock_guard lock(mutex_);
+    auto it = networks_.find(network);
+    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", network);
+    NetworkState& state = *it->second;
+    SF_TRY_ASSIGN(net::MacAddress mac_address, net::MacAddress::parse(mac));
+    SF_TRY_ASSIGN(net::Ipv4Address address, net::Ipv4Address::parse(ip));
+    SF_TRY(keys_.claim(port_key));
+    net::AddressPool& addresses = state.network->addresses();
+    if (Result<void> claimed = addresses.claim(address); !claimed) {
+        keys_.release(port_key);
+        return std::move(claimed).error();
+    }
+    free_warm_mac(mac_address);
+    Result<net::PoolPort> port = state.pool->make_for(mac_address, std::make_shared<GuestSink>(port_key));
+    if (!port) {
+        (void)addresses.release(address);
+        keys_.release(port_key);
+        return std::move(port).error();
+    }
+    auto sink = std::static_pointer_cast<GuestSink>(port->sink);
+    return record_lease(state, std::move(*port), std::move(sink), address);
+}
+
+// With mutex_ held: a warm port of any network (MACs are per host) holding
+// `mac` gives it up, so a restored guest can have it back.
+void NetService::free_warm_mac(net::MacAddress mac) {
+    if (!macs_.in_use(mac)) return;
+    for (auto& [name, state] : networks_)
+        if (state->pool->drop_warm(mac)) return;
 }
 
 void NetService::bind(uint32_t port_key, int worker) {
@@ -182,6 +223,7 @@ void NetService::release(uint32_t port_key) {
     record.network->arp.remove(record.ip);
     (void)record.network->network->addresses().release(record.ip);
     (void)record.network->pool->release(record.port);
+    keys_.release(port_key);
     ports_.erase(it);
 }
 

@@ -11,6 +11,11 @@
 // guest starts; its frames arrive on that worker's frame channel
 // (net/frame_channel.h) tagged with the port key.
 //
+// Restart: a restarted sfd gives its surviving guests their NICs back. It
+// calls reserve_keys() before it creates its networks again (so no new port
+// gets a key a surviving guest's worker still tags frames with), creates the
+// networks, then restore()s each surviving NIC before making new leases.
+//
 // Data plane: one thread waits (epoll) on every uplink TAP and every
 // worker's frame channel, and switches each frame with the service's mutex
 // held, so control operations never race a frame in flight. A frame from a
@@ -22,6 +27,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/guest_service.h"
+#include "host/port_keys.h"
 #include "net/arp_responder.h"
 #include "net/mac_allocator.h"
 #include "net/network.h"
@@ -77,6 +83,25 @@ class NetService {
     // Gives the port and address back. Unknown keys are ignored.
     void release(uint32_t port_key);
 
+    // Every port key handed out afterwards (to leases and to warm ports made
+    // later) is > highest_used; keys <= highest_used can be restore()d.
+    // Call it before create_network(): warm ports made earlier hold keys.
+    void reserve_keys(uint32_t highest_used);
+    // Gives back a surviving guest's lease exactly: address `ip` claimed in
+    // the network's AddressPool, `mac` claimed in the host's MacAllocator, a
+    // switch port locked to `mac` and enabled (a warm port holding `mac` is
+    // dropped from its pool first), whose frames carry `port_key`, and its
+    // ARP entry: the state lease() leaves, so bind(), frames and release()
+    // work as for any lease. Errors: NotFound (network); InvalidArgument (ip
+    // or mac syntax, ip outside the subnet or not a guest address, mac not
+    // unicast, port_key 0); Conflict (ip in use, mac in use by a port that is
+    // not warm, port_key held by a port or handed out since the service
+    // started other than through reserve_keys' range). On any error nothing
+    // is left claimed. Call it before new leases: a MAC the pool is making a
+    // warm port with at that moment is reported as a Conflict.
+    Result<NicLease> restore(const std::string& network, const std::string& mac, const std::string& ip,
+                             uint32_t port_key);
+
     // The sfd end of worker `worker`'s frame channel (replacing any previous one).
     void attach_worker(int worker, UniqueFd channel);
     // Closes it; the worker's ports drop frames until bound again.
@@ -96,6 +121,9 @@ class NetService {
 
     explicit NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake);
     NetworkInfo describe(const NetworkState& state) const;
+    NicLease record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
+                          net::Ipv4Address ip);
+    void free_warm_mac(net::MacAddress mac);
     void loop();
     void drain_tap(NetworkState& state);
     void drain_worker(int worker);
@@ -107,7 +135,7 @@ class NetService {
     const UniqueFd wake_; // eventfd: stops the loop
     net::MacAllocator macs_;
     net::NetworkTable table_; // names, subnets, overlaps, addresses in use
-    std::atomic<uint32_t> next_key_{1};
+    PortKeys keys_;           // the GuestSinks' keys
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<NetworkState>, std::less<>> networks_;

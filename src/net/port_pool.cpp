@@ -1,6 +1,8 @@
 // superfluid switch: PortPool.
 #include "net/port_pool.h"
 
+#include <algorithm>
+
 namespace sf::net {
 
 Result<std::unique_ptr<PortPool>> PortPool::create(L2Switch& l2_switch, MacAllocator& macs,
@@ -35,12 +37,41 @@ Result<PoolPort> PortPool::create_port(bool enabled) {
         (void)macs_.release(mac);
         return std::move(sink).error();
     }
-    auto port = switch_.add_port(PortOptions{*sink, mac, enabled});
+    return add_locked_port(mac, std::move(*sink), enabled);
+}
+
+// `mac` is claimed by the caller; given back on failure.
+Result<PoolPort> PortPool::add_locked_port(MacAddress mac, std::shared_ptr<PortSink> sink, bool enabled) {
+    auto port = switch_.add_port(PortOptions{sink, mac, enabled});
     if (!port) {
         (void)macs_.release(mac);
         return std::move(port).error();
     }
-    return PoolPort{*port, mac, std::move(*sink)};
+    return PoolPort{*port, mac, std::move(sink)};
+}
+
+Result<PoolPort> PortPool::make_for(MacAddress mac, std::shared_ptr<PortSink> sink) {
+    if (!sink) return error(ErrorKind::InvalidArgument, "a port needs a sink");
+    SF_TRY(macs_.claim(mac));
+    SF_TRY_ASSIGN(PoolPort port, add_locked_port(mac, std::move(sink), true));
+    std::lock_guard lock(mutex_);
+    ++counters_.made_for;
+    return port;
+}
+
+bool PortPool::drop_warm(MacAddress mac) {
+    PoolPort dropped;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(ready_.begin(), ready_.end(), [&](const PoolPort& p) { return p.mac == mac; });
+        if (it == ready_.end()) return false;
+        dropped = std::move(*it);
+        ready_.erase(it);
+        ++counters_.dropped_warm;
+    }
+    (void)switch_.remove_port(dropped.port);
+    (void)macs_.release(dropped.mac);
+    return true;
 }
 
 Result<PoolPort> PortPool::take() {

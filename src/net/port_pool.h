@@ -17,6 +17,11 @@
 // the switch and its MAC released (its sink may hold the old guest's state,
 // so it is never handed to another guest); the refill makes a fresh one.
 //
+// make_for() makes one port outside the pool ("given") for a MAC and sink
+// the caller chooses: a guest that keeps its NIC across an sfd restart gets
+// back exactly its MAC and its sink's identity. drop_warm() removes a warm
+// port holding a MAC such a guest needs (warm ports are interchangeable).
+//
 // The uplink TAP is one per network and is not a pool port.
 //
 // Ownership: the L2Switch and MacAllocator must outlive the pool. The
@@ -42,7 +47,7 @@ struct PoolPort {
 
 struct PortPoolStats {
     size_t ready = 0, target = 0;
-    uint64_t taken_warm = 0, taken_cold = 0, released = 0, refill_errors = 0;
+    uint64_t taken_warm = 0, taken_cold = 0, made_for = 0, dropped_warm = 0, released = 0, refill_errors = 0;
     std::string last_error;
 };
 
@@ -60,6 +65,17 @@ class PortPool {
 
     // An enabled port with its MAC and sink; warm when one is ready.
     Result<PoolPort> take();
+    // An enabled port locked to `mac` with `sink`, made now and counted as
+    // taken from this pool (release() it like any other). Claims `mac` in the
+    // MacAllocator: InvalidArgument if it is not unicast or there is no sink,
+    // Conflict if it is in use (a warm port holding it: see drop_warm). On an
+    // error nothing is left claimed. The sink factory is not called.
+    Result<PoolPort> make_for(MacAddress mac, std::shared_ptr<PortSink> sink);
+    // Removes the warm (not taken) port locked to `mac`, if there is one, and
+    // releases its MAC; true if there was. The pool is refilled at the next
+    // take() or release() (or refill()), not at once. A port refill() is
+    // creating at that moment is not seen.
+    bool drop_warm(MacAddress mac);
     // NotFound if the port is not in the switch any more.
     Result<void> release(const PoolPort& port);
     // Creates warm ports until `target` are ready (the background thread's work).
@@ -70,6 +86,7 @@ class PortPool {
   private:
     PortPool(L2Switch& l2_switch, MacAllocator& macs, SinkFactory factory, size_t target);
     Result<PoolPort> create_port(bool enabled);
+    Result<PoolPort> add_locked_port(MacAddress mac, std::shared_ptr<PortSink> sink, bool enabled);
     size_t missing() const;
     void refill_loop();
 

@@ -132,3 +132,71 @@ TEST_F(PortPoolTest, BackgroundRefill) {
         ASSERT_TRUE(pool->release(port));
     EXPECT_EQ(macs.in_use_count(), 8u);
 }
+
+TEST_F(PortPoolTest, MakeForGivesAnEnabledPortLockedToTheMacWithTheSinkGiven) {
+    auto pool = *PortPool::create(sw, macs, factory(), 2, false);
+    const MacAddress mac = *MacAddress::parse("02:01:00:00:00:40");
+    auto sink = std::make_shared<CountingSink>();
+    auto port = pool->make_for(mac, sink);
+    ASSERT_TRUE(port) << port.error().message;
+    EXPECT_EQ(made, 2); // the factory is not asked
+    EXPECT_EQ(port->mac, mac);
+    EXPECT_EQ(port->sink, sink);
+    EXPECT_TRUE(macs.in_use(mac));
+    EXPECT_EQ(sw.lookup(mac), port->port);
+    EXPECT_EQ(pool->stats().ready, 2u); // the warm ports are untouched
+    EXPECT_EQ(pool->stats().made_for, 1u);
+
+    auto uplink_sink = std::make_shared<CountingSink>();
+    PortId uplink = *sw.add_port({uplink_sink, std::nullopt, true});
+    sw.receive(uplink, broadcast_from(*MacAddress::parse("02:ff:00:00:00:01")), 1);
+    EXPECT_EQ(sink->frames, 1u); // enabled
+    sw.receive(port->port, broadcast_from(*MacAddress::parse("02:ff:00:00:00:09")), 2);
+    EXPECT_EQ(sw.port_stats(port->port)->rx_drops[static_cast<size_t>(DropReason::Spoofed)], 1u);
+    sw.receive(port->port, broadcast_from(mac), 3);
+    EXPECT_EQ(uplink_sink->frames, 1u);
+
+    ASSERT_TRUE(pool->release(*port));
+    EXPECT_FALSE(macs.in_use(mac));
+    EXPECT_FALSE(sw.lookup(mac));
+}
+
+TEST_F(PortPoolTest, MakeForRefusesAMacInUseAndLeavesNothing) {
+    auto pool = *PortPool::create(sw, macs, factory(), 1, false);
+    auto taken = *pool->take();
+    const size_t ports = sw.stats().ports;
+    auto port = pool->make_for(taken.mac, std::make_shared<CountingSink>());
+    ASSERT_FALSE(port);
+    EXPECT_EQ(port.error().kind, sf::ErrorKind::Conflict);
+    EXPECT_EQ(sw.stats().ports, ports);
+    EXPECT_TRUE(macs.in_use(taken.mac)); // still the taken port's
+    EXPECT_EQ(pool->make_for(*MacAddress::parse("ff:ff:ff:ff:ff:ff"), std::make_shared<CountingSink>())
+                  .error()
+                  .kind,
+              sf::ErrorKind::InvalidArgument);
+    const MacAddress free_mac = *MacAddress::parse("02:01:00:00:00:41");
+    EXPECT_EQ(pool->make_for(free_mac, nullptr).error().kind, sf::ErrorKind::InvalidArgument);
+    EXPECT_FALSE(macs.in_use(free_mac));
+    EXPECT_EQ(pool->stats().made_for, 0u);
+}
+
+TEST_F(PortPoolTest, DropWarmFreesAWarmPortsMacOnly) {
+    auto pool = *PortPool::create(sw, macs, factory(), 3, false);
+    auto taken = *pool->take();
+    EXPECT_FALSE(pool->drop_warm(taken.mac)); // taken ports are not the pool's
+    EXPECT_TRUE(macs.in_use(taken.mac));
+    // Warm ports got the next MACs in order.
+    const MacAddress warm = *MacAddress::parse("02:01:00:00:00:02");
+    ASSERT_TRUE(macs.in_use(warm));
+    ASSERT_NE(taken.mac, warm);
+    EXPECT_TRUE(pool->drop_warm(warm));
+    EXPECT_FALSE(macs.in_use(warm));
+    EXPECT_FALSE(sw.lookup(warm));
+    EXPECT_FALSE(pool->drop_warm(warm));
+    EXPECT_EQ(pool->stats().ready, 1u);
+    EXPECT_EQ(pool->stats().dropped_warm, 1u);
+    auto port = pool->make_for(warm, std::make_shared<CountingSink>());
+    ASSERT_TRUE(port) << port.error().message;
+    ASSERT_TRUE(pool->refill());
+    EXPECT_EQ(pool->stats().ready, 3u);
+}

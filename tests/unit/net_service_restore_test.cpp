@@ -1,0 +1,261 @@
+// Unit tests: giving a restarted sfd's surviving guests their NICs back
+// (PortKeys; NetService::reserve_keys and restore). The NetService tests make
+// real uplink TAPs, so each runs on a thread of its own in a new, private
+// network namespace; without the right to make one (not root) they skip.
+#include "host/net_service.h"
+#include "host/port_keys.h"
+#include "net/frame_channel.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+using sf::ErrorKind;
+using sf::host::NetService;
+using sf::host::NicLease;
+using sf::host::PortKeys;
+
+TEST(PortKeys, IssuesInOrderAndReservesTheKeysInUse) {
+    PortKeys keys;
+    EXPECT_EQ(keys.issue(), 1u);
+    keys.reserve(100);
+    EXPECT_EQ(keys.issue(), 101u);
+    ASSERT_TRUE(keys.claim(50));
+    EXPECT_EQ(keys.claim(50).error().kind, ErrorKind::Conflict);
+    keys.release(50);
+    EXPECT_TRUE(keys.claim(50));
+    EXPECT_EQ(keys.claim(1).error().kind, ErrorKind::Conflict);   // issued before the reserve
+    EXPECT_EQ(keys.claim(101).error().kind, ErrorKind::Conflict); // issued after it
+    EXPECT_EQ(keys.claim(0).error().kind, ErrorKind::InvalidArgument);
+    keys.reserve(20); // below what is issued: nothing changes
+    EXPECT_EQ(keys.issue(), 102u);
+}
+
+TEST(PortKeys, ClaimingAKeyNotIssuedYetMovesIssuePastIt) {
+    PortKeys keys;
+    ASSERT_TRUE(keys.claim(10));
+    EXPECT_EQ(keys.issue(), 11u);
+    EXPECT_TRUE(keys.claim(5)); // skipped by issue(), so still free
+    EXPECT_EQ(keys.claim(10).error().kind, ErrorKind::Conflict);
+}
+
+namespace {
+
+// Runs `body` on a thread in a new network namespace; false if it cannot be made.
+bool in_private_netns(const std::function<void()>& body) {
+    bool entered = false;
+    std::thread([&] {
+        if (::unshare(CLONE_NEWNET) != 0) return;
+        entered = true;
+        body();
+    }).join();
+    return entered;
+}
+
+#define SF_IN_NETNS(...)                                                                                     \
+    if (!in_private_netns(__VA_ARGS__))                                                                      \
+    GTEST_SKIP() << "SKIPPED: needs CAP_SYS_ADMIN (a private network namespace)"
+
+// A service with one network, 10.77.0.0/24; keys up to `reserved` kept for restore().
+std::unique_ptr<NetService> service_with(const std::string& network, uint32_t reserved = 0,
+                                         size_t pool_target = 4) {
+    auto service = NetService::create({pool_target});
+    EXPECT_TRUE(service) << service.error().message;
+    if (!service) return nullptr;
+    (*service)->reserve_keys(reserved);
+    auto created = (*service)->create_network({network, "10.77.0.0/24"});
+    EXPECT_TRUE(created) << created.error().message;
+    return std::move(*service);
+}
+
+uint64_t in_use(const NetService& service, const std::string& network) {
+    return service.network_info(network)->guests;
+}
+
+constexpr const char* kMac = "02:00:00:00:10:05";
+
+} // namespace
+
+TEST(NetServiceRestore, GivesBackTheExactLease) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr0");
+        ASSERT_TRUE(service);
+        auto lease = service->restore("sfr0", kMac, "10.77.0.9", 7);
+        ASSERT_TRUE(lease) << lease.error().message;
+        EXPECT_EQ(lease->port_key, 7u);
+        EXPECT_EQ(lease->network, "sfr0");
+        EXPECT_EQ(lease->mac.to_string(), kMac);
+        EXPECT_EQ(lease->ip.to_string(), "10.77.0.9");
+        EXPECT_EQ(lease->gateway.to_string(), "10.77.0.1");
+        EXPECT_EQ(lease->prefix_len, 24u);
+        EXPECT_EQ(in_use(*service, "sfr0"), 1u);
+        // A new lease gets another address, MAC and key.
+        auto other = service->lease("sfr0", "");
+        ASSERT_TRUE(other) << other.error().message;
+        EXPECT_NE(other->ip, lease->ip);
+        EXPECT_NE(other->mac, lease->mac);
+        EXPECT_NE(other->port_key, lease->port_key);
+    });
+}
+
+TEST(NetServiceRestore, ConflictsAndBadArgumentsLeaveNothingClaimed) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr1", 10);
+        ASSERT_TRUE(service);
+        auto taken = *service->lease("sfr1", "10.77.0.20");
+        // Address in use: the MAC and key stay free.
+        auto r = service->restore("sfr1", kMac, "10.77.0.20", 3);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().kind, ErrorKind::Conflict);
+        // MAC in use by a lease: the address and key stay free.
+        r = service->restore("sfr1", taken.mac.to_string(), "10.77.0.30", 3);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().kind, ErrorKind::Conflict);
+        // Key in use (handed out to a lease): the address and MAC stay free.
+        r = service->restore("sfr1", kMac, "10.77.0.30", taken.port_key);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().kind, ErrorKind::Conflict);
+        EXPECT_EQ(service->restore("sfr1", kMac, "10.78.0.30", 3).error().kind, ErrorKind::InvalidArgument);
+        EXPECT_EQ(service->restore("sfr1", kMac, "10.77.0.1", 3).error().kind, ErrorKind::InvalidArgument);
+        EXPECT_EQ(service->restore("sfr1", "02:00:zz", "10.77.0.30", 3).error().kind,
+                  ErrorKind::InvalidArgument);
+        EXPECT_EQ(service->restore("sfr1", "01:00:5e:00:00:01", "10.77.0.30", 3).error().kind,
+                  ErrorKind::InvalidArgument);
+        EXPECT_EQ(service->restore("nope", kMac, "10.77.0.30", 3).error().kind, ErrorKind::NotFound);
+        EXPECT_EQ(in_use(*service, "sfr1"), 1u);
+        // All of them still free together.
+        auto lease = service->restore("sfr1", kMac, "10.77.0.30", 3);
+        ASSERT_TRUE(lease) << lease.error().message;
+        // ... and now taken: the same key, address or MAC again is a Conflict.
+        EXPECT_EQ(service->restore("sfr1", "02:00:00:00:10:06", "10.77.0.31", 3).error().kind,
+                  ErrorKind::Conflict);
+        EXPECT_EQ(service->restore("sfr1", "02:00:00:00:10:06", "10.77.0.30", 4).error().kind,
+                  ErrorKind::Conflict);
+        EXPECT_EQ(service->restore("sfr1", kMac, "10.77.0.31", 4).error().kind, ErrorKind::Conflict);
+        EXPECT_TRUE(service->restore("sfr1", "02:00:00:00:10:06", "10.77.0.31", 4));
+        EXPECT_EQ(in_use(*service, "sfr1"), 3u);
+    });
+}
+
+TEST(NetServiceRestore, ReservedKeysAreNotHandedOutAgain) {
+    SF_IN_NETNS([] {
+        auto service = NetService::create({4}).value();
+        service->reserve_keys(1000); // before the network: its warm ports hold keys
+        ASSERT_TRUE(service->create_network({"sfr2", "10.77.0.0/24"}));
+        for (int i = 0; i < 6; ++i) { // warm ports and cold ones
+            auto lease = service->lease("sfr2", "");
+            ASSERT_TRUE(lease) << lease.error().message;
+            EXPECT_GT(lease->port_key, 1000u);
+        }
+        EXPECT_TRUE(service->restore("sfr2", kMac, "10.77.0.99", 1000));
+        EXPECT_TRUE(service->restore("sfr2", "02:00:00:00:10:06", "10.77.0.98", 1));
+    });
+}
+
+TEST(NetServiceRestore, TakesItsMacBackFromAWarmPort) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr3", 1, 4); // warm ports: 02:00:00:00:00:01 to :04
+        ASSERT_TRUE(service);
+        auto lease = service->restore("sfr3", "02:00:00:00:00:02", "10.77.0.50", 1);
+        ASSERT_TRUE(lease) << lease.error().message;
+        for (int i = 0; i < 5; ++i) {
+            auto other = service->lease("sfr3", "");
+            ASSERT_TRUE(other) << other.error().message;
+            EXPECT_NE(other->mac, lease->mac);
+        }
+    });
+}
+
+TEST(NetServiceRestore, ReleaseFreesAddressMacAndKey) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr4", 5);
+        ASSERT_TRUE(service);
+        auto lease = *service->restore("sfr4", kMac, "10.77.0.9", 5);
+        service->release(lease.port_key);
+        EXPECT_EQ(in_use(*service, "sfr4"), 0u);
+        auto again = service->restore("sfr4", kMac, "10.77.0.9", 5);
+        ASSERT_TRUE(again) << again.error().message;
+        service->release(again->port_key);
+        auto by_lease = service->lease("sfr4", "10.77.0.9");
+        ASSERT_TRUE(by_lease) << by_lease.error().message;
+    });
+}
+
+namespace {
+
+std::vector<uint8_t> frame_from(const sf::net::MacAddress& source) {
+    std::vector<uint8_t> frame(60, 0);
+    std::fill_n(frame.begin(), 6, 0xff);
+    std::copy(source.bytes().begin(), source.bytes().end(), frame.begin() + 6);
+    frame[12] = 0x88; // local experimental EtherType
+    frame[13] = 0xb5;
+    return frame;
+}
+
+// Waits until `done` holds (the data plane is another thread); false after 5 s.
+bool eventually(const std::function<bool()>& done) {
+    for (int i = 0; i < 500; ++i) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+}
+
+} // namespace
+
+TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr5", 41);
+        ASSERT_TRUE(service);
+        auto lease = *service->restore("sfr5", kMac, "10.77.0.9", 41);
+        int pair[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+        sf::UniqueFd worker_end(pair[1]);
+        service->attach_worker(3, sf::UniqueFd(pair[0]));
+        service->bind(lease.port_key, 3);
+
+        auto stats = [&] { return service->network_info("sfr5")->stats; };
+        const uint64_t frames = stats()["frames"];
+        // From the guest: its key and its MAC are accepted, another source is not.
+        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 41, frame_from(lease.mac)));
+        EXPECT_TRUE(eventually([&] { return stats()["frames"] == frames + 1; }));
+        EXPECT_EQ(stats()["dropped"]["spoofed"], 0);
+        auto spoofed = *sf::net::MacAddress::parse("02:00:00:00:10:99");
+        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 41, frame_from(spoofed)));
+        EXPECT_TRUE(eventually([&] { return stats()["dropped"]["spoofed"] == 1; }));
+
+        // To the guest: the host sends it a datagram (ARP answered by the
+        // responder); it arrives on the channel tagged with the key.
+        sf::UniqueFd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(9);
+        to.sin_addr.s_addr = htonl(lease.ip.value());
+        ASSERT_EQ(::sendto(udp.get(), "hi", 2, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 2);
+        std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
+        for (;;) {
+            pollfd pfd{worker_end.get(), POLLIN, 0};
+            ASSERT_EQ(::poll(&pfd, 1, 5000), 1) << "no frame for the restored port";
+            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
+            ASSERT_GT(len, 0);
+            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+            ASSERT_TRUE(frame);
+            EXPECT_EQ(frame->port, 41u);
+            if (frame->bytes.size() < 14 || frame->bytes[12] != 0x08 || frame->bytes[13] != 0x00)
+                continue; // not IPv4
+            EXPECT_TRUE(std::equal(lease.mac.bytes().begin(), lease.mac.bytes().end(), frame->bytes.begin()));
+            break;
+        }
+    });
+}
