@@ -1,6 +1,8 @@
 // superfluid worker: forwarding guests' store requests to sfd and routing the answers.
 #include "host/worker/store_link.h"
 
+#include "store/wire.h"
+
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -9,6 +11,19 @@
 
 namespace sf::host {
 namespace {
+
+// The monitor's copy of XenStore's numbers (vmm/devices/store_port.h) is the store's.
+using store::wire::MsgType;
+static_assert(vmm::xs::kDirectory == static_cast<uint32_t>(MsgType::Directory));
+static_assert(vmm::xs::kRead == static_cast<uint32_t>(MsgType::Read));
+static_assert(vmm::xs::kWatch == static_cast<uint32_t>(MsgType::Watch));
+static_assert(vmm::xs::kUnwatch == static_cast<uint32_t>(MsgType::Unwatch));
+static_assert(vmm::xs::kWrite == static_cast<uint32_t>(MsgType::Write));
+static_assert(vmm::xs::kRm == static_cast<uint32_t>(MsgType::Rm));
+static_assert(vmm::xs::kWatchEvent == static_cast<uint32_t>(MsgType::WatchEvent));
+static_assert(vmm::xs::kError == static_cast<uint32_t>(MsgType::Error));
+static_assert(vmm::xs::kHeaderSize == store::wire::kHeaderSize);
+static_assert(vmm::xs::kPayloadMax == store::wire::kPayloadMax);
 
 struct XsHeader {
     uint32_t type, req_id, tx_id, len;
