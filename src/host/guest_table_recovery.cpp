@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <set>
 
 namespace sf::host {
@@ -55,12 +56,16 @@ std::map<uint64_t, Held> parse_held(const nlohmann::json& reply) {
 } // namespace
 
 Result<void> GuestTable::recover() {
+    SF_TRY_ASSIGN(const std::vector<StoredGuest> guests, records_->guests());
+    // Keys the surviving guests' frames carry must not be handed out again.
+    uint32_t highest_key = 0;
+    for (const StoredGuest& g : guests) highest_key = std::max(highest_key, g.port_key.value_or(0));
+    net_->reserve_keys(highest_key);
     SF_TRY_ASSIGN(const std::vector<StoredNetwork> networks, records_->networks());
     for (const StoredNetwork& n : networks)
         if (Result<NetworkInfo> made = net_->create_network({n.name, n.subnet}); !made)
             std::fprintf(stderr, "sfd: recovering network %s: %s\n", n.name.c_str(), made.error().message.c_str());
     // Records first, so that events a worker sends once adopted find them.
-    SF_TRY_ASSIGN(const std::vector<StoredGuest> guests, records_->guests());
     {
         std::lock_guard lock(mutex_);
         for (const StoredGuest& stored : guests) {
@@ -68,7 +73,16 @@ Result<void> GuestTable::recover() {
             Record record;
             record.info = info;
             record.in_worker = false;
-            record.port_key = stored.port_key;
+            if (info.nic && stored.port_key) { // its NIC, as it was: until destroyed, its address stays its own
+                Result<NicLease> lease = net_->restore(info.nic->network, info.nic->mac, info.nic->ip, *stored.port_key);
+                if (lease) {
+                    record.port_key = lease->port_key;
+                    record.info.nic = lease->info();
+                } else {
+                    std::fprintf(stderr, "sfd: guest %s: its NIC: %s\n", info.name.c_str(),
+                                 lease.error().message.c_str());
+                }
+            }
             names_[info.name] = info.id;
             guests_.emplace(info.id, std::move(record));
             next_id_ = std::max(next_id_, info.id + 1);
@@ -142,6 +156,7 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
             record.info.console_bytes = held.console_bytes;
             record.has_output = held.console_bytes > 0;
             ++load_[static_cast<size_t>(slot)];
+            if (record.port_key) net_->bind(*record.port_key, slot);
             store_state(record);
             open_gate(id, worker);
         }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -34,6 +35,16 @@ Result<void> set_address(int sock, const std::string& name, unsigned long op, ui
     return ok();
 }
 
+// 06:xx:xx:xx:xx:xx from the name (FNV-1a): locally administered, unicast,
+// never one of the guests' 02:... addresses.
+MacAddress uplink_mac(const std::string& name) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (unsigned char c : name) hash = (hash ^ c) * 0x100000001b3ull;
+    uint8_t bytes[6] = {0x06};
+    for (int i = 1; i < 6; ++i) bytes[i] = static_cast<uint8_t>(hash >> (8 * (i - 1)));
+    return MacAddress::from_bytes(bytes);
+}
+
 Result<MacAddress> configure(const std::string& name, Ipv4Address address, const Ipv4Cidr& subnet) {
     // Before the link comes up, so that it never sends IPv6 solicitations.
     std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", name)) << "1\n";
@@ -42,6 +53,12 @@ Result<MacAddress> configure(const std::string& name, Ipv4Address address, const
     SF_TRY(set_address(sock.get(), name, SIOCSIFADDR, address.value()));
     SF_TRY(set_address(sock.get(), name, SIOCSIFNETMASK, subnet.mask()));
     ifreq ifr = request_for(name);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    const auto mac = uplink_mac(name).bytes();
+    std::memcpy(ifr.ifr_hwaddr.sa_data, mac.data(), mac.size());
+    if (::ioctl(sock.get(), SIOCSIFHWADDR, &ifr) < 0)
+        return error(ErrorKind::Unavailable, "cannot set the MAC of {}: {}", name, std::strerror(errno));
+    ifr = request_for(name);
     if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0)
         return error(ErrorKind::Unavailable, "cannot read the flags of {}: {}", name, std::strerror(errno));
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);

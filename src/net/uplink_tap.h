@@ -24,6 +24,8 @@ namespace sf::net {
 
 class UplinkTap {
   public:
+    // Its MAC is derived from `name` (06:...), so a TAP made again for the same
+    // network (a restarted sfd) has the same one and guests' ARP caches stay right.
     // Conflict if an interface of that name exists already; Unavailable
     // (with the reason) when the kernel refuses (no CAP_NET_ADMIN, no tun).
     static Result<std::unique_ptr<UplinkTap>> create(const std::string& name, Ipv4Address address,

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -194,7 +195,7 @@ TEST(SfdNet, CurlGetsThePageAndStatsFromHttpd) {
 TEST(SfdNet, HttpdServesItsPageFromTheStoreAndFollowsChanges) {
     SF_NET_REQUIRE();
     Sfd sfd({"--workers", "1"});
-    create_network(sfd, "pnet", "10.73.0.0/24");
+    create_network(sfd, "pnet", "10.81.0.0/24");
     json fields = guest("httpd", "pnet", "paged");
     fields["start"] = false;
     fields.erase("wait");
@@ -224,6 +225,39 @@ TEST(SfdNet, HttpdServesItsPageFromTheStoreAndFollowsChanges) {
         page = shell("curl -s -m 2 http://" + ip + "/");
     }
     EXPECT_NE(page.find("<html>"), std::string::npos) << "without the key, the built-in page: " << page;
+}
+
+// sfd killed with SIGKILL and restarted on its durable store: the network is
+// back, and a kvcount guest kept running in its adopted worker answers on
+// its address with its counters intact; a new guest gets another address.
+TEST(SfdNet, GuestsKeepTheirNetworkAcrossAnSfdRestart) {
+    SF_NET_REQUIRE();
+    char pattern[] = "/tmp/sf-net-restart-XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    const std::vector<std::string> args = {"--workers", "1", "--store", "lmdb", "--store-data", dir + "/db",
+                                           "--orphan-grace", "30"};
+    std::string kv;
+    {
+        Sfd sfd(args, dir);
+        create_network(sfd, "rnet", "10.82.0.0/24");
+        kv = create_guest(sfd, "kvcount", "rnet", "counter");
+        EXPECT_EQ(shell("printf 'INCR a\\nINCR a\\nINCR a\\n' | nc -q1 -w2 " + kv + " 7000"), "1\n2\n3\n");
+        sfd.kill_hard();
+    }
+    EXPECT_NE(ping_received(kv, 1), 1) << "the uplink went with sfd";
+    Sfd sfd(args, dir);
+    EXPECT_EQ(sfd.get("/v1/networks/rnet").status, 200);
+    json info = sfd.get("/v1/guests/counter").json();
+    EXPECT_EQ(info.value("state", ""), "running") << info.dump();
+    EXPECT_EQ(info["nic"].value("ip", ""), kv);
+    EXPECT_EQ(ping_received(kv, 5), 5);
+    EXPECT_EQ(shell("printf 'INCR a\\nGET a\\n' | nc -q1 -w2 " + kv + " 7000"), "4\n4\n");
+    const std::string other = create_guest(sfd, "ping", "rnet");
+    EXPECT_FALSE(other.empty());
+    EXPECT_NE(other, kv);
+    EXPECT_EQ(ping_received(other, 3), 3);
+    EXPECT_EQ(sfd.stop(), 0);
+    std::filesystem::remove_all(dir);
 }
 
 TEST(SfdNet, NcTalksUdpToUdpechoAndTcpToKvcount) {
