@@ -25,7 +25,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -42,17 +45,42 @@ struct StormOptions {
     bool json = false;
     std::string plot, socket, image, mem = "4M", sfd;
     std::vector<std::string> sfd_args;
+    std::string store; // mem, none or lmdb: our sfd's --store (empty: sfd's default)
     int parallel = 1;
     double cpu_seconds = 5;
     double settle_seconds = 1;
     StormNetOptions net; // net.net empty: guests without a NIC
 };
 
+// The data directory of our sfd's lmdb store (--store lmdb): made before sfd
+// starts, removed after it has stopped.
+class StoreDataDir {
+  public:
+    static Result<std::unique_ptr<StoreDataDir>> create() {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/sf-bench-storm-store-XXXXXX";
+        if (::mkdtemp(path.data()) == nullptr) return error("mkdtemp {}: {}", path, std::strerror(errno));
+        return std::unique_ptr<StoreDataDir>(new StoreDataDir(std::move(path)));
+    }
+    ~StoreDataDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    StoreDataDir(const StoreDataDir&) = delete;
+    StoreDataDir& operator=(const StoreDataDir&) = delete;
+    const std::string& path() const { return path_; }
+
+  private:
+    explicit StoreDataDir(std::string path) : path_(std::move(path)) {}
+    std::string path_;
+};
+
 // Where the guests go: our own sfd, or a running one.
 struct Target {
     std::string socket;
     std::string name_prefix;
-    std::unique_ptr<SfdProcess> sfd; // null with --socket
+    std::unique_ptr<StoreDataDir> store_data; // with --store lmdb; outlives sfd (declared first)
+    std::unique_ptr<SfdProcess> sfd;          // null with --socket
 };
 
 // Prints the first few distinct error messages of a phase.
@@ -105,7 +133,13 @@ Result<Target> reach_sfd(const StormOptions& o) {
         return target;
     }
     const std::string binary = o.sfd.empty() ? beside_executable("sfd").string() : o.sfd;
-    SF_TRY_ASSIGN(target.sfd, SfdProcess::start(binary, o.sfd_args));
+    std::vector<std::string> args = o.sfd_args;
+    if (!o.store.empty()) args.insert(args.end(), {"--store", o.store});
+    if (o.store == "lmdb") {
+        SF_TRY_ASSIGN(target.store_data, StoreDataDir::create());
+        args.insert(args.end(), {"--store-data", target.store_data->path()});
+    }
+    SF_TRY_ASSIGN(target.sfd, SfdProcess::start(binary, args));
     SF_TRY(target.sfd->wait_ready(std::chrono::seconds(10)));
     target.socket = target.sfd->socket_path();
     target.name_prefix = "storm-";
@@ -227,14 +261,25 @@ Result<void> write_plot(const std::string& path, const std::vector<StormSample>&
     return ok();
 }
 
+// The store's figures in sfd's /v1/host, if it answers and reports them.
+std::optional<StoreReading> read_store(const Target& target) {
+    SfdClient client(target.socket);
+    auto host = client.host();
+    return host ? parse_store_reading(*host) : std::nullopt;
+}
+
 std::string heading(const StormOptions& o, const Target& target) {
     const std::string nic =
         o.net.net.empty() ? ""
                           : fmt::format(", a NIC each on {} ({}; created = answering its first ping)", o.net.net,
                                         o.net.subnet);
-    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}\n", o.n, o.image, o.mem, nic,
+    const std::string store =
+        o.store.empty() ? ""
+                        : fmt::format(" with --store {}{}", o.store,
+                                      target.store_data ? " --store-data " + target.store_data->path() : "");
+    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}\n", o.n, o.image, o.mem, nic,
                        o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
-                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket);
+                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket, store);
 }
 
 int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
@@ -285,8 +330,10 @@ Result<int> run_storm(const StormOptions& o) {
     StormReadings readings;
     SF_TRY_ASSIGN(readings.mem_available_before, mem_available());
     if (auto tree = sfd_usage(target)) readings.sfd_pss_before = tree->pss;
+    readings.store_before = read_store(target);
     CreatePhase phase = create_guests(o, target);
     readings.total_s = phase.total_s;
+    readings.store_after = read_store(target);
     auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings);
     if (target.sfd && !target.sfd->running())
         return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
@@ -363,6 +410,11 @@ void add_storm_command(CLI::App& app, int& exit_code) {
                     "Extra argument for the sfd started, once per word: "
                     "--sfd-arg=--workers --sfd-arg=2")
         ->allow_extra_args(false);
+    cmd->add_option("--store", o->store,
+                    "Store back-end of the sfd started (its --store): mem, none (no records), or lmdb (durable, "
+                    "in a temporary --store-data directory removed at the end); default: sfd's own (mem). "
+                    "The summary reports the store's mean time per create and its share of the median")
+        ->check(CLI::IsMember({"mem", "none", "lmdb"}));
     cmd->add_option("--cpu-seconds", o->cpu_seconds, "Window of the idle CPU measurement")
         ->check(CLI::Range(0.1, 600.0))
         ->capture_default_str();
@@ -376,6 +428,7 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--subnet", o->net.subnet, "Subnet of the --net network")->capture_default_str();
     cmd->get_option("--socket")->excludes("--sfd");
     cmd->get_option("--socket")->excludes("--net");
+    cmd->get_option("--socket")->excludes("--store");
     cmd->callback([o, &exit_code] { exit_code = run(*o); });
 }
 

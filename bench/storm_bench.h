@@ -5,6 +5,10 @@
 //
 // Without --socket it starts its own sfd (build/bin/sfd beside sf-bench) on a
 // private socket and stops it at the end, also on error and on Ctrl-C.
+// --store mem|none|lmdb picks that sfd's store back-end (lmdb in a temporary
+// data directory, removed at the end); sfd's /v1/host, read before and after
+// the create phase, gives the store's mean time per create and its share of
+// the median creation time.
 #pragma once
 
 #include <CLI/CLI.hpp>

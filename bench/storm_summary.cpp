@@ -5,12 +5,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace sf::bench {
 namespace {
 
 constexpr double kLastMsTarget = 10, kMedianMsTarget = 2, kMemKibTarget = 1024, kIdleCpuTarget = 5;
+constexpr double kStoreShareTarget = 0.10;
 
 // Rounded to `decimals` places; multiplying by a power of ten, so that the JSON
 // shows 40.3 and not 40.300000000000004.
@@ -34,7 +36,52 @@ Verdicts judge(const StormSummary& s) {
             any && s.mem_per_guest_kib <= kMemKibTarget, any && s.idle_cpu_pct <= kIdleCpuTarget};
 }
 
+// The store's figures over this storm: the records written between the two
+// readings and their mean time (sfd reports a mean since it started).
+std::optional<StoreFigures> store_figures(const StormReadings& r, double median_ms) {
+    if (!r.store_after) return std::nullopt;
+    const StoreReading& after = *r.store_after;
+    StoreFigures f{after.backend, after.records_written, after.record_ms_mean, 0};
+    if (r.store_before && after.records_written >= r.store_before->records_written) {
+        const StoreReading& before = *r.store_before;
+        f.records = after.records_written - before.records_written;
+        const double total_ms = after.record_ms_mean * static_cast<double>(after.records_written) -
+                                before.record_ms_mean * static_cast<double>(before.records_written);
+        f.record_ms_mean = f.records > 0 ? std::max(0.0, total_ms) / static_cast<double>(f.records) : 0;
+    }
+    f.share = median_ms > 0 ? f.record_ms_mean / median_ms : 0;
+    return f;
+}
+
+std::string format_store(const StoreFigures& f) {
+    if (f.backend == "none") return "  store: none (sfd keeps no records; store_share 0)\n";
+    return fmt::format(
+        "  store ({}): {} records written, {:.4f} ms each (mean) = store_share {:.2f} % of the "
+        "median creation time (target <= {:g} %: {})\n",
+        f.backend, f.records, f.record_ms_mean, f.share * 100, kStoreShareTarget * 100,
+        verdict(f.share <= kStoreShareTarget));
+}
+
 } // namespace
+
+std::optional<StoreReading> parse_store_reading(const nlohmann::json& host) {
+    if (!host.is_object()) return std::nullopt;
+    auto store = host.find("store");
+    if (store == host.end() || !store->is_object()) return std::nullopt;
+    auto backend = store->find("backend");
+    if (backend == store->end() || !backend->is_string()) return std::nullopt;
+    StoreReading r;
+    r.backend = backend->get<std::string>();
+    if (auto n = store->find("records_written"); n != store->end()) {
+        if (!n->is_number_unsigned()) return std::nullopt;
+        r.records_written = n->get<uint64_t>();
+    }
+    if (auto mean = store->find("record_ms_mean"); mean != store->end()) {
+        if (!mean->is_number()) return std::nullopt;
+        r.record_ms_mean = mean->get<double>();
+    }
+    return r;
+}
 
 StormSummary summarize_storm(const std::vector<StormSample>& samples, const StormReadings& readings) {
     StormSummary s;
@@ -67,11 +114,12 @@ StormSummary summarize_storm(const std::vector<StormSample>& samples, const Stor
             (static_cast<double>(*readings.sfd_pss_after) - static_cast<double>(*readings.sfd_pss_before)) /
             static_cast<double>(s.created) / 1024.0;
     s.sfd_cpu_pct = readings.sfd_cpu_pct;
+    s.store = store_figures(readings, s.median_ms);
     return s;
 }
 
 nlohmann::json to_json(const StormSummary& s) {
-    return {
+    nlohmann::json json = {
         {"n", s.n},
         {"created", s.created},
         {"failed", s.failed},
@@ -84,6 +132,12 @@ nlohmann::json to_json(const StormSummary& s) {
         {"mem_per_guest_kib", round_to(s.mem_per_guest_kib, 1)},
         {"idle_cpu_pct", round_to(s.idle_cpu_pct, 2)},
     };
+    if (s.store) {
+        json["store_backend"] = s.store->backend;
+        json["store_record_ms_mean"] = round_to(s.store->record_ms_mean, 4);
+        json["store_share"] = round_to(s.store->share, 4);
+    }
+    return json;
 }
 
 bool meets_targets(const StormSummary& s) {
@@ -110,6 +164,7 @@ std::string format_text(const StormSummary& s) {
                            *s.sfd_pss_per_guest_kib);
     out += fmt::format("  host CPU use with all guests idle: {:.2f} % (all processes)\n", s.idle_cpu_pct);
     if (s.sfd_cpu_pct) out += fmt::format("    sfd and its workers alone: {:.2f} %\n", *s.sfd_cpu_pct);
+    if (s.store) out += format_store(*s.store);
     out += fmt::format("  targets: failed == 0 {}; last_ms <= {:g} {}; median_ms <= {:g} {}; "
                        "mem_per_guest_kib <= {:g} {}; idle_cpu_pct <= {:g} {}\n",
                        verdict(v.failed), kLastMsTarget, verdict(v.last), kMedianMsTarget, verdict(v.median),

@@ -167,6 +167,60 @@ TEST(StormSummary, JsonHasExactlyTheKeysAsNumbers) {
     EXPECT_EQ(j["n"].get<int>(), 2);
 }
 
+TEST(StormSummary, StoreReadingFromHost) {
+    auto r = parse_store_reading(nlohmann::json::parse(
+        R"({"workers": 4, "store": {"backend": "mem", "records_written": 12, "record_ms_mean": 0.05,
+            "nodes": 200, "watches": 0, "commits": 12, "conflicts": 0}})"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->backend, "mem");
+    EXPECT_EQ(r->records_written, 12u);
+    EXPECT_DOUBLE_EQ(r->record_ms_mean, 0.05);
+    auto none = parse_store_reading(nlohmann::json::parse(R"({"store": {"backend": "none"}})"));
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->backend, "none");
+    EXPECT_EQ(none->records_written, 0u);
+    EXPECT_FALSE(parse_store_reading(nlohmann::json::parse(R"({"workers": 4})"))); // an older sfd
+    EXPECT_FALSE(parse_store_reading(nlohmann::json::parse(R"({"store": {"backend": 1}})")));
+    EXPECT_FALSE(parse_store_reading(
+        nlohmann::json::parse(R"({"store": {"backend": "mem", "record_ms_mean": "x"}})")));
+    EXPECT_FALSE(parse_store_reading(nlohmann::json::parse(R"([1])")));
+}
+
+TEST(StormSummary, StoreShareOverTheStormsRecords) {
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5);
+    readings.store_before = StoreReading{"mem", 10, 1.0}; // 10 ms before the storm
+    readings.store_after = StoreReading{"mem", 14, 0.75}; // 10.5 ms: 4 records of 0.125 ms
+    StormSummary s = summarize_storm(samples_of({1, 2, 2, 3}), readings);
+    ASSERT_TRUE(s.store);
+    EXPECT_EQ(s.store->records, 4u);
+    EXPECT_DOUBLE_EQ(s.store->record_ms_mean, 0.125);
+    EXPECT_DOUBLE_EQ(s.store->share, 0.0625); // of the median, 2 ms
+    nlohmann::json j = to_json(s);
+    EXPECT_EQ(j.size(), 14u);
+    EXPECT_EQ(j["store_backend"], "mem");
+    EXPECT_DOUBLE_EQ(j["store_record_ms_mean"].get<double>(), 0.125);
+    EXPECT_DOUBLE_EQ(j["store_share"].get<double>(), 0.0625);
+    EXPECT_NE(format_text(s).find("store_share 6.25 %"), std::string::npos) << format_text(s);
+    EXPECT_NE(format_text(s).find("(target <= 10 %: ok)"), std::string::npos) << format_text(s);
+
+    readings.store_before.reset(); // read only after: sfd's mean since it started
+    s = summarize_storm(samples_of({1, 2, 2, 3}), readings);
+    EXPECT_EQ(s.store->records, 14u);
+    EXPECT_DOUBLE_EQ(s.store->share, 0.375);
+    EXPECT_NE(format_text(s).find("MISSED"), std::string::npos) << format_text(s);
+    EXPECT_TRUE(meets_targets(s)); // the store's share is not one of the storm's targets
+}
+
+TEST(StormSummary, NoStore) {
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5);
+    readings.store_before = readings.store_after = StoreReading{"none", 0, 0};
+    StormSummary s = summarize_storm(samples_of({1, 2}), readings);
+    nlohmann::json j = to_json(s);
+    EXPECT_EQ(j["store_backend"], "none");
+    EXPECT_DOUBLE_EQ(j["store_share"].get<double>(), 0);
+    EXPECT_NE(format_text(s).find("store: none"), std::string::npos) << format_text(s);
+}
+
 TEST(StormSummary, TargetsInText) {
     StormSummary s = summarize_storm(samples_of({1, 1, 1}), readings_of(1, 4 << 20, 3 << 20, 0.5));
     EXPECT_TRUE(meets_targets(s));
