@@ -162,6 +162,8 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
         }
     }
     for (uint64_t id : strays) (void)worker->call({{"op", "destroy"}, {"id", id}});
+    // The guests' connections are new: their watches are registered again.
+    (void)worker->call({{"op", "replay_watches"}});
     return ok();
 }
 

@@ -8,6 +8,9 @@
 // Requests: {"op": "create", "id", "name", "image", "mem", "cmdline", "start", "store"?: bool}
 //           {"op": "start"|"pause"|"resume"|"destroy"|"info"|"logs"|"follow"|"unfollow", "id"}
 //           {"op": "stats"} {"op": "shutdown"}
+//           {"op": "adopt"}: a restarted sfd took over: reply {"ok", "guests": [{"id", "state",
+//           "status"?, "reason"?, "console_bytes", "port"?}]} (worker_adoption.cpp)
+//           {"op": "replay_watches"}: register every guest's store watches again
 // Replies:  {"ok": true, "console_bytes"?: N, ...} or {"error": "one line", "kind": ErrorKind as int};
 //           the reply to "logs" and "follow" is the console ring as raw bytes
 //           (kRawPayload), or {"ok": true, "empty": true}. After "follow",

@@ -236,11 +236,12 @@ TEST(SfdNet, GuestsKeepTheirNetworkAcrossAnSfdRestart) {
     const std::string dir = ::mkdtemp(pattern);
     const std::vector<std::string> args = {"--workers", "1", "--store", "lmdb", "--store-data", dir + "/db",
                                            "--orphan-grace", "30"};
-    std::string kv;
+    std::string kv, web;
     {
         Sfd sfd(args, dir);
         create_network(sfd, "rnet", "10.82.0.0/24");
         kv = create_guest(sfd, "kvcount", "rnet", "counter");
+        web = create_guest(sfd, "httpd", "rnet", "web");
         EXPECT_EQ(shell("printf 'INCR a\\nINCR a\\nINCR a\\n' | nc -q1 -w2 " + kv + " 7000"), "1\n2\n3\n");
         sfd.kill_hard();
     }
@@ -252,9 +253,21 @@ TEST(SfdNet, GuestsKeepTheirNetworkAcrossAnSfdRestart) {
     EXPECT_EQ(info["nic"].value("ip", ""), kv);
     EXPECT_EQ(ping_received(kv, 5), 5);
     EXPECT_EQ(shell("printf 'INCR a\\nGET a\\n' | nc -q1 -w2 " + kv + " 7000"), "4\n4\n");
+    // httpd's watch on data/page is registered again with the new sfd.
+    const std::string web_id = std::to_string(sfd.get("/v1/guests/web").json().value("id", 0));
+    EXPECT_EQ(shell("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-write /local/domain/" + web_id +
+                    "/data/page '<p>after the restart</p>'"),
+              "");
+    std::string page;
+    for (int i = 0; i < 40 && page != "<p>after the restart</p>"; ++i) {
+        page = shell("curl -s -m 2 http://" + web + "/");
+        if (page != "<p>after the restart</p>") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(page, "<p>after the restart</p>");
     const std::string other = create_guest(sfd, "ping", "rnet");
     EXPECT_FALSE(other.empty());
     EXPECT_NE(other, kv);
+    EXPECT_NE(other, web);
     EXPECT_EQ(ping_received(other, 3), 3);
     EXPECT_EQ(sfd.stop(), 0);
     std::filesystem::remove_all(dir);

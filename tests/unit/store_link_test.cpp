@@ -219,3 +219,27 @@ TEST_F(StoreLinkTest, OneLinkPerGuestAndPortsMayOutliveTheLinks) {
     links.reset();
     EXPECT_FALSE(port->request(vmm::xs::kRead, "data/x\0"s));
 }
+
+// After a restarted sfd adopts the worker, each guest's accepted watches (not
+// the removed ones) are registered again; their replies wait for nobody.
+TEST_F(StoreLinkTest, AcceptedWatchesAreReplayedForARestartedSfd) {
+    auto links = make_links();
+    auto port1 = links->open(1, nullptr);
+    auto port2 = links->open(2, nullptr);
+    ASSERT_TRUE(port1 && port2);
+    serve(4 + 2); // three watches and an unwatch, then the two replayed
+    ASSERT_TRUE((*port1)->request(vmm::xs::kWatch, "data/page\0page\0"s));
+    ASSERT_TRUE((*port1)->request(vmm::xs::kWatch, "data/gone\0g\0"s));
+    ASSERT_TRUE((*port2)->request(vmm::xs::kWatch, "data/knob\0k\0"s));
+    ASSERT_TRUE((*port1)->request(vmm::xs::kUnwatch, "data/gone\0g\0"s));
+    EXPECT_EQ(links->replay_watches(), 2u);
+    sfd.join();
+    ASSERT_EQ(seen_requests.size(), 6u);
+    EXPECT_EQ(seen_requests[4].type, vmm::xs::kWatch);
+    EXPECT_EQ(seen_requests[4].payload, "data/page\0page\0"s);
+    EXPECT_EQ(seen_requests[5].payload, "data/knob\0k\0"s);
+    for (int i = 0; i < 200 && links->stats()["replays_unanswered"] != 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(links->stats()["replays_unanswered"], 0);
+    EXPECT_EQ(links->stats()["unmatched"], 0) << "the replayed watches' replies are expected";
+    EXPECT_EQ(links->stats()["watches_replayed"], 2);
+}

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 
@@ -40,6 +41,7 @@ struct Pending {
 struct GuestEntry {
     std::weak_ptr<vmm::StorePort> port;
     StoreLinks::WakeFn wake;
+    std::set<std::string> watches; // payloads ("path\0token\0") of its watches sfd accepted
 };
 
 } // namespace
@@ -52,10 +54,14 @@ struct StoreLinks::Shared {
     std::map<uint64_t, std::shared_ptr<Pending>> pending; // by request id
     std::map<uint64_t, GuestEntry> guests;                // by guest id
     uint64_t requests = 0, replies = 0, timeouts = 0, unmatched = 0, events = 0, events_dropped = 0;
+    uint64_t replayed = 0;
+    std::set<uint64_t> replay_ids; // replayed watches' requests: nobody waits for their replies
 
     Result<vmm::StoreMessage> call(uint64_t guest_id, uint32_t type, std::string_view payload);
     void finish(uint64_t request_id, uint64_t guest_id, Result<vmm::StoreMessage> outcome);
     void event(uint64_t guest_id, std::string_view message);
+    void remember_watch(uint64_t guest_id, uint32_t type, std::string_view payload,
+                        const Result<vmm::StoreMessage>& outcome); // with the mutex held
 };
 
 // A guest's StoreTransport: its requests go through the shared state.
@@ -111,7 +117,18 @@ Result<vmm::StoreMessage> StoreLinks::Shared::call(uint64_t guest_id, uint32_t t
             error(ErrorKind::Unavailable, "no answer from the store within {} ms", timeout.count()));
     }
     pending.erase(request_id);
+    remember_watch(guest_id, type, payload, *waiter->outcome);
     return std::move(*waiter->outcome);
+}
+
+// Keeps the guest's accepted watches, to register them again with a restarted sfd.
+void StoreLinks::Shared::remember_watch(uint64_t guest_id, uint32_t type, std::string_view payload,
+                                        const Result<vmm::StoreMessage>& outcome) {
+    if ((type != vmm::xs::kWatch && type != vmm::xs::kUnwatch) || !outcome || outcome->type != type) return;
+    auto it = guests.find(guest_id);
+    if (it == guests.end()) return;
+    if (type == vmm::xs::kWatch) it->second.watches.emplace(payload);
+    else it->second.watches.erase(std::string(payload));
 }
 
 // Hands a request its outcome (called with the mutex held).
@@ -163,7 +180,7 @@ StoreLinks::~StoreLinks() {
 Result<std::shared_ptr<vmm::StorePort>> StoreLinks::open(uint64_t guest_id, WakeFn wake) {
     auto port = std::make_shared<vmm::StorePort>(std::make_shared<Link>(shared_, guest_id));
     std::lock_guard lock(shared_->mutex);
-    if (!shared_->guests.emplace(guest_id, GuestEntry{port, std::move(wake)}).second)
+    if (!shared_->guests.emplace(guest_id, GuestEntry{port, std::move(wake), {}}).second)
         return error(ErrorKind::Conflict, "guest {} has a store link already", guest_id);
     return port;
 }
@@ -178,9 +195,28 @@ void StoreLinks::close(uint64_t guest_id) {
     }
 }
 
+size_t StoreLinks::replay_watches() {
+    std::vector<std::pair<uint64_t, std::string>> messages; // (guest, request)
+    std::vector<uint64_t> ids;
+    {
+        std::lock_guard lock(shared_->mutex);
+        for (const auto& [guest_id, entry] : shared_->guests)
+            for (const std::string& payload : entry.watches) {
+                const uint64_t request_id = shared_->next_request_id++;
+                shared_->replay_ids.insert(request_id);
+                ids.push_back(request_id);
+                messages.emplace_back(guest_id, encode(vmm::xs::kWatch, static_cast<uint32_t>(request_id), payload));
+            }
+        shared_->replayed += messages.size();
+    }
+    for (size_t i = 0; i < messages.size(); ++i) (void)shared_->send(ids[i], messages[i].first, messages[i].second);
+    return messages.size();
+}
+
 void StoreLinks::receive(uint64_t request_id, uint64_t guest_id, std::string_view message) {
     if (request_id == 0) return shared_->event(guest_id, message);
     std::lock_guard lock(shared_->mutex);
+    if (shared_->replay_ids.erase(request_id)) return; // a replayed watch's reply
     shared_->finish(request_id, guest_id, decode(message));
 }
 
@@ -189,7 +225,8 @@ nlohmann::json StoreLinks::stats() const {
     return {{"requests", shared_->requests}, {"replies", shared_->replies},
             {"timeouts", shared_->timeouts}, {"unmatched", shared_->unmatched},
             {"events", shared_->events},     {"events_dropped", shared_->events_dropped},
-            {"guests", shared_->guests.size()}};
+            {"guests", shared_->guests.size()}, {"watches_replayed", shared_->replayed},
+            {"replays_unanswered", shared_->replay_ids.size()}};
 }
 
 } // namespace sf::host

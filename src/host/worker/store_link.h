@@ -50,9 +50,15 @@ class StoreLinks {
     // Forgets the guest: a request it waits for fails at once, and so do its
     // later ones; later events for it are dropped. Idempotent.
     void close(uint64_t guest_id);
+    // Registers every guest's watches again (those sfd accepted and the guest
+    // has not removed), without waiting for the replies: a restarted sfd knows
+    // none of them. Returns how many. The watches fire once on registration,
+    // so a guest learns of changes made while sfd was away.
+    size_t replay_watches();
     // A Type::Store packet from sfd.
     void receive(uint64_t request_id, uint64_t guest_id, std::string_view message);
-    // {"requests", "replies", "timeouts", "unmatched", "events", "events_dropped", "guests"}
+    // {"requests", "replies", "timeouts", "unmatched", "events", "events_dropped", "guests",
+    //  "watches_replayed", "replays_unanswered"}
     nlohmann::json stats() const;
 
     // The XenStore message encoding used on the link (exposed for tests).

@@ -80,6 +80,7 @@ Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string
     if (op == "create") return create(request);
     if (op == "stats") return stats();
     if (op == "adopt") return adopt();
+    if (op == "replay_watches") return nlohmann::json{{"ok", true}, {"watches", store_links_.replay_watches()}};
     if (op == "shutdown") {
         destroy_all();
         return nlohmann::json{{"ok", true}};
