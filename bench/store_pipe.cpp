@@ -1,6 +1,8 @@
 // sf-bench store: StorePipe (see store_pipe.h).
 #include "store_pipe.h"
 
+#include "common/unix_socket.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,15 +17,7 @@ using store::wire::MessageView;
 using store::wire::Parser;
 
 Result<StorePipe> StorePipe::connect(const std::string& socket_path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof(addr.sun_path)) return error("socket path too long: {}", socket_path);
-    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return error("socket: {}", std::strerror(errno));
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-        return error("connect {}: {}", socket_path, std::strerror(errno));
-    }
+    SF_TRY_ASSIGN(UniqueFd fd, connect_unix(socket_path, SOCK_STREAM));
     return StorePipe(std::move(fd));
 }
 

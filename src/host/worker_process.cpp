@@ -2,6 +2,7 @@
 #include "host/worker_process.h"
 
 #include "common/json_fields.h"
+#include "common/unix_socket.h"
 #include "host/fd_passing.h"
 
 #include <signal.h>
@@ -70,14 +71,9 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
 
 Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std::string& socket, int frame_fd,
                                                             Callbacks callbacks) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (socket.size() >= sizeof address.sun_path) return error("worker socket path '{}' is too long", socket);
-    std::memcpy(address.sun_path, socket.c_str(), socket.size() + 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return error("socket failed: {}", std::strerror(errno));
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0)
-        return error(ErrorKind::Unavailable, "no worker at {}: {}", socket, std::strerror(errno));
+    Result<UniqueFd> connected = connect_unix(socket, SOCK_SEQPACKET);
+    if (!connected) return error(ErrorKind::Unavailable, "no worker: {}", connected.error().message);
+    UniqueFd fd = std::move(*connected);
     ucred peer{};
     socklen_t len = sizeof peer;
     if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)

@@ -1,6 +1,8 @@
 // superfluid store: the store's listening unix socket (stale-socket handling, mode 0600).
 #include "store/listen_socket.h"
 
+#include "common/unix_socket.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,16 +15,6 @@
 namespace sf::store {
 
 namespace {
-
-Result<sockaddr_un> address_of(const std::string& path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof(addr.sun_path))
-        return error(ErrorKind::InvalidArgument, "socket path '{}' is empty or longer than {} bytes", path,
-                     sizeof(addr.sun_path) - 1);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    return addr;
-}
 
 // Removes what is at `path` if it is a stale socket; refuses anything else.
 Result<void> clear_path(const std::string& path) {
@@ -48,7 +40,7 @@ std::string directory_of(const std::string& path) {
 } // namespace
 
 bool unix_socket_answers(const std::string& path) {
-    auto addr = address_of(path);
+    auto addr = unix_address(path);
     if (!addr) return false;
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return false;
@@ -56,7 +48,7 @@ bool unix_socket_answers(const std::string& path) {
 }
 
 Result<UniqueFd> listen_unix_socket(const std::string& path) {
-    SF_TRY_ASSIGN(auto addr, address_of(path));
+    SF_TRY_ASSIGN(auto addr, unix_address(path));
     SF_TRY(clear_path(path));
 
     std::string private_dir = directory_of(path) + "/.sfstore-XXXXXX";
@@ -67,7 +59,7 @@ Result<UniqueFd> listen_unix_socket(const std::string& path) {
         ::unlink(staging.c_str());
         ::rmdir(private_dir.c_str());
     };
-    SF_TRY_ASSIGN(auto staging_addr, address_of(staging));
+    SF_TRY_ASSIGN(auto staging_addr, unix_address(staging));
 
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     const char* step = nullptr;

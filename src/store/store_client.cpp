@@ -1,6 +1,7 @@
 // superfluid store: StoreClient, a small blocking XenStore client.
 #include "store/store_client.h"
 
+#include "common/unix_socket.h"
 #include "store/dispatch_args.h"
 
 #include <poll.h>
@@ -42,14 +43,7 @@ std::vector<std::string> split_names(std::string_view payload) {
 } // namespace
 
 Result<std::unique_ptr<StoreClient>> StoreClient::connect(const std::string& socket_path) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof(addr.sun_path)) return error("socket path too long: {}", socket_path);
-    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return error("socket: {}", std::strerror(errno));
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0)
-        return error(ErrorKind::Unavailable, "connect to {}: {}", socket_path, std::strerror(errno));
+    SF_TRY_ASSIGN(UniqueFd fd, connect_unix(socket_path, SOCK_STREAM));
     return std::unique_ptr<StoreClient>(new StoreClient(std::move(fd)));
 }
 

@@ -3,6 +3,7 @@
 // their events are kept (ended_) for the "adopt" reply.
 #include "host/worker/worker.h"
 
+#include "common/unix_socket.h"
 #include "host/fd_passing.h"
 #include "host/protocol.h"
 
@@ -35,11 +36,8 @@ const char* state_name(RunState state) {
 } // namespace
 
 Result<void> Worker::listen() {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
     const std::string& path = config_.listen_path;
-    if (path.size() >= sizeof address.sun_path) return error("listen path '{}' is too long", path);
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    SF_TRY_ASSIGN(const sockaddr_un address, unix_address(path));
     UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return error("socket failed: {}", std::strerror(errno));
     ::unlink(path.c_str()); // a socket left by an earlier worker of this slot
