@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 
 namespace sf::store {
@@ -49,6 +50,9 @@ bool unix_socket_answers(const std::string& path) {
 
 Result<UniqueFd> listen_unix_socket(const std::string& path) {
     SF_TRY_ASSIGN(auto addr, unix_address(path));
+    std::error_code ec;
+    std::filesystem::create_directories(directory_of(path), ec); // e.g. /run/superfluid on a fresh host
+    if (ec) return error("cannot create the directory of {}: {}", path, ec.message());
     SF_TRY(clear_path(path));
 
     std::string private_dir = directory_of(path) + "/.sfstore-XXXXXX";

@@ -8,7 +8,8 @@
 
 namespace sf::store {
 
-// Binds and listens on `path` (mode 0600, nonblocking, close-on-exec). A
+// Binds and listens on `path` (mode 0600, nonblocking, close-on-exec),
+// creating its directory if missing. A
 // stale socket there (nobody answers) is replaced; a live one (another
 // server answers) or a file that is not a socket is an error. The socket is
 // bound in a private directory and renamed into place, so it is never
