@@ -78,6 +78,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std
     socklen_t len = sizeof peer;
     if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
         return error("SO_PEERCRED on {}: {}", socket, std::strerror(errno));
+    if (peer.uid != ::geteuid()) // never hand a frame channel to another user's process
+        return error(ErrorKind::Unavailable, "{} belongs to uid {}, not to this sfd's", socket, peer.uid);
     wire::size_buffers(fd.get());
     SF_TRY(send_fd(fd.get(), frame_fd));
     return std::unique_ptr<WorkerProcess>(
@@ -146,7 +148,7 @@ void WorkerProcess::read_loop() {
 }
 
 Result<void> WorkerProcess::send_store(uint64_t guest_id, uint64_t request_id, std::string_view message) {
-    return wire::send(fd_.get(), wire::Type::Store, request_id, guest_id, message);
+    return wire::send(fd_.get(), wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
 }
 
 void WorkerProcess::fail_pending(const std::string& why) {

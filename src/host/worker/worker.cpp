@@ -43,7 +43,8 @@ int Worker::serve() {
     for (;;) {
         const Ended ended = serve_connection();
         if (ended == Ended::Shutdown) return 0;
-        if (!listener_.valid() || !await_sfd()) {
+        // A broken packet is not sfd going away: sfd replaces this worker (and its socket).
+        if (ended == Ended::Failed || !listener_.valid() || !await_sfd()) {
             destroy_all();
             return ended == Ended::Failed ? 1 : 0;
         }
