@@ -3,6 +3,13 @@
 
 namespace sf::host {
 
+std::optional<GuestState> parse_guest_state(std::string_view name) {
+    for (GuestState s : {GuestState::Created, GuestState::Running, GuestState::Paused, GuestState::Exited,
+                         GuestState::Crashed})
+        if (name == to_string(s)) return s;
+    return std::nullopt;
+}
+
 const char* to_string(GuestState state) {
     switch (state) {
     case GuestState::Created:

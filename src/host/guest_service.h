@@ -18,12 +18,15 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sf::host {
 
 enum class GuestState { Created, Running, Paused, Exited, Crashed };
 const char* to_string(GuestState state);
+// The state named `name` (as to_string writes it); nullopt for any other text.
+std::optional<GuestState> parse_guest_state(std::string_view name);
 inline bool has_ended(GuestState state) { return state == GuestState::Exited || state == GuestState::Crashed; }
 
 // A guest's NIC as the API shows it.

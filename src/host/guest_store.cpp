@@ -32,13 +32,6 @@ std::optional<uint64_t> parse_u64(std::string_view text) {
     return v;
 }
 
-std::optional<GuestState> parse_state(std::string_view text) {
-    for (GuestState s : {GuestState::Created, GuestState::Running, GuestState::Paused, GuestState::Exited,
-                         GuestState::Crashed})
-        if (text == to_string(s)) return s;
-    return std::nullopt;
-}
-
 // The guest may read the toolstack's entries about it; dom0 owns them.
 Permissions readable_by(uint64_t id) {
     Permissions p = Permissions::owned_by(store::kDom0);
@@ -192,7 +185,7 @@ Result<StoredGuest> GuestStore::load_guest(uint64_t id) {
     SF_TRY_ASSIGN(const std::string worker, read(home + "/worker"));
     SF_TRY_ASSIGN(const std::string state, read(home + "/state"));
     const std::optional<uint64_t> mem = parse_u64(memory), slot = parse_u64(worker);
-    const std::optional<GuestState> parsed_state = parse_state(state);
+    const std::optional<GuestState> parsed_state = parse_guest_state(state);
     if (!mem || !slot || !parsed_state)
         return error("store: {} has a malformed memory, worker or state entry", home);
     info.mem_size = *mem;

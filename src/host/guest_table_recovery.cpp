@@ -26,13 +26,6 @@ struct Held { // what an adopted worker says of one guest
     std::optional<uint32_t> port;
 };
 
-std::optional<GuestState> state_of(const std::string& name) {
-    for (GuestState s : {GuestState::Created, GuestState::Running, GuestState::Paused, GuestState::Exited,
-                         GuestState::Crashed})
-        if (name == to_string(s)) return s;
-    return std::nullopt;
-}
-
 // The worker's answer to "adopt": what it holds, by guest id.
 std::map<uint64_t, Held> parse_held(const nlohmann::json& reply) {
     std::map<uint64_t, Held> held;
@@ -40,7 +33,7 @@ std::map<uint64_t, Held> parse_held(const nlohmann::json& reply) {
     if (!guests || !guests->is_array()) return held;
     for (const nlohmann::json& g : *guests) {
         const uint64_t id = u64_field(g, "id");
-        const std::optional<GuestState> state = state_of(string_field(g, "state"));
+        const std::optional<GuestState> state = parse_guest_state(string_field(g, "state"));
         if (id == 0 || !state) continue;
         Held h;
         h.state = *state;
@@ -95,10 +88,7 @@ Result<void> GuestTable::recover() {
         if (w.slot < 0 || w.slot >= options_.max_workers) continue;
         {
             std::lock_guard lock(mutex_);
-            if (static_cast<size_t>(w.slot) >= workers_.size()) {
-                workers_.resize(static_cast<size_t>(w.slot) + 1);
-                load_.resize(static_cast<size_t>(w.slot) + 1, 0);
-            }
+            ensure_slots(static_cast<size_t>(w.slot) + 1);
         }
         Result<void> done = adopt(w.slot, w.socket);
         if (!done) std::fprintf(stderr, "sfd: worker %d: %s\n", w.slot, done.error().message.c_str());
