@@ -7,41 +7,47 @@
 #include <cstring>
 
 namespace sf::host {
+namespace {
 
-Result<void> send_fd(int socket, int fd) {
+// One byte of data with room for one descriptor, as both ends use it.
+struct OneDescriptorPacket {
     char byte = 'F';
     iovec part{&byte, 1};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
-    msg.msg_iov = &part;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+
+    OneDescriptorPacket() {
+        msg.msg_iov = &part;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    OneDescriptorPacket(const OneDescriptorPacket&) = delete; // msg points into itself
+    OneDescriptorPacket& operator=(const OneDescriptorPacket&) = delete;
+};
+
+} // namespace
+
+Result<void> send_fd(int socket, int fd) {
+    OneDescriptorPacket packet;
+    cmsghdr* c = CMSG_FIRSTHDR(&packet.msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     for (;;) {
-        if (::sendmsg(socket, &msg, MSG_NOSIGNAL) >= 0) return ok();
+        if (::sendmsg(socket, &packet.msg, MSG_NOSIGNAL) >= 0) return ok();
         if (errno != EINTR) return error(ErrorKind::Unavailable, "passing a descriptor failed: {}", std::strerror(errno));
     }
 }
 
 Result<UniqueFd> receive_fd(int socket) {
-    char byte = 0;
-    iovec part{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &part;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    OneDescriptorPacket packet;
     ssize_t n;
-    do n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+    do n = ::recvmsg(socket, &packet.msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
     if (n <= 0) return error(ErrorKind::Unavailable, "no descriptor received: {}", n == 0 ? "closed" : std::strerror(errno));
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&packet.msg); c; c = CMSG_NXTHDR(&packet.msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) continue;
         int fd = -1;
         std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
