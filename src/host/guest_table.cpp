@@ -41,14 +41,14 @@ Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& 
         table->gate_ = std::make_unique<GuestStoreGate>(*options.store);
     }
     if (table->records_ && !options.worker.listen_dir.empty()) SF_TRY(table->recover());
-    const int slots = std::max(options.workers, static_cast<int>(table->workers_.size()));
-    for (int i = 0; i < slots; ++i) {
-        if (static_cast<size_t>(i) >= table->workers_.size()) {
-            table->workers_.emplace_back();
-            table->load_.push_back(0);
-        }
-        if (!table->workers_[static_cast<size_t>(i)]) SF_TRY(table->spawn_worker(i));
+    size_t slots;
+    {
+        std::lock_guard lock(table->mutex_);
+        table->ensure_slots(static_cast<size_t>(options.workers));
+        slots = table->workers_.size(); // more when recovery adopted a worker of a higher slot
     }
+    for (size_t i = 0; i < slots; ++i)
+        if (!table->workers_[i]) SF_TRY(table->spawn_worker(static_cast<int>(i)));
     table->supervisor_ = std::thread([t = table.get()] { t->supervise(); });
     return table;
 }
@@ -195,6 +195,12 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
     guests_.emplace(placed.id, std::move(record));
     ++load_[static_cast<size_t>(placed.worker)];
     return placed;
+}
+
+void GuestTable::ensure_slots(size_t count) {
+    if (workers_.size() >= count) return;
+    workers_.resize(count);
+    load_.resize(count, 0);
 }
 
 Result<uint64_t> GuestTable::allocate_id() {

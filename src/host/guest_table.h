@@ -122,6 +122,7 @@ class GuestTable final : public GuestService {
     };
     Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
     Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId
+    void ensure_slots(size_t count); // needs mutex_: at least `count` worker slots (empty ones null)
     // Needs mutex_: writes the record's state to the store (a failure is logged: the table stays right).
     void store_state(const Record& record);
     // Needs mutex_: undoes a failed create (its record, name, load and NIC lease).

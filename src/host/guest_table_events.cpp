@@ -99,8 +99,7 @@ void GuestTable::grow() {
     {
         std::lock_guard lock(mutex_);
         slot = static_cast<int>(workers_.size());
-        workers_.emplace_back();
-        load_.push_back(0);
+        ensure_slots(workers_.size() + 1);
     }
     Result<void> spawned = spawn_worker(slot);
     std::lock_guard lock(mutex_);
