@@ -72,6 +72,18 @@ void Sfd::kill_hard() {
     pid_ = -1;
 }
 
+std::string shell(const std::string& command) { return run_command(command + " 2>&1"); }
+
+std::string page_with(const std::string& ip, const std::string& text) {
+    std::string page;
+    for (int i = 0; i < 100; ++i) {
+        page = shell("curl -s -m 2 http://" + ip + "/");
+        if (page.find(text) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return page;
+}
+
 std::string run_command(const std::string& command, int* status) {
     std::string out;
     FILE* pipe = ::popen(command.c_str(), "r");

@@ -67,6 +67,12 @@ class Sfd {
 
 // Runs a shell command; its stdout, and its exit status in `status`.
 std::string run_command(const std::string& command, int* status = nullptr);
+// Runs a shell command; its stdout and stderr.
+std::string shell(const std::string& command);
+// The page curl gets from http://IP/ once it contains `text` (a guest learns
+// of a store change through a watch event, a moment after the write is
+// acknowledged); the last answer if 5 s pass first.
+std::string page_with(const std::string& ip, const std::string& text);
 
 int count_fds(pid_t pid);
 long rss_kib(pid_t pid);

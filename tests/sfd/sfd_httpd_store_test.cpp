@@ -15,24 +15,8 @@ using sf::test::guest_image;
 using sf::test::Sfd;
 using json = nlohmann::json;
 
-namespace {
-
-std::string shell(const std::string& command) { return sf::test::run_command(command + " 2>&1"); }
-
-// The page at `ip` once it contains `text` (the guest learns of a store
-// change through a watch event, a moment after the write is acknowledged);
-// the last answer if 5 s pass first.
-std::string page_with(const std::string& ip, const std::string& text) {
-    std::string page;
-    for (int i = 0; i < 100; ++i) {
-        page = shell("curl -s -m 2 http://" + ip + "/");
-        if (page.find(text) != std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return page;
-}
-
-} // namespace
+using sf::test::page_with;
+using sf::test::shell;
 
 TEST(SfdHttpdStore, HttpdServesItsStoreKeyAndFollowsIt) {
     SF_SFD_REQUIRE_KVM();

@@ -20,13 +20,14 @@
 #include <thread>
 
 using sf::test::guest_image;
+using sf::test::page_with;
+using sf::test::shell;
 using sf::test::Sfd;
 using json = nlohmann::json;
 
 namespace {
 
 // The output of a shell command (stdout and stderr).
-std::string shell(const std::string& command) { return sf::test::run_command(command + " 2>&1"); }
 
 bool in_private_namespace() { return std::getenv("SF_TESTNS") != nullptr; }
 
@@ -207,23 +208,11 @@ TEST(SfdNet, HttpdServesItsPageFromTheStoreAndFollowsChanges) {
     const std::string key = "/local/domain/" + id + "/data/page";
     EXPECT_EQ(shell(xs + "write " + key + " '<p>from the store</p>'"), "");
     ASSERT_EQ(sfd.post("/v1/guests/paged/start").status, 200);
-    std::string page;
-    for (int i = 0; i < 50 && page != "<p>from the store</p>"; ++i) {
-        page = shell("curl -s -m 2 http://" + ip + "/");
-        if (page.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    EXPECT_EQ(page, "<p>from the store</p>");
+    EXPECT_EQ(page_with(ip, "from the store"), "<p>from the store</p>");
     EXPECT_EQ(shell(xs + "write " + key + " '<p>changed</p>'"), "");
-    for (int i = 0; i < 40 && page != "<p>changed</p>"; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        page = shell("curl -s -m 2 http://" + ip + "/");
-    }
-    EXPECT_EQ(page, "<p>changed</p>") << "httpd follows data/page through its watch";
+    EXPECT_EQ(page_with(ip, "changed"), "<p>changed</p>") << "httpd follows data/page through its watch";
     EXPECT_EQ(shell(xs + "rm " + key), "");
-    for (int i = 0; i < 40 && page.find("<html>") == std::string::npos; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        page = shell("curl -s -m 2 http://" + ip + "/");
-    }
+    const std::string page = page_with(ip, "<html>");
     EXPECT_NE(page.find("<html>"), std::string::npos) << "without the key, the built-in page: " << page;
 }
 
@@ -258,12 +247,7 @@ TEST(SfdNet, GuestsKeepTheirNetworkAcrossAnSfdRestart) {
     EXPECT_EQ(shell("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-write /local/domain/" + web_id +
                     "/data/page '<p>after the restart</p>'"),
               "");
-    std::string page;
-    for (int i = 0; i < 40 && page != "<p>after the restart</p>"; ++i) {
-        page = shell("curl -s -m 2 http://" + web + "/");
-        if (page != "<p>after the restart</p>") std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    EXPECT_EQ(page, "<p>after the restart</p>");
+    EXPECT_EQ(page_with(web, "after the restart"), "<p>after the restart</p>");
     const std::string other = create_guest(sfd, "ping", "rnet");
     EXPECT_FALSE(other.empty());
     EXPECT_NE(other, kv);
