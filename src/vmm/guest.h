@@ -9,6 +9,27 @@
 //
 // Threading: one thread at a time calls run(). Destroying the Guest frees
 // everything it holds.
+//
+// Snapshots and migration (docs/migration.md, docs/snapshot-format.md):
+// - save_state() writes the monitor's records. Precondition: no thread is in
+//   run() (the caller paused the guest) and it has not finished. It first
+//   completes the pending hypercall exit (Vcpu::complete_pending_exit), so the
+//   guest may be run again afterwards (save --keep) or destroyed.
+// - A save: header (sfd), touched_pages() with Writer::pages (PageCheck::Full),
+//   save_state(), then the worker's records.
+// - A migration: enable_dirty_log(); pages of touched_pages() (PageCheck::Live,
+//   the guest runs); rounds of take_dirty_pages() (Live); pause; a last
+//   take_dirty_pages() (Full); save_state(); disable_dirty_log().
+//   enable_dirty_log(), take_dirty_pages() and disable_dirty_log() may be
+//   called from one thread while another runs the guest.
+// - NIC rings are written by other threads at any time, so touched_pages()
+//   and take_dirty_pages() leave them out and save_state() sends them itself
+//   (Live), after the Nic records (so the rings are never older than the
+//   saved indices).
+// - restore() builds a guest that continues exactly: same registers, clock
+//   and TSC going on from the saved values, parked in the same poll with the
+//   same deadline (blocked_deadline()), NICs attached at the same rings with
+//   the same indices, store events queued.
 #pragma once
 
 #include "common/result.h"
@@ -21,6 +42,8 @@
 #include "vmm/kvm.h"
 #include "vmm/memory_template.h"
 #include "vmm/shell.h"
+#include "vmm/snapshot/guest_snapshot.h"
+#include "vmm/snapshot/writer.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -71,11 +94,42 @@ class Guest {
     Guest(const Guest&) = delete;
     Guest& operator=(const Guest&) = delete;
 
+    // Restore: builds a guest in `shell` from a snapshot (snapshot/loader.h)
+    // whose pages are already in `memory`. `memory` must otherwise be as a
+    // fresh guest of the same image and config.mem_size starts (the image's
+    // MemoryTemplate::instantiate(), or build_address_space + load_into): the
+    // monitor range and page tables are this host's, never the stream's. The
+    // boot info is written anew from `config` (its name and id may differ).
+    // config.nics and config.store are fresh devices, matching the snapshot's
+    // (same NIC count; a store if it had one). Errors: a mismatch, the TSC
+    // frequency of this host differs from the saved one (and KVM cannot scale
+    // it), or a record refused by the vCPU rule. The guest is not started.
+    static Result<std::unique_ptr<Guest>> restore(Shell shell, GuestMemory memory, const GuestConfig& config,
+                                                  ConsoleSink& console, const snapshot::GuestSnapshot& snapshot);
+
     Result<RunOutcome> run();
 
     const GuestConfig& config() const { return config_; }
     const GuestClock& clock() const { return clock_; }
     bool finished() const { return finished_; }
+
+    // --- Snapshots (see the file comment for the order of calls) ---
+    const GuestMemory& memory() const { return memory_; }
+    // The deadline (guest monotonic) of the poll the guest is parked in, or nullopt.
+    std::optional<uint64_t> blocked_deadline() const;
+    // memory().touched_pages() without the NIC rings' pages.
+    [[nodiscard]] Result<std::vector<uint64_t>> touched_pages() const;
+    // The GuestState, Vcpu, Nic (one per NIC) and StorePort records, then the
+    // NIC rings' pages. Not the rest of memory, not the console.
+    [[nodiscard]] Result<void> save_state(snapshot::Writer& writer);
+    // KVM's dirty log on slot 0 and the monitor's DirtyBitmap.
+    [[nodiscard]] Result<void> enable_dirty_log();
+    [[nodiscard]] Result<void> disable_dirty_log();
+    // While logging: pages dirtied since the last call (or enabling), by the
+    // guest (KVM's log) or the monitor (DirtyBitmap), ascending, unique,
+    // inside the guest's range, without the NIC rings' pages (save_state()
+    // sends those). Resets both logs.
+    [[nodiscard]] Result<std::vector<uint64_t>> take_dirty_pages();
 
   private:
     Guest(GuestConfig config, GuestMemory memory, Shell shell, ConsoleSink& console);
@@ -85,6 +139,8 @@ class Guest {
     std::optional<RunOutcome> handle_io();
     Result<RunOutcome> describe_fault();
     std::optional<RunOutcome> finish_poll();
+    std::vector<uint64_t> without_ring_pages(std::vector<uint64_t> pages) const;
+    Result<void> restore_devices(const snapshot::GuestSnapshot& snapshot);
 
     GuestConfig config_;
     GuestMemory memory_;

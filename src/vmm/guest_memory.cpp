@@ -44,6 +44,7 @@ std::optional<std::span<uint8_t>> GuestMemory::guest_span(uint64_t gpa, uint64_t
     bool allowed = range_inside(gpa, len, SF_GUEST_BASE_GPA, size()) ||
                    (access == Access::Read && range_inside(gpa, len, SF_BOOT_INFO_GPA, SF_BOOT_INFO_GPA + SF_PAGE_SIZE));
     if (!allowed) return std::nullopt;
+    if (access == Access::Write) dirty_->mark(gpa, len);
     return std::span<uint8_t>(host_base() + gpa, len);
 }
 

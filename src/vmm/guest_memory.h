@@ -11,17 +11,25 @@
 //  - monitor_bytes() is the whole mapping, for the monitor's own set-up
 //    (page tables, boot info, loading the image) before the guest runs.
 //
+// Snapshots: touched_pages() lists the guest-range pages that exist (were
+// ever touched); while dirty tracking is on, pages the checked accessor hands
+// out for writing are marked in a host-side DirtyBitmap (KVM's dirty log does
+// not see the monitor's writes).
+//
 // Threading: the vCPU is stopped while a hypercall runs, so a span taken in a
 // handler does not race the guest. Spans die with the GuestMemory.
 #pragma once
 
 #include "common/mapping.h"
 #include "common/result.h"
+#include "vmm/dirty_bitmap.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 namespace sf::vmm {
 
@@ -50,9 +58,30 @@ class GuestMemory {
         return span ? reinterpret_cast<T*>(span->data()) : nullptr;
     }
 
+    uint64_t page_count() const { return size() / 4096; }
+
+    // Indices of the pages of the guest's own range [SF_GUEST_BASE_GPA, size())
+    // that are resident (mincore): every page the guest or the monitor ever
+    // touched, plus template pages never written (they are resident through
+    // the shared memfd; sending them costs little). The monitor range and the
+    // boot info page are never listed: a receiver builds its own.
+    // Precondition: nothing maps or unmaps the memory meanwhile.
+    [[nodiscard]] Result<std::vector<uint64_t>> touched_pages() const;
+
+    // Host-side dirty tracking (see the file comment), from any thread (the
+    // vCPU may run). start clears the bitmap.
+    void start_dirty_tracking() { dirty_->start(); }
+    void stop_dirty_tracking() { dirty_->stop(); }
+    bool dirty_tracking() const { return dirty_->enabled(); }
+    // Pages written through the checked accessor since the last call (or the
+    // start), ascending. One caller at a time.
+    std::vector<uint64_t> take_host_dirty_pages() { return dirty_->take(); }
+
   private:
-    explicit GuestMemory(Mapping mapping) : mapping_(std::move(mapping)) {}
+    explicit GuestMemory(Mapping mapping)
+        : mapping_(std::move(mapping)), dirty_(std::make_unique<DirtyBitmap>(mapping_.size() / 4096)) {}
     Mapping mapping_;
+    std::unique_ptr<DirtyBitmap> dirty_; // size()/4096 bits (128 bytes for 4 MiB)
 };
 
 } // namespace sf::vmm

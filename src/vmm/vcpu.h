@@ -7,6 +7,10 @@
 // is ignored: senders repeat until the driver sees it (see foreground.cpp).
 //
 // Threading: a Vcpu is used by one thread at a time.
+//
+// Snapshots: after an I/O exit, KVM completes the `out` instruction (moves
+// RIP past it) only on the next KVM_RUN. complete_pending_exit() does that
+// without running guest code; call it before reading the state to save.
 #pragma once
 
 #include "common/mapping.h"
@@ -39,6 +43,19 @@ class Vcpu {
     Result<void> set_sregs(const kvm_sregs& sregs);
     // The virtual TSC frequency in Hz.
     Result<uint64_t> tsc_hz() const;
+
+    // Enters KVM_RUN once with immediate_exit = 1: KVM finishes the
+    // instruction of the last exit (a hypercall's `out`) and returns at once
+    // (EINTR) without running guest code. Idempotent; harmless on a vCPU that
+    // never ran or whose last run was interrupted. Precondition: no thread is
+    // running this vCPU.
+    [[nodiscard]] Result<void> complete_pending_exit();
+
+    // One ioctl on the vCPU fd, for the architecture's state code
+    // (x86_64/vcpu_state_x86_64.cpp); errors name `what`.
+    [[nodiscard]] Result<void> ioctl(unsigned long request, void* arg, const char* what) const;
+    // The same, returning the ioctl's non-negative result.
+    [[nodiscard]] Result<int> ioctl_value(unsigned long request, unsigned long arg, const char* what) const;
 
   private:
     Vcpu(UniqueFd fd, Mapping run) : fd_(std::move(fd)), run_(std::move(run)) {}

@@ -14,8 +14,16 @@
 //   away; afterwards deliver() drops every frame and touches nothing.
 // TransmitFn is called on the vCPU thread from kick(), once per frame, with
 // a span valid only during the call; it must not block.
+//
+// Snapshots: snapshot() and restore() save and restore the monitor's side
+// (whether attached, the rings' address, our indices, the counters); the
+// rings themselves are guest memory. restore() runs on a fresh Nic of a guest
+// being built (before its vCPU runs); ring_range() names the rings' bytes,
+// which the monitor writes from other threads (so KVM's dirty log misses
+// them): a migration always resends them (Guest::save_state).
 #pragma once
 
+#include "common/result.h"
 #include "superfluid/abi.h"
 #include "vmm/guest_memory.h"
 
@@ -49,6 +57,18 @@ struct NicStats {
 
 using TransmitFn = std::function<void(std::span<const uint8_t> frame)>;
 
+// The Nic record's payload (snapshot/format.h, Tag::Nic). Fixed width.
+struct NicSnapshot {
+    uint32_t index;     // the NIC's number in the guest (nics[index]); set by Guest
+    uint32_t attached;  // 1: attached at rings_gpa; 0: not attached (the rest of the ring fields 0)
+    uint64_t rings_gpa; // struct sf_net_rings, 64-byte aligned, inside the guest's range
+    uint32_t rx_head;   // the monitor's next RX slot to fill
+    uint32_t tx_tail;   // the monitor's next TX slot to take
+    uint64_t rx_frames, rx_dropped_full, rx_dropped_detached, rx_dropped_bad, tx_frames, kicks;
+    uint64_t reserved[2]; // 0
+};
+static_assert(sizeof(NicSnapshot) == 88);
+
 class Nic {
   public:
     Nic(NicConfig config, TransmitFn transmit) : config_(config), transmit_(std::move(transmit)) {}
@@ -76,12 +96,29 @@ class Nic {
     bool rx_pending() const;
     NicStats stats() const;
 
+    // The monitor's state (index 0: the Guest sets it).
+    NicSnapshot snapshot() const;
+    // On a fresh, detached Nic: the counters, and if the snapshot was attached,
+    // attaches at rings_gpa through the checked accessor with the saved
+    // indices, and publishes rx_head as the RX ring's head (the ring bytes in
+    // the stream may be newer than the indices: frames after the snapshot are
+    // dropped, never half-seen). Errors (nothing changed): attached already,
+    // rings misplaced or outside the memory, unknown `attached` value.
+    [[nodiscard]] Result<void> restore(const GuestMemory& memory, const NicSnapshot& snapshot);
+    // The attached rings' bytes [gpa, gpa + len), or nullopt.
+    struct RingRange {
+        uint64_t gpa = 0;
+        uint64_t len = 0;
+    };
+    std::optional<RingRange> ring_range() const;
+
   private:
     const NicConfig config_;
     const TransmitFn transmit_;
     mutable std::mutex mutex_;
     sf_net_ring* rx_ = nullptr; // null: not attached
     sf_net_ring* tx_ = nullptr;
+    uint64_t rings_gpa_ = 0; // where rx_/tx_ are, while attached
     uint32_t rx_head_ = 0; // ours: the next RX slot we fill
     uint32_t tx_tail_ = 0; // ours: the next TX slot we take
     NicStats stats_;

@@ -18,6 +18,13 @@
 //   until the transport answers (the transport bounds the wait);
 // - push_event(), events_pending() and stats() may be called from any
 //   thread; take_event() runs on the vCPU thread. One mutex guards the queue.
+// - snapshot() and restore() may be called from any thread; restore() on a
+//   port whose guest is being built (before its vCPU runs).
+//
+// Snapshots (Tag::StorePort): the queued events and the counters. Payload
+// (little-endian): uint32 count (<= kQueueMax), uint32 reserved 0, the four
+// StorePortStats counters as uint64, then per event uint32 length
+// (<= SF_STORE_EVENT_MAX) and its bytes. decode() refuses anything else.
 #pragma once
 
 #include "common/result.h"
@@ -27,8 +34,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sf::vmm {
 
@@ -69,6 +78,11 @@ struct StorePortStats {
     uint64_t events_dropped = 0; // the oldest, dropped because the queue was full
 };
 
+struct StorePortSnapshot {
+    std::deque<std::string> events; // oldest first
+    StorePortStats stats;
+};
+
 class StorePort {
   public:
     static constexpr size_t kQueueMax = 64; // SF_STORE_QUEUE_MAX
@@ -92,6 +106,12 @@ class StorePort {
     };
     Taken take_event(size_t capacity);
     StorePortStats stats() const;
+
+    StorePortSnapshot snapshot() const;
+    // Replaces the queue and counters. Precondition: from decode(), or of a snapshot().
+    void restore(StorePortSnapshot snapshot);
+    static std::vector<uint8_t> encode(const StorePortSnapshot& snapshot);
+    [[nodiscard]] static Result<StorePortSnapshot> decode(std::span<const uint8_t> payload);
 
   private:
     const std::shared_ptr<StoreTransport> transport_;
