@@ -4,7 +4,11 @@
 #include "common/units.h"
 #include "superfluid/abi.h"
 
+#include "common/unique_fd.h"
+
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -46,6 +50,36 @@ std::optional<std::span<uint8_t>> GuestMemory::guest_span(uint64_t gpa, uint64_t
     if (!allowed) return std::nullopt;
     if (access == Access::Write) dirty_->mark(gpa, len);
     return std::span<uint8_t>(host_base() + gpa, len);
+}
+
+// The pages of [first, first + count) with a page table entry in this process
+// (present or swapped out), from /proc/self/pagemap; nullopt if unreadable.
+static std::optional<std::vector<uint64_t>> mapped_pages(const uint8_t* base, uint64_t first, uint64_t count) {
+    UniqueFd fd(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return std::nullopt;
+    constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;
+    std::vector<uint64_t> entries(count);
+    const uint64_t offset = (reinterpret_cast<uint64_t>(base) / SF_PAGE_SIZE + first) * sizeof(uint64_t);
+    const size_t want = count * sizeof(uint64_t);
+    if (::pread(fd.get(), entries.data(), want, static_cast<off_t>(offset)) != static_cast<ssize_t>(want))
+        return std::nullopt;
+    std::vector<uint64_t> pages;
+    for (uint64_t i = 0; i < count; ++i)
+        if (entries[i] & (kPresent | kSwapped)) pages.push_back(first + i);
+    return pages;
+}
+
+Result<std::vector<uint64_t>> GuestMemory::touched_pages() const {
+    const uint64_t first = SF_GUEST_BASE_GPA / SF_PAGE_SIZE;
+    const uint64_t count = page_count() - first;
+    if (auto pages = mapped_pages(host_base(), first, count)) return std::move(*pages);
+    std::vector<unsigned char> resident(count);
+    if (::mincore(host_base() + SF_GUEST_BASE_GPA, count * SF_PAGE_SIZE, resident.data()) < 0)
+        return error("mincore on guest memory failed: {}", std::strerror(errno));
+    std::vector<uint64_t> pages;
+    for (uint64_t i = 0; i < count; ++i)
+        if (resident[i] & 1) pages.push_back(first + i);
+    return pages;
 }
 
 } // namespace sf::vmm

@@ -61,10 +61,12 @@ class GuestMemory {
     uint64_t page_count() const { return size() / 4096; }
 
     // Indices of the pages of the guest's own range [SF_GUEST_BASE_GPA, size())
-    // that are resident (mincore): every page the guest or the monitor ever
-    // touched, plus template pages never written (they are resident through
-    // the shared memfd; sending them costs little). The monitor range and the
-    // boot info page are never listed: a receiver builds its own.
+    // that the guest or the monitor ever touched: those with a page table
+    // entry in this process, present or swapped (/proc/self/pagemap; where it
+    // cannot be read, mincore(), which misses swapped pages). Template pages
+    // never touched here are left out: a receiver starts from the same
+    // template (Guest::restore). The monitor range and the boot info page are
+    // never listed: a receiver builds its own.
     // Precondition: nothing maps or unmaps the memory meanwhile.
     [[nodiscard]] Result<std::vector<uint64_t>> touched_pages() const;
 

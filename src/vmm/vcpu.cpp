@@ -79,4 +79,26 @@ Result<uint64_t> Vcpu::tsc_hz() const {
     return static_cast<uint64_t>(khz) * 1000;
 }
 
+Result<void> Vcpu::complete_pending_exit() {
+    kvm_run* run = run_.as<kvm_run>();
+    run->immediate_exit = 1;
+    const int rc = ::ioctl(fd_.get(), KVM_RUN, 0);
+    const int err = errno;
+    run->immediate_exit = 0;
+    if (rc == 0 || err == EINTR || err == EAGAIN) return ok();
+    errno = err;
+    return ioctl_error("KVM_RUN (completing the last exit)");
+}
+
+Result<void> Vcpu::ioctl(unsigned long request, void* arg, const char* what) const {
+    if (::ioctl(fd_.get(), request, arg) < 0) return ioctl_error(what);
+    return ok();
+}
+
+Result<int> Vcpu::ioctl_value(unsigned long request, unsigned long arg, const char* what) const {
+    const int rc = ::ioctl(fd_.get(), request, arg);
+    if (rc < 0) return ioctl_error(what);
+    return rc;
+}
+
 } // namespace sf::vmm

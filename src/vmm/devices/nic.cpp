@@ -28,6 +28,7 @@ int64_t Nic::attach(const GuestMemory& memory, uint64_t rings_gpa) {
     auto* rings = reinterpret_cast<sf_net_rings*>(span->data());
     rx_ = &rings->rx;
     tx_ = &rings->tx;
+    rings_gpa_ = rings_gpa;
     rx_head_ = load_acquire(rx_->head);
     tx_tail_ = load_acquire(tx_->tail);
     return 0;
@@ -42,6 +43,7 @@ void Nic::detach() {
     std::lock_guard lock(mutex_);
     rx_ = nullptr;
     tx_ = nullptr;
+    rings_gpa_ = 0;
 }
 
 Nic::KickResult Nic::kick() {
@@ -106,6 +108,55 @@ bool Nic::rx_pending() const {
 NicStats Nic::stats() const {
     std::lock_guard lock(mutex_);
     return stats_;
+}
+
+NicSnapshot Nic::snapshot() const {
+    std::lock_guard lock(mutex_);
+    NicSnapshot out{};
+    if (rx_ != nullptr) {
+        out.attached = 1;
+        out.rings_gpa = rings_gpa_;
+        out.rx_head = rx_head_;
+        out.tx_tail = tx_tail_;
+    }
+    out.rx_frames = stats_.rx_frames;
+    out.rx_dropped_full = stats_.rx_dropped_full;
+    out.rx_dropped_detached = stats_.rx_dropped_detached;
+    out.rx_dropped_bad = stats_.rx_dropped_bad;
+    out.tx_frames = stats_.tx_frames;
+    out.kicks = stats_.kicks;
+    return out;
+}
+
+Result<void> Nic::restore(const GuestMemory& memory, const NicSnapshot& snapshot) {
+    std::lock_guard lock(mutex_);
+    if (rx_ != nullptr) return error("internal: restoring NIC {} that is attached already", snapshot.index);
+    if (snapshot.attached > 1)
+        return error("snapshot NIC {}: attached = {} (must be 0 or 1)", snapshot.index, snapshot.attached);
+    if (snapshot.attached == 1) {
+        auto span = snapshot.rings_gpa % 64 == 0
+                        ? memory.guest_span(snapshot.rings_gpa, sizeof(sf_net_rings), Access::Write)
+                        : std::nullopt;
+        if (!span)
+            return error("snapshot NIC {}: rings at {:#x} are misaligned or outside the guest's memory",
+                         snapshot.index, snapshot.rings_gpa);
+        auto* rings = reinterpret_cast<sf_net_rings*>(span->data());
+        rx_ = &rings->rx;
+        tx_ = &rings->tx;
+        rings_gpa_ = snapshot.rings_gpa;
+        rx_head_ = snapshot.rx_head;
+        tx_tail_ = snapshot.tx_tail;
+        store_release(rx_->head, rx_head_);
+    }
+    stats_ = NicStats{snapshot.rx_frames, snapshot.rx_dropped_full, snapshot.rx_dropped_detached,
+                      snapshot.rx_dropped_bad, snapshot.tx_frames, snapshot.kicks};
+    return ok();
+}
+
+std::optional<Nic::RingRange> Nic::ring_range() const {
+    std::lock_guard lock(mutex_);
+    if (rx_ == nullptr) return std::nullopt;
+    return RingRange{rings_gpa_, sizeof(sf_net_rings)};
 }
 
 } // namespace sf::vmm

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace sf::vmm::snapshot {
@@ -75,15 +76,19 @@ class Reader {
     uint64_t records_read() const { return records_read_; }
 
   private:
-    // Reads exactly `bytes` into iov (a short stream: error naming `wanted`).
-    Result<void> read_all(std::span<struct iovec> iov, uint64_t wanted);
-    Result<void> fail(Error err);
+    // Fills iov; returns the bytes read, fewer only when the stream ended.
+    Result<uint64_t> read_all(std::span<struct iovec> iov);
+    // Reads a piece of the current record's payload (truncation names the record).
+    Result<void> read_payload_part(std::span<struct iovec> iov);
+    Error fail(Error err);
+    std::string record_label() const;
 
     NonBlockingFd fd_;
     IoDeadline limits_;
     bool broken_ = false;
     uint64_t bytes_read_ = 0;
     uint64_t records_read_ = 0;   // headers read (record numbers in messages)
+    RecordHeader current_{};      // the record whose payload is next
     uint64_t record_left_ = 0;    // payload bytes of the current record not read yet
 };
 

@@ -48,8 +48,9 @@ class Writer {
     [[nodiscard]] Result<void> record(Tag tag, std::string_view json);
     // Memory records (at most kMaxPagesPerRecord pages each) for these page
     // indices, written with writev straight from guest memory (no copy of the
-    // page data). Indices must be < memory.size() / 4096 (an internal error
-    // otherwise); duplicates are allowed (the last one wins on reading).
+    // page data). Indices must be strictly ascending and < memory.size() / 4096
+    // (an internal error otherwise, nothing written). Sockets are written with
+    // MSG_NOSIGNAL; for a pipe, the process should ignore SIGPIPE (the worker does).
     [[nodiscard]] Result<void> pages(const GuestMemory& memory, std::span<const uint64_t> page_indices,
                                      PageCheck check = PageCheck::Full);
 
@@ -59,11 +60,13 @@ class Writer {
 
   private:
     Result<void> write_all(std::span<iovec> iov);
+    ssize_t write_once(std::span<iovec> iov);
     Result<void> write_batch(const GuestMemory& memory, std::span<const uint64_t> indices, PageCheck check);
 
     NonBlockingFd fd_;
     IoDeadline limits_;
     bool broken_ = false;
+    bool not_socket_ = false; // sendmsg gave ENOTSOCK: writev from then on
     uint64_t bytes_written_ = 0;
     uint64_t records_written_ = 0;
     uint64_t pages_written_ = 0;

@@ -1,0 +1,138 @@
+// superfluid monitor, x86-64: saving a vCPU and restoring its CPL 3 part.
+#include "vmm/x86_64/vcpu_state_x86_64.h"
+
+#include "superfluid/abi.h"
+
+#include <x86intrin.h>
+
+#include <cstring>
+
+namespace sf::vmm::x86_64 {
+namespace {
+
+// RFLAGS bits code at CPL 3 with IOPL 3 can change: CF PF AF ZF SF TF IF DF OF NT AC ID.
+constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x4000 |
+                                (1ull << 18) | (1ull << 21);
+constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIopl3 = 3ull << 12;
+constexpr uint64_t kEferLma = 1ull << 10;
+
+// struct kvm_msrs with room for N entries.
+template <size_t N> struct MsrList {
+    struct {
+        uint32_t nmsrs;
+        uint32_t pad;
+    } header;
+    kvm_msr_entry entries[N];
+};
+// (Its entries start at byte 8 for the kernel; C++ sees asm/kvm.h's flexible array elsewhere.)
+static_assert(sizeof(MsrList<1>) == 8 + sizeof(kvm_msr_entry));
+
+Result<void> save_msrs(const Vcpu& vcpu, VcpuRecord& record) {
+    MsrList<kSavedMsrs.size()> list{};
+    list.header.nmsrs = static_cast<uint32_t>(kSavedMsrs.size());
+    for (size_t i = 0; i < kSavedMsrs.size(); ++i) list.entries[i].index = kSavedMsrs[i];
+    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(KVM_GET_MSRS, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
+    if (read < 1) return error("KVM_GET_MSRS could not read IA32_TSC");
+    record.msr_count = static_cast<uint32_t>(read); // the first `read` of kSavedMsrs (KVM stops at the first it lacks)
+    for (int i = 0; i < read; ++i) record.msrs[i] = MsrValue{list.entries[i].index, 0, list.entries[i].data};
+    return ok();
+}
+
+// Makes the guest's TSC read `tsc` now: through KVM_VCPU_TSC_OFFSET where the
+// host has it (exact), else by writing IA32_TSC.
+Result<void> set_guest_tsc(Vcpu& vcpu, uint64_t tsc) {
+#ifdef KVM_VCPU_TSC_CTRL
+    kvm_device_attr attr{};
+    attr.group = KVM_VCPU_TSC_CTRL;
+    attr.attr = KVM_VCPU_TSC_OFFSET;
+    if (vcpu.ioctl(KVM_HAS_DEVICE_ATTR, &attr, "KVM_HAS_DEVICE_ATTR")) {
+        // Guest TSC = host TSC + offset (the frequencies are equal: Guest::restore checks).
+        uint64_t offset = tsc - __rdtsc();
+        attr.addr = reinterpret_cast<uint64_t>(&offset);
+        return vcpu.ioctl(KVM_SET_DEVICE_ATTR, &attr, "KVM_SET_DEVICE_ATTR (TSC offset)");
+    }
+#endif
+    MsrList<1> list{};
+    list.header.nmsrs = 1;
+    list.entries[0].index = kMsrTsc;
+    list.entries[0].data = tsc;
+    SF_TRY_ASSIGN(int written, vcpu.ioctl_value(KVM_SET_MSRS, reinterpret_cast<unsigned long>(&list), "KVM_SET_MSRS"));
+    if (written != 1) return error("KVM_SET_MSRS did not set IA32_TSC");
+    return ok();
+}
+
+bool cpl3_segment(const kvm_segment& seg) { return (seg.selector & 3) == 3 && seg.dpl == 3 && seg.present == 1; }
+
+} // namespace
+
+Result<VcpuRecord> save_vcpu_state(const Vcpu& vcpu) {
+    VcpuRecord record{};
+    SF_TRY(vcpu.ioctl(KVM_GET_REGS, &record.regs, "KVM_GET_REGS"));
+    SF_TRY(vcpu.ioctl(KVM_GET_SREGS, &record.sregs, "KVM_GET_SREGS"));
+    SF_TRY(vcpu.ioctl(KVM_GET_FPU, &record.fpu, "KVM_GET_FPU"));
+    if (!vcpu.ioctl(KVM_GET_XCRS, &record.xcrs, "KVM_GET_XCRS")) record.xcrs = kvm_xcrs{}; // no KVM_CAP_XCRS
+    SF_TRY(vcpu.ioctl(KVM_GET_VCPU_EVENTS, &record.events, "KVM_GET_VCPU_EVENTS"));
+    SF_TRY(save_msrs(vcpu, record));
+    return record;
+}
+
+std::optional<uint64_t> record_msr(const VcpuRecord& record, uint32_t index) {
+    for (uint32_t i = 0; i < record.msr_count && i < kMaxRecordMsrs; ++i)
+        if (record.msrs[i].index == index) return record.msrs[i].value;
+    return std::nullopt;
+}
+
+Result<void> check_vcpu_record(const VcpuRecord& record, uint64_t mem_size) {
+    constexpr const char* kWhat = "snapshot Vcpu";
+    if (record.msr_count > kMaxRecordMsrs) return error("{}: {} MSRs (at most {})", kWhat, record.msr_count, kMaxRecordMsrs);
+    if (!record_msr(record, kMsrTsc)) return error("{}: no IA32_TSC", kWhat);
+    const uint64_t rip = record.regs.rip;
+    if (rip < SF_GUEST_BASE_GPA || rip >= mem_size)
+        return error("{}: rip {:#x} is outside the guest's memory [{:#x}, {:#x})", kWhat, rip, SF_GUEST_BASE_GPA,
+                     mem_size);
+    const kvm_sregs& s = record.sregs;
+    if (!cpl3_segment(s.cs) || s.cs.l != 1 || (s.cs.type & 0x8) == 0)
+        return error("{}: code segment selector {:#x} dpl {} is not 64-bit CPL 3 code (only CPL 3 guests are "
+                     "restored)", kWhat, s.cs.selector, s.cs.dpl);
+    if (!cpl3_segment(s.ss)) return error("{}: stack segment {:#x} is not CPL 3", kWhat, s.ss.selector);
+    if ((s.efer & kEferLma) == 0) return error("{}: not in long mode (EFER {:#x})", kWhat, s.efer);
+    if ((record.fpu.mxcsr & ~0xffffu) != 0)
+        return error("{}: MXCSR {:#x} sets reserved bits", kWhat, record.fpu.mxcsr);
+    const kvm_vcpu_events& e = record.events;
+    if (e.exception.injected || e.exception.pending || e.interrupt.injected || e.nmi.injected || e.nmi.pending ||
+        e.smi.smm || e.smi.pending)
+        return error("{}: an exception, interrupt, NMI or SMI is pending (a CPL 3 guest at rest has none)", kWhat);
+    return ok();
+}
+
+Result<void> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size) {
+    SF_TRY(check_vcpu_record(record, mem_size));
+    kvm_regs regs = record.regs;
+    regs.rflags = (regs.rflags & kUserFlags) | kRflagsFixed | kRflagsIopl3;
+    SF_TRY(vcpu.set_regs(regs));
+    kvm_fpu fpu = record.fpu;
+    SF_TRY(vcpu.ioctl(KVM_SET_FPU, &fpu, "KVM_SET_FPU"));
+    kvm_vcpu_events events{};
+    SF_TRY(vcpu.ioctl(KVM_GET_VCPU_EVENTS, &events, "KVM_GET_VCPU_EVENTS"));
+    events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+    events.interrupt.shadow = record.events.interrupt.shadow & (KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
+    SF_TRY(vcpu.ioctl(KVM_SET_VCPU_EVENTS, &events, "KVM_SET_VCPU_EVENTS"));
+    return set_guest_tsc(vcpu, *record_msr(record, kMsrTsc));
+}
+
+std::vector<uint8_t> encode_vcpu_record(const VcpuRecord& record) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(&record);
+    return std::vector<uint8_t>(bytes, bytes + sizeof(record));
+}
+
+Result<VcpuRecord> decode_vcpu_record(std::span<const uint8_t> payload) {
+    if (payload.size() != sizeof(VcpuRecord))
+        return error("snapshot Vcpu: {} bytes (a Vcpu record is {})", payload.size(), sizeof(VcpuRecord));
+    VcpuRecord record{};
+    std::memcpy(&record, payload.data(), sizeof(record));
+    if (record.msr_count > kMaxRecordMsrs)
+        return error("snapshot Vcpu: {} MSRs (at most {})", record.msr_count, kMaxRecordMsrs);
+    return record;
+}
+
+} // namespace sf::vmm::x86_64
