@@ -9,9 +9,13 @@
 #include <vector>
 
 namespace sf::host::wire {
+namespace {
 
-Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
-                  uint32_t flags) {
+// A received packet may carry this many descriptors at most before the rest are dropped (MSG_CTRUNC).
+constexpr size_t kMaxDescriptors = 4;
+
+Result<void> send_packet(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                         uint32_t flags, int pass_fd) {
     if (payload.size() > kMaxPayload) return error("packet of {} bytes is too large", payload.size());
     Header header{kMagic, kVersion, static_cast<uint16_t>(type), request_id, guest_id,
                   static_cast<uint32_t>(payload.size()), flags};
@@ -19,22 +23,72 @@ Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std
     msghdr msg{};
     msg.msg_iov = parts;
     msg.msg_iovlen = payload.empty() ? 1 : 2;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (pass_fd >= 0) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
+    }
     for (;;) {
         if (::sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return ok();
         if (errno != EINTR) return error(ErrorKind::Unavailable, "send to peer failed: {}", std::strerror(errno));
     }
 }
 
+// The first descriptor in a received packet's control data; closes any others.
+UniqueFd take_descriptors(msghdr& msg) {
+    UniqueFd first;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+            int passed = -1;
+            std::memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
+            if (!first.valid()) first.reset(passed);
+            else ::close(passed);
+        }
+    }
+    return first;
+}
+
+} // namespace
+
+Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                  uint32_t flags) {
+    return send_packet(fd, type, request_id, guest_id, payload, flags, -1);
+}
+
+Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                  uint32_t flags, int pass_fd) {
+    if (pass_fd < 0) return error(ErrorKind::InvalidArgument, "no descriptor to pass");
+    return send_packet(fd, type, request_id, guest_id, payload, flags, pass_fd);
+}
+
 Result<Message> receive(int fd) {
     thread_local std::vector<char> buffer(sizeof(Header) + kMaxPayload);
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxDescriptors)];
+    iovec part{buffer.data(), buffer.size()};
+    msghdr msg{};
     ssize_t n;
-    do n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
-    while (n < 0 && errno == EINTR);
-    if (n == 0) return error(ErrorKind::Unavailable, "closed");
+    do {
+        msg.msg_iov = &part;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        n = ::recvmsg(fd, &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
     if (n < 0) return error(ErrorKind::Unavailable, "receive failed: {}", std::strerror(errno));
+    UniqueFd passed = take_descriptors(msg); // closed on every error below
+    if (n == 0) return error(ErrorKind::Unavailable, "closed");
     const size_t size = static_cast<size_t>(n);
     if (size > buffer.size()) return error("bad packet: {} bytes, more than the maximum", size);
-    return parse_packet(std::string_view(buffer.data(), size));
+    SF_TRY_ASSIGN(Message message, parse_packet(std::string_view(buffer.data(), size)));
+    message.fd = std::move(passed);
+    return message;
 }
 
 Result<Message> parse_packet(std::string_view packet) {

@@ -33,11 +33,20 @@
 //   sfd -> worker, request_id 0: a watch event for guest_id, payload = one
 //           XS_WATCH_EVENT message ("PATH\0TOKEN\0").
 //
+// Descriptors: a request may carry one descriptor (SCM_RIGHTS in the same
+// sendmsg as the packet; send() with pass_fd). receive() puts it in
+// Message::fd (close-on-exec; any extra descriptors are closed). The ops
+// "save" (a file open for writing), "restore" (a file positioned at the first
+// guest record), "migrate_out" and "migrate_in" (a connected stream socket)
+// carry one; see docs/migration.md, "Worker operations". Their replies come
+// when the operation is done, later than replies to requests sent after them.
+//
 // Threading: send() may be called from several threads at once (one packet
 // is one sendmsg); receive() from one thread.
 #pragma once
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 #include <cstdint>
 #include <string>
@@ -68,13 +77,17 @@ static_assert(alignof(Header) == 8);
 struct Message {
     Header header{};
     std::string payload;
+    UniqueFd fd; // the descriptor passed with the packet, if any
     Type type() const { return static_cast<Type>(header.type); }
 };
 
 // Sends one packet. Errors: the peer is gone, or the payload is too large.
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags = 0);
-// Receives one packet; an error when the peer closed the socket (message
+// The same, passing `pass_fd` (not closed) with the packet in the same sendmsg.
+Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                  uint32_t flags, int pass_fd);
+// Receives one packet and the descriptor passed with it; an error when the peer closed the socket (message
 // "closed") or sent something that is not a valid packet.
 Result<Message> receive(int fd);
 // Checks and splits one received packet (what receive() does after recv).

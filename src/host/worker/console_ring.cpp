@@ -1,6 +1,10 @@
 // superfluid worker: console rings.
 #include "host/worker/console_ring.h"
 
+#include "host/worker/worker_records.h"
+
+#include <cstring>
+
 namespace sf::host {
 
 void ConsoleRing::append(std::string_view bytes) {
@@ -26,6 +30,31 @@ void ConsoleRing::append(std::string_view bytes) {
 std::string ConsoleRing::contents() const {
     if (buffer_.size() < capacity_ || head_ == 0) return buffer_;
     return buffer_.substr(head_) + buffer_.substr(0, head_);
+}
+
+std::string ConsoleRing::save() const {
+    const std::string kept = contents();
+    const records::ConsoleRecord header{records::kConsoleVersion, 0, total_, kept.size()};
+    std::string payload(sizeof header, '\0');
+    std::memcpy(payload.data(), &header, sizeof header);
+    return payload + kept;
+}
+
+Result<void> ConsoleRing::load(std::string_view payload) {
+    records::ConsoleRecord header;
+    if (payload.size() < sizeof header) return error("Console record of {} bytes is too short", payload.size());
+    std::memcpy(&header, payload.data(), sizeof header);
+    if (header.version != records::kConsoleVersion)
+        return error("Console record version {}; this worker reads {}", header.version, records::kConsoleVersion);
+    const std::string_view kept = payload.substr(sizeof header);
+    if (header.kept != kept.size() || header.kept > header.total)
+        return error("Console record of {} bytes claims {} kept of {}", kept.size(), header.kept, header.total);
+    buffer_.clear();
+    head_ = 0;
+    total_ = 0;
+    append(kept);
+    total_ = header.total;
+    return ok();
 }
 
 } // namespace sf::host

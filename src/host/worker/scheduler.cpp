@@ -39,6 +39,10 @@ Result<void> Scheduler::start(const std::shared_ptr<WorkerGuest>& guest) {
 
 Result<void> Scheduler::pause(const std::shared_ptr<WorkerGuest>& guest) {
     std::lock_guard lock(mutex_);
+    return pause_locked(guest);
+}
+
+Result<void> Scheduler::pause_locked(const std::shared_ptr<WorkerGuest>& guest) {
     switch (guest->state) {
     case RunState::Runnable: guest->state = RunState::Paused; break;
     case RunState::Blocked:
@@ -68,6 +72,42 @@ Result<void> Scheduler::resume(const std::shared_ptr<WorkerGuest>& guest) {
     if (wake && *wake > vmm::host_monotonic_ns() && !std::exchange(guest->io_pending, false)) park(guest, *wake);
     else make_runnable(guest);
     return ok();
+}
+
+Result<void> Scheduler::add_paused(const std::shared_ptr<WorkerGuest>& guest, std::optional<uint64_t> wake_host_ns) {
+    std::lock_guard lock(mutex_);
+    if (guest->state != RunState::Created) return error(ErrorKind::Conflict, "guest has already been started");
+    guest->state = RunState::Paused;
+    guest->pending_wake_host_ns = wake_host_ns;
+    ++guest->generation;
+    return ok();
+}
+
+Result<bool> Scheduler::quiesce(const std::shared_ptr<WorkerGuest>& guest, std::chrono::milliseconds timeout,
+                                std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    bool was_running = false;
+    switch (guest->state) {
+    case RunState::Created:
+    case RunState::Paused: return false;
+    case RunState::Runnable:
+    case RunState::Blocked:
+    case RunState::Running:
+        was_running = !(guest->state == RunState::Running && guest->pause_requested); // else paused by sfd already
+        if (was_running) SF_TRY(pause_locked(guest));
+        break;
+    case RunState::Exited:
+    case RunState::Crashed: return error(ErrorKind::Conflict, "guest has ended");
+    }
+    const bool released =
+        released_cv_.wait_for(lock, stop, timeout, [&] { return guest->state != RunState::Running; });
+    if (!released) {
+        if (was_running) guest->pause_requested = false; // it carries on as if never asked
+        if (stop.stop_requested()) return error(ErrorKind::Unavailable, "cancelled");
+        return error(ErrorKind::Unavailable, "the guest did not stop within {} ms", timeout.count());
+    }
+    if (guest->state != RunState::Paused) return error(ErrorKind::Conflict, "guest ended while being paused");
+    return was_running;
 }
 
 std::unique_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>& guest) {

@@ -10,7 +10,13 @@
 // Running -> Runnable (slice over) | Blocked (poll) | Exited | Crashed;
 // Blocked -deadline-> Runnable; Runnable/Running/Blocked -pause-> Paused
 // -resume-> Runnable or Blocked. A guest that ends frees its VM at once
-// (the ring and state stay until it is destroyed).
+// (the ring and state stay until it is destroyed). A restored guest enters
+// as Created -add_paused-> Paused, with the wake-up of the poll it was
+// parked in, if any: resume() then parks it until then, or queues it.
+//
+// Snapshots and migration: quiesce() pauses a guest and waits until no
+// runner holds it, so that its VM may be read from another thread; the
+// caller resumes it (if it ran before) when it is done, or fails.
 //
 // Threading: every method may be called from any thread.
 #pragma once
@@ -20,11 +26,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -40,6 +49,21 @@ class Scheduler {
     Result<void> start(const std::shared_ptr<WorkerGuest>& guest);
     Result<void> pause(const std::shared_ptr<WorkerGuest>& guest);
     Result<void> resume(const std::shared_ptr<WorkerGuest>& guest);
+    // A restored guest (state Created, never started) becomes Paused. If it
+    // was parked in poll, `wake_host_ns` is when its deadline passes (host
+    // CLOCK_MONOTONIC; UINT64_MAX: never): resume() parks it until then.
+    // nullopt: resume() queues it at once.
+    Result<void> add_paused(const std::shared_ptr<WorkerGuest>& guest, std::optional<uint64_t> wake_host_ns);
+    // Pauses the guest if it runs and waits until no runner holds it, for at
+    // most `timeout` (a guest inside a store hypercall holds its runner until
+    // the store replies, which the main thread must stay free to deliver) or
+    // until `stop` is requested. Returns whether the guest was running (then
+    // resume() restores that). A guest never started (Created) is left so
+    // and returns false. Errors: the guest ended (Conflict), the runner did
+    // not let go in time or `stop` was requested (Unavailable); the guest
+    // then runs on as before.
+    Result<bool> quiesce(const std::shared_ptr<WorkerGuest>& guest, std::chrono::milliseconds timeout,
+                         std::stop_token stop = {});
     // Takes the guest out of scheduling (interrupting its run if need be) and
     // returns its VM for the caller to free.
     std::unique_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
@@ -71,13 +95,14 @@ class Scheduler {
     Ended settle(const std::shared_ptr<WorkerGuest>& guest, Result<vmm::RunOutcome> outcome);
     void park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_host_ns);
     void make_runnable(const std::shared_ptr<WorkerGuest>& guest);
+    Result<void> pause_locked(const std::shared_ptr<WorkerGuest>& guest);
 
     const uint64_t slice_ns_;
     EventSink& events_;
     mutable std::mutex mutex_;
     std::condition_variable runnable_cv_; // runners wait here
     std::condition_variable timer_cv_;    // the timer thread waits here
-    std::condition_variable released_cv_; // remove() waits here for a runner to let go
+    std::condition_variable_any released_cv_; // remove() and quiesce() wait here for a runner to let go
     std::deque<std::shared_ptr<WorkerGuest>> queue_;
     std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes_;
     size_t running_ = 0, blocked_ = 0;

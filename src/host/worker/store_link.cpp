@@ -1,14 +1,17 @@
 // superfluid worker: forwarding guests' store requests to sfd and routing the answers.
 #include "host/worker/store_link.h"
 
+#include "host/worker/worker_records.h"
 #include "store/wire.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <map>
 #include <set>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace sf::host {
 namespace {
@@ -62,7 +65,27 @@ struct StoreLinks::Shared {
     void event(uint64_t guest_id, std::string_view message);
     void remember_watch(uint64_t guest_id, uint32_t type, std::string_view payload,
                         const Result<vmm::StoreMessage>& outcome); // with the mutex held
+
+    // A watch registered again without a waiter (its reply is dropped).
+    struct Replay {
+        uint64_t request_id;
+        uint64_t guest_id;
+        std::string message;
+    };
+    void queue_replay(uint64_t guest_id, std::string_view watch, std::vector<Replay>& out); // with the mutex held
+    void send_replays(const std::vector<Replay>& replays);                                   // without it
 };
+
+void StoreLinks::Shared::queue_replay(uint64_t guest_id, std::string_view watch, std::vector<Replay>& out) {
+    const uint64_t request_id = next_request_id++;
+    replay_ids.insert(request_id);
+    ++replayed;
+    out.push_back(Replay{request_id, guest_id, encode(vmm::xs::kWatch, static_cast<uint32_t>(request_id), watch)});
+}
+
+void StoreLinks::Shared::send_replays(const std::vector<Replay>& replays) {
+    for (const Replay& r : replays) (void)send(r.request_id, r.guest_id, r.message);
+}
 
 // A guest's StoreTransport: its requests go through the shared state.
 class StoreLinks::Link final : public vmm::StoreTransport {
@@ -196,21 +219,91 @@ void StoreLinks::close(uint64_t guest_id) {
 }
 
 size_t StoreLinks::replay_watches() {
-    std::vector<std::pair<uint64_t, std::string>> messages; // (guest, request)
-    std::vector<uint64_t> ids;
+    std::vector<Shared::Replay> replays;
     {
         std::lock_guard lock(shared_->mutex);
         for (const auto& [guest_id, entry] : shared_->guests)
-            for (const std::string& payload : entry.watches) {
-                const uint64_t request_id = shared_->next_request_id++;
-                shared_->replay_ids.insert(request_id);
-                ids.push_back(request_id);
-                messages.emplace_back(guest_id, encode(vmm::xs::kWatch, static_cast<uint32_t>(request_id), payload));
-            }
-        shared_->replayed += messages.size();
+            for (const std::string& payload : entry.watches) shared_->queue_replay(guest_id, payload, replays);
     }
-    for (size_t i = 0; i < messages.size(); ++i) (void)shared_->send(ids[i], messages[i].first, messages[i].second);
-    return messages.size();
+    shared_->send_replays(replays);
+    return replays.size();
+}
+
+std::string StoreLinks::save_watches(uint64_t guest_id) const {
+    std::string entries;
+    uint32_t count = 0;
+    {
+        std::lock_guard lock(shared_->mutex);
+        auto it = shared_->guests.find(guest_id);
+        if (it != shared_->guests.end())
+            for (const std::string& payload : it->second.watches) { // "path\0token\0"
+                const size_t nul = payload.find('\0');
+                const std::string_view path = std::string_view(payload).substr(0, nul);
+                std::string_view token = std::string_view(payload).substr(nul + 1);
+                if (!token.empty() && token.back() == '\0') token.remove_suffix(1);
+                const records::WatchEntry entry{static_cast<uint32_t>(path.size()), static_cast<uint32_t>(token.size())};
+                entries.append(reinterpret_cast<const char*>(&entry), sizeof entry);
+                entries.append(path);
+                entries.append(token);
+                ++count;
+            }
+    }
+    const records::WatchesRecord header{records::kWatchesVersion, count};
+    return std::string(reinterpret_cast<const char*>(&header), sizeof header) + entries;
+}
+
+namespace {
+
+// The watch payloads ("path\0token\0") in a Watches record.
+Result<std::vector<std::string>> parse_watches(std::string_view payload) {
+    records::WatchesRecord header;
+    if (payload.size() < sizeof header) return error("Watches record of {} bytes is too short", payload.size());
+    std::memcpy(&header, payload.data(), sizeof header);
+    if (header.version != records::kWatchesVersion)
+        return error("Watches record version {}; this worker reads {}", header.version, records::kWatchesVersion);
+    payload.remove_prefix(sizeof header);
+    std::vector<std::string> watches;
+    for (uint32_t i = 0; i < header.count; ++i) {
+        records::WatchEntry entry;
+        if (payload.size() < sizeof entry) return error("Watches record: entry {} is cut short", i);
+        std::memcpy(&entry, payload.data(), sizeof entry);
+        payload.remove_prefix(sizeof entry);
+        const uint64_t length = uint64_t{entry.path_length} + entry.token_length;
+        if (entry.path_length > records::kMaxWatchField || entry.token_length > records::kMaxWatchField ||
+            length > payload.size())
+            return error("Watches record: entry {} is too long", i);
+        std::string watch(payload.substr(0, entry.path_length));
+        watch += '\0';
+        watch.append(payload.substr(entry.path_length, entry.token_length));
+        watch += '\0';
+        if (std::count(watch.begin(), watch.end(), '\0') != 2) return error("Watches record: entry {} holds a NUL", i);
+        watches.push_back(std::move(watch));
+        payload.remove_prefix(length);
+    }
+    if (!payload.empty()) return error("Watches record: {} bytes after its entries", payload.size());
+    return watches;
+}
+
+} // namespace
+
+Result<size_t> StoreLinks::restore_watches(uint64_t guest_id, std::string_view payload) {
+    SF_TRY_ASSIGN(std::vector<std::string> watches, parse_watches(payload));
+    std::vector<Shared::Replay> replays;
+    {
+        std::lock_guard lock(shared_->mutex);
+        auto it = shared_->guests.find(guest_id);
+        if (it == shared_->guests.end()) {
+            if (watches.empty()) return size_t{0};
+            return error(ErrorKind::InvalidArgument, "{} store watches for guest {}, which has no store", watches.size(),
+                         guest_id);
+        }
+        for (std::string& watch : watches) {
+            shared_->queue_replay(guest_id, watch, replays);
+            it->second.watches.insert(std::move(watch));
+        }
+    }
+    shared_->send_replays(replays);
+    return replays.size();
 }
 
 void StoreLinks::receive(uint64_t request_id, uint64_t guest_id, std::string_view message) {

@@ -55,6 +55,14 @@ class StoreLinks {
     // none of them. Returns how many. The watches fire once on registration,
     // so a guest learns of changes made while sfd was away.
     size_t replay_watches();
+    // The guest's accepted watches as a Watches record's payload
+    // (worker_records.h); an empty list if it has no link.
+    std::string save_watches(uint64_t guest_id) const;
+    // A restored guest's watches (a Watches record's payload), for its link
+    // opened already: remembered as accepted and registered with sfd at
+    // once, like replay_watches() (they fire once there). Returns how many.
+    // Errors: a malformed payload, or watches for a guest with no link.
+    Result<size_t> restore_watches(uint64_t guest_id, std::string_view payload);
     // A Type::Store packet from sfd.
     void receive(uint64_t request_id, uint64_t guest_id, std::string_view message);
     // {"requests", "replies", "timeouts", "unmatched", "events", "events_dropped", "guests",

@@ -4,20 +4,13 @@
 #include "common/json_fields.h"
 
 #include "host/protocol.h"
+#include "host/worker/worker_requests.h"
 #include "net/mac_address.h"
 
 #include <cstdio>
 
 namespace sf::host {
 namespace {
-
-nlohmann::json error_reply(const Error& e) { return {{"error", e.message}, {"kind", static_cast<int>(e.kind)}}; }
-
-Result<uint64_t> field_u64(const nlohmann::json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number_unsigned()) return error(ErrorKind::InvalidArgument, "missing '{}'", key);
-    return it->get<uint64_t>();
-}
 
 } // namespace
 
@@ -28,7 +21,8 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
           return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
       }),
       pool_(kvm_, config.pool_target),
-      scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_) {
+      scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_),
+      operations_([this](uint64_t request_id, const Result<nlohmann::json>& outcome) { reply(request_id, outcome); }) {
     frames_.start();
 }
 
@@ -65,11 +59,16 @@ Worker::Ended Worker::serve_connection() {
         }
         if (message->type() != wire::Type::Request) continue;
         nlohmann::json request = nlohmann::json::parse(message->payload, nullptr, false);
+        const uint64_t rid = message->header.request_id;
+        if (request.is_object() && is_long_operation(string_field(request, "op"))) {
+            if (Result<void> launched = launch(request, rid, std::move(message->fd)); !launched)
+                reply(rid, launched.error());
+            continue;
+        }
         std::string raw;
         Result<nlohmann::json> reply = request.is_object() ? handle(request, raw)
                                                             : Result<nlohmann::json>(error("malformed request"));
         std::lock_guard lock(send_mutex_);
-        const uint64_t rid = message->header.request_id;
         if (reply && !raw.empty()) (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, raw, wire::kRawPayload);
         else (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, (reply ? *reply : error_reply(reply.error())).dump());
         if (string_field(request, "op") == "shutdown") return Ended::Shutdown;
@@ -89,6 +88,8 @@ Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string
     SF_TRY_ASSIGN(uint64_t id, field_u64(request, "id"));
     if (op == "destroy") return destroy(id);
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    if ((op == "start" || op == "pause" || op == "resume") && operations_.busy(id))
+        return error(ErrorKind::Conflict, "guest {} is being saved or migrated", id);
     if (op == "start") SF_TRY(scheduler_.start(guest));
     else if (op == "pause") SF_TRY(scheduler_.pause(guest));
     else if (op == "resume") SF_TRY(scheduler_.resume(guest));
@@ -101,45 +102,61 @@ Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string
 }
 
 Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
-    SF_TRY_ASSIGN(uint64_t id, field_u64(request, "id"));
-    SF_TRY_ASSIGN(uint64_t mem, field_u64(request, "mem"));
-    vmm::GuestConfig config;
-    config.id = id;
-    config.mem_size = mem;
-    config.name = string_field(request, "name");
-    config.cmdline = string_field(request, "cmdline");
-    std::optional<uint32_t> port_key;
-    if (auto it = request.find("nic"); it != request.end() && it->is_object()) {
-        SF_TRY_ASSIGN(auto nic, make_nic(*it));
-        port_key = static_cast<uint32_t>(u64_field(*it, "port"));
-        config.nics.push_back(std::move(nic));
-    }
-    SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), mem));
-    SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
-    auto guest = std::make_shared<WorkerGuest>(id, config_.ring_size, *this);
-    if (!config_.log_dir.empty()) SF_TRY(guest->open_log(config_.log_dir + "/" + config.name + ".log"));
-    if (bool_field(request, "store", false)) {
-        SF_TRY_ASSIGN(config.store, open_store(guest));
-    }
-    auto vm = vmm::Guest::create(std::move(shell), *memory_template, config, *guest);
+    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
+    auto memory_template = images_.get(string_field(request, "image"), fresh.config.mem_size);
+    Result<vmm::Shell> shell = memory_template ? pool_.take() : Result<vmm::Shell>(memory_template.error());
+    auto vm = shell ? vmm::Guest::create(std::move(*shell), **memory_template, fresh.config, *fresh.guest)
+                    : Result<std::unique_ptr<vmm::Guest>>(shell.error());
     if (!vm) {
-        if (config.store) store_links_.close(id);
+        abandon(fresh);
         return std::move(vm).error();
     }
-    guest->vm = std::move(*vm);
+    SF_TRY(register_guest(fresh, std::move(*vm)));
+    if (bool_field(request, "start", true)) SF_TRY(scheduler_.start(fresh.guest));
+    return nlohmann::json{{"ok", true}};
+}
+
+// create's and restore's fields: {"id", "name", "mem", "cmdline", "nic"?, "store"?}.
+Result<Worker::NewGuest> Worker::prepare_guest(const nlohmann::json& request) {
+    NewGuest fresh;
+    SF_TRY_ASSIGN(fresh.config.id, field_u64(request, "id"));
+    SF_TRY_ASSIGN(fresh.config.mem_size, field_u64(request, "mem"));
+    fresh.config.name = string_field(request, "name");
+    fresh.config.cmdline = string_field(request, "cmdline");
+    SF_TRY(fresh.config.validate());
+    if (auto it = request.find("nic"); it != request.end() && it->is_object()) {
+        SF_TRY_ASSIGN(auto nic, make_nic(*it));
+        fresh.port_key = static_cast<uint32_t>(u64_field(*it, "port"));
+        fresh.config.nics.push_back(std::move(nic));
+    }
+    fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.ring_size, *this);
+    if (!config_.log_dir.empty()) SF_TRY(fresh.guest->open_log(config_.log_dir + "/" + fresh.config.name + ".log"));
+    if (bool_field(request, "store", false)) {
+        SF_TRY_ASSIGN(fresh.config.store, open_store(fresh.guest));
+    }
+    return fresh;
+}
+
+void Worker::abandon(const NewGuest& fresh) {
+    if (fresh.config.store) store_links_.close(fresh.config.id);
+}
+
+// Makes a built guest one of this worker's: findable by id, its NIC on the switch.
+Result<void> Worker::register_guest(NewGuest& fresh, std::unique_ptr<vmm::Guest> vm) {
+    fresh.guest->vm = std::move(vm);
     {
         std::lock_guard lock(guests_mutex_);
-        if (!guests_.emplace(id, guest).second) {
-            if (config.store) store_links_.close(id);
-            return error(ErrorKind::Conflict, "guest {} exists", id);
+        if (!guests_.emplace(fresh.config.id, fresh.guest).second) {
+            abandon(fresh);
+            fresh.guest->vm.reset();
+            return error(ErrorKind::Conflict, "guest {} exists", fresh.config.id);
         }
     }
-    if (port_key) {
-        guest->port_key = port_key;
-        frames_.add(*port_key, config.nics.front(), guest);
+    if (fresh.port_key) {
+        fresh.guest->port_key = fresh.port_key;
+        frames_.add(*fresh.port_key, fresh.config.nics.front(), fresh.guest);
     }
-    if (bool_field(request, "start", true)) SF_TRY(scheduler_.start(guest));
-    return nlohmann::json{{"ok", true}};
+    return ok();
 }
 
 // {"port": key, "mac": "02:..", "ip", "mask", "gw": host-order numbers, "mtu"}
@@ -166,6 +183,7 @@ Result<std::shared_ptr<vmm::StorePort>> Worker::open_store(const std::shared_ptr
 }
 
 Result<nlohmann::json> Worker::destroy(uint64_t id) {
+    operations_.cancel(id); // a save or migration of it ends first (failed)
     std::shared_ptr<WorkerGuest> guest;
     {
         std::lock_guard lock(guests_mutex_);
@@ -207,6 +225,7 @@ Result<nlohmann::json> Worker::stats() {
 }
 
 void Worker::destroy_all() {
+    operations_.cancel_all();
     std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests;
     {
         std::lock_guard lock(guests_mutex_);

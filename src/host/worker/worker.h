@@ -6,12 +6,20 @@
 // come from the ShellPool; images and templates from the ImageCache. Events
 // and console bytes go back on the same socket from whichever thread has
 // them. A worker that crashes takes only its own guests down.
+//
+// Snapshots and migration (docs/migration.md, "Worker operations"): save,
+// restore, migrate_out and migrate_in come with a descriptor and run on
+// threads of their own (LongOperations; worker_snapshot.cpp,
+// worker_migration.cpp); their replies are sent when they end. While one
+// runs for a guest, start/pause/resume of that guest are refused (Conflict)
+// and destroy cancels it first.
 #pragma once
 
 #include "host/worker/frame_port.h"
 
 #include "common/result.h"
 #include "host/worker/image_cache.h"
+#include "host/worker/long_operations.h"
 #include "host/worker/scheduler.h"
 #include "host/worker/shell_pool.h"
 #include "host/worker/store_link.h"
@@ -24,6 +32,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 
 namespace sf::host {
 
@@ -65,6 +75,27 @@ class Worker final : public EventSink {
     bool await_sfd(); // false: nobody came within the grace time
     Result<nlohmann::json> adopt();
     Result<nlohmann::json> create(const nlohmann::json& request);
+    // A guest being built (create, restore): its config (NIC made, store
+    // link open), NIC port and WorkerGuest, not registered yet.
+    struct NewGuest {
+        vmm::GuestConfig config;
+        std::optional<uint32_t> port_key;
+        std::shared_ptr<WorkerGuest> guest;
+    };
+    Result<NewGuest> prepare_guest(const nlohmann::json& request);
+    // Gives the guest its VM and registers it (guests_, its switch port); a
+    // Conflict if the id is taken (then abandoned, nothing kept).
+    Result<void> register_guest(NewGuest& fresh, std::unique_ptr<vmm::Guest> vm);
+    // Undoes prepare_guest() (closes its store link).
+    void abandon(const NewGuest& fresh);
+    // Long operations (worker_operations.cpp): started on their own thread;
+    // an error here is replied at once.
+    Result<void> launch(const nlohmann::json& request, uint64_t request_id, UniqueFd fd);
+    void reply(uint64_t request_id, const Result<nlohmann::json>& outcome);
+    Result<nlohmann::json> save(uint64_t id, int fd, std::stop_token stop);
+    Result<nlohmann::json> restore(const nlohmann::json& request, int fd, std::stop_token stop);
+    Result<nlohmann::json> migrate_out(const nlohmann::json& request, int fd, std::stop_token stop);
+    Result<nlohmann::json> migrate_in(const nlohmann::json& request, int fd, std::stop_token stop);
     Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
     Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
     Result<nlohmann::json> destroy(uint64_t id);
@@ -84,6 +115,7 @@ class Worker final : public EventSink {
     FramePort frames_; // after scheduler_: it wakes guests through it
     std::mutex guests_mutex_;
     std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests_;
+    LongOperations operations_; // last: its threads end before the rest goes
 };
 
 } // namespace sf::host

@@ -54,4 +54,16 @@ void WorkerGuest::unfollow() {
     followers_ = std::max(0, followers_ - 1);
 }
 
+std::string WorkerGuest::save_console() const {
+    std::lock_guard lock(console_mutex_);
+    return ring_.save();
+}
+
+Result<void> WorkerGuest::restore_console(std::string_view payload) {
+    std::lock_guard lock(console_mutex_);
+    SF_TRY(ring_.load(payload));
+    first_output_seen_ = ring_.total() > 0;
+    return ok();
+}
+
 } // namespace sf::host

@@ -49,6 +49,10 @@ class WorkerGuest final : public vmm::ConsoleSink {
     // once: the bytes forwarded next are exactly those written after it.
     std::string follow();
     void unfollow();
+    // The console as a Console record's payload, and back (ConsoleRing::save/load).
+    // A restored console counts as having had its first output if it holds any.
+    std::string save_console() const;
+    Result<void> restore_console(std::string_view payload);
 
     // Run state, guarded by Scheduler's mutex.
     std::unique_ptr<vmm::Guest> vm;
