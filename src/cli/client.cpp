@@ -168,6 +168,12 @@ Result<json> SfdClient::act(std::string_view ref, std::string_view action) {
     return call("POST", fmt::format("{}/{}", guest_path(ref), action));
 }
 
+Result<json> SfdClient::act(std::string_view ref, std::string_view action, const json& body) {
+    return call("POST", fmt::format("{}/{}", guest_path(ref), action), body.dump());
+}
+
+Result<json> SfdClient::restore(const json& body) { return call("POST", "/v1/guests/restore", body.dump()); }
+
 Result<void> SfdClient::destroy(std::string_view ref) {
     SF_TRY(call("DELETE", guest_path(ref)));
     return ok();

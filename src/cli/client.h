@@ -46,6 +46,10 @@ class SfdClient {
     Result<nlohmann::json> info(std::string_view ref);
     // `action`: "start", "pause" or "resume"; returns the guest.
     Result<nlohmann::json> act(std::string_view ref, std::string_view action);
+    // POST /v1/guests/REF/ACTION with a JSON body (save, migrate).
+    Result<nlohmann::json> act(std::string_view ref, std::string_view action, const nlohmann::json& body);
+    // POST /v1/guests/restore.
+    Result<nlohmann::json> restore(const nlohmann::json& body);
     Result<void> destroy(std::string_view ref);
     Result<std::string> logs(std::string_view ref);
     Result<nlohmann::json> host_info();

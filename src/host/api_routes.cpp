@@ -1,5 +1,6 @@
 // superfluid toolstack: sfd's API routes and their handlers.
 #include "host/api_routes.h"
+#include "host/transfer_request_parser.h"
 
 #include "host/create_request_parser.h"
 #include "host/network_request_parser.h"
@@ -93,12 +94,15 @@ std::string error_body(std::string_view message) {
 const std::vector<ApiRoutes::Route>& ApiRoutes::routes() {
     static const std::vector<Route> table{
         {"POST", "/v1/guests", &ApiRoutes::create_guest},
+        {"POST", "/v1/guests/restore", &ApiRoutes::restore_guest},
         {"GET", "/v1/guests", &ApiRoutes::list_guests},
         {"GET", "/v1/guests/{ref}", &ApiRoutes::get_guest},
         {"DELETE", "/v1/guests/{ref}", &ApiRoutes::destroy_guest},
         {"POST", "/v1/guests/{ref}/start", &ApiRoutes::start_guest},
         {"POST", "/v1/guests/{ref}/pause", &ApiRoutes::pause_guest},
         {"POST", "/v1/guests/{ref}/resume", &ApiRoutes::resume_guest},
+        {"POST", "/v1/guests/{ref}/save", &ApiRoutes::save_guest},
+        {"POST", "/v1/guests/{ref}/migrate", &ApiRoutes::migrate_guest},
         {"GET", "/v1/guests/{ref}/logs", &ApiRoutes::guest_logs},
         {"GET", "/v1/guests/{ref}/console", &ApiRoutes::guest_console},
         {"GET", "/v1/host", &ApiRoutes::host_info},
@@ -209,6 +213,31 @@ void ApiRoutes::host_info(const httplib::Request&, httplib::Response& response, 
     auto info = service_.host_info();
     if (!info) return send_error(response, info.error());
     send_json(response, 200, info->json);
+}
+
+void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
+    auto parsed = parse_save_request(request.body);
+    if (!parsed) return send_error(response, parsed.error());
+    auto saved = service_.save(ref, *parsed);
+    if (!saved) return send_error(response, saved.error());
+    send_json(response, 200, to_json(*saved));
+}
+
+void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response& response, const std::string&) {
+    auto parsed = parse_restore_request(request.body);
+    if (!parsed) return send_error(response, parsed.error());
+    auto info = service_.restore(*parsed);
+    if (!info) return send_error(response, info.error());
+    response.set_header("Location", fmt::format("/v1/guests/{}", info->id));
+    send_json(response, 201, to_json(*info));
+}
+
+void ApiRoutes::migrate_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
+    auto parsed = parse_migrate_request(request.body);
+    if (!parsed) return send_error(response, parsed.error());
+    auto moved = service_.migrate(ref, *parsed);
+    if (!moved) return send_error(response, moved.error());
+    send_json(response, 200, to_json(*moved));
 }
 
 void ApiRoutes::create_network(const httplib::Request& request, httplib::Response& response,

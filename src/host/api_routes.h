@@ -54,6 +54,9 @@ class ApiRoutes {
     void guest_logs(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void guest_console(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void host_info(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void save_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void restore_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void migrate_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void create_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void list_networks(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void get_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);

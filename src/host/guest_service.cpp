@@ -71,4 +71,15 @@ nlohmann::json to_json(const NetworkInfo& info) {
                           {"stats", info.stats.is_null() ? nlohmann::json::object() : info.stats}};
 }
 
+nlohmann::json to_json(const SaveResult& r) {
+    return {{"guest", to_json(r.guest)}, {"file", r.file}, {"bytes", r.bytes}, {"pages", r.pages}, {"ms", r.ms}};
+}
+
+nlohmann::json to_json(const MigrateResult& r) {
+    return {{"guest", r.guest},         {"to", r.to},
+            {"total_ms", r.total_ms},   {"downtime_ms", r.downtime_ms},
+            {"bytes_sent", r.bytes_sent}, {"rounds", r.rounds},
+            {"phases", r.phases.is_null() ? nlohmann::json::object() : r.phases}};
+}
+
 } // namespace sf::host

@@ -87,6 +87,40 @@ struct CreateRequest {
     std::chrono::milliseconds wait_timeout{10000};
 };
 
+// Snapshots and migration (docs/migration.md).
+struct SaveRequest {
+    std::string file;  // absolute path of the snapshot file to write (replaced if it exists)
+    bool keep = false; // leave the guest running (default: it is destroyed once saved, like `xl save`)
+};
+struct SaveResult {
+    GuestInfo guest; // as it was saved
+    std::string file;
+    uint64_t bytes = 0;
+    uint64_t pages = 0;
+    double ms = 0;
+};
+nlohmann::json to_json(const SaveResult& result);
+
+struct RestoreRequest {
+    std::string file;  // absolute path of a snapshot file
+    std::string name;  // empty: the saved name
+    bool start = true; // false: leave it paused
+};
+
+struct MigrateRequest {
+    std::string to; // "HOST[:PORT]" of the receiving sfd (default port 7440)
+};
+struct MigrateResult {
+    std::string guest;
+    std::string to;
+    double total_ms = 0;    // request to guest running at the destination
+    double downtime_ms = 0; // guest paused here to running there (acknowledged)
+    uint64_t bytes_sent = 0;
+    uint64_t rounds = 0;
+    nlohmann::json phases; // the worker's own figures (precopy_ms, stop_copy_ms, pages_sent)
+};
+nlohmann::json to_json(const MigrateResult& result);
+
 struct HostInfo {
     nlohmann::json json; // workers, pool, guest counts, limits; see docs/api.yaml
 };
@@ -116,6 +150,14 @@ class GuestService {
     // returns false or the guest ends (then returns).
     virtual Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) = 0;
     virtual Result<HostInfo> host_info() = 0;
+
+    // Snapshots: NotFound, Conflict (state, busy, name/address taken at
+    // restore), InvalidArgument (a bad file, with what is wrong with it).
+    virtual Result<SaveResult> save(const std::string& ref, const SaveRequest& request) = 0;
+    virtual Result<GuestInfo> restore(const RestoreRequest& request) = 0;
+    // Moves a running or paused guest to another sfd. Any failure leaves it
+    // here as it was.
+    virtual Result<MigrateResult> migrate(const std::string& ref, const MigrateRequest& request) = 0;
 
     // Networks. create: InvalidArgument (name, subnet), Conflict (name taken,
     // subnet overlaps, interface exists). remove: NotFound, Conflict while

@@ -228,6 +228,42 @@ Result<std::vector<StoredGuest>> GuestStore::guests() {
     return out;
 }
 
+Result<std::vector<DataEntry>> GuestStore::data(uint64_t id) {
+    const std::string base = guest_path(id) + "/data";
+    std::vector<DataEntry> out;
+    // Depth-first from data/ itself; `relative` is "" for data/.
+    std::function<Result<void>(const std::string&)> walk = [&](const std::string& relative) -> Result<void> {
+        const std::string path = relative.empty() ? base : base + "/" + relative;
+        SF_TRY_ASSIGN(const std::vector<std::string> children, list(path));
+        for (const std::string& child : children) {
+            const std::string rel = relative.empty() ? child : relative + "/" + child;
+            SF_TRY_ASSIGN(std::string value, read(base + "/" + rel));
+            if (out.size() >= kDataEntriesMax)
+                return error("store: {} has more than {} entries", base, kDataEntriesMax);
+            out.push_back({rel, std::move(value)});
+            SF_TRY(walk(rel));
+        }
+        return ok();
+    };
+    SF_TRY(walk(""));
+    return out;
+}
+
+Result<void> GuestStore::put_data(uint64_t id, const std::vector<DataEntry>& entries) {
+    if (entries.size() > kDataEntriesMax)
+        return error(ErrorKind::InvalidArgument, "{} store entries; a guest has at most {}", entries.size(),
+                     kDataEntriesMax);
+    const std::string base = guest_path(id) + "/data/";
+    Batch batch(store_, connection_);
+    for (const DataEntry& entry : entries) {
+        const std::string_view p = entry.path;
+        if (p.empty() || p.front() == '/' || p.back() == '/' || p.find("//") != std::string_view::npos)
+            return error(ErrorKind::InvalidArgument, "store entry {:?}: not a relative path", entry.path);
+        batch.write(base + entry.path, entry.value);
+    }
+    return batch.commit();
+}
+
 Result<void> GuestStore::put_network(const StoredNetwork& network) {
     Batch batch(store_, connection_);
     batch.write(fmt::format("{}/networks/{}/subnet", kToolPath, network.name), network.subnet);

@@ -34,6 +34,12 @@ struct StoredGuest {
     std::optional<uint32_t> port_key; // its NIC's switch port key
 };
 
+// One node of a guest's own subtree (data/), relative to it: "page", "a/b".
+struct DataEntry {
+    std::string path;
+    std::string value;
+};
+
 struct StoredWorker {
     int slot = -1;
     pid_t pid = -1;
@@ -58,6 +64,15 @@ class GuestStore {
     Result<void> clear();
     // Every guest recorded, in id order; records that do not parse are reported and skipped.
     Result<std::vector<StoredGuest>> guests();
+
+    // The guest's own subtree data/ in pre-order (a parent before its
+    // children), for a snapshot or a migration. At most kDataEntriesMax entries.
+    Result<std::vector<DataEntry>> data(uint64_t id);
+    // Writes `entries` under the guest's data/ (owned by the guest, like the
+    // keys it writes itself) in one transaction. InvalidArgument for a path
+    // that is absolute, empty or has an empty component.
+    Result<void> put_data(uint64_t id, const std::vector<DataEntry>& entries);
+    static constexpr size_t kDataEntriesMax = 1000; // the store's nodes-per-domain quota
 
     Result<void> put_network(const StoredNetwork& network);
     Result<void> remove_network(const std::string& name);

@@ -14,8 +14,6 @@
 #include <sys/socket.h>
 
 namespace sf::host {
-namespace {
-
 std::string now_rfc3339() {
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -25,8 +23,6 @@ std::string now_rfc3339() {
     strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return text;
 }
-
-} // namespace
 
 GuestTable::GuestTable(const GuestTableOptions& options)
     : options_(options), workers_(static_cast<size_t>(options.workers)),
@@ -275,14 +271,14 @@ Result<uint64_t> GuestTable::resolve(const std::string& ref) const {
     return error(ErrorKind::NotFound, "no guest '{}'", ref);
 }
 
-Result<WorkerReply> GuestTable::call_worker(int index, const nlohmann::json& request) {
+Result<WorkerReply> GuestTable::call_worker(int index, const nlohmann::json& request, int pass_fd) {
     std::shared_ptr<WorkerProcess> worker;
     {
         std::lock_guard lock(mutex_);
         worker = workers_[static_cast<size_t>(index)];
     }
     if (!worker) return error(ErrorKind::Unavailable, "worker {} is restarting", index);
-    return worker->call(request);
+    return worker->call(request, pass_fd);
 }
 
 } // namespace sf::host

@@ -16,10 +16,14 @@
 #include "host/guest_service.h"
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
+#include "host/migration/guest_description.h"
+#include "host/migration/migration_token.h"
 #include "host/net_service.h"
 #include "host/worker_process.h"
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -42,6 +46,9 @@ struct GuestTableOptions {
     // kept in it (GuestStore) and guests may use their store hypercalls.
     // Null: no records (the benchmark's baseline without the store).
     store::Store* store = nullptr;
+    // Set: guests can be migrated to and from hosts sharing this token.
+    std::optional<MigrationToken> migration_token;
+    std::chrono::milliseconds migration_timeout{5000}; // longest wait for the other side
 };
 
 class GuestTable final : public GuestService {
@@ -63,6 +70,12 @@ class GuestTable final : public GuestService {
     Result<std::vector<NetworkInfo>> list_networks() override;
     Result<NetworkInfo> network_info(const std::string& name) override;
     Result<void> remove_network(const std::string& name) override;
+    Result<SaveResult> save(const std::string& ref, const SaveRequest& request) override;
+    Result<GuestInfo> restore(const RestoreRequest& request) override;
+    Result<MigrateResult> migrate(const std::string& ref, const MigrateRequest& request) override;
+
+    // A migration arriving on `connection` (MigrationListener's handler).
+    void receive_migration(UniqueFd connection);
 
     // Stops every guest and worker (SIGTERM path). Idempotent.
     void shutdown();
@@ -79,6 +92,7 @@ class GuestTable final : public GuestService {
         uint64_t request_ns = 0;
         bool has_output = false;
         bool in_worker = true; // false once its worker died
+        const char* busy = nullptr; // "being saved", "migrating", "arriving": other operations wait
         std::optional<uint32_t> port_key; // its NIC's lease (NetService)
         std::vector<std::shared_ptr<Follower>> followers;
     };
@@ -110,7 +124,7 @@ class GuestTable final : public GuestService {
     Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
-    Result<WorkerReply> call_worker(int index, const nlohmann::json& request);
+    Result<WorkerReply> call_worker(int index, const nlohmann::json& request, int pass_fd = -1);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
     struct Placed {
         uint64_t id = 0;
@@ -121,6 +135,33 @@ class GuestTable final : public GuestService {
         std::shared_ptr<WorkerProcess> process;
     };
     Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
+    // Snapshots and migration (guest_table_snapshot.cpp, guest_table_migration.cpp).
+    struct Busy { // a guest marked busy for one operation
+        uint64_t id = 0;
+        int worker = -1;
+        GuestInfo info;
+        std::optional<uint32_t> port_key;
+        bool was_running = false;
+    };
+    Result<Busy> mark_busy(const std::string& ref, const char* what); // takes mutex_
+    void clear_busy(uint64_t id);                                     // takes mutex_
+    Result<GuestDescription> describe_guest(const Busy& busy) const;
+    // Places a guest arriving from a snapshot or another host: its name, an
+    // id (the description's if free), a worker, its exact NIC lease, its
+    // record (paused, busy "arriving") and store gate. Nothing kept on an error.
+    Result<Placed> record_arrival(const GuestDescription& description, const std::string& name);
+    nlohmann::json arrival_request(const Placed& placed, const GuestDescription& description) const;
+    // The arrived guest's data/ written, state recorded; resumed unless `paused`.
+    Result<GuestInfo> settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused);
+    // After a snapshot or a migration: destroys the guest here, or resumes it
+    // if it was running (`keep`).
+    void finish_departure(const Busy& busy, bool keep);
+    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file);
+    // The sender's side once the receiver accepted: returns the result, or an
+    // error after which the guest runs here again.
+    Result<MigrateResult> send_guest(const Busy& busy, int connection, const std::string& to);
+    // The receiver's side; a Reply record {"error"} goes back on failure.
+    Result<GuestInfo> accept_guest(int connection);
     Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId
     void ensure_slots(size_t count); // needs mutex_: at least `count` worker slots (empty ones null)
     // Needs mutex_: writes the record's state to the store (a failure is logged: the table stays right).
@@ -147,5 +188,8 @@ class GuestTable final : public GuestService {
     bool grow_requested_ = false;
     std::thread supervisor_;
 };
+
+// The current UTC time, "2026-11-22T03:04:05Z" (records' created_at).
+std::string now_rfc3339();
 
 } // namespace sf::host

@@ -3,6 +3,7 @@
 #include "host/net_service_parts.h"
 
 #include "net/frame_channel.h"
+#include "vmm/guest_clock.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -195,6 +196,19 @@ Result<NicLease> NetService::restore(const std::string& network, const std::stri
     }
     auto sink = std::static_pointer_cast<GuestSink>(port->sink);
     return record_lease(state, std::move(*port), std::move(sink), address);
+}
+
+Result<NicLease> NetService::claim(const std::string& network, const std::string& mac, const std::string& ip) {
+    return restore(network, mac, ip, keys_.issue());
+}
+
+void NetService::announce(uint32_t port_key) {
+    std::lock_guard lock(mutex_);
+    auto it = ports_.find(port_key);
+    if (it == ports_.end()) return;
+    const PortRecord& record = it->second;
+    const auto frame = net::gratuitous_arp(record.port.mac, record.ip);
+    record.network->network->l2_switch().receive(record.port.port, frame, vmm::host_monotonic_ns());
 }
 
 // With mutex_ held: a warm port of any network (MACs are per host) holding

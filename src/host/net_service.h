@@ -101,6 +101,15 @@ class NetService {
     // warm port with at that moment is reported as a Conflict.
     Result<NicLease> restore(const std::string& network, const std::string& mac, const std::string& ip,
                              uint32_t port_key);
+    // A guest that arrives (restored from a snapshot or migrated here) keeps
+    // its MAC and address: restore() with a fresh port key. The same errors,
+    // but the MAC may be free or held by a warm port at any time.
+    Result<NicLease> claim(const std::string& network, const std::string& mac, const std::string& ip);
+    // Announces lease `port_key` on its network as if its guest had sent a
+    // gratuitous ARP (sender = target = its address, to broadcast): every
+    // bridge on the way, and the uplink's neighbours, learn where the guest
+    // is now. Unknown keys are ignored.
+    void announce(uint32_t port_key);
 
     // The sfd end of worker `worker`'s frame channel (replacing any previous one).
     void attach_worker(int worker, UniqueFd channel);

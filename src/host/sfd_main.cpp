@@ -4,6 +4,7 @@
 #include "common/executable_path.h"
 #include "host/api_server.h"
 #include "host/guest_table.h"
+#include "host/migration/migration_listener.h"
 #include "host/listen_address.h"
 #include "store/backend_factory.h"
 #include "store/store_server.h"
@@ -36,6 +37,9 @@ struct SfdOptions {
     std::string store_socket; // empty: beside the API socket
     std::string state_dir;    // empty: the API socket's directory
     uint64_t orphan_grace_s = 120;
+    std::string migrate_listen;     // empty: no incoming migrations
+    std::string migrate_token_file; // the token shared with the other hosts
+    uint64_t migrate_timeout_ms = 5000;
     bool verbose = false;
 };
 
@@ -92,8 +96,26 @@ int run(const SfdOptions& o) {
         table_options.worker.listen_dir = o.state_dir.empty() ? socket_dir(o) : o.state_dir;
         table_options.worker.orphan_grace_s = o.orphan_grace_s;
     }
+    if (!o.migrate_token_file.empty()) {
+        auto token = sf::host::MigrationToken::load(o.migrate_token_file);
+        if (!token) return std::fprintf(stderr, "sfd: %s\n", token.error().message.c_str()), 2;
+        table_options.migration_token = std::move(*token);
+    }
+    table_options.migration_timeout = std::chrono::milliseconds(o.migrate_timeout_ms);
+    if (!o.migrate_listen.empty() && !table_options.migration_token)
+        return std::fprintf(stderr, "sfd: --migrate-listen needs --migrate-token-file\n"), 2;
     auto table = sf::host::GuestTable::create(table_options);
     if (!table) return std::fprintf(stderr, "sfd: %s\n", table.error().message.c_str()), 1;
+    std::unique_ptr<sf::host::MigrationListener> migrations;
+    if (!o.migrate_listen.empty()) {
+        auto where = sf::host::TcpEndpoint::parse(o.migrate_listen);
+        if (!where) return std::fprintf(stderr, "sfd: --migrate-listen: %s\n", where.error().message.c_str()), 2;
+        auto listener = sf::host::MigrationListener::start(
+            *where, [t = table->get()](sf::UniqueFd connection) { t->receive_migration(std::move(connection)); });
+        if (!listener) return std::fprintf(stderr, "sfd: %s\n", listener.error().message.c_str()), 1;
+        migrations = std::move(*listener);
+        std::fprintf(stderr, "sfd: accepting migrations on %s:%u\n", where->host.c_str(), migrations->port());
+    }
     auto server = sf::host::ApiServer::create(**table, *address, o.verbose);
     if (!server) return std::fprintf(stderr, "sfd: %s\n", server.error().message.c_str()), 1;
     (*server)->start();
@@ -103,6 +125,7 @@ int run(const SfdOptions& o) {
     int signal = wait_for_signal();
     std::fprintf(stderr, "sfd: %s: stopping every guest\n", strsignal(signal));
     (*server)->stop();
+    migrations.reset(); // waits for migrations under way (each bounded by its timeout)
     (*table)->shutdown();
     table->reset(); // before the store it records into
     return 0;
@@ -151,6 +174,16 @@ int main(int argc, char** argv) {
                    "With --store lmdb: where workers wait for a restarted sfd (default: beside --socket)");
     app.add_option("--orphan-grace", o.orphan_grace_s,
                    "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
+        ->capture_default_str();
+    app.add_option("--migrate-listen", o.migrate_listen,
+                   "Accept guests migrated from other hosts on ADDR[:PORT] (TCP, default port 7440); "
+                   "needs --migrate-token-file");
+    app.add_option("--migrate-token-file", o.migrate_token_file,
+                   "File holding the secret shared with the hosts guests migrate to and from "
+                   "(first line, at least 16 bytes, mode 0600)");
+    app.add_option("--migrate-timeout", o.migrate_timeout_ms,
+                   "Longest wait (ms) for the other host during a migration before giving up")
+        ->check(CLI::Range(100, 600000))
         ->capture_default_str();
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);

@@ -95,14 +95,17 @@ WorkerProcess::~WorkerProcess() {
     reader_.join();
 }
 
-Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request) {
+Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request) { return call(request, -1); }
+
+Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request, int pass_fd) {
     const uint64_t id = next_request_++;
     {
         std::lock_guard lock(mutex_);
         if (!alive_) return error(ErrorKind::Unavailable, "worker {} is not running", index_);
         pending_.emplace(id, std::nullopt);
     }
-    Result<void> sent = wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump());
+    Result<void> sent = pass_fd < 0 ? wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump())
+                                    : wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump(), 0, pass_fd);
     std::unique_lock lock(mutex_);
     if (!sent) {
         pending_.erase(id);

@@ -79,6 +79,9 @@ class WorkerProcess {
     ~WorkerProcess();
 
     Result<WorkerReply> call(const nlohmann::json& request);
+    // The same, handing the worker a duplicate of `pass_fd` with the request
+    // (SCM_RIGHTS): a snapshot file or a migration socket (protocol.h).
+    Result<WorkerReply> call(const nlohmann::json& request, int pass_fd);
     // Sends a store reply or watch event (request_id 0) for guest `guest_id`.
     Result<void> send_store(uint64_t guest_id, uint64_t request_id, std::string_view message);
     bool alive() const { return alive_; }

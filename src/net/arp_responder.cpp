@@ -40,4 +40,21 @@ std::optional<std::array<uint8_t, kArpFrameBytes>> ArpResponder::answer(std::spa
     return reply;
 }
 
+std::array<uint8_t, kArpFrameBytes> gratuitous_arp(MacAddress mac, Ipv4Address ip) {
+    std::array<uint8_t, kArpFrameBytes> frame{};
+    std::memset(&frame[0], 0xff, 6);
+    std::memcpy(&frame[6], mac.bytes().data(), 6);
+    frame[12] = 0x08, frame[13] = 0x06;
+    uint8_t* arp = &frame[14];
+    const uint8_t header[8] = {0, 1, 0x08, 0x00, 6, 4, 0, 1}; // Ethernet, IPv4, request
+    std::memcpy(arp, header, sizeof header);
+    const uint32_t v = ip.value();
+    const uint8_t address[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
+                                static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+    std::memcpy(arp + 8, mac.bytes().data(), 6);
+    std::memcpy(arp + 14, address, 4);
+    std::memcpy(arp + 24, address, 4); // target hardware address stays zero
+    return frame;
+}
+
 } // namespace sf::net

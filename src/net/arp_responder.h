@@ -25,6 +25,10 @@ namespace sf::net {
 
 constexpr size_t kArpFrameBytes = 42; // Ethernet header + ARP for IPv4
 
+// A gratuitous ARP request from `mac` for `ip` (sender = target = ip), to
+// broadcast: how a host says where an address lives now (after a migration).
+std::array<uint8_t, kArpFrameBytes> gratuitous_arp(MacAddress mac, Ipv4Address ip);
+
 class ArpResponder {
   public:
     void add(Ipv4Address ip, MacAddress mac) { table_[ip.value()] = mac; }

@@ -171,7 +171,49 @@ class FakeGuestService final : public host::GuestService {
 
     Result<void> remove_network(const std::string& name) override { return networks_.remove(name); }
 
+    // Snapshots are kept in memory by file name; a migration to "unreachable"
+    // fails (the guest stays), any other moves the guest away.
+    Result<host::SaveResult> save(const std::string& ref, const host::SaveRequest& request) override {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(Guest * found, find(ref));
+        const uint64_t id = found->info.id;
+        Guest& guest = *found;
+        if (guest.info.state != GuestState::Running && guest.info.state != GuestState::Paused)
+            return error(ErrorKind::Conflict, "guest '{}' is not running", guest.info.name);
+        snapshots_[request.file] = guest;
+        host::SaveResult result{guest.info, request.file, 4096 * 3, 3, 1.5};
+        if (!request.keep) guests_.erase(id);
+        return result;
+    }
+    Result<GuestInfo> restore(const host::RestoreRequest& request) override {
+        std::lock_guard lock(mutex_);
+        auto it = snapshots_.find(request.file);
+        if (it == snapshots_.end()) return error(ErrorKind::NotFound, "cannot open {}: no such file", request.file);
+        Guest guest = it->second;
+        guest.info.id = next_id_++;
+        if (!request.name.empty()) guest.info.name = request.name;
+        for (const auto& [id, other] : guests_)
+            if (other.info.name == guest.info.name)
+                return error(ErrorKind::Conflict, "a guest named '{}' exists already", guest.info.name);
+        guest.info.state = request.start ? GuestState::Running : GuestState::Paused;
+        guests_[guest.info.id] = guest;
+        return guest.info;
+    }
+    Result<host::MigrateResult> migrate(const std::string& ref, const host::MigrateRequest& request) override {
+        std::lock_guard lock(mutex_);
+        SF_TRY_ASSIGN(Guest * found, find(ref));
+        const uint64_t id = found->info.id;
+        if (request.to.rfind("unreachable", 0) == 0)
+            return error(ErrorKind::Unavailable, "migrating '{}' to {} failed, it runs on here: no answer",
+                         guests_.at(id).info.name, request.to);
+        host::MigrateResult result{guests_.at(id).info.name, request.to, 4.5, 1.25, 2u << 20, 3, {}};
+        guests_.erase(id);
+        return result;
+    }
+
   private:
+    std::map<std::string, Guest> snapshots_;
+
     struct Guest {
         GuestInfo info;
         std::string console;

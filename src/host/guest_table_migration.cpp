@@ -1,0 +1,171 @@
+// superfluid toolstack: live migration between sfd hosts (docs/migration.md,
+// "Migration"). The sender and the receiver each hand the connection to a
+// worker for the guest part and keep the rest: authentication, placement,
+// the store subtree, the commit.
+//
+// Who owns the guest when: the sender's until the receiver's commit Reply
+// arrives; a failure before it (cut link, dead receiver, refusal, timeout)
+// resumes the guest at the sender and makes the receiver drop what it built.
+// If the link dies after the receiver resumed the guest but before its Reply
+// arrives, the sender cannot tell; it resumes its copy too (the guest would
+// then run twice: both sides log it). Closing that window needs a third party
+// (the orchestrator's cluster state).
+#include "host/guest_table.h"
+
+#include "common/json_fields.h"
+#include "host/migration/json_records.h"
+#include "host/migration/tcp_endpoint.h"
+#include "vmm/guest_clock.h"
+
+#include <sys/socket.h>
+
+#include <cstdio>
+
+namespace sf::host {
+namespace {
+
+using vmm::snapshot::IoDeadline;
+using vmm::snapshot::Tag;
+
+constexpr std::chrono::milliseconds kConnectTimeout{2000};
+
+IoDeadline bounded(std::chrono::milliseconds timeout) { return IoDeadline{timeout, IoDeadline::Clock::now() + timeout}; }
+
+double ms_between(uint64_t from_ns, uint64_t to_ns) {
+    return to_ns > from_ns ? static_cast<double>(to_ns - from_ns) / 1e6 : 0.0;
+}
+
+} // namespace
+
+Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateRequest& request) {
+    const uint64_t t0 = vmm::host_monotonic_ns();
+    if (!options_.migration_token)
+        return error(ErrorKind::Conflict, "this sfd has no migration token (start it with --migrate-token-file)");
+    SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
+    SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "migrating"));
+    Result<UniqueFd> connection = to.connect(kConnectTimeout);
+    Result<MigrateResult> sent = connection ? send_guest(busy, connection->get(), to.to_string())
+                                            : Result<MigrateResult>(std::move(connection).error());
+    if (!sent) {
+        finish_departure(busy, true); // the guest runs on here
+        return error(sent.error().kind == ErrorKind::Internal ? ErrorKind::Unavailable : sent.error().kind,
+                     "migrating '{}' to {} failed, it runs on here: {}", busy.info.name, to.to_string(),
+                     sent.error().message);
+    }
+    finish_departure(busy, false); // gone from here: its port and address are freed
+    sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
+    return sent;
+}
+
+Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, const std::string& to) {
+    SF_TRY_ASSIGN(GuestDescription description, describe_guest(busy));
+    const auto timeout = options_.migration_timeout;
+    {
+        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        SF_TRY(reader.header());
+        SF_TRY_ASSIGN(const nlohmann::json challenge, read_json(reader, Tag::Challenge));
+        nlohmann::json host = description.to_json();
+        host["auth"] = options_.migration_token->answer(string_field(challenge, "nonce"));
+        {
+            vmm::snapshot::Writer writer(connection, bounded(timeout));
+            SF_TRY(writer.header());
+            SF_TRY(write_json(writer, Tag::Host, host));
+        }
+        SF_TRY(read_reply(reader, to));
+    }
+    // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's verdict.
+    SF_TRY_ASSIGN(const WorkerReply moved,
+                  call_worker(busy.worker,
+                              {{"op", "migrate_out"}, {"id", busy.id}, {"timeout_ms", timeout.count()}}, connection));
+    std::vector<DataEntry> data;
+    if (records_) {
+        SF_TRY_ASSIGN(data, records_->data(busy.id));
+    }
+    {
+        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
+    }
+    {
+        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        SF_TRY(read_reply(reader, to));
+    }
+    const uint64_t running_there = vmm::host_monotonic_ns();
+    MigrateResult result;
+    result.guest = busy.info.name;
+    result.to = to;
+    result.downtime_ms = ms_between(u64_field(moved.json, "paused_ns"), running_there);
+    result.bytes_sent = u64_field(moved.json, "bytes_sent");
+    result.rounds = u64_field(moved.json, "rounds");
+    result.phases = moved.json;
+    result.phases.erase("ok");
+    return result;
+}
+
+void GuestTable::receive_migration(UniqueFd connection) {
+    Result<GuestInfo> arrived = accept_guest(connection.get());
+    if (!arrived) std::fprintf(stderr, "sfd: an incoming migration failed: %s\n", arrived.error().message.c_str());
+    else std::fprintf(stderr, "sfd: guest %s arrived (id %llu)\n", arrived->name.c_str(),
+                      static_cast<unsigned long long>(arrived->id));
+}
+
+Result<GuestInfo> GuestTable::accept_guest(int connection) {
+    const auto timeout = options_.migration_timeout;
+    auto refuse = [&](const Error& e) -> Error {
+        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        (void)write_json(writer, Tag::Reply, {{"error", e.message}});
+        return e;
+    };
+    if (!options_.migration_token) return refuse(error(ErrorKind::Conflict, "this host has no migration token"));
+    const std::string nonce = MigrationToken::make_nonce();
+    {
+        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        SF_TRY(writer.header());
+        SF_TRY(write_json(writer, Tag::Challenge, {{"nonce", nonce}}));
+    }
+    GuestDescription description;
+    {
+        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        SF_TRY(reader.header());
+        SF_TRY_ASSIGN(const nlohmann::json host, read_json(reader, Tag::Host));
+        if (!options_.migration_token->accepts(nonce, string_field(host, "auth")))
+            return refuse(error(ErrorKind::InvalidArgument, "wrong migration token"));
+        Result<GuestDescription> parsed = GuestDescription::from_json(host);
+        if (!parsed) return refuse(parsed.error());
+        description = std::move(*parsed);
+    }
+    Result<Placed> placed = record_arrival(description, description.name);
+    if (!placed) return refuse(placed.error());
+    auto drop = [&](const Error& e) -> Error {
+        (void)call_worker(placed->worker, {{"op", "destroy"}, {"id", placed->id}});
+        std::lock_guard lock(mutex_);
+        forget(placed->id, placed->name, placed->worker);
+        return e;
+    };
+    {
+        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", placed->id}}); !sent)
+            return drop(sent.error());
+    }
+    nlohmann::json message = arrival_request(*placed, description);
+    message["op"] = "migrate_in";
+    message["timeout_ms"] = timeout.count();
+    if (Result<WorkerReply> built = call_worker(placed->worker, message, connection); !built) return drop(built.error());
+    std::vector<DataEntry> data;
+    {
+        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        Result<nlohmann::json> commit = read_json(reader, Tag::Commit);
+        if (!commit) return drop(error("waiting for the sender's commit: {}", commit.error().message));
+        Result<std::vector<DataEntry>> entries = data_from_json(*commit);
+        if (!entries) return drop(entries.error());
+        data = std::move(*entries);
+    }
+    Result<GuestInfo> settled = settle_arrival(*placed, data, description.paused);
+    if (!settled) return drop(settled.error());
+    vmm::snapshot::Writer writer(connection, bounded(timeout));
+    if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}}); !sent)
+        std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", placed->name.c_str(),
+                     sent.error().message.c_str());
+    return settled;
+}
+
+} // namespace sf::host

@@ -1,0 +1,155 @@
+// superfluid toolstack: saving a guest to a snapshot file and restoring one
+// (docs/migration.md, "Save and restore"; the layout: docs/snapshot-format.md).
+//
+// A file is: stream header, Host (sfd), the guest part (the worker's:
+// Memory... GuestEnd), Commit (sfd: the store subtree data/), End (sfd:
+// {"bytes": offset of the End record}). It is written to FILE.partial and
+// renamed once complete and synced, so FILE is never half written. A restore
+// reads and checks the whole file before it builds anything.
+#include "host/guest_table.h"
+
+#include "common/json_fields.h"
+#include "host/migration/json_records.h"
+#include "vmm/guest_clock.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sf::host {
+namespace {
+
+using vmm::snapshot::Tag;
+
+double ms_since(uint64_t t0) { return static_cast<double>(vmm::host_monotonic_ns() - t0) / 1e6; }
+
+// What a restore needs from a checked file.
+struct CheckedSnapshot {
+    GuestDescription description;
+    std::vector<DataEntry> data;
+    off_t guest_offset = 0; // the first record of the guest part
+};
+
+Result<CheckedSnapshot> check_records(int fd) {
+    vmm::snapshot::Reader reader(fd);
+    SF_TRY(reader.header());
+    SF_TRY_ASSIGN(const nlohmann::json host, read_json(reader, Tag::Host));
+    CheckedSnapshot checked;
+    SF_TRY_ASSIGN(checked.description, GuestDescription::from_json(host));
+    checked.guest_offset = static_cast<off_t>(reader.bytes_read());
+    bool guest_end = false, commit = false;
+    for (;;) {
+        const uint64_t at = reader.bytes_read();
+        SF_TRY_ASSIGN(const vmm::snapshot::RecordHeader header, reader.next_header());
+        SF_TRY_ASSIGN(const std::vector<uint8_t> payload, reader.read_payload(header));
+        const auto tag = static_cast<Tag>(header.tag);
+        const nlohmann::json json = tag == Tag::Commit || tag == Tag::End
+                                        ? nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false)
+                                        : nlohmann::json();
+        if (tag == Tag::GuestEnd) {
+            guest_end = true;
+        } else if (tag == Tag::Commit) {
+            if (!guest_end) return error(ErrorKind::InvalidArgument, "a Commit record before the guest's end");
+            SF_TRY_ASSIGN(checked.data, data_from_json(json));
+            commit = true;
+        } else if (tag == Tag::End) {
+            if (!commit) return error(ErrorKind::InvalidArgument, "the file ends before its Commit record");
+            if (!json.is_object() || u64_field(json, "bytes", UINT64_MAX) != at)
+                return error(ErrorKind::InvalidArgument, "the End record does not match the file (records missing?)");
+            break;
+        } else if (guest_end || tag == Tag::Host || tag == Tag::Reply || tag == Tag::Challenge) {
+            return error(ErrorKind::InvalidArgument, "an unexpected {} record at byte {}",
+                         vmm::snapshot::describe_tag(tag), at);
+        }
+    }
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) != reader.bytes_read())
+        return error(ErrorKind::InvalidArgument, "{} bytes after the End record", static_cast<uint64_t>(st.st_size) - reader.bytes_read());
+    return checked;
+}
+
+Result<void> sync_directory_of(const std::string& file) {
+    const std::string dir = file.substr(0, file.rfind('/') + 1);
+    UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid()) ::fsync(fd.get());
+    return ok();
+}
+
+} // namespace
+
+Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& request) {
+    const uint64_t t0 = vmm::host_monotonic_ns();
+    if (request.file.empty() || request.file.front() != '/')
+        return error(ErrorKind::InvalidArgument, "the snapshot file must be an absolute path, not {:?}", request.file);
+    SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "being saved"));
+    Result<SaveResult> saved = write_snapshot(busy, request.file);
+    finish_departure(busy, !saved || request.keep); // a failed save leaves the guest as it was
+    if (saved) saved->ms = ms_since(t0);
+    return saved;
+}
+
+Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& file) {
+    SF_TRY_ASSIGN(const GuestDescription description, describe_guest(busy));
+    const std::string partial = file + ".partial";
+    UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return error(ErrorKind::InvalidArgument, "cannot write {}: {}", partial, std::strerror(errno));
+    struct Unlink {
+        const std::string& path;
+        bool keep = false;
+        ~Unlink() { if (!keep) ::unlink(path.c_str()); }
+    } unlink_partial{partial};
+    {
+        vmm::snapshot::Writer writer(fd.get());
+        SF_TRY(writer.header());
+        SF_TRY(write_json(writer, Tag::Host, description.to_json()));
+    }
+    SF_TRY_ASSIGN(const WorkerReply reply, call_worker(busy.worker, {{"op", "save"}, {"id", busy.id}}, fd.get()));
+    std::vector<DataEntry> data;
+    if (records_) {
+        SF_TRY_ASSIGN(data, records_->data(busy.id));
+    }
+    {
+        vmm::snapshot::Writer writer(fd.get());
+        SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
+        const off_t end_at = ::lseek(fd.get(), 0, SEEK_CUR);
+        SF_TRY(write_json(writer, Tag::End, {{"bytes", static_cast<uint64_t>(end_at)}}));
+    }
+    if (::fsync(fd.get()) != 0) return error("fsync {}: {}", partial, std::strerror(errno));
+    if (::rename(partial.c_str(), file.c_str()) != 0)
+        return error(ErrorKind::InvalidArgument, "cannot rename {} to {}: {}", partial, file, std::strerror(errno));
+    unlink_partial.keep = true;
+    SF_TRY(sync_directory_of(file));
+    struct stat st{};
+    ::fstat(fd.get(), &st);
+    return SaveResult{busy.info, file, static_cast<uint64_t>(st.st_size), u64_field(reply.json, "pages"), 0};
+}
+
+Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
+    UniqueFd fd(::open(request.file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return error(ErrorKind::NotFound, "cannot open {}: {}", request.file, std::strerror(errno));
+    Result<CheckedSnapshot> checked = check_records(fd.get());
+    if (!checked)
+        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", request.file,
+                     checked.error().message);
+    const std::string name = request.name.empty() ? checked->description.name : request.name;
+    SF_TRY_ASSIGN(const Placed placed, record_arrival(checked->description, name));
+    nlohmann::json message = arrival_request(placed, checked->description);
+    message["op"] = "restore";
+    Result<WorkerReply> built = ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
+                                    ? Result<WorkerReply>(error("lseek: {}", std::strerror(errno)))
+                                    : call_worker(placed.worker, message, fd.get());
+    Result<GuestInfo> settled = built ? settle_arrival(placed, checked->data, !request.start)
+                                      : Result<GuestInfo>(std::move(built).error());
+    if (!settled) {
+        (void)call_worker(placed.worker, {{"op", "destroy"}, {"id", placed.id}});
+        std::lock_guard lock(mutex_);
+        forget(placed.id, placed.name, placed.worker);
+        return error(settled.error().kind, "restoring {}: {}", request.file, settled.error().message);
+    }
+    return settled;
+}
+
+} // namespace sf::host

@@ -1,0 +1,145 @@
+// superfluid toolstack: what snapshots and migrations share in the guest
+// table: marking a guest busy while it leaves, describing it, and placing a
+// guest that arrives (from a file or another host) with its exact NIC lease.
+#include "host/guest_table.h"
+
+#include "common/json_fields.h"
+#include "vmm/guest_memory.h"
+
+#include <cstdio>
+
+namespace sf::host {
+
+Result<GuestTable::Busy> GuestTable::mark_busy(const std::string& ref, const char* what) {
+    std::lock_guard lock(mutex_);
+    SF_TRY_ASSIGN(const uint64_t id, resolve(ref));
+    Record& record = guests_.at(id);
+    if (record.busy) return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, record.busy);
+    if (!record.in_worker || (record.info.state != GuestState::Running && record.info.state != GuestState::Paused))
+        return error(ErrorKind::Conflict, "guest '{}' is {}: only a running or paused guest can be {}",
+                     record.info.name, to_string(record.info.state), what);
+    record.busy = what;
+    return Busy{id, record.info.worker, record.info, record.port_key, record.info.state == GuestState::Running};
+}
+
+void GuestTable::clear_busy(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = guests_.find(id); it != guests_.end()) it->second.busy = nullptr;
+    changed_.notify_all();
+}
+
+Result<GuestDescription> GuestTable::describe_guest(const Busy& busy) const {
+    GuestDescription d;
+    d.name = busy.info.name;
+    d.image = busy.info.image;
+    d.mem_size = busy.info.mem_size;
+    d.cmdline = busy.info.cmdline;
+    d.store = gate_ != nullptr;
+    d.source_id = busy.id;
+    d.paused = !busy.was_running;
+    if (busy.info.nic) {
+        SF_TRY_ASSIGN(const NetworkInfo network, net_->network_info(busy.info.nic->network));
+        d.nic = DescribedNic{busy.info.nic->network, network.subnet, busy.info.nic->mac, busy.info.nic->ip};
+    }
+    return d;
+}
+
+Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d, const std::string& name) {
+    SF_TRY(vmm::GuestMemory::check_size(d.mem_size));
+    if (Result<uint64_t> available = memory_gauge_.available(); available && *available < options_.mem_reserve)
+        return error(ErrorKind::ResourceExhausted, "not enough host memory: {} MiB available and sfd keeps {} MiB free",
+                     *available >> 20, options_.mem_reserve >> 20);
+    Placed placed;
+    {
+        std::lock_guard lock(mutex_);
+        if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
+        if (names_.count(name)) return error(ErrorKind::Conflict, "a guest named '{}' exists already", name);
+        SF_TRY_ASSIGN(placed.worker, place());
+        placed.process = workers_[static_cast<size_t>(placed.worker)];
+        if (d.nic) {
+            Result<NetworkInfo> network = net_->network_info(d.nic->network);
+            if (!network)
+                return error(ErrorKind::Conflict, "this host has no network '{}' (create it with subnet {})",
+                             d.nic->network, d.nic->subnet);
+            if (network->subnet != d.nic->subnet)
+                return error(ErrorKind::Conflict, "network '{}' here has subnet {}, the guest's has {}", d.nic->network,
+                             network->subnet, d.nic->subnet);
+            Result<NicLease> lease = net_->claim(d.nic->network, d.nic->mac, d.nic->ip);
+            if (!lease)
+                return error(lease.error().kind, "the guest's address {} / {}: {}", d.nic->ip, d.nic->mac,
+                             lease.error().message);
+            placed.lease = std::move(*lease);
+            net_->bind(placed.lease->port_key, placed.worker);
+        }
+        if (d.source_id >= 1 && d.source_id <= store::kMaxDomainId && !guests_.count(d.source_id)) {
+            placed.id = d.source_id; // the guest keeps its id (its boot info says it) when it is free here
+        } else if (Result<uint64_t> id = allocate_id(); id) {
+            placed.id = *id;
+        } else {
+            if (placed.lease) net_->release(placed.lease->port_key);
+            return std::move(id).error();
+        }
+        Record record;
+        record.info = GuestInfo{placed.id, name, d.image, d.mem_size, d.cmdline, GuestState::Paused,
+                                {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
+        record.busy = "arriving";
+        if (placed.lease) {
+            record.info.nic = placed.lease->info();
+            record.port_key = placed.lease->port_key;
+        }
+        placed.name = name;
+        placed.info = record.info;
+        names_[name] = placed.id;
+        guests_.emplace(placed.id, std::move(record));
+        ++load_[static_cast<size_t>(placed.worker)];
+    }
+    if (records_) {
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+                                                    placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
+        if (!stored) {
+            std::lock_guard lock(mutex_);
+            forget(placed.id, placed.name, placed.worker);
+            return std::move(stored).error();
+        }
+        // Before the worker builds the guest: it registers the guest's watches again at once.
+        open_gate(placed.id, placed.process);
+    }
+    return placed;
+}
+
+nlohmann::json GuestTable::arrival_request(const Placed& placed, const GuestDescription& d) const {
+    nlohmann::json request = {{"id", placed.id},           {"name", placed.name}, {"mem", d.mem_size},
+                              {"cmdline", d.cmdline},      {"image", d.image},    {"store", gate_ != nullptr},
+                              {"start", false}};
+    if (placed.lease) request["nic"] = placed.lease->worker_json();
+    return request;
+}
+
+Result<GuestInfo> GuestTable::settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused) {
+    if (records_ && !data.empty()) SF_TRY(records_->put_data(placed.id, data));
+    if (placed.lease) net_->announce(placed.lease->port_key); // frames for it come here from now on
+    if (!paused) SF_TRY(call_worker(placed.worker, {{"op", "resume"}, {"id", placed.id}}));
+    std::lock_guard lock(mutex_);
+    auto it = guests_.find(placed.id);
+    if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", placed.id);
+    it->second.busy = nullptr;
+    if (it->second.info.state == GuestState::Paused && !paused) it->second.info.state = GuestState::Running;
+    store_state(it->second);
+    changed_.notify_all();
+    return it->second.info;
+}
+
+void GuestTable::finish_departure(const Busy& busy, bool keep) {
+    clear_busy(busy.id);
+    if (!keep) {
+        if (Result<void> gone = destroy(std::to_string(busy.id)); !gone)
+            std::fprintf(stderr, "sfd: guest %s: %s\n", busy.info.name.c_str(), gone.error().message.c_str());
+        return;
+    }
+    if (!busy.was_running) return;
+    if (Result<WorkerReply> resumed = call_worker(busy.worker, {{"op", "resume"}, {"id", busy.id}}); !resumed)
+        std::fprintf(stderr, "sfd: guest %s could not be resumed: %s\n", busy.info.name.c_str(),
+                     resumed.error().message.c_str());
+}
+
+} // namespace sf::host

@@ -1,0 +1,34 @@
+// superfluid toolstack: JSON records.
+#include "host/migration/json_records.h"
+
+#include "common/json_fields.h"
+
+namespace sf::host {
+
+using vmm::snapshot::Tag;
+
+Result<void> write_json(vmm::snapshot::Writer& writer, Tag tag, const nlohmann::json& json) {
+    return writer.record(tag, std::string_view(json.dump()));
+}
+
+Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, Tag expected) {
+    SF_TRY_ASSIGN(vmm::snapshot::Record record, reader.next());
+    if (record.tag != expected)
+        return error(ErrorKind::InvalidArgument, "expected a {} record, found {}", vmm::snapshot::describe_tag(expected),
+                     vmm::snapshot::describe_tag(record.tag));
+    nlohmann::json json = nlohmann::json::parse(record.payload.begin(), record.payload.end(), nullptr, false);
+    if (!json.is_object())
+        return error(ErrorKind::InvalidArgument, "the {} record is not a JSON object",
+                     vmm::snapshot::describe_tag(expected));
+    return json;
+}
+
+Result<nlohmann::json> read_reply(vmm::snapshot::Reader& reader, std::string_view who) {
+    SF_TRY_ASSIGN(nlohmann::json reply, read_json(reader, Tag::Reply));
+    if (auto it = reply.find("error"); it != reply.end())
+        return error(ErrorKind::Conflict, "{}: {}", who, it->is_string() ? it->get<std::string>() : it->dump());
+    if (!bool_field(reply, "ok", false)) return error(ErrorKind::InvalidArgument, "{}: a reply that says neither ok nor error", who);
+    return reply;
+}
+
+} // namespace sf::host

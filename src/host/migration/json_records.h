@@ -1,0 +1,19 @@
+// superfluid toolstack: sfd's own records on a snapshot or migration stream
+// (Host, Reply, Commit, Challenge, End: JSON payloads; docs/migration.md).
+#pragma once
+
+#include "common/result.h"
+#include "vmm/snapshot/reader.h"
+#include "vmm/snapshot/writer.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sf::host {
+
+Result<void> write_json(vmm::snapshot::Writer& writer, vmm::snapshot::Tag tag, const nlohmann::json& json);
+// The next record, which must be `expected` with a JSON object payload.
+Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, vmm::snapshot::Tag expected);
+// A Reply record's verdict: ok, or the peer's error (Conflict kind) prefixed with `who`.
+Result<nlohmann::json> read_reply(vmm::snapshot::Reader& reader, std::string_view who);
+
+} // namespace sf::host

@@ -1,0 +1,20 @@
+// superfluid toolstack: parsing of save, restore and migrate requests
+// (POST /v1/guests/{ref}/save, /v1/guests/restore, /v1/guests/{ref}/migrate).
+// Unknown fields, wrong types and relative paths are 400s naming the field.
+#pragma once
+
+#include "common/result.h"
+#include "host/guest_service.h"
+
+#include <string_view>
+
+namespace sf::host {
+
+// {"file": "/abs/path", "keep"?: bool}
+Result<SaveRequest> parse_save_request(std::string_view body);
+// {"file": "/abs/path", "name"?: string, "start"?: bool}
+Result<RestoreRequest> parse_restore_request(std::string_view body);
+// {"to": "HOST[:PORT]"}
+Result<MigrateRequest> parse_migrate_request(std::string_view body);
+
+} // namespace sf::host
