@@ -16,22 +16,26 @@ constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 |
 constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIopl3 = 3ull << 12;
 constexpr uint64_t kEferLma = 1ull << 10;
 
-// struct kvm_msrs with room for N entries.
+// struct kvm_msrs with room for N entries. In C++, asm/kvm.h's flexible array
+// member gives kvm_msrs another size than the kernel's 8 bytes, and with it
+// other KVM_GET_MSRS / KVM_SET_MSRS numbers: both are made here from the C layout.
+struct MsrsHeader {
+    uint32_t nmsrs;
+    uint32_t pad;
+};
 template <size_t N> struct MsrList {
-    struct {
-        uint32_t nmsrs;
-        uint32_t pad;
-    } header;
+    MsrsHeader header;
     kvm_msr_entry entries[N];
 };
-// (Its entries start at byte 8 for the kernel; C++ sees asm/kvm.h's flexible array elsewhere.)
-static_assert(sizeof(MsrList<1>) == 8 + sizeof(kvm_msr_entry));
+static_assert(sizeof(MsrsHeader) == 8 && sizeof(MsrList<1>) == 8 + sizeof(kvm_msr_entry));
+constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 
 Result<void> save_msrs(const Vcpu& vcpu, VcpuRecord& record) {
     MsrList<kSavedMsrs.size()> list{};
     list.header.nmsrs = static_cast<uint32_t>(kSavedMsrs.size());
     for (size_t i = 0; i < kSavedMsrs.size(); ++i) list.entries[i].index = kSavedMsrs[i];
-    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(KVM_GET_MSRS, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
+    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
     if (read < 1) return error("KVM_GET_MSRS could not read IA32_TSC");
     record.msr_count = static_cast<uint32_t>(read); // the first `read` of kSavedMsrs (KVM stops at the first it lacks)
     for (int i = 0; i < read; ++i) record.msrs[i] = MsrValue{list.entries[i].index, 0, list.entries[i].data};
@@ -56,7 +60,7 @@ Result<void> set_guest_tsc(Vcpu& vcpu, uint64_t tsc) {
     list.header.nmsrs = 1;
     list.entries[0].index = kMsrTsc;
     list.entries[0].data = tsc;
-    SF_TRY_ASSIGN(int written, vcpu.ioctl_value(KVM_SET_MSRS, reinterpret_cast<unsigned long>(&list), "KVM_SET_MSRS"));
+    SF_TRY_ASSIGN(int written, vcpu.ioctl_value(kSetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_SET_MSRS"));
     if (written != 1) return error("KVM_SET_MSRS did not set IA32_TSC");
     return ok();
 }
