@@ -110,7 +110,12 @@ Result<bool> Scheduler::quiesce(const std::shared_ptr<WorkerGuest>& guest, std::
     return was_running;
 }
 
-std::unique_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>& guest) {
+std::shared_ptr<vmm::Guest> Scheduler::vm(const WorkerGuest& guest) const {
+    std::lock_guard lock(mutex_);
+    return guest.vm;
+}
+
+std::shared_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>& guest) {
     std::unique_lock lock(mutex_);
     if (guest->state == RunState::Running) {
         guest->destroy_requested = true;

@@ -66,7 +66,10 @@ class Scheduler {
                          std::stop_token stop = {});
     // Takes the guest out of scheduling (interrupting its run if need be) and
     // returns its VM for the caller to free.
-    std::unique_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
+    std::shared_ptr<vmm::Guest> remove(const std::shared_ptr<WorkerGuest>& guest);
+    // The guest's VM (null once it ended). Holding it keeps it alive after the
+    // guest ends, e.g. while a migration reads its memory.
+    std::shared_ptr<vmm::Guest> vm(const WorkerGuest& guest) const;
     // I/O is ready for the guest (a frame in its RX ring): a guest blocked in
     // poll becomes runnable; a running one will not block in its next poll
     // (its poll handler sees the ring too, and settle() sees io_pending for
@@ -85,7 +88,7 @@ class Scheduler {
         bool operator>(const Wake& other) const { return host_ns > other.host_ns; }
     };
     struct Ended {
-        std::unique_ptr<vmm::Guest> vm;
+        std::shared_ptr<vmm::Guest> vm;
         nlohmann::json event;
     };
 

@@ -142,7 +142,7 @@ void Worker::abandon(const NewGuest& fresh) {
 }
 
 // Makes a built guest one of this worker's: findable by id, its NIC on the switch.
-Result<void> Worker::register_guest(NewGuest& fresh, std::unique_ptr<vmm::Guest> vm) {
+Result<void> Worker::register_guest(NewGuest& fresh, std::shared_ptr<vmm::Guest> vm) {
     fresh.guest->vm = std::move(vm);
     {
         std::lock_guard lock(guests_mutex_);
@@ -184,6 +184,10 @@ Result<std::shared_ptr<vmm::StorePort>> Worker::open_store(const std::shared_ptr
 
 Result<nlohmann::json> Worker::destroy(uint64_t id) {
     operations_.cancel(id); // a save or migration of it ends first (failed)
+    return remove_guest(id);
+}
+
+Result<nlohmann::json> Worker::remove_guest(uint64_t id) {
     std::shared_ptr<WorkerGuest> guest;
     {
         std::lock_guard lock(guests_mutex_);

@@ -29,11 +29,17 @@
 
 #include <string>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
+
+namespace sf::vmm::snapshot {
+class Reader;
+class Writer;
+} // namespace sf::vmm::snapshot
 
 namespace sf::host {
 
@@ -85,7 +91,7 @@ class Worker final : public EventSink {
     Result<NewGuest> prepare_guest(const nlohmann::json& request);
     // Gives the guest its VM and registers it (guests_, its switch port); a
     // Conflict if the id is taken (then abandoned, nothing kept).
-    Result<void> register_guest(NewGuest& fresh, std::unique_ptr<vmm::Guest> vm);
+    Result<void> register_guest(NewGuest& fresh, std::shared_ptr<vmm::Guest> vm);
     // Undoes prepare_guest() (closes its store link).
     void abandon(const NewGuest& fresh);
     // Long operations (worker_operations.cpp): started on their own thread;
@@ -96,12 +102,37 @@ class Worker final : public EventSink {
     Result<nlohmann::json> restore(const nlohmann::json& request, int fd, std::stop_token stop);
     Result<nlohmann::json> migrate_out(const nlohmann::json& request, int fd, std::stop_token stop);
     Result<nlohmann::json> migrate_in(const nlohmann::json& request, int fd, std::stop_token stop);
+    // Shared by them (worker_snapshot.cpp). After the pages: the monitor's
+    // records (the guest paused), Console, Watches and GuestEnd.
+    Result<void> write_guest_records(WorkerGuest& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer);
+    // Reads a guest part up to its GuestEnd and builds the guest (create's
+    // fields in `request`), registered and paused. On failure nothing stays.
+    Result<std::shared_ptr<WorkerGuest>> read_guest(const nlohmann::json& request, vmm::snapshot::Reader& reader,
+                                                    std::stop_token stop);
+    Result<std::shared_ptr<vmm::Guest>> build_from_stream(const nlohmann::json& request, NewGuest& fresh,
+                                                          vmm::snapshot::Reader& reader, std::stop_token stop);
+    // migrate_out's sending part (worker_migration.cpp): pre-copy rounds while
+    // the guest runs, then it is paused and the rest sent, up to GuestEnd.
+    struct Outgoing {
+        uint64_t rounds = 0;          // Memory passes, the final one included
+        uint64_t start_ns = 0, precopy_end_ns = 0, paused_ns = 0, stop_copy_end_ns = 0;
+        bool was_running = false;     // it ran before it was paused
+        bool paused = false;          // we paused it
+    };
+    Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
+                            std::stop_token stop, Outgoing& out);
+    // destroy() without cancelling the guest's operation (an operation's own undo).
+    Result<nlohmann::json> remove_guest(uint64_t id);
     Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
     Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
     Result<nlohmann::json> destroy(uint64_t id);
     Result<nlohmann::json> stats();
     Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
     void destroy_all();
+
+    // How long a save or migration waits for a running guest to let go of its
+    // runner: longer than a store hypercall may wait for its reply (5 s).
+    static constexpr std::chrono::milliseconds kQuiesceTimeout{6000};
 
     WorkerConfig config_;
     std::shared_ptr<const vmm::Kvm> kvm_;

@@ -55,7 +55,7 @@ class WorkerGuest final : public vmm::ConsoleSink {
     Result<void> restore_console(std::string_view payload);
 
     // Run state, guarded by Scheduler's mutex.
-    std::unique_ptr<vmm::Guest> vm;
+    std::shared_ptr<vmm::Guest> vm; // shared: a save or migration may hold it too
     RunState state = RunState::Created;
     bool pause_requested = false;
     bool destroy_requested = false;

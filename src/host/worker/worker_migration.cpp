@@ -1,9 +1,179 @@
-// superfluid worker: live migration, both ends (docs/migration.md).
+// superfluid worker: live migration, both ends (docs/migration.md, "Worker
+// operations" and "Migration").
+//
+// Sender: dirty logging on; round 0 sends every touched page while the guest
+// runs, then rounds of the pages dirtied meanwhile, until few are left (at
+// most kSmallDirtySet), the set stops shrinking, or kMaxRounds; then the
+// guest is paused (the downtime starts: paused_ns) and the last dirty pages,
+// the monitor's records (which resend the NIC rings), Console, Watches and
+// GuestEnd follow. Frames for the guest that arrive while it is paused land
+// in its RX ring at the source after the ring was copied: they are lost to
+// the copy (the receiver publishes the saved ring head, so it never sees
+// half of one), and kept if the migration fails and the guest runs on here.
+// Pages go out with writev straight from guest memory (snapshot::Writer).
+//
+// Receiver: restore's reading, bounded by the timeout per wait, then a Reply
+// record on the same socket, which the sender waits for.
 #include "host/worker/worker.h"
 
-namespace sf::host {
+#include "common/json_fields.h"
+#include "host/worker/worker_requests.h"
+#include "vmm/guest_clock.h"
+#include "vmm/snapshot/reader.h"
+#include "vmm/snapshot/writer.h"
 
-Result<nlohmann::json> Worker::migrate_out(const nlohmann::json&, int, std::stop_token) { return error("not yet"); }
-Result<nlohmann::json> Worker::migrate_in(const nlohmann::json&, int, std::stop_token) { return error("not yet"); }
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace sf::host {
+namespace {
+
+namespace snapshot = vmm::snapshot;
+
+constexpr size_t kSmallDirtySet = 32; // pages: few enough to send while paused
+constexpr uint64_t kMaxRounds = 8;    // pre-copy rounds at most
+constexpr uint64_t kDefaultTimeoutMs = 5000;
+
+std::chrono::milliseconds timeout_of(const nlohmann::json& request) {
+    return std::chrono::milliseconds(u64_field(request, "timeout_ms", kDefaultTimeoutMs));
+}
+
+// Small records go out at once (the Reply, GuestEnd): no Nagle delay. Not TCP (a test's socketpair): no-op.
+void set_nodelay(int socket) {
+    int one = 1;
+    (void)::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+double ms_between(uint64_t from_ns, uint64_t to_ns) { return static_cast<double>(to_ns - from_ns) / 1e6; }
+
+std::vector<uint64_t> merge_pages(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+    std::vector<uint64_t> out;
+    out.reserve(a.size() + b.size());
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+}
+
+// A failed write to the receiver, named as such.
+Result<void> sent(Result<void> result, const snapshot::Writer& writer) {
+    if (result) return result;
+    return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", writer.bytes_written(),
+                 result.error().message);
+}
+
+// Pre-copy: every touched page, then rounds of dirtied ones while the guest
+// runs. Returns the dirty pages of the last round, not sent yet.
+Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, std::stop_token stop,
+                                      uint64_t& rounds) {
+    SF_TRY_ASSIGN(std::vector<uint64_t> pages, vm.touched_pages());
+    for (;;) {
+        if (stop.stop_requested()) return error(ErrorKind::Unavailable, "cancelled");
+        SF_TRY(sent(writer.pages(vm.memory(), pages, snapshot::PageCheck::Live), writer));
+        ++rounds;
+        SF_TRY_ASSIGN(std::vector<uint64_t> dirty, vm.take_dirty_pages());
+        if (dirty.size() <= kSmallDirtySet || dirty.size() >= pages.size() || rounds + 1 >= kMaxRounds) return dirty;
+        pages = std::move(dirty);
+    }
+}
+
+// Waits for the receiver's Reply record: ok, or an error naming the cause.
+Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t bytes_sent) {
+    pollfd ready{socket, POLLIN, 0};
+    int n;
+    do n = ::poll(&ready, 1, static_cast<int>(timeout.count()));
+    while (n < 0 && errno == EINTR);
+    if (n == 0) return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
+    snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout});
+    Result<snapshot::Record> record = reader.next();
+    if (!record)
+        return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", bytes_sent, record.error().message);
+    if (record->tag != snapshot::Tag::Reply)
+        return error(ErrorKind::Unavailable, "receiver: a {} record instead of its Reply",
+                     snapshot::describe_tag(record->tag));
+    const auto reply = nlohmann::json::parse(record->payload.begin(), record->payload.end(), nullptr, false);
+    if (bool_field(reply, "ok")) return ok();
+    return error(ErrorKind::Unavailable, "receiver: {}", string_field(reply, "error", "a malformed Reply"));
+}
+
+} // namespace
+
+Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, snapshot::Writer& writer,
+                                std::stop_token stop, Outgoing& out) {
+    out.start_ns = vmm::host_monotonic_ns();
+    SF_TRY_ASSIGN(std::vector<uint64_t> left, precopy(vm, writer, stop, out.rounds));
+    out.precopy_end_ns = vmm::host_monotonic_ns();
+    SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
+    out.paused = true;
+    out.paused_ns = vmm::host_monotonic_ns();
+    SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.take_dirty_pages()); // the monitor's writes too
+    SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer));
+    ++out.rounds;
+    SF_TRY(sent(write_guest_records(*guest, vm, writer), writer));
+    out.stop_copy_end_ns = vmm::host_monotonic_ns();
+    return ok();
+}
+
+// {"op":"migrate_out","id","timeout_ms"?} + a connected socket.
+Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int socket, std::stop_token stop) {
+    SF_TRY_ASSIGN(const uint64_t id, field_u64(request, "id"));
+    const std::chrono::milliseconds timeout = timeout_of(request);
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest); // kept alive even if the guest ends meanwhile
+    if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
+    set_nodelay(socket);
+    SF_TRY(vm->enable_dirty_log());
+    Outgoing out;
+    uint64_t bytes_sent = 0, pages_sent = 0;
+    Result<void> done = [&] {
+        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        Result<void> result = send_guest(guest, *vm, writer, stop, out);
+        bytes_sent = writer.bytes_written();
+        pages_sent = writer.pages_written();
+        return result;
+    }();
+    (void)vm->disable_dirty_log();
+    if (done) done = read_reply(socket, timeout, bytes_sent);
+    if (!done) {
+        if (out.was_running) (void)scheduler_.resume(guest); // never left paused by a failure
+        return error(done.error().kind, "migrate_out: {}", done.error().message);
+    }
+    return nlohmann::json{{"ok", true},
+                          {"bytes_sent", bytes_sent},
+                          {"rounds", out.rounds},
+                          {"pages_sent", pages_sent},
+                          {"precopy_ms", ms_between(out.start_ns, out.precopy_end_ns)},
+                          {"stop_copy_ms", ms_between(out.paused_ns, out.stop_copy_end_ns)},
+                          {"reply_ms", ms_between(out.stop_copy_end_ns, vmm::host_monotonic_ns())},
+                          {"paused_ns", out.paused_ns}};
+}
+
+// {"op":"migrate_in", restore's fields, "timeout_ms"?} + a connected socket.
+Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int socket, std::stop_token stop) {
+    const std::chrono::milliseconds timeout = timeout_of(request);
+    set_nodelay(socket);
+    uint64_t bytes = 0;
+    Result<std::shared_ptr<WorkerGuest>> built = [&] {
+        snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop);
+        bytes = reader.bytes_read();
+        return guest;
+    }();
+    const nlohmann::json answer =
+        built ? nlohmann::json{{"ok", true}} : nlohmann::json{{"error", built.error().message}};
+    Result<void> told = [&] {
+        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        return writer.record(snapshot::Tag::Reply, answer.dump());
+    }();
+    if (!built) return error(built.error().kind, "migrate_in: {}", built.error().message);
+    if (!told) {
+        (void)remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
+        return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}", told.error().message);
+    }
+    return nlohmann::json{{"ok", true}, {"bytes", bytes}};
+}
 
 } // namespace sf::host

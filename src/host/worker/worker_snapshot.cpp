@@ -1,9 +1,133 @@
-// superfluid worker: save and restore (docs/migration.md, "Worker operations").
+// superfluid worker: save and restore (docs/migration.md, "Worker operations"),
+// and the guest part of a stream as both they and a migration write and read it.
 #include "host/worker/worker.h"
 
-namespace sf::host {
+#include "common/json_fields.h"
+#include "host/worker/worker_records.h"
+#include "host/worker/worker_requests.h"
+#include "vmm/snapshot/loader.h"
+#include "vmm/snapshot/reader.h"
+#include "vmm/snapshot/writer.h"
 
-Result<nlohmann::json> Worker::save(uint64_t, int, std::stop_token) { return error("save: not yet"); }
-Result<nlohmann::json> Worker::restore(const nlohmann::json&, int, std::stop_token) { return error("restore: not yet"); }
+#include <cstring>
+
+namespace sf::host {
+namespace {
+
+namespace snapshot = vmm::snapshot;
+
+std::string_view as_text(const std::vector<uint8_t>& bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+Result<void> check_guest_end(const snapshot::Record& record, uint64_t records_before, uint64_t bytes_before) {
+    records::GuestEndRecord end;
+    if (record.payload.size() != sizeof end) return error("GuestEnd record of {} bytes", record.payload.size());
+    std::memcpy(&end, record.payload.data(), sizeof end);
+    if (end.version != records::kGuestEndVersion)
+        return error("GuestEnd record version {}; this worker reads {}", end.version, records::kGuestEndVersion);
+    if (end.records != records_before || end.bytes != bytes_before)
+        return error("the guest part holds {} records in {} bytes; its GuestEnd says {} in {}", records_before,
+                     bytes_before, end.records, end.bytes);
+    return ok();
+}
+
+// When the restored guest is to wake: its poll's deadline on this host's
+// clock, or nullopt (run at once) when it is not parked or I/O waits for it.
+std::optional<uint64_t> pending_wake(const vmm::Guest& vm) {
+    std::optional<uint64_t> deadline = vm.blocked_deadline();
+    if (!deadline) return std::nullopt;
+    for (const auto& nic : vm.config().nics)
+        if (nic->rx_pending()) return std::nullopt;
+    if (vm.config().store && vm.config().store->events_pending()) return std::nullopt;
+    return vm.clock().to_host_ns(*deadline);
+}
+
+} // namespace
+
+Result<void> Worker::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, snapshot::Writer& writer) {
+    SF_TRY(vm.save_state(writer));
+    SF_TRY(writer.record(snapshot::Tag::Console, guest.save_console()));
+    SF_TRY(writer.record(snapshot::Tag::Watches, store_links_.save_watches(guest.id())));
+    const records::GuestEndRecord end{records::kGuestEndVersion, 0, writer.records_written(), writer.bytes_written()};
+    return writer.record(snapshot::Tag::GuestEnd,
+                         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&end), sizeof end));
+}
+
+// {"op":"save","id"} + a file: the guest paused, its part of the stream. Reply {"ok","bytes","pages"}.
+Result<nlohmann::json> Worker::save(uint64_t id, int fd, std::stop_token stop) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    SF_TRY_ASSIGN(const bool was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
+    std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest);
+    if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
+    snapshot::Writer writer(fd);
+    Result<void> written = [&]() -> Result<void> {
+        SF_TRY_ASSIGN(std::vector<uint64_t> pages, vm->touched_pages());
+        SF_TRY(writer.pages(vm->memory(), pages, snapshot::PageCheck::Full));
+        return write_guest_records(*guest, *vm, writer);
+    }();
+    if (!written) {
+        if (was_running) (void)scheduler_.resume(guest); // a failed save leaves it as it was
+        return error(written.error().kind, "save: {}", written.error().message);
+    }
+    return nlohmann::json{{"ok", true}, {"bytes", writer.bytes_written()}, {"pages", writer.pages_written()}};
+}
+
+// {"op":"restore", create's fields, "start"} + a file at the guest part. Reply {"ok","bytes"}.
+Result<nlohmann::json> Worker::restore(const nlohmann::json& request, int fd, std::stop_token stop) {
+    snapshot::Reader reader(fd);
+    Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop);
+    if (!guest) return error(guest.error().kind, "restore: {}", guest.error().message);
+    if (bool_field(request, "start", true)) SF_TRY(scheduler_.resume(*guest));
+    return nlohmann::json{{"ok", true}, {"bytes", reader.bytes_read()}};
+}
+
+Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const nlohmann::json& request, snapshot::Reader& reader,
+                                                        std::stop_token stop) {
+    SF_TRY_ASSIGN(const uint64_t id, field_u64(request, "id"));
+    if (find(id)) return error(ErrorKind::Conflict, "guest {} exists", id);
+    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
+    Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(request, fresh, reader, stop);
+    if (!vm) {
+        abandon(fresh);
+        return std::move(vm).error();
+    }
+    if (Result<void> paused = scheduler_.add_paused(fresh.guest, pending_wake(**vm)); !paused) {
+        abandon(fresh);
+        return paused.error();
+    }
+    SF_TRY(register_guest(fresh, std::move(*vm)));
+    return fresh.guest;
+}
+
+// Memory records go straight into the image's fresh memory (Reader::next),
+// the monitor's records to the loader; Console and Watches are ours.
+Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::json& request, NewGuest& fresh,
+                                                              snapshot::Reader& reader, std::stop_token stop) {
+    SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), fresh.config.mem_size));
+    SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate());
+    snapshot::SnapshotLoader loader(memory);
+    std::optional<std::string> watches;
+    for (;;) {
+        if (stop.stop_requested()) return error(ErrorKind::Unavailable, "cancelled");
+        const uint64_t records_before = reader.records_read(), bytes_before = reader.bytes_read();
+        SF_TRY_ASSIGN(snapshot::Record record, reader.next(&memory));
+        SF_TRY_ASSIGN(const bool taken, loader.accept(record));
+        if (taken) continue;
+        if (record.tag == snapshot::Tag::GuestEnd) {
+            SF_TRY(check_guest_end(record, records_before, bytes_before));
+            break;
+        }
+        if (record.tag == snapshot::Tag::Console) SF_TRY(fresh.guest->restore_console(as_text(record.payload)));
+        else if (record.tag == snapshot::Tag::Watches) watches.emplace(as_text(record.payload));
+        else return error("a {} record inside the guest part", snapshot::describe_tag(record.tag));
+    }
+    SF_TRY_ASSIGN(snapshot::GuestSnapshot state, std::move(loader).finish());
+    SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
+    SF_TRY_ASSIGN(std::shared_ptr<vmm::Guest> vm,
+                  vmm::Guest::restore(std::move(shell), std::move(memory), fresh.config, *fresh.guest, state));
+    if (watches) SF_TRY(store_links_.restore_watches(fresh.config.id, *watches));
+    return vm;
+}
 
 } // namespace sf::host

@@ -1,0 +1,65 @@
+// superfluid worker tests: WorkerUnderTest, a real sf-worker process driven
+// over its SOCK_SEQPACKET control socket as sfd drives it (host/protocol.h),
+// with descriptors passed with requests. Replies are matched by request id;
+// events and console packets are ignored.
+//
+// Threading: one test thread per WorkerUnderTest.
+#pragma once
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+
+namespace sf::test {
+
+bool kvm_usable();
+std::string guest_image(const std::string& name);
+
+#define SF_WORKER_REQUIRE_KVM()                                                                              \
+    do {                                                                                                     \
+        if (!::sf::test::kvm_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
+    } while (0)
+
+class WorkerUnderTest {
+  public:
+    // Starts build/bin/sf-worker with its end of a new socket pair.
+    static Result<std::unique_ptr<WorkerUnderTest>> start(int index);
+    ~WorkerUnderTest(); // "shutdown", then SIGKILL if it does not end
+    WorkerUnderTest(const WorkerUnderTest&) = delete;
+    WorkerUnderTest& operator=(const WorkerUnderTest&) = delete;
+
+    // Sends a request (passing `fd` with it if >= 0); returns its request id.
+    uint64_t send(const nlohmann::json& request, int fd = -1);
+    // The reply to request `id`: its JSON, or the raw payload as {"raw": ...};
+    // an error when none comes in time or the worker is gone.
+    Result<nlohmann::json> reply(uint64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    Result<nlohmann::json> call(const nlohmann::json& request, int fd = -1);
+
+    // The guest's console ring ("logs").
+    std::string logs(uint64_t guest);
+    // "running", "paused", ... as "adopt" lists it; "" if the worker has no such guest.
+    std::string state(uint64_t guest);
+    // Creates a ticker guest printing `count` ticks every `interval_ms`.
+    Result<nlohmann::json> create_ticker(uint64_t id, int count = 100000, int interval_ms = 10);
+    pid_t pid() const { return pid_; }
+    void kill_hard();
+
+  private:
+    WorkerUnderTest(UniqueFd control, pid_t pid) : control_(std::move(control)), pid_(pid) {}
+    UniqueFd control_;
+    pid_t pid_;
+    uint64_t next_id_ = 1;
+    std::map<uint64_t, nlohmann::json> early_; // replies that came while waiting for another
+};
+
+// The number of the last "tick N/" line in a ticker's console, 0 if none.
+int last_tick(const std::string& console);
+
+} // namespace sf::test
