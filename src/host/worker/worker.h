@@ -107,10 +107,16 @@ class Worker final : public EventSink {
     Result<void> write_guest_records(WorkerGuest& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer);
     // Reads a guest part up to its GuestEnd and builds the guest (create's
     // fields in `request`), registered and paused. On failure nothing stays.
+    // The memory and the shell are ready before the first record is read.
+    struct Incoming {
+        uint64_t start_ns = 0, guest_end_ns = 0, built_ns = 0; // CLOCK_MONOTONIC
+        nlohmann::json timings() const; // {"read_ms", "build_ms"}
+    };
     Result<std::shared_ptr<WorkerGuest>> read_guest(const nlohmann::json& request, vmm::snapshot::Reader& reader,
-                                                    std::stop_token stop);
+                                                    std::stop_token stop, Incoming& in);
     Result<std::shared_ptr<vmm::Guest>> build_from_stream(const nlohmann::json& request, NewGuest& fresh,
-                                                          vmm::snapshot::Reader& reader, std::stop_token stop);
+                                                          vmm::snapshot::Reader& reader, std::stop_token stop,
+                                                          Incoming& in);
     // migrate_out's sending part (worker_migration.cpp): pre-copy rounds while
     // the guest runs, then it is paused and the rest sent, up to GuestEnd.
     struct Outgoing {

@@ -156,9 +156,10 @@ Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int soc
     const std::chrono::milliseconds timeout = timeout_of(request);
     set_nodelay(socket);
     uint64_t bytes = 0;
+    Incoming in;
     Result<std::shared_ptr<WorkerGuest>> built = [&] {
         snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt});
-        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop);
+        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop, in);
         bytes = reader.bytes_read();
         return guest;
     }();
@@ -173,7 +174,10 @@ Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int soc
         (void)remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
         return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}", told.error().message);
     }
-    return nlohmann::json{{"ok", true}, {"bytes", bytes}};
+    nlohmann::json reply = in.timings();
+    reply["ok"] = true;
+    reply["bytes"] = bytes;
+    return reply;
 }
 
 } // namespace sf::host

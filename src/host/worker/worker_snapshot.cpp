@@ -5,6 +5,7 @@
 #include "common/json_fields.h"
 #include "host/worker/worker_records.h"
 #include "host/worker/worker_requests.h"
+#include "vmm/guest_clock.h"
 #include "vmm/snapshot/loader.h"
 #include "vmm/snapshot/reader.h"
 #include "vmm/snapshot/writer.h"
@@ -76,18 +77,28 @@ Result<nlohmann::json> Worker::save(uint64_t id, int fd, std::stop_token stop) {
 // {"op":"restore", create's fields, "start"} + a file at the guest part. Reply {"ok","bytes"}.
 Result<nlohmann::json> Worker::restore(const nlohmann::json& request, int fd, std::stop_token stop) {
     snapshot::Reader reader(fd);
-    Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop);
+    Incoming in;
+    Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop, in);
     if (!guest) return error(guest.error().kind, "restore: {}", guest.error().message);
     if (bool_field(request, "start", true)) SF_TRY(scheduler_.resume(*guest));
-    return nlohmann::json{{"ok", true}, {"bytes", reader.bytes_read()}};
+    nlohmann::json reply = in.timings();
+    reply["ok"] = true;
+    reply["bytes"] = reader.bytes_read();
+    return reply;
+}
+
+nlohmann::json Worker::Incoming::timings() const {
+    const auto ms = [](uint64_t from, uint64_t to) { return static_cast<double>(to - from) / 1e6; };
+    return {{"read_ms", ms(start_ns, guest_end_ns)}, {"build_ms", ms(guest_end_ns, built_ns)}};
 }
 
 Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const nlohmann::json& request, snapshot::Reader& reader,
-                                                        std::stop_token stop) {
+                                                        std::stop_token stop, Incoming& in) {
+    in.start_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(const uint64_t id, field_u64(request, "id"));
     if (find(id)) return error(ErrorKind::Conflict, "guest {} exists", id);
     SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
-    Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(request, fresh, reader, stop);
+    Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(request, fresh, reader, stop, in);
     if (!vm) {
         abandon(fresh);
         return std::move(vm).error();
@@ -97,15 +108,20 @@ Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const nlohmann::json& re
         return paused.error();
     }
     SF_TRY(register_guest(fresh, std::move(*vm)));
+    in.built_ns = vmm::host_monotonic_ns();
     return fresh.guest;
 }
 
 // Memory records go straight into the image's fresh memory (Reader::next),
-// the monitor's records to the loader; Console and Watches are ours.
+// the monitor's records to the loader; Console and Watches are ours. What
+// does not depend on the stream is done before reading it: in a migration,
+// what follows GuestEnd is downtime.
 Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::json& request, NewGuest& fresh,
-                                                              snapshot::Reader& reader, std::stop_token stop) {
+                                                              snapshot::Reader& reader, std::stop_token stop,
+                                                              Incoming& in) {
     SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), fresh.config.mem_size));
     SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate());
+    SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     snapshot::SnapshotLoader loader(memory);
     std::optional<std::string> watches;
     for (;;) {
@@ -116,6 +132,7 @@ Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::js
         if (taken) continue;
         if (record.tag == snapshot::Tag::GuestEnd) {
             SF_TRY(check_guest_end(record, records_before, bytes_before));
+            in.guest_end_ns = vmm::host_monotonic_ns();
             break;
         }
         if (record.tag == snapshot::Tag::Console) SF_TRY(fresh.guest->restore_console(as_text(record.payload)));
@@ -123,7 +140,6 @@ Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::js
         else return error("a {} record inside the guest part", snapshot::describe_tag(record.tag));
     }
     SF_TRY_ASSIGN(snapshot::GuestSnapshot state, std::move(loader).finish());
-    SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     SF_TRY_ASSIGN(std::shared_ptr<vmm::Guest> vm,
                   vmm::Guest::restore(std::move(shell), std::move(memory), fresh.config, *fresh.guest, state));
     if (watches) SF_TRY(store_links_.restore_watches(fresh.config.id, *watches));
