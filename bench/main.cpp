@@ -1,5 +1,6 @@
 // sf-bench: superfluid's benchmarks. One file per benchmark.
 #include "boot_bench.h"
+#include "migrate_bench.h"
 #include "net_bench.h"
 #include "store_bench.h"
 #include "storm_bench.h"
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
     sf::bench::add_storm_command(app, exit_code);
     sf::bench::add_net_command(app, exit_code);
     sf::bench::add_store_command(app, exit_code);
+    sf::bench::add_migrate_command(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
