@@ -9,6 +9,7 @@
 #include "vmm/snapshot/loader.h"
 #include "vmm/snapshot/reader.h"
 #include "vmm/snapshot/writer.h"
+#include "vmm/x86_64/vcpu_state_x86_64.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -224,6 +225,70 @@ TEST(Snapshot, DirtyLoggedCopyRestores) {
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
     expect_one_sequence(before.text, after.text, 30, 10);
+}
+
+// Saves the state only (no pages) and reads its snapshot back.
+snapshot::GuestSnapshot state_of(Guest& guest) {
+    const int fd = memfd();
+    snapshot::Writer writer(fd);
+    EXPECT_TRUE(guest.save_state(writer).ok());
+    EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+    snapshot::Reader reader(fd);
+    auto memory = GuestMemory::create(guest.memory().size());
+    snapshot::SnapshotLoader loader(*memory);
+    while (reader.bytes_read() < writer.bytes_written()) {
+        auto record = reader.next(&*memory);
+        EXPECT_TRUE(record.ok()) << record.error().message;
+        if (!record) break;
+        EXPECT_TRUE(loader.accept(*record).ok());
+    }
+    ::close(fd);
+    auto snap = std::move(loader).finish();
+    EXPECT_TRUE(snap.ok()) << snap.error().message;
+    return snap ? *snap : snapshot::GuestSnapshot{};
+}
+
+TEST(Snapshot, TscAndClockStandStillWhileSaved) {
+    SF_REQUIRE_KVM();
+    Fixture f = ticker("100 10");
+    test::CapturingConsole before;
+    std::unique_ptr<Guest> guest = start(f, before);
+    ASSERT_TRUE(guest);
+    run_for(*guest, std::chrono::milliseconds(30));
+    const int fd = memfd();
+    snapshot::Writer writer(fd);
+    ASSERT_TRUE(writer.header().ok());
+    auto pages = guest->touched_pages();
+    ASSERT_TRUE(writer.pages(guest->memory(), *pages).ok());
+    ASSERT_TRUE(guest->save_state(writer).ok());
+    ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
+    guest.reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+    ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+    test::CapturingConsole after;
+    snapshot::GuestSnapshot first;
+    std::unique_ptr<Guest> restored = restore_from(fd, f, after, &first);
+    ::close(fd);
+    ASSERT_TRUE(restored);
+    const auto restored_at = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const snapshot::GuestSnapshot second = state_of(*restored);
+    const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - restored_at).count();
+
+    const uint64_t tsc1 = *x86_64::record_msr(first.vcpu, x86_64::kMsrTsc);
+    const uint64_t tsc2 = *x86_64::record_msr(second.vcpu, x86_64::kMsrTsc);
+    const double hz = static_cast<double>(first.state.tsc_hz);
+    ASSERT_GT(tsc2, tsc1);
+    // The TSC went on from the saved value: it counted the 50 ms since the
+    // restore, not the 300 ms in the file (slack: 20 ms).
+    EXPECT_GE(static_cast<double>(tsc2 - tsc1), 0.045 * hz);
+    EXPECT_LE(static_cast<double>(tsc2 - tsc1), (elapsed_s + 0.020) * hz);
+    const uint64_t clock_ns = second.state.monotonic_ns - first.state.monotonic_ns;
+    EXPECT_GE(clock_ns, 45000000u);
+    EXPECT_LE(static_cast<double>(clock_ns), (elapsed_s + 0.020) * 1e9);
+    // The two clocks agree with each other within 2 ms.
+    EXPECT_NEAR(static_cast<double>(tsc2 - tsc1) / hz, static_cast<double>(clock_ns) / 1e9, 0.002);
 }
 
 TEST(Snapshot, RestoreRefusesAnotherMemorySize) {

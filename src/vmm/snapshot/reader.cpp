@@ -132,9 +132,16 @@ Result<RecordHeader> Reader::next_header() {
 
 Result<std::vector<uint8_t>> Reader::read_payload(const RecordHeader& header) {
     if (broken_) return error("snapshot read: the stream broke earlier");
-    std::vector<uint8_t> payload(header.length);
-    iovec iov[] = {iov_of(payload.data(), payload.size())};
-    SF_TRY(read_payload_part(iov));
+    // Grown as the bytes arrive: a header claiming 64 MiB on a stream that
+    // ends early costs no more memory than what came.
+    constexpr uint64_t kChunk = 1ull << 20;
+    std::vector<uint8_t> payload;
+    while (payload.size() < header.length) {
+        const size_t at = payload.size();
+        payload.resize(at + std::min<uint64_t>(kChunk, header.length - at));
+        iovec iov[] = {iov_of(payload.data() + at, payload.size() - at)};
+        SF_TRY(read_payload_part(iov));
+    }
     uint64_t sum = 0;
     if (static_cast<Tag>(header.tag) == Tag::Memory && (header.flags & kFlagLivePages) != 0) {
         // Only the count and indices are covered; a malformed record is the loader's to refuse.
