@@ -45,14 +45,20 @@ Sfd::Sfd(std::vector<std::string> args, std::string dir) : dir_(std::move(dir)),
     spawn(std::move(args));
 }
 
+Sfd::Sfd(std::vector<std::string> args, std::string dir, std::vector<std::string> prefix)
+    : prefix_(std::move(prefix)), dir_(std::move(dir)), owns_dir_(false) {
+    spawn(std::move(args));
+}
+
 void Sfd::spawn(std::vector<std::string> args) {
     socket_ = dir_ + "/sfd.sock";
-    std::vector<std::string> argv = {std::string(SF_BIN_DIR) + "/sfd", "--socket", socket_};
+    std::vector<std::string> argv = prefix_;
+    argv.insert(argv.end(), {std::string(SF_BIN_DIR) + "/sfd", "--socket", socket_});
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
     raw.push_back(nullptr);
-    if (posix_spawn(&pid_, raw[0], nullptr, nullptr, raw.data(), environ) != 0) pid_ = -1;
+    if (posix_spawnp(&pid_, raw[0], nullptr, nullptr, raw.data(), environ) != 0) pid_ = -1;
     for (int i = 0; i < 200 && running(); ++i) {
         if (get("/v1/host").status == 200) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(25));

@@ -34,6 +34,9 @@ class Sfd {
     // Starts sfd in `dir` (its socket, store socket, worker sockets), which it
     // does not delete: a restarted sfd finds its state there.
     Sfd(std::vector<std::string> args, std::string dir);
+    // As above, sfd run under a command prefix that execs it in the same
+    // process, e.g. {"ip", "netns", "exec", NS} (found on PATH): pid() is sfd's.
+    Sfd(std::vector<std::string> args, std::string dir, std::vector<std::string> prefix);
     ~Sfd();
     Sfd(const Sfd&) = delete;
     Sfd& operator=(const Sfd&) = delete;
@@ -60,6 +63,7 @@ class Sfd {
   private:
     httplib::Client client();
     void spawn(std::vector<std::string> args);
+    std::vector<std::string> prefix_;
     std::string dir_, socket_;
     bool owns_dir_ = true;
     pid_t pid_ = -1;

@@ -1,0 +1,380 @@
+// superfluid migration tests: live migration between two sfds (docs/migration.md,
+// "Migration"), each in a test host namespace of scripts/testhosts, their
+// networks "edge" (10.77.0.0/24) joined on the test segment, a client on it
+// (10.77.0.250) talking to a kvcount guest over one TCP connection while a
+// ping runs. The guest moves there and back with the connection answering
+// throughout, and every failure (wrong token, receiver killed, link cut, no
+// receiver) leaves it running where it was and nothing on the other host.
+#include "sfd_fixture.h"
+#include "test_hosts.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+using sf::test::guest_image;
+using sf::test::Incrementer;
+using sf::test::LineConnection;
+using sf::test::Pinger;
+using sf::test::run_command;
+using sf::test::Sfd;
+using sf::test::TestHosts;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kSubnet = "10.77.0.0/24";
+constexpr const char* kClientAddress = "10.77.0.250/24";
+constexpr auto kAnswer = std::chrono::seconds(8); // a request across a migration (TCP retransmits)
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+struct Cli {
+    int status = -1;
+    std::string out, err;
+    double ms = 0;
+};
+
+Cli sfctl(const Sfd& sfd, const std::string& args) {
+    static std::atomic<int> serial{0};
+    const std::string err_file =
+        "/tmp/sf-migrate-test-err-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
+    Cli r;
+    const auto t0 = Clock::now();
+    r.out = run_command(std::string(SF_BIN_DIR) + "/sfctl --socket " + sfd.socket() + " " + args + " 2>" + err_file,
+                        &r.status);
+    r.ms = ms_since(t0);
+    std::ifstream in(err_file);
+    r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::filesystem::remove(err_file);
+    return r;
+}
+
+size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+json guests(Sfd& sfd) {
+    json list = sfd.get("/v1/guests").json();
+    return list.is_object() ? list.value("guests", json()) : json();
+}
+
+json edge(Sfd& sfd) { return sfd.get("/v1/networks/edge").json(); }
+
+template <typename Pred> bool eventually(Pred pred, std::chrono::milliseconds limit) {
+    const auto until = Clock::now() + limit;
+    while (!pred()) {
+        if (Clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+struct Host {
+    int index = 0;
+    std::string address; // 10.99.0.I: its migration listener
+    std::unique_ptr<Sfd> sfd;
+    long free_addresses = -1; // of "edge" with no guest
+};
+
+class Migrate : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { TestHosts::clean_stale(); }
+
+    void SetUp() override {
+        SF_SFD_REQUIRE_KVM();
+        if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: test hosts need root (ip netns, tc)";
+        char pattern[] = "/tmp/sf-migrate-test-XXXXXX";
+        dir_ = ::mkdtemp(pattern);
+        token_ = write_token("token", "superfluid-migration-test-token-1");
+        hosts_ = std::make_unique<TestHosts>("1gbit");
+        ASSERT_TRUE(hosts_->ok()) << "scripts/testhosts up failed";
+        ASSERT_EQ(hosts_->run("addr", std::string("client ") + kClientAddress), 0);
+        // The segment's bridges may remember a guest MAC from an earlier test elsewhere: not here, a fresh set.
+    }
+
+    void TearDown() override {
+        for (Host& h : host_) h.sfd.reset(); // SIGTERM while the namespaces still exist
+        hosts_.reset();                      // down: kills what is left in them
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    }
+
+    std::string write_token(const std::string& name, const std::string& secret) {
+        const std::string path = dir_ + "/" + name;
+        std::ofstream(path) << secret << "\n";
+        ::chmod(path.c_str(), 0600);
+        return path;
+    }
+
+    // sfd in host I's namespace, listening for migrations, with network edge on the segment.
+    void start_host(int i, const std::string& token, int timeout_ms = 5000) {
+        Host& h = host_[i - 1];
+        h.index = i;
+        h.address = "10.99.0." + std::to_string(i);
+        const std::string dir = dir_ + "/h" + std::to_string(i);
+        std::filesystem::create_directories(dir);
+        h.sfd = std::make_unique<Sfd>(std::vector<std::string>{"--workers", "1", "--migrate-listen", h.address + ":7440",
+                                                               "--migrate-token-file", token, "--migrate-timeout",
+                                                               std::to_string(timeout_ms)},
+                                      dir, std::vector<std::string>{"ip", "netns", "exec", hosts_->ns("h" + std::to_string(i))});
+        ASSERT_TRUE(h.sfd->running()) << "sfd in " << hosts_->ns("h" + std::to_string(i)) << " did not start";
+        auto created = h.sfd->post("/v1/networks", json{{"name", "edge"}, {"subnet", kSubnet}}.dump());
+        ASSERT_EQ(created.status, 201) << created.body;
+        std::string out;
+        ASSERT_EQ(hosts_->run("attach", "h" + std::to_string(i) + " edge", &out), 0) << out;
+        h.free_addresses = edge(*h.sfd).value("free_addresses", -1L);
+    }
+
+    // kvcount "kv" on host 1, and the client's connection to it, counter "n" at 3.
+    void start_guest() {
+        auto created = host_[0].sfd->create(
+            json{{"image", guest_image("kvcount")}, {"net", "edge"}, {"name", "kv"}, {"wait", "output"}});
+        ASSERT_EQ(created.status, 201) << created.body;
+        ip_ = created.json()["nic"].value("ip", "");
+        mac_ = created.json()["nic"].value("mac", "");
+        ASSERT_FALSE(ip_.empty()) << created.body;
+        std::string why;
+        conn_ = LineConnection::open(hosts_->ns("client"), ip_, 7000, std::chrono::seconds(5), &why);
+        ASSERT_TRUE(conn_) << "client to " << ip_ << ":7000: " << why;
+        for (int i = 1; i <= 3; ++i) ASSERT_EQ(request("INCR n"), std::to_string(i));
+        last_ = 3;
+    }
+
+    std::string request(const std::string& line, std::chrono::milliseconds timeout = kAnswer) {
+        std::string why;
+        auto answer = conn_->request(line, timeout, &why);
+        return answer ? *answer : "(" + why + ")";
+    }
+
+    // The guest runs on host `i` (same MAC and IP), its connection answers with the next count.
+    void expect_runs_on(int i) {
+        json info = host_[i - 1].sfd->get("/v1/guests/kv").json();
+        EXPECT_EQ(info.value("state", ""), "running") << "on h" << i << ": " << info.dump();
+        ASSERT_TRUE(info.is_object() && info["nic"].is_object()) << info.dump();
+        EXPECT_EQ(info["nic"].value("ip", ""), ip_);
+        EXPECT_EQ(info["nic"].value("mac", ""), mac_);
+        EXPECT_EQ(request("INCR n"), std::to_string(++last_)) << "the client's connection, guest on h" << i;
+        EXPECT_EQ(edge(*host_[i - 1].sfd).value("free_addresses", -1L), host_[i - 1].free_addresses - 1);
+    }
+
+    // Host `i` has no guest and the guest's address is free there (a guest may take it).
+    void expect_nothing_on(int i) {
+        Sfd& sfd = *host_[i - 1].sfd;
+        EXPECT_TRUE(eventually([&] { return guests(sfd).is_array() && guests(sfd).empty(); }, std::chrono::seconds(8)))
+            << "h" << i << " lists " << guests(sfd).dump();
+        EXPECT_EQ(edge(sfd).value("guests", -1), 0) << edge(sfd).dump();
+        EXPECT_EQ(edge(sfd).value("free_addresses", -1L), host_[i - 1].free_addresses) << edge(sfd).dump();
+        auto taken = sfd.create(json{{"image", guest_image("kvcount")}, {"net", "edge"}, {"ip", ip_}, {"name", "probe"},
+                                     {"start", false}});
+        EXPECT_EQ(taken.status, 201) << "the address " << ip_ << " is free on h" << i << ": " << taken.body;
+        if (taken.status == 201) {
+            EXPECT_EQ(sfd.del("/v1/guests/probe").status, 200);
+        }
+    }
+
+    // Migrates kv from host `from` to host `to` with INCRs and a 10 ms ping running; checks that the
+    // connection answered throughout with the count going on, and bounds the lost pings.
+    void migrate_under_traffic(int from, int to) {
+        Pinger ping(hosts_->ns("client"), ip_, "0.01");
+        ASSERT_TRUE(eventually([&] { return ping.replies() >= 20; }, std::chrono::seconds(5))) << "no ping replies";
+        Incrementer incr(*conn_, "n", last_);
+        ASSERT_TRUE(eventually([&] { return incr.answers() >= 20 || incr.failed(); }, std::chrono::seconds(5)));
+        const long answers_before = incr.answers();
+        Cli moved = sfctl(*host_[from - 1].sfd, "migrate kv " + host_[to - 1].address + " -o json");
+        const long pings_after = ping.replies();
+        const long answers_after = incr.answers();
+        // The connection and the pings carry on after the move.
+        EXPECT_TRUE(eventually([&] { return incr.answers() >= answers_after + 50 || incr.failed(); },
+                               std::chrono::seconds(10)))
+            << "the connection stopped answering after the migration: " << incr.answers() - answers_after;
+        EXPECT_TRUE(eventually([&] { return ping.replies() >= pings_after + 50; }, std::chrono::seconds(10)))
+            << "ping stopped getting replies after the migration";
+        const Pinger::Counts counts = ping.stop();
+        incr.stop();
+        last_ = incr.last();
+        ASSERT_EQ(moved.status, 0) << moved.err;
+        EXPECT_EQ(moved.err, "");
+        json figures = json::parse(moved.out, nullptr, false);
+        ASSERT_TRUE(figures.is_object()) << moved.out;
+        EXPECT_EQ(figures.value("guest", ""), "kv");
+        EXPECT_EQ(figures.value("to", "").rfind(host_[to - 1].address, 0), 0u) << figures.dump();
+        EXPECT_GT(figures.value("bytes_sent", 0), 0);
+        EXPECT_GT(figures.value("total_ms", 0.0), 0.0);
+        EXPECT_LE(figures.value("downtime_ms", -1.0), figures.value("total_ms", 0.0));
+        EXPECT_TRUE(incr.failure().empty()) << incr.failure();
+        EXPECT_GT(incr.answers(), answers_before);
+        EXPECT_GE(counts.sent, 50);
+        EXPECT_LE(counts.lost(), 20) << "pings lost at 10 ms intervals";
+        std::printf("h%d -> h%d: sfctl %.1f ms; total %.2f ms, downtime %.2f ms, %llu bytes, %d rounds, phases %s; "
+                    "pings %ld sent, %ld lost; INCRs %ld answered, longest wait %.1f ms\n",
+                    from, to, moved.ms, figures.value("total_ms", 0.0), figures.value("downtime_ms", 0.0),
+                    static_cast<unsigned long long>(figures.value("bytes_sent", 0ull)), figures.value("rounds", 0),
+                    figures.value("phases", json::object()).dump().c_str(), counts.sent, counts.lost(), incr.answers(),
+                    incr.longest_wait_ms());
+        std::fflush(stdout);
+    }
+
+    // A rate for host 1's link at which the guest's stream takes about `seconds`.
+    std::string slow_rate(double seconds) {
+        const std::string file = dir_ + "/size.snap";
+        auto saved = host_[0].sfd->post("/v1/guests/kv/save", json{{"file", file}, {"keep", true}}.dump());
+        EXPECT_EQ(saved.status, 200) << saved.body;
+        std::filesystem::remove(file);
+        const double bytes = std::max<double>(static_cast<double>(saved.json().value("bytes", 0ull)), 256 << 10);
+        const long kbit = std::max(64L, static_cast<long>((bytes - (64 << 10)) * 8 / 1000 / seconds));
+        std::printf("guest stream %.0f KiB: host 1's link shaped to %ld kbit\n", bytes / 1024, kbit);
+        return std::to_string(kbit) + "kbit";
+    }
+
+    // Host 2 holds the arriving guest: the transfer is under way.
+    bool wait_in_flight() {
+        return eventually([&] { return guests(*host_[1].sfd).is_array() && !guests(*host_[1].sfd).empty(); },
+                          std::chrono::seconds(10));
+    }
+
+    std::string dir_, token_, ip_, mac_;
+    std::unique_ptr<TestHosts> hosts_;
+    Host host_[2];
+    std::unique_ptr<LineConnection> conn_;
+    long last_ = 0;
+};
+
+// The guest moves to host 2 and back while the client's connection keeps
+// counting and a 10 ms ping runs: no reset, no count lost or repeated, a few
+// pings lost at most; each time it is listed there (same MAC and IP) and gone
+// from the other host, its address free there.
+TEST_F(Migrate, ThereAndBackKeepingTheClientsConnection) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    ASSERT_NO_FATAL_FAILURE(migrate_under_traffic(1, 2));
+    expect_runs_on(2);
+    EXPECT_EQ(host_[0].sfd->get("/v1/guests/kv").status, 404);
+    expect_nothing_on(1);
+    ASSERT_NO_FATAL_FAILURE(migrate_under_traffic(2, 1));
+    expect_runs_on(1);
+    EXPECT_EQ(host_[1].sfd->get("/v1/guests/kv").status, 404);
+    expect_nothing_on(2);
+    EXPECT_EQ(request("GET n"), std::to_string(last_));
+}
+
+// Host 2 has another token: the migration is refused saying so; the guest runs
+// on at host 1, host 2 has nothing.
+TEST_F(Migrate, WrongTokenIsRefusedAndTheGuestRunsOn) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, write_token("other", "another-secret-of-host-two-0000")));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    EXPECT_EQ(refused.status, 1) << refused.out;
+    EXPECT_EQ(refused.out, "");
+    EXPECT_EQ(refused.err.rfind("sfctl migrate: ", 0), 0u) << refused.err;
+    EXPECT_NE(refused.err.find("token"), std::string::npos) << "the message says why: " << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    std::printf("wrong token refused in %.1f ms: %s", refused.ms, refused.err.c_str());
+    expect_runs_on(1);
+    expect_nothing_on(2);
+}
+
+// Host 2's sfd is killed (SIGKILL) while the guest's memory is on its way over
+// a slow link: the migration fails within the timeout, the guest runs on at
+// host 1 and its connection goes on counting.
+TEST_F(Migrate, ReceiverKilledMidTransferLeavesTheGuestRunning) {
+    constexpr int kTimeoutMs = 3000;
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    ASSERT_EQ(hosts_->run("link", "h1 shape " + slow_rate(2.5)), 0);
+    Incrementer incr(*conn_, "n", last_);
+    auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
+    ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // into the memory transfer
+    ASSERT_NE(moving.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+        << "the transfer was over before the kill: " << moving.get().err;
+    const auto killed = Clock::now();
+    host_[1].sfd->kill_hard();
+    const Cli failed = moving.get();
+    const double after_kill = ms_since(killed);
+    EXPECT_EQ(failed.status, 1) << failed.out;
+    EXPECT_NE(failed.err.find("runs on here"), std::string::npos) << failed.err;
+    EXPECT_EQ(lines(failed.err), 1u) << failed.err;
+    EXPECT_LE(after_kill, kTimeoutMs + 1500) << "the failure is noticed within the migration timeout";
+    std::printf("receiver killed: migrate failed %.1f ms after the kill (%.1f ms in all): %s", after_kill, failed.ms,
+                failed.err.c_str());
+    ASSERT_TRUE(eventually([&] { return incr.answers() >= 20 || incr.failed(); }, std::chrono::seconds(10)));
+    const long answered = incr.answers();
+    EXPECT_TRUE(eventually([&] { return incr.answers() >= answered + 20 || incr.failed(); },
+                           std::chrono::seconds(10)))
+        << "the guest answers on at host 1";
+    incr.stop();
+    EXPECT_TRUE(incr.failure().empty()) << incr.failure();
+    last_ = incr.last();
+    expect_runs_on(1);
+}
+
+// Host 1's link goes down mid-transfer, and up again once the migration has
+// failed (within --migrate-timeout): the guest runs on at host 1, its
+// connection recovers, and host 2 dropped what it had built, address freed.
+TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
+    constexpr int kTimeoutMs = 2000;
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    ASSERT_EQ(hosts_->run("link", "h1 shape " + slow_rate(4)), 0);
+    auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
+    ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // into the memory transfer
+    const auto cut = Clock::now();
+    std::string out;
+    const int down = hosts_->run("link", "h1 down", &out);
+    const Cli failed = moving.get();
+    const double after_cut = ms_since(cut);
+    std::string up_out;
+    EXPECT_EQ(hosts_->run("link", "h1 up", &up_out), 0) << up_out;
+    ASSERT_EQ(down, 0) << out;
+    EXPECT_EQ(failed.status, 1) << failed.out;
+    EXPECT_NE(failed.err.find("runs on here"), std::string::npos) << failed.err;
+    EXPECT_EQ(lines(failed.err), 1u) << failed.err;
+    EXPECT_LE(after_cut, kTimeoutMs + 1500) << "the failure comes within --migrate-timeout of the cut";
+    std::printf("link cut: migrate failed %.1f ms after the cut (%.1f ms in all): %s", after_cut, failed.ms,
+                failed.err.c_str());
+    EXPECT_EQ(host_[0].sfd->get("/v1/guests/kv").json().value("state", ""), "running");
+    EXPECT_EQ(request("INCR n", std::chrono::seconds(20)), std::to_string(++last_)) << "the connection recovers";
+    expect_nothing_on(2);
+    expect_runs_on(1);
+}
+
+// Nothing listens at the address (refused), or no host answers there at all:
+// the migration fails fast and the guest is untouched.
+TEST_F(Migrate, NoReceiverFailsFastAndTheGuestIsUntouched) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address + ":7449");
+    EXPECT_EQ(refused.status, 1) << refused.out;
+    EXPECT_NE(refused.err.find(host_[1].address + ":7449"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    EXPECT_LT(refused.ms, 1000) << "a refused connection fails at once";
+    std::printf("nobody listening: failed in %.1f ms: %s", refused.ms, refused.err.c_str());
+    expect_runs_on(1);
+    Cli silent = sfctl(*host_[0].sfd, "migrate kv 10.99.0.77");
+    EXPECT_EQ(silent.status, 1) << silent.out;
+    EXPECT_NE(silent.err.find("10.99.0.77"), std::string::npos) << silent.err;
+    EXPECT_LT(silent.ms, 4000) << "no host there: the connect gives up after its bound";
+    std::printf("no host there: failed in %.1f ms: %s", silent.ms, silent.err.c_str());
+    expect_runs_on(1);
+    Cli bad = sfctl(*host_[0].sfd, "migrate kv 10.99.0.2:notaport");
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(lines(bad.err), 1u) << bad.err;
+    expect_runs_on(1);
+    expect_nothing_on(2);
+}
+
+} // namespace

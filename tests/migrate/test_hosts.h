@@ -1,0 +1,110 @@
+// superfluid migration tests: a set of test hosts (scripts/testhosts) made
+// for a test and taken down when it ends, whatever happens; a TCP line
+// connection and a ping made from inside one of their namespaces.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sf::test {
+
+// scripts/testhosts up --name P --hosts 2 --rate RATE in the constructor,
+// down in the destructor (it also kills whatever still runs in the
+// namespaces). Names are sfmig-<pid>-<n>; sets left by a test process that
+// died (SIGKILL by a ctest timeout) are taken down by clean_stale().
+class TestHosts {
+  public:
+    explicit TestHosts(const std::string& rate);
+    ~TestHosts();
+    TestHosts(const TestHosts&) = delete;
+    TestHosts& operator=(const TestHosts&) = delete;
+
+    bool ok() const { return ok_; }
+    const std::string& name() const { return name_; }
+    // The namespace of "h1", "h2", "client".
+    std::string ns(const std::string& where) const { return name_ + "-" + where; }
+    // scripts/testhosts COMMAND --name P ARGS; its status, output (stdout and stderr) in *out.
+    int run(const std::string& command, const std::string& args, std::string* out = nullptr) const;
+
+    static void clean_stale();
+
+  private:
+    std::string name_;
+    bool ok_ = false;
+};
+
+// A TCP connection opened from inside a network namespace, one request line,
+// one answer line (kvcount's protocol).
+class LineConnection {
+  public:
+    static std::unique_ptr<LineConnection> open(const std::string& netns, const std::string& ip, uint16_t port,
+                                                std::chrono::milliseconds timeout, std::string* why);
+    ~LineConnection();
+    LineConnection(const LineConnection&) = delete;
+    LineConnection& operator=(const LineConnection&) = delete;
+
+    // Sends `line` + "\n", returns the answer line without "\n"; nullopt (and
+    // why) on a reset, an end of stream or no answer within `timeout`.
+    std::optional<std::string> request(const std::string& line, std::chrono::milliseconds timeout, std::string* why);
+
+  private:
+    explicit LineConnection(int fd) : fd_(fd) {}
+    int fd_;
+    std::string buffered_;
+};
+
+// Sends "INCR key" on a connection in a loop on its own thread until stopped,
+// checking that every answer is the previous one plus one.
+class Incrementer {
+  public:
+    Incrementer(LineConnection& connection, std::string key, long last);
+    ~Incrementer(); // stops
+    void stop();
+    long last() const { return last_; }
+    long answers() const { return answers_; }
+    // Whether an answer failed to come or was not the previous plus one (any time).
+    bool failed() const { return failed_; }
+    // What went wrong, empty if nothing did; read it after stop().
+    const std::string& failure() const { return failure_; }
+    double longest_wait_ms() const { return longest_ms_; }
+
+  private:
+    void loop();
+    LineConnection& connection_;
+    std::string key_;
+    std::atomic<long> last_;
+    std::atomic<long> answers_{0};
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> failed_{false};
+    std::string failure_;
+    double longest_ms_ = 0;
+    std::thread thread_;
+};
+
+// ping -n -i INTERVAL IP inside a namespace, from start until stop().
+class Pinger {
+  public:
+    Pinger(const std::string& netns, const std::string& ip, const std::string& interval = "0.01");
+    ~Pinger();
+    struct Counts {
+        long sent = -1, received = -1;
+        long lost() const { return sent - received; }
+    };
+    // Interrupts ping; its summary.
+    Counts stop();
+    // Replies so far (lines "bytes from" in its output).
+    long replies() const;
+
+  private:
+    pid_t pid_ = -1;
+    std::string out_file_;
+};
+
+} // namespace sf::test

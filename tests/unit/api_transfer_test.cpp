@@ -1,0 +1,379 @@
+// Unit tests: the save, restore and migrate routes (docs/migration.md)
+// through a real ApiServer on a unix socket in front of a FakeGuestService
+// (which keeps snapshots in memory and fails a migration to "unreachable..."):
+// the 200/201 shapes, every 400 naming its field, 404, 409 and the 503 of a
+// failed migration; then the built sfctl's save/restore/migrate against it:
+// one line or -o json on success, one line on stderr and exit 1 on failure,
+// exit 2 on a usage error, relative files made absolute.
+#include "api_test_support.h"
+
+#include <regex>
+
+using nlohmann::json;
+using sf::host::GuestState;
+using sf::test::ApiFixture;
+using sf::test::expect_error;
+using sf::test::parse_body;
+using sf::test::ProcessResult;
+using sf::test::run_process;
+
+namespace {
+
+std::vector<std::string> keys_of(const json& object) {
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : object.items()) keys.push_back(key);
+    return keys;
+}
+
+size_t line_count(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
+
+class ApiTransfer : public ApiFixture {
+  protected:
+    httplib::Result post(const std::string& path, const std::string& body) {
+        return client().Post(path.c_str(), body, "application/json");
+    }
+    httplib::Result post(const std::string& path, const json& body) { return post(path, body.dump()); }
+    httplib::Result save(const std::string& ref, const json& body) { return post("/v1/guests/" + ref + "/save", body); }
+    httplib::Result restore(const json& body) { return post("/v1/guests/restore", body); }
+    httplib::Result migrate(const std::string& ref, const json& body) {
+        return post("/v1/guests/" + ref + "/migrate", body);
+    }
+    std::vector<std::string> names() {
+        std::vector<std::string> out;
+        for (const auto& info : *service.list()) out.push_back(info.name);
+        return out;
+    }
+    std::string snap() const { return dir / "web.snap"; }
+};
+
+// ---- save ----
+
+TEST_F(ApiTransfer, SaveIs200WithTheSavedGuestAndItsFigures) {
+    add_guest("web");
+    auto r = save("web", json{{"file", snap()}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    json body = parse_body(r);
+    EXPECT_EQ(keys_of(body), (std::vector<std::string>{"bytes", "file", "guest", "ms", "pages"}));
+    EXPECT_EQ(body["file"], snap());
+    EXPECT_EQ(body["bytes"], 3 * 4096);
+    EXPECT_EQ(body["pages"], 3);
+    EXPECT_DOUBLE_EQ(body["ms"].get<double>(), 1.5);
+    EXPECT_EQ(body["guest"]["name"], "web");
+    EXPECT_EQ(body["guest"]["state"], "running");
+    EXPECT_EQ(body["guest"]["id"], 1);
+    EXPECT_TRUE(names().empty()) << "without keep the guest is gone once saved";
+}
+
+TEST_F(ApiTransfer, SaveWithKeepLeavesTheGuestAndAcceptsAGuestById) {
+    add_guest("web");
+    auto r = save("1", json{{"file", snap()}, {"keep", true}});
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(parse_body(r)["guest"]["name"], "web");
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+    EXPECT_EQ(service.info("web")->state, GuestState::Running);
+    // keep: false is the default spelled out.
+    ASSERT_EQ(save("web", json{{"file", snap()}, {"keep", false}})->status, 200);
+    EXPECT_TRUE(names().empty());
+}
+
+TEST_F(ApiTransfer, SaveOfAnUnknownGuestIs404AndOfACreatedOneIs409) {
+    expect_error(save("nope", json{{"file", snap()}}), 404, "no guest 'nope'");
+    add_guest("idle", /*start=*/false);
+    expect_error(save("idle", json{{"file", snap()}}), 409, "not running");
+    EXPECT_EQ(names(), std::vector<std::string>{"idle"});
+}
+
+struct BadTransfer {
+    std::string body;
+    std::string needle;
+};
+
+class SaveValidation : public ApiTransfer, public ::testing::WithParamInterface<BadTransfer> {};
+
+TEST_P(SaveValidation, IsA400NamingTheFieldAndTheGuestStays) {
+    add_guest("web");
+    expect_error(post("/v1/guests/web/save", GetParam().body), 400, GetParam().needle);
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+    EXPECT_EQ(service.info("web")->state, GuestState::Running);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bodies, SaveValidation,
+    ::testing::Values(BadTransfer{"", "malformed JSON"}, BadTransfer{"{\"file\": ", "malformed JSON"},
+                      BadTransfer{"[]", "expected a JSON object"}, BadTransfer{"{}", "file: required"},
+                      BadTransfer{R"({"file": "web.snap"})", "file: must be an absolute path"},
+                      BadTransfer{R"({"file": "./web.snap"})", "file: must be an absolute path"},
+                      BadTransfer{R"({"file": ""})", "file: must be an absolute path"},
+                      BadTransfer{R"({"file": 7})", "file: expected a string"},
+                      BadTransfer{R"({"file": null})", "file: expected a string"},
+                      BadTransfer{R"({"file": "/tmp/x", "keep": "yes"})", "keep: must be true or false"},
+                      BadTransfer{R"({"file": "/tmp/x", "keep": 1})", "keep: must be true or false"},
+                      BadTransfer{R"({"file": "/tmp/x", "bogus": 1})", "unknown field \"bogus\""},
+                      BadTransfer{R"({"file": "/tmp/x", "name": "x"})", "unknown field \"name\""}));
+
+// ---- restore ----
+
+TEST_F(ApiTransfer, RestoreIs201WithTheGuestAndItsLocation) {
+    add_guest("web");
+    ASSERT_EQ(save("web", json{{"file", snap()}})->status, 200);
+    auto r = restore(json{{"file", snap()}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    json guest = parse_body(r);
+    EXPECT_EQ(keys_of(guest), (std::vector<std::string>{"cmdline", "console_bytes", "created_at", "exit_status",
+                                                        "first_output_ms", "id", "image", "mem", "name", "nic",
+                                                        "reason", "state", "worker"}));
+    EXPECT_EQ(guest["name"], "web");
+    EXPECT_EQ(guest["state"], "running");
+    EXPECT_EQ(r->get_header_value("Location"), "/v1/guests/" + std::to_string(guest["id"].get<uint64_t>()));
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+}
+
+TEST_F(ApiTransfer, RestorePausedAndUnderAnotherName) {
+    add_guest("web");
+    ASSERT_EQ(save("web", json{{"file", snap()}, {"keep", true}})->status, 200);
+    auto r = restore(json{{"file", snap()}, {"name", "copy"}, {"start", false}});
+    ASSERT_EQ(r->status, 201) << r->body;
+    EXPECT_EQ(parse_body(r)["state"], "paused");
+    EXPECT_EQ(service.info("copy")->state, GuestState::Paused);
+    EXPECT_EQ(service.info("web")->state, GuestState::Running);
+}
+
+TEST_F(ApiTransfer, RestoreOverAnExistingNameIs409AndChangesNothing) {
+    add_guest("web");
+    ASSERT_EQ(save("web", json{{"file", snap()}, {"keep", true}})->status, 200);
+    const uint64_t id = service.info("web")->id;
+    expect_error(restore(json{{"file", snap()}}), 409, "a guest named 'web' exists already");
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+    EXPECT_EQ(service.info("web")->id, id);
+}
+
+TEST_F(ApiTransfer, RestoreOfAMissingFileIs404) {
+    expect_error(restore(json{{"file", dir / "missing.snap"}}), 404, "missing.snap");
+    EXPECT_TRUE(names().empty());
+}
+
+class RestoreValidation : public ApiTransfer, public ::testing::WithParamInterface<BadTransfer> {};
+
+TEST_P(RestoreValidation, IsA400NamingTheFieldAndNothingIsCreated) {
+    add_guest("web");
+    ASSERT_EQ(save("web", json{{"file", "/snap"}})->status, 200); // the fake keeps it in memory
+    expect_error(post("/v1/guests/restore", GetParam().body), 400, GetParam().needle);
+    EXPECT_TRUE(names().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bodies, RestoreValidation,
+    ::testing::Values(BadTransfer{"", "malformed JSON"}, BadTransfer{"\"/snap\"", "expected a JSON object"},
+                      BadTransfer{"{}", "file: required"},
+                      BadTransfer{R"({"name": "web"})", "file: required"},
+                      BadTransfer{R"({"file": "snap"})", "file: must be an absolute path"},
+                      BadTransfer{R"({"file": ["/snap"]})", "file: expected a string"},
+                      BadTransfer{R"({"file": "/snap", "name": 5})", "name: expected a string"},
+                      BadTransfer{R"({"file": "/snap", "start": "no"})", "start: must be true or false"},
+                      BadTransfer{R"({"file": "/snap", "keep": true})", "unknown field \"keep\""},
+                      BadTransfer{R"({"file": "/snap", "paused": true})", "unknown field \"paused\""}));
+
+// A restored guest's name obeys the rules of a created one's: a name that
+// create refuses (a slash, all digits: it would read as an id) is a 400 here too.
+class RestoreNameValidation : public ApiTransfer, public ::testing::WithParamInterface<BadTransfer> {};
+
+TEST_P(RestoreNameValidation, IsA400LikeCreatesAndNothingIsCreated) {
+    add_guest("web");
+    ASSERT_EQ(save("web", json{{"file", "/snap"}})->status, 200);
+    expect_error(post("/v1/guests/restore", GetParam().body), 400, GetParam().needle);
+    EXPECT_TRUE(names().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Names, RestoreNameValidation,
+    ::testing::Values(BadTransfer{R"({"file": "/snap", "name": "a/b"})", "name: only letters"},
+                      BadTransfer{R"({"file": "/snap", "name": "../etc"})", "name: only letters"},
+                      BadTransfer{R"({"file": "/snap", "name": "12345"})", "name: must not be all digits"}));
+
+// ---- migrate ----
+
+TEST_F(ApiTransfer, MigrateIs200WithItsFiguresAndTheGuestIsGone) {
+    add_guest("web");
+    auto r = migrate("web", json{{"to", "10.99.0.2:7440"}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    json body = parse_body(r);
+    EXPECT_EQ(keys_of(body),
+              (std::vector<std::string>{"bytes_sent", "downtime_ms", "guest", "phases", "rounds", "to", "total_ms"}));
+    EXPECT_EQ(body["guest"], "web");
+    EXPECT_EQ(body["to"], "10.99.0.2:7440");
+    EXPECT_DOUBLE_EQ(body["total_ms"].get<double>(), 4.5);
+    EXPECT_DOUBLE_EQ(body["downtime_ms"].get<double>(), 1.25);
+    EXPECT_EQ(body["bytes_sent"], 2u << 20);
+    EXPECT_EQ(body["rounds"], 3);
+    EXPECT_TRUE(body["phases"].is_object());
+    EXPECT_TRUE(names().empty());
+}
+
+TEST_F(ApiTransfer, MigrateFailureIs503AndTheGuestRunsOn) {
+    add_guest("web");
+    expect_error(migrate("web", json{{"to", "unreachable:7440"}}), 503, "failed, it runs on here");
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+    EXPECT_EQ(service.info("web")->state, GuestState::Running);
+}
+
+TEST_F(ApiTransfer, MigrateOfAnUnknownGuestIs404) {
+    expect_error(migrate("nope", json{{"to", "10.99.0.2"}}), 404, "no guest 'nope'");
+}
+
+class MigrateValidation : public ApiTransfer, public ::testing::WithParamInterface<BadTransfer> {};
+
+TEST_P(MigrateValidation, IsA400NamingTheFieldAndTheGuestStays) {
+    add_guest("web");
+    expect_error(post("/v1/guests/web/migrate", GetParam().body), 400, GetParam().needle);
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bodies, MigrateValidation,
+    ::testing::Values(BadTransfer{"", "malformed JSON"}, BadTransfer{"[1]", "expected a JSON object"},
+                      BadTransfer{"{}", "to: required"}, BadTransfer{R"({"host": "h2"})", "unknown field \"host\""},
+                      BadTransfer{R"({"to": ""})", "to: must name a host"},
+                      BadTransfer{R"({"to": 7440})", "to: expected a string"},
+                      BadTransfer{R"({"to": {"host": "h2"}})", "to: expected a string"},
+                      BadTransfer{R"({"to": "h2", "keep": true})", "unknown field \"keep\""}));
+
+TEST_F(ApiTransfer, OtherMethodsOnTheTransferRoutesAre405) {
+    add_guest("web");
+    for (const char* path : {"/v1/guests/web/save", "/v1/guests/web/migrate"}) {
+        auto r = client().Get(path);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 405) << path;
+        EXPECT_EQ(r->get_header_value("Allow"), "POST") << path;
+    }
+    auto r = client().Get("/v1/guests/restore");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << "GET /v1/guests/restore asks for a guest named 'restore': " << r->body;
+}
+
+// ---- sfctl save / restore / migrate ----
+
+class SfctlTransfer : public ApiTransfer {
+  protected:
+    ProcessResult sfctl(std::vector<std::string> args, const std::string& cwd = "") {
+        args.insert(args.begin(), std::string(SF_BIN_DIR) + "/sfctl");
+        args.insert(args.end(), {"--socket", socket_path});
+        return run_process(args, {}, "", cwd);
+    }
+    static void expect_failure(const ProcessResult& r, const std::string& command, const std::string& needle) {
+        EXPECT_EQ(r.exit_code, 1) << r.err;
+        EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+        EXPECT_EQ(line_count(r.err), 1u) << r.err;
+        EXPECT_EQ(r.out, "");
+    }
+};
+
+TEST_F(SfctlTransfer, SaveMakesTheFileAbsoluteAndPrintsOneLine) {
+    add_guest("web");
+    auto r = sfctl({"save", "web", "web.snap"}, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "saved web to " + snap() + " (3 pages, 0.0 MiB, 1.5 ms)\n");
+    EXPECT_TRUE(names().empty());
+    // The fake kept it under the absolute name sfctl sent.
+    ASSERT_EQ(restore(json{{"file", snap()}})->status, 201);
+}
+
+TEST_F(SfctlTransfer, SaveKeepSaysItRunsOn) {
+    add_guest("web");
+    auto r = sfctl({"save", "web", snap(), "--keep"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "saved web to " + snap() + " (3 pages, 0.0 MiB, 1.5 ms); it runs on\n");
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+}
+
+TEST_F(SfctlTransfer, SaveAsJson) {
+    add_guest("web");
+    auto r = sfctl({"save", "web", snap(), "-o", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json body = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.out;
+    EXPECT_EQ(body["file"], snap());
+    EXPECT_EQ(body["pages"], 3);
+    EXPECT_EQ(body["bytes"], 3 * 4096);
+    EXPECT_EQ(body["guest"]["name"], "web");
+}
+
+TEST_F(SfctlTransfer, SaveFailuresAreOneLine) {
+    expect_failure(sfctl({"save", "nope", snap()}), "save", "no guest 'nope'");
+    add_guest("idle", /*start=*/false);
+    expect_failure(sfctl({"save", "idle", snap()}), "save", "not running");
+    EXPECT_EQ(sfctl({"save", "idle"}).exit_code, 2);
+    EXPECT_EQ(sfctl({"save"}).exit_code, 2);
+    EXPECT_EQ(sfctl({"save", "idle", snap(), "-o", "yaml"}).exit_code, 2);
+    EXPECT_EQ(names(), std::vector<std::string>{"idle"});
+}
+
+TEST_F(SfctlTransfer, RestorePrintsNameIdAndState) {
+    add_guest("web");
+    ASSERT_EQ(sfctl({"save", "web", "web.snap", "--keep"}, dir.path()).exit_code, 0);
+    auto r = sfctl({"restore", "web.snap", "--name", "copy"}, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "restored copy (id 2, running)\n");
+    r = sfctl({"restore", snap(), "--name", "held", "--paused"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "restored held (id 3, paused)\n");
+    EXPECT_EQ(service.info("held")->state, GuestState::Paused);
+    r = sfctl({"restore", snap(), "--name", "third", "-o", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json guest = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(guest.is_object()) << r.out;
+    EXPECT_EQ(guest["name"], "third");
+    EXPECT_EQ(guest["state"], "running");
+    EXPECT_EQ(guest["id"], 4);
+}
+
+TEST_F(SfctlTransfer, RestoreFailuresAreOneLine) {
+    expect_failure(sfctl({"restore", "missing.snap"}, dir.path()), "restore", dir / "missing.snap");
+    add_guest("web");
+    ASSERT_EQ(sfctl({"save", "web", snap(), "--keep"}).exit_code, 0);
+    expect_failure(sfctl({"restore", snap()}), "restore", "a guest named 'web' exists already");
+    EXPECT_EQ(sfctl({"restore"}).exit_code, 2);
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+}
+
+TEST_F(SfctlTransfer, MigratePrintsItsFigures) {
+    add_guest("web");
+    auto r = sfctl({"migrate", "web", "10.99.0.2:7440"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "migrated web to 10.99.0.2:7440 in 4.50 ms (downtime 1.25 ms, 2048.0 KiB, 3 rounds)\n");
+    EXPECT_TRUE(names().empty());
+}
+
+TEST_F(SfctlTransfer, MigrateAsJson) {
+    add_guest("web");
+    auto r = sfctl({"migrate", "web", "h2", "-o", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json body = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.out;
+    EXPECT_EQ(body["guest"], "web");
+    EXPECT_EQ(body["to"], "h2");
+    EXPECT_EQ(body["rounds"], 3);
+    EXPECT_EQ(body["bytes_sent"], 2u << 20);
+    EXPECT_DOUBLE_EQ(body["downtime_ms"].get<double>(), 1.25);
+}
+
+TEST_F(SfctlTransfer, MigrateFailuresAreOneLineAndTheGuestStays) {
+    add_guest("web");
+    expect_failure(sfctl({"migrate", "web", "unreachable:7440"}), "migrate",
+                   "migrating 'web' to unreachable:7440 failed, it runs on here: no answer");
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+    expect_failure(sfctl({"migrate", "nope", "h2"}), "migrate", "no guest 'nope'");
+    EXPECT_EQ(sfctl({"migrate", "web"}).exit_code, 2);
+    EXPECT_EQ(names(), std::vector<std::string>{"web"});
+}
+
+} // namespace
