@@ -29,7 +29,8 @@
 // - restore() builds a guest that continues exactly: same registers, clock
 //   and TSC going on from the saved values, parked in the same poll with the
 //   same deadline (blocked_deadline()), NICs attached at the same rings with
-//   the same indices, store events queued.
+//   the same indices, store events queued. Where the host ignores TSC writes,
+//   the clock follows the guest's TSC instead (tsc_continued()).
 #pragma once
 
 #include "common/result.h"
@@ -115,6 +116,11 @@ class Guest {
 
     // --- Snapshots (see the file comment for the order of calls) ---
     const GuestMemory& memory() const { return memory_; }
+    // After restore(): true when the guest's TSC continued from its saved
+    // value (guest time stood still while saved, for rdtsc and the clock
+    // alike); false where the host ignores TSC writes (the nested KVM here):
+    // then the clock moved on as far as the guest's TSC did, so both agree.
+    bool tsc_continued() const { return tsc_continued_; }
     // The deadline (guest monotonic) of the poll the guest is parked in, or nullopt.
     std::optional<uint64_t> blocked_deadline() const;
     // memory().touched_pages() without the NIC rings' pages.
@@ -141,6 +147,7 @@ class Guest {
     std::optional<RunOutcome> finish_poll();
     std::vector<uint64_t> without_ring_pages(std::vector<uint64_t> pages) const;
     Result<void> restore_devices(const snapshot::GuestSnapshot& snapshot);
+    void follow_tsc(uint64_t saved_tsc, uint64_t tsc_now, const snapshot::GuestStateRecord& state);
 
     GuestConfig config_;
     GuestMemory memory_;
@@ -149,6 +156,7 @@ class Guest {
     GuestClock clock_;
     ConsoleSink& console_;
     bool finished_ = false;
+    bool tsc_continued_ = true;
     struct BlockedPoll {
         uint64_t gpa;      // its argument struct
         uint64_t deadline; // guest monotonic

@@ -144,8 +144,24 @@ Result<std::unique_ptr<Guest>> Guest::restore(Shell shell, GuestMemory memory, c
     }
     // The clock and the TSC restart together, from where they were saved.
     guest->clock_ = GuestClock::resumed_at(state.monotonic_ns);
-    SF_TRY(x86_64::restore_vcpu_state(guest->vcpu_, snapshot.vcpu, guest->memory_.size()));
+    SF_TRY_ASSIGN(uint64_t tsc_now, x86_64::restore_vcpu_state(guest->vcpu_, snapshot.vcpu, guest->memory_.size()));
+    guest->follow_tsc(*x86_64::record_msr(snapshot.vcpu, x86_64::kMsrTsc), tsc_now, state);
     return guest;
+}
+
+// Where the host ignored the TSC write, the guest's rdtsc did not stand still
+// while it was saved: move the clock by as much, so that rdtsc-based time in
+// the guest (its runtime mixes both) and the clock hypercall stay together.
+// A TSC that went back (another host) cannot be followed: the clock is
+// monotonic, so it stays at the saved time (the guest's rdtsc time lags).
+void Guest::follow_tsc(uint64_t saved_tsc, uint64_t tsc_now, const snapshot::GuestStateRecord& state) {
+    const uint64_t slack = state.tsc_hz / 20; // 50 ms: the time restore_vcpu_state took, generously
+    tsc_continued_ = tsc_now >= saved_tsc ? tsc_now - saved_tsc <= slack : saved_tsc - tsc_now <= slack;
+    if (tsc_continued_ || tsc_now < saved_tsc) return;
+    const unsigned __int128 ahead_ns = static_cast<unsigned __int128>(tsc_now - saved_tsc) * 1000000000u / state.tsc_hz;
+    const uint64_t ahead = ahead_ns > UINT64_MAX - state.monotonic_ns ? UINT64_MAX - state.monotonic_ns
+                                                                      : static_cast<uint64_t>(ahead_ns);
+    clock_ = GuestClock::resumed_at(state.monotonic_ns + ahead);
 }
 
 Result<void> Guest::restore_devices(const snapshot::GuestSnapshot& snapshot) {

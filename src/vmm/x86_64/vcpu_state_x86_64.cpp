@@ -109,7 +109,7 @@ Result<void> check_vcpu_record(const VcpuRecord& record, uint64_t mem_size) {
     return ok();
 }
 
-Result<void> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size) {
+Result<uint64_t> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size) {
     SF_TRY(check_vcpu_record(record, mem_size));
     kvm_regs regs = record.regs;
     regs.rflags = (regs.rflags & kUserFlags) | kRflagsFixed | kRflagsIopl3;
@@ -121,7 +121,17 @@ Result<void> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t m
     events.flags = KVM_VCPUEVENT_VALID_SHADOW;
     events.interrupt.shadow = record.events.interrupt.shadow & (KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
     SF_TRY(vcpu.ioctl(KVM_SET_VCPU_EVENTS, &events, "KVM_SET_VCPU_EVENTS"));
-    return set_guest_tsc(vcpu, *record_msr(record, kMsrTsc));
+    SF_TRY(set_guest_tsc(vcpu, *record_msr(record, kMsrTsc)));
+    return read_guest_tsc(vcpu);
+}
+
+Result<uint64_t> read_guest_tsc(const Vcpu& vcpu) {
+    MsrList<1> list{};
+    list.header.nmsrs = 1;
+    list.entries[0].index = kMsrTsc;
+    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
+    if (read != 1) return error("KVM_GET_MSRS could not read IA32_TSC");
+    return list.entries[0].data;
 }
 
 std::vector<uint8_t> encode_vcpu_record(const VcpuRecord& record) {

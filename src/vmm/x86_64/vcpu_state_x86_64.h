@@ -88,7 +88,14 @@ std::optional<uint64_t> record_msr(const VcpuRecord& record, uint32_t index);
 
 // Puts the CPL 3 part of `record` on a vCPU freshly set up by setup_vcpu()
 // for the same memory size, and the TSC last. check_vcpu_record() first.
-[[nodiscard]] Result<void> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size);
+// Returns the guest TSC read back right after setting it: the record's value
+// (plus the few microseconds the call took) where KVM honours the write. Some
+// hosts ignore it (measured on the nested KVM of these machines: every guest
+// reads the host's TSC, KVM_VCPU_TSC_OFFSET and IA32_TSC writes have no
+// effect); then it is the host's TSC and the caller adapts its clock to it.
+[[nodiscard]] Result<uint64_t> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size);
+// The guest's TSC now (IA32_TSC through KVM_GET_MSRS).
+[[nodiscard]] Result<uint64_t> read_guest_tsc(const Vcpu& vcpu);
 
 // Payload bytes <-> record (decode checks the size and msr_count only).
 std::vector<uint8_t> encode_vcpu_record(const VcpuRecord& record);
