@@ -8,6 +8,10 @@
 // After an error the stream is broken (a record may be half written): the
 // Writer refuses further writes, and the caller abandons the stream.
 //
+// Sockets: give a migration socket large buffers (SO_SNDBUF / SO_RCVBUF of a
+// few MiB): 2 MiB of pages over a Unix socketpair took 10-14 ms with the
+// default buffers (a poll round trip per ~200 KiB) and 1.8 ms with 4 MiB.
+//
 // Threading: one thread uses a Writer. pages() reads guest memory: the caller
 // says whether those pages are stable while written (PageCheck below).
 #pragma once
