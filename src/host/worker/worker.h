@@ -126,7 +126,7 @@ class Worker final : public EventSink {
         bool paused = false;          // we paused it
     };
     Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
-                            std::stop_token stop, Outgoing& out);
+                            int socket, std::stop_token stop, Outgoing& out);
     // destroy() without cancelling the guest's operation (an operation's own undo).
     Result<nlohmann::json> remove_guest(uint64_t id);
     Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);

@@ -58,21 +58,24 @@ std::vector<uint64_t> merge_pages(const std::vector<uint64_t>& a, const std::vec
     return out;
 }
 
-// A failed write to the receiver, named as such.
-Result<void> sent(Result<void> result, const snapshot::Writer& writer) {
+// A failure while sending: named a lost connection when the socket says so
+// (an error or hang-up pending), else with how far the stream got.
+Result<void> sent(Result<void> result, const snapshot::Writer& writer, int socket) {
     if (result) return result;
-    return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", writer.bytes_written(),
-                 result.error().message);
+    pollfd state{socket, 0, 0};
+    const bool lost = ::poll(&state, 1, 0) > 0 && (state.revents & (POLLERR | POLLHUP)) != 0;
+    return error(lost ? ErrorKind::Unavailable : result.error().kind, "{} after {} bytes: {}",
+                 lost ? "connection lost" : "failed", writer.bytes_written(), result.error().message);
 }
 
 // Pre-copy: every touched page, then rounds of dirtied ones while the guest
 // runs. Returns the dirty pages of the last round, not sent yet.
-Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, std::stop_token stop,
+Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, int socket, std::stop_token stop,
                                       uint64_t& rounds) {
     SF_TRY_ASSIGN(std::vector<uint64_t> pages, vm.touched_pages());
     for (;;) {
         if (stop.stop_requested()) return error(ErrorKind::Unavailable, "cancelled");
-        SF_TRY(sent(writer.pages(vm.memory(), pages, snapshot::PageCheck::Live), writer));
+        SF_TRY(sent(writer.pages(vm.memory(), pages, snapshot::PageCheck::Live), writer, socket));
         ++rounds;
         SF_TRY_ASSIGN(std::vector<uint64_t> dirty, vm.take_dirty_pages());
         if (dirty.size() <= kSmallDirtySet || dirty.size() >= pages.size() || rounds + 1 >= kMaxRounds) return dirty;
@@ -102,17 +105,17 @@ Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t 
 } // namespace
 
 Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, snapshot::Writer& writer,
-                                std::stop_token stop, Outgoing& out) {
+                                int socket, std::stop_token stop, Outgoing& out) {
     out.start_ns = vmm::host_monotonic_ns();
-    SF_TRY_ASSIGN(std::vector<uint64_t> left, precopy(vm, writer, stop, out.rounds));
+    SF_TRY_ASSIGN(std::vector<uint64_t> left, precopy(vm, writer, socket, stop, out.rounds));
     out.precopy_end_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
     out.paused = true;
     out.paused_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.take_dirty_pages()); // the monitor's writes too
-    SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer));
+    SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
     ++out.rounds;
-    SF_TRY(sent(write_guest_records(*guest, vm, writer), writer));
+    SF_TRY(sent(write_guest_records(*guest, vm, writer), writer, socket));
     out.stop_copy_end_ns = vmm::host_monotonic_ns();
     return ok();
 }
@@ -130,7 +133,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
     uint64_t bytes_sent = 0, pages_sent = 0;
     Result<void> done = [&] {
         snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt});
-        Result<void> result = send_guest(guest, *vm, writer, stop, out);
+        Result<void> result = send_guest(guest, *vm, writer, socket, stop, out);
         bytes_sent = writer.bytes_written();
         pages_sent = writer.pages_written();
         return result;
