@@ -152,9 +152,10 @@ void print_sample(const MigrateOptions& o, int k, int run, const MigrateSample& 
         return;
     }
     fmt::print(stderr,
-               "sf-bench migrate: K={} run {}/{}: total {:.3f} ms, downtime {} ms (sfd: {:.3f} / {:.3f}), {} bytes "
-               "in {} rounds, TCP gap {:.1f} ms, connection {}{}\n",
+               "sf-bench migrate: K={} run {}/{}: total {:.3f} ms, downtime {} ms (at {:.1f}-{:.1f}; sfd: {:.3f} / "
+               "{:.3f}), {} bytes in {} rounds, TCP gap {:.1f} ms, connection {}{}\n",
                k, run + 1, o.runs, m.total_ms, m.downtime_ms ? fmt::format("{:.3f}", *m.downtime_ms) : "-",
+               m.gap_start_ms, m.gap_end_ms,
                m.server_total_ms, m.server_downtime_ms, m.bytes_sent, m.rounds, m.tcp_gap_ms,
                m.connection_kept ? "kept" : "LOST", m.connection_problem.empty() ? "" : ": " + m.connection_problem);
 }

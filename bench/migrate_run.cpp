@@ -118,6 +118,8 @@ Result<void> observe_migration(const RunSetup& s, const std::string& name, uint3
     if (const std::optional<ReplyGap> gap = largest_gap(pinger->reply_ns(), t0, t1, until)) {
         sample.downtime_ms = gap->ms();
         sample.pings_resumed = gap->closed;
+        sample.gap_start_ms = static_cast<double>(gap->start_ns - t0) / 1e6;
+        sample.gap_end_ms = static_cast<double>(gap->end_ns - t0) / 1e6;
     }
     sample.send_gap_ms = gap_ms(pinger->sent_ns(), t0, t1, until);
     sample.tcp_gap_ms = gap_ms(counter->reply_ns(), t0, t1, until);

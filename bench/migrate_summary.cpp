@@ -93,6 +93,8 @@ nlohmann::ordered_json to_json(const MigrateSample& m) {
         {"total_ms", number_or_null(m.total_ms)},
         {"downtime_ms", number_or_null(m.downtime_ms)},
         {"pings_resumed", m.pings_resumed},
+        {"gap_start_ms", number_or_null(m.gap_start_ms)},
+        {"gap_end_ms", number_or_null(m.gap_end_ms)},
         {"server_total_ms", number_or_null(m.server_total_ms)},
         {"server_downtime_ms", number_or_null(m.server_downtime_ms)},
         {"bytes_sent", m.bytes_sent},

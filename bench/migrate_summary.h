@@ -18,6 +18,8 @@ struct MigrateSample {
     double total_ms = 0; // client side: the POST sent to the reply received
     std::optional<double> downtime_ms; // the largest ping gap around the migration (client side)
     bool pings_resumed = false;        // a reply came after the migration (else downtime is a lower bound)
+    // Where that gap lies, from the POST sent: its last reply before and first reply after (ms).
+    double gap_start_ms = 0, gap_end_ms = 0;
     double server_total_ms = 0, server_downtime_ms = 0; // sfd's own figures in the reply
     uint64_t bytes_sent = 0, rounds = 0;
     bool connection_kept = false; // the same TCP connection answered after it, counter continuous
