@@ -11,6 +11,15 @@
 //           {"op": "adopt"}: a restarted sfd took over: reply {"ok", "guests": [{"id", "state",
 //           "status"?, "reason"?, "console_bytes", "port"?}]} (worker_adoption.cpp)
 //           {"op": "replay_watches"}: register every guest's store watches again
+//           Snapshots and migration (docs/migration.md, "Worker operations"), each
+//           with a descriptor (below), replied to when done:
+//           {"op": "save", "id"} + a file: reply {"ok", "bytes", "pages"}
+//           {"op": "restore", create's fields, "start"} + a file at the guest part:
+//           reply {"ok", "bytes", "read_ms", "build_ms"}
+//           {"op": "migrate_out", "id", "timeout_ms"?} + a connected socket: reply {"ok",
+//           "bytes_sent", "rounds", "pages_sent", "precopy_ms", "stop_copy_ms", "reply_ms", "paused_ns"}
+//           {"op": "migrate_in", restore's fields, "timeout_ms"?} + a connected socket:
+//           reply {"ok", "bytes", "read_ms", "build_ms"}
 // Replies:  {"ok": true, "console_bytes"?: N, ...} or {"error": "one line", "kind": ErrorKind as int};
 //           the reply to "logs" and "follow" is the console ring as raw bytes
 //           (kRawPayload), or {"ok": true, "empty": true}. After "follow",

@@ -11,6 +11,9 @@
 // the copy (the receiver publishes the saved ring head, so it never sees
 // half of one), and kept if the migration fails and the guest runs on here.
 // Pages go out with writev straight from guest memory (snapshot::Writer).
+// Both ends bound their socket buffers (256 KiB asked, the kernel doubles
+// it): without that, pre-copy "ends" with megabytes still queued for a
+// receiver that lags (a busy host), and it reads them during the downtime.
 //
 // Receiver: restore's reading, bounded by the timeout per wait, then a Reply
 // record on the same socket, which the sender waits for.
@@ -47,6 +50,13 @@ std::chrono::milliseconds timeout_of(const nlohmann::json& request) {
 void set_nodelay(int socket) {
     int one = 1;
     (void)::setsockopt(socket, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+// Bounds how far the sender runs ahead of the receiver's reading: what sits
+// in the socket buffers when the guest is paused is read during downtime.
+void bound_buffers(int socket, int option) {
+    int bytes = 256 << 10;
+    (void)::setsockopt(socket, SOL_SOCKET, option, &bytes, sizeof bytes);
 }
 
 double ms_between(uint64_t from_ns, uint64_t to_ns) { return static_cast<double>(to_ns - from_ns) / 1e6; }
@@ -128,6 +138,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest); // kept alive even if the guest ends meanwhile
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
     set_nodelay(socket);
+    bound_buffers(socket, SO_SNDBUF);
     SF_TRY(vm->enable_dirty_log());
     Outgoing out;
     uint64_t bytes_sent = 0, pages_sent = 0;
@@ -158,6 +169,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
 Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int socket, std::stop_token stop) {
     const std::chrono::milliseconds timeout = timeout_of(request);
     set_nodelay(socket);
+    bound_buffers(socket, SO_RCVBUF);
     uint64_t bytes = 0;
     Incoming in;
     Result<std::shared_ptr<WorkerGuest>> built = [&] {
