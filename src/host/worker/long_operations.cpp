@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <system_error>
 #include <vector>
 
 namespace sf::host {
@@ -18,14 +19,18 @@ Result<void> LongOperations::launch(uint64_t guest_id, uint64_t request_id, Uniq
     auto operation = std::make_unique<Operation>();
     Operation* op = operation.get();
     op->fd = std::move(fd);
-    op->thread = std::thread([this, op, request_id, job = std::move(job)] {
-        Result<nlohmann::json> outcome = job(op->fd.get(), op->stop.get_token());
-        {
-            std::lock_guard done_lock(mutex_);
-            op->done = true; // before the reply: sfd may ask for the next operation at once
-        }
-        reply_(request_id, outcome);
-    });
+    try {
+        op->thread = std::thread([this, op, request_id, job = std::move(job)] {
+            Result<nlohmann::json> outcome = job(op->fd.get(), op->stop.get_token());
+            {
+                std::lock_guard done_lock(mutex_);
+                op->done = true; // before the reply: sfd may ask for the next operation at once
+            }
+            reply_(request_id, outcome);
+        });
+    } catch (const std::system_error& e) { // no exception leaves for the worker's loop
+        return error(ErrorKind::ResourceExhausted, "cannot start a thread for the operation: {}", e.what());
+    }
     operations_.emplace(guest_id, std::move(operation));
     return ok();
 }
