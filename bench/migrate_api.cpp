@@ -39,7 +39,8 @@ MigrateApi::MigrateApi(const std::string& socket_path)
 
 MigrateApi::~MigrateApi() = default;
 
-Result<nlohmann::json> MigrateApi::call(const char* method, const std::string& path, const std::string& body) {
+Result<nlohmann::json> MigrateApi::call(const char* method, const std::string& path,
+                                        const std::string& body) {
     const std::string_view m = method;
     httplib::Result r = m == "GET"    ? http_->Get(path)
                         : m == "POST" ? http_->Post(path, body, "application/json")

@@ -21,7 +21,7 @@ namespace sf::bench {
 
 // sfd's reply to a migration (docs/migration.md), and the client's own time.
 struct MigrateReply {
-    double client_ms = 0; // the request sent to the reply received
+    double client_ms = 0;                 // the request sent to the reply received
     double total_ms = 0, downtime_ms = 0; // sfd's figures
     uint64_t bytes_sent = 0, rounds = 0;
 };

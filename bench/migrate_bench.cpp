@@ -99,7 +99,8 @@ Result<std::unique_ptr<HostDaemon>> start_daemon(const MigrateOptions& o, const 
     d.ns = set.hosts->env().host_ns.at(static_cast<size_t>(host - 1));
     d.dir = fmt::format("{}/h{}", set.dir->path(), host);
     if (!o.dry_run) {
-        d.listen = fmt::format("{}:{}", set.hosts->env().host_addr.at(static_cast<size_t>(host - 1)), o.migrate_port);
+        d.listen = fmt::format("{}:{}", set.hosts->env().host_addr.at(static_cast<size_t>(host - 1)),
+                               o.migrate_port);
         d.token_file = token;
     }
     d.extra_args = o.sfd_args;
@@ -129,7 +130,8 @@ Result<void> set_up(const MigrateOptions& o, int index, HostSet& set) {
 // K - 1 idle guests on the source; false if interrupted.
 Result<bool> create_idle_guests(const MigrateOptions& o, const HostSet& set, int count) {
     SfdClient client(set.source->socket_path());
-    ProgressBar progress("sf-bench migrate: idle guests", static_cast<size_t>(count), ProgressBar::stderr_is_tty());
+    ProgressBar progress("sf-bench migrate: idle guests", static_cast<size_t>(count),
+                         ProgressBar::stderr_is_tty());
     for (int i = 0; i < count; ++i) {
         if (interrupted()) return false;
         GuestRequest request;
@@ -151,13 +153,14 @@ void print_sample(const MigrateOptions& o, int k, int run, const MigrateSample& 
         fmt::print(stderr, "sf-bench migrate: K={} run {}/{}: FAILED: {}\n", k, run + 1, o.runs, m.error);
         return;
     }
-    fmt::print(stderr,
-               "sf-bench migrate: K={} run {}/{}: total {:.3f} ms, downtime {} ms (at {:.1f}-{:.1f}; sfd: {:.3f} / "
-               "{:.3f}), {} bytes in {} rounds, TCP gap {:.1f} ms, connection {}{}\n",
-               k, run + 1, o.runs, m.total_ms, m.downtime_ms ? fmt::format("{:.3f}", *m.downtime_ms) : "-",
-               m.gap_start_ms, m.gap_end_ms,
-               m.server_total_ms, m.server_downtime_ms, m.bytes_sent, m.rounds, m.tcp_gap_ms,
-               m.connection_kept ? "kept" : "LOST", m.connection_problem.empty() ? "" : ": " + m.connection_problem);
+    fmt::print(
+        stderr,
+        "sf-bench migrate: K={} run {}/{}: total {:.3f} ms, downtime {} ms (at {:.1f}-{:.1f}; sfd: {:.3f} / "
+        "{:.3f}), {} bytes in {} rounds, TCP gap {:.1f} ms, connection {}{}\n",
+        k, run + 1, o.runs, m.total_ms, m.downtime_ms ? fmt::format("{:.3f}", *m.downtime_ms) : "-",
+        m.gap_start_ms, m.gap_end_ms, m.server_total_ms, m.server_downtime_ms, m.bytes_sent, m.rounds,
+        m.tcp_gap_ms, m.connection_kept ? "kept" : "LOST",
+        m.connection_problem.empty() ? "" : ": " + m.connection_problem);
 }
 
 // One K: set up, runs, tear down (by the HostSet's destructors).
@@ -208,7 +211,8 @@ int report(const MigrateOptions& o, const std::vector<MigrateRow>& rows) {
         summaries.push_back(summarize_row(row));
     const std::vector<TargetVerdict> verdicts = check_targets(o.rate, summaries);
     std::FILE* text_out = o.json ? stderr : stdout;
-    fmt::print(text_out, "{}{}", o.dry_run ? "DRY RUN: pause 3 ms and resume on the source, no migration\n" : "",
+    fmt::print(text_out, "{}{}",
+               o.dry_run ? "DRY RUN: pause 3 ms and resume on the source, no migration\n" : "",
                format_report(o.rate, summaries, verdicts));
     if (o.json) fmt::print("{}\n", migrate_json(o.rate, rows).dump());
     if (!o.plot.empty()) {
@@ -221,8 +225,9 @@ int report(const MigrateOptions& o, const std::vector<MigrateRow>& rows) {
         }
         fmt::print(text_out, "  plot: {}\n", o.plot);
     }
-    const bool all_ran = std::all_of(summaries.begin(), summaries.end(),
-                                     [](const MigrateRowSummary& s) { return s.runs > 0 && s.succeeded == s.runs; });
+    const bool all_ran = std::all_of(summaries.begin(), summaries.end(), [](const MigrateRowSummary& s) {
+        return s.runs > 0 && s.succeeded == s.runs;
+    });
     return all_ran ? 0 : 1;
 }
 
@@ -231,7 +236,8 @@ Result<void> check_paths(MigrateOptions& o) {
     if (o.guests_dir.empty()) o.guests_dir = beside_executable("../guests").string();
     if (o.testhosts.empty()) {
         const char* env = std::getenv("SF_TESTHOSTS_SCRIPT");
-        o.testhosts = env != nullptr && *env != '\0' ? env : beside_executable("../../scripts/testhosts").string();
+        o.testhosts =
+            env != nullptr && *env != '\0' ? env : beside_executable("../../scripts/testhosts").string();
     }
     std::error_code ec;
     o.guests_dir = std::filesystem::absolute(o.guests_dir, ec).lexically_normal().string();
@@ -267,9 +273,11 @@ int run(MigrateOptions o) {
 void add_migrate_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<MigrateOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "migrate", "Live migration of a pinged, TCP-connected guest between two test hosts (scripts/testhosts), "
-                   "with K guests resident on the source; root");
-    cmd->add_option("--guests-on-source", o->ks, "Guests resident on the source, K[,K...] (the migrated one included)")
+        "migrate",
+        "Live migration of a pinged, TCP-connected guest between two test hosts (scripts/testhosts), "
+        "with K guests resident on the source; root");
+    cmd->add_option("--guests-on-source", o->ks,
+                    "Guests resident on the source, K[,K...] (the migrated one included)")
         ->delimiter(',')
         ->check(CLI::Range(1, 5000))
         ->capture_default_str();
@@ -279,15 +287,18 @@ void add_migrate_command(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout (the table goes to stderr)");
-    cmd->add_option("--plot", o->plot, "Write total_ms and downtime_ms against K as an SVG plot to this file");
+    cmd->add_option("--plot", o->plot,
+                    "Write total_ms and downtime_ms against K as an SVG plot to this file");
     cmd->add_option("--ping-interval-us", o->ping_interval_us, "Between two echo requests of the client")
         ->check(CLI::Range(50, 100000))
         ->capture_default_str();
     cmd->add_option("--sfd", o->sfd, "sfd binary (default: sfd beside this binary)");
-    cmd->add_option("--sfd-arg", o->sfd_args, "Extra argument for both sfds, once per word")->allow_extra_args(false);
+    cmd->add_option("--sfd-arg", o->sfd_args, "Extra argument for both sfds, once per word")
+        ->allow_extra_args(false);
     cmd->add_option("--guests", o->guests_dir, "Directory of the guest images (default: ../guests)");
-    cmd->add_option("--testhosts", o->testhosts,
-                    "scripts/testhosts (default: $SF_TESTHOSTS_SCRIPT, or ../../scripts/testhosts beside this binary)");
+    cmd->add_option(
+        "--testhosts", o->testhosts,
+        "scripts/testhosts (default: $SF_TESTHOSTS_SCRIPT, or ../../scripts/testhosts beside this binary)");
     cmd->add_flag("--dry-run", o->dry_run,
                   "Pause the guest 3 ms and resume it on the source instead of migrating, and time a 2 MiB "
                   "transfer as the baseline (tests the bench itself)");

@@ -46,8 +46,9 @@ std::optional<uint64_t> parse_value(const std::string& line) {
 
 } // namespace
 
-Result<std::unique_ptr<CounterClient>> CounterClient::connect(const std::string& ns, uint32_t ip, uint16_t port,
-                                                              std::string key, std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<CounterClient>> CounterClient::connect(const std::string& ns, uint32_t ip,
+                                                              uint16_t port, std::string key,
+                                                              std::chrono::milliseconds timeout) {
     int fd = -1;
     SF_TRY(run_in_netns(ns, [&]() -> Result<void> {
         SF_TRY_ASSIGN(fd, open_connected(ip, port, timeout));
@@ -87,17 +88,20 @@ bool CounterClient::exchange(const std::string& line, std::string& reply, std::c
             pending_.erase(0, eol + 1);
             return true;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         pollfd pfd{fd_, POLLIN, 0};
         if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) == 0) {
-            failure_ = fmt::format("no reply to \"{}\" within {} ms", line.substr(0, line.size() - 1), timeout.count());
+            failure_ = fmt::format("no reply to \"{}\" within {} ms", line.substr(0, line.size() - 1),
+                                   timeout.count());
             return false;
         }
         char buf[256];
         const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            failure_ = n == 0 ? "the guest closed the connection" : fmt::format("recv: {}", std::strerror(errno));
+            failure_ =
+                n == 0 ? "the guest closed the connection" : fmt::format("recv: {}", std::strerror(errno));
             return false;
         }
         pending_.append(buf, static_cast<size_t>(n));

@@ -21,7 +21,8 @@ std::string unquoted(std::string value) {
 bool valid_name(const std::string& name) {
     if (name.empty()) return false;
     for (char c : name)
-        if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+        if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
     return true;
 }
 

@@ -24,14 +24,15 @@ Result<std::string> TestHosts::run(std::vector<std::string> words) const {
         std::string command;
         for (const std::string& w : words)
             command += (command.empty() ? "" : " ") + w;
-        return error("{} {} :\n{}", command, out.timed_out ? "timed out" : fmt::format("exited with {}", out.exit_status),
+        return error("{} {} :\n{}", command,
+                     out.timed_out ? "timed out" : fmt::format("exited with {}", out.exit_status),
                      out.output);
     }
     return std::move(out.output);
 }
 
-Result<std::unique_ptr<TestHosts>> TestHosts::up(const std::string& script, const std::string& name, int hosts,
-                                                 const std::string& rate) {
+Result<std::unique_ptr<TestHosts>> TestHosts::up(const std::string& script, const std::string& name,
+                                                 int hosts, const std::string& rate) {
     std::unique_ptr<TestHosts> t(new TestHosts(script, name));
     t->up_ = true; // from here on the destructor runs `down`, even after a half-done `up`
     SF_TRY(t->run({"up", "--name", name, "--hosts", std::to_string(hosts), "--rate", rate}));
@@ -57,19 +58,22 @@ Result<void> TestHosts::client_address(const std::string& cidr) {
 }
 
 Result<std::unique_ptr<HostDaemon>> HostDaemon::start(const HostDaemonOptions& o) {
-    if (::mkdir(o.dir.c_str(), 0700) != 0 && errno != EEXIST) return error("mkdir {}: {}", o.dir, std::strerror(errno));
+    if (::mkdir(o.dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return error("mkdir {}: {}", o.dir, std::strerror(errno));
     std::unique_ptr<HostDaemon> d(new HostDaemon);
     d->socket_path_ = o.dir + "/sfd.sock";
-    std::vector<std::string> argv{"ip", "netns", "exec", o.ns, o.sfd, "--socket", d->socket_path_, "--state-dir",
-                                  o.dir + "/state"};
-    if (!o.listen.empty()) argv.insert(argv.end(), {"--migrate-listen", o.listen, "--migrate-token-file", o.token_file});
+    std::vector<std::string> argv{
+        "ip", "netns", "exec", o.ns, o.sfd, "--socket", d->socket_path_, "--state-dir", o.dir + "/state"};
+    if (!o.listen.empty())
+        argv.insert(argv.end(), {"--migrate-listen", o.listen, "--migrate-token-file", o.token_file});
     argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
     SF_TRY_ASSIGN(d->process_, ChildProcess::start(argv, o.dir + "/sfd.log", "sfd@" + o.ns));
     SfdClient client(d->socket_path_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!d->process_->running())
-            return error("sfd in {} {} before answering\n{}", o.ns, d->process_->describe_exit(), d->log_tail(10));
+            return error("sfd in {} {} before answering\n{}", o.ns, d->process_->describe_exit(),
+                         d->log_tail(10));
         if (client.host()) return d;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -30,8 +30,8 @@ class TestHosts {
   public:
     // `script`: scripts/testhosts; `name`: the set's name (short: interface
     // names derive from it); `rate`: tc's rate of every link, e.g. "10gbit".
-    static Result<std::unique_ptr<TestHosts>> up(const std::string& script, const std::string& name, int hosts,
-                                                 const std::string& rate);
+    static Result<std::unique_ptr<TestHosts>> up(const std::string& script, const std::string& name,
+                                                 int hosts, const std::string& rate);
     ~TestHosts();
     TestHosts(const TestHosts&) = delete;
     TestHosts& operator=(const TestHosts&) = delete;

@@ -43,7 +43,8 @@ Result<std::unique_ptr<StreamPinger>> StreamPinger::create(const std::string& ns
     int fd = -1;
     SF_TRY(run_in_netns(ns, [&]() -> Result<void> {
         fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
-        if (fd < 0) return error("ICMP socket in {}: {} (net.ipv4.ping_group_range?)", ns, std::strerror(errno));
+        if (fd < 0)
+            return error("ICMP socket in {}: {} (net.ipv4.ping_group_range?)", ns, std::strerror(errno));
         return ok();
     }));
     const int on = 1;
@@ -99,7 +100,8 @@ void StreamPinger::drain() {
         message.msg_controllen = sizeof control;
         const ssize_t n = ::recvmsg(fd_, &message, 0);
         if (n < 0) {
-            if (!transient(errno) && failure_.empty()) failure_ = fmt::format("ICMP recvmsg: {}", std::strerror(errno));
+            if (!transient(errno) && failure_.empty())
+                failure_ = fmt::format("ICMP recvmsg: {}", std::strerror(errno));
             return;
         }
         icmphdr reply{};
@@ -125,7 +127,8 @@ void StreamPinger::loop(uint32_t ip, std::chrono::microseconds interval) {
             if (next < now) next = now + step; // we were descheduled: no burst to catch up
         }
         const int64_t wait = std::max<int64_t>(0, next - wall_ns());
-        const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+        const timespec timeout{static_cast<time_t>(wait / 1'000'000'000),
+                               static_cast<long>(wait % 1'000'000'000)};
         pollfd pfd{fd_, POLLIN, 0};
         if (::ppoll(&pfd, 1, &timeout, nullptr) > 0) drain();
     }

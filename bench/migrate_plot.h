@@ -11,6 +11,7 @@
 
 namespace sf::bench {
 
-LinePlot migrate_plot(const std::string& rate, const std::vector<MigrateRowSummary>& rows, const std::string& date);
+LinePlot migrate_plot(const std::string& rate, const std::vector<MigrateRowSummary>& rows,
+                      const std::string& date);
 
 } // namespace sf::bench

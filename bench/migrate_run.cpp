@@ -67,7 +67,8 @@ Result<MigrateReply> move_guest(const RunSetup& s, MigrateApi& api, const std::s
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     SF_TRY(api.act(name, "resume"));
     MigrateReply reply;
-    reply.client_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    reply.client_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return reply;
 }
 
@@ -130,16 +131,17 @@ Result<void> observe_migration(const RunSetup& s, const std::string& name, uint3
     const bool answered_after = !counter->reply_ns().empty() && counter->reply_ns().back() > t1;
     sample.connection_kept = check.continuous && answered_after;
     sample.connection_problem = !counter->failure().empty() ? counter->failure()
-                                : !check.continuous        ? check.problem
-                                : answered_after           ? ""
-                                                           : "no INCR answered after the migration";
+                                : !check.continuous         ? check.problem
+                                : answered_after            ? ""
+                                                            : "no INCR answered after the migration";
     return ok();
 }
 
 // Baseline 2: the raw TCP transfer of `bytes` from the source host to the destination.
 Result<double> time_transfer(const RunSetup& s, uint64_t bytes) {
     SF_TRY_ASSIGN(uint32_t to_ip, parse_ipv4(host_part(s.env.host_addr.at(1))));
-    return tcp_transfer_ms(TransferEnds{s.env.host_ns.at(0), s.env.host_ns.at(1), to_ip, s.transfer_port}, bytes);
+    return tcp_transfer_ms(TransferEnds{s.env.host_ns.at(0), s.env.host_ns.at(1), to_ip, s.transfer_port},
+                           bytes);
 }
 
 } // namespace

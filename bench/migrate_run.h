@@ -28,8 +28,8 @@ struct RunSetup {
     std::string dest_migrate;               // the destination's --migrate-listen, HOST:PORT
     std::string image;                      // kvcount
     std::string mem = "4M";
-    std::string network;        // on both sfds
-    uint32_t subnet_base = 0;   // the network's first address (host order)
+    std::string network;      // on both sfds
+    uint32_t subnet_base = 0; // the network's first address (host order)
     std::chrono::microseconds ping_interval{200};
     uint16_t transfer_port = 7441;
     bool dry_run = false; // pause and resume on the source instead of migrating (tests the bench)

@@ -59,9 +59,10 @@ void flat(std::vector<TargetVerdict>& out, const std::vector<MigrateRowSummary>&
           std::optional<double> MigrateRowSummary::*field, const char* name) {
     if (rows.size() < 2) return;
     const std::optional<double> s = spread(rows, field);
-    out.push_back({fmt::format("{} flat within 1.2x from K = {} to K = {}", name, rows.front().guests_on_source,
-                               rows.back().guests_on_source),
-                   s && *s <= 1.2, s ? fmt::format("largest / smallest median {:.2f}x", *s) : "not measured"});
+    out.push_back({fmt::format("{} flat within 1.2x from K = {} to K = {}", name,
+                               rows.front().guests_on_source, rows.back().guests_on_source),
+                   s && *s <= 1.2,
+                   s ? fmt::format("largest / smallest median {:.2f}x", *s) : "not measured"});
 }
 
 } // namespace
@@ -77,13 +78,14 @@ MigrateRowSummary summarize_row(const MigrateRow& row) {
     s.bytes_sent =
         median_over(row.samples, [](const MigrateSample& m) { return static_cast<double>(m.bytes_sent); });
     s.server_total_ms = median_over(row.samples, [](const MigrateSample& m) { return m.server_total_ms; });
-    s.server_downtime_ms = median_over(row.samples, [](const MigrateSample& m) { return m.server_downtime_ms; });
+    s.server_downtime_ms =
+        median_over(row.samples, [](const MigrateSample& m) { return m.server_downtime_ms; });
     s.tcp_gap_ms = median_over(row.samples, [](const MigrateSample& m) { return m.tcp_gap_ms; });
     s.create_ms = median_over(row.samples, [](const MigrateSample& m) { return m.create_ms; });
     s.transfer_ms = median_over(row.samples, [](const MigrateSample& m) { return m.transfer_ms; });
-    s.connection_kept = !row.samples.empty() && std::all_of(row.samples.begin(), row.samples.end(), [](const auto& m) {
-                            return m.ok && m.connection_kept;
-                        });
+    s.connection_kept =
+        !row.samples.empty() && std::all_of(row.samples.begin(), row.samples.end(),
+                                            [](const auto& m) { return m.ok && m.connection_kept; });
     return s;
 }
 
@@ -132,7 +134,8 @@ nlohmann::ordered_json migrate_json(const std::string& rate, const std::vector<M
     return {{"rate", rate}, {"runs", std::move(runs)}};
 }
 
-std::vector<TargetVerdict> check_targets(const std::string& rate, const std::vector<MigrateRowSummary>& rows) {
+std::vector<TargetVerdict> check_targets(const std::string& rate,
+                                         const std::vector<MigrateRowSummary>& rows) {
     std::vector<TargetVerdict> out;
     if (rate == "10gbit") {
         bound_per_row(out, rows, &MigrateRowSummary::total_ms, "total_ms", 10);
@@ -143,8 +146,8 @@ std::vector<TargetVerdict> check_targets(const std::string& rate, const std::vec
         bound_per_row(out, rows, &MigrateRowSummary::total_ms, "total_ms", 40);
     }
     for (const MigrateRowSummary& r : rows)
-        out.push_back({fmt::format("connection kept in every run at K = {}", r.guests_on_source), r.connection_kept,
-                       fmt::format("{} of {} runs migrated", r.succeeded, r.runs)});
+        out.push_back({fmt::format("connection kept in every run at K = {}", r.guests_on_source),
+                       r.connection_kept, fmt::format("{} of {} runs migrated", r.succeeded, r.runs)});
     return out;
 }
 
@@ -152,20 +155,24 @@ std::string format_report(const std::string& rate, const std::vector<MigrateRowS
                           const std::vector<TargetVerdict>& verdicts) {
     std::string out = fmt::format("sf-bench migrate at {} (medians over the runs that migrated)\n", rate);
     auto line = std::back_inserter(out);
-    fmt::format_to(line, "  {:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>6} {:>9} {:>9} {:>7} {:>7}\n", "K",
-                   "ok", "total_ms", "downtime", "sfd_total", "sfd_down", "bytes", "tcp_gap", "kept",
+    fmt::format_to(line, "  {:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>6} {:>9} {:>9} {:>7} {:>7}\n",
+                   "K", "ok", "total_ms", "downtime", "sfd_total", "sfd_down", "bytes", "tcp_gap", "kept",
                    "create_ms", "xfer_ms", "/create", "/xfer");
     for (const MigrateRowSummary& r : rows)
-        fmt::format_to(line, "  {:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>6} {:>9} {:>9} {:>7} {:>7}\n",
+        fmt::format_to(line,
+                       "  {:>5} {:>5} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>6} {:>9} {:>9} {:>7} {:>7}\n",
                        r.guests_on_source, fmt::format("{}/{}", r.succeeded, r.runs), cell(r.total_ms),
                        cell(r.downtime_ms), cell(r.server_total_ms), cell(r.server_downtime_ms),
-                       cell(r.bytes_sent, "{:.0f}"), cell(r.tcp_gap_ms, "{:.1f}"), r.connection_kept ? "yes" : "NO",
-                       cell(r.create_ms), cell(r.transfer_ms), ratio(r.total_ms, r.create_ms),
-                       ratio(r.total_ms, r.transfer_ms));
-    out += "  total_ms: POST .../migrate sent to its reply (the guest runs at the destination); downtime: the "
-           "largest gap between ping replies around it;\n  sfd_*: the server's figures; create_ms: a plain create "
-           "of the same guest on the destination; xfer_ms: raw TCP transfer of the bytes sent between the hosts;\n"
-           "  /create, /xfer: total_ms over those baselines\n";
+                       cell(r.bytes_sent, "{:.0f}"), cell(r.tcp_gap_ms, "{:.1f}"),
+                       r.connection_kept ? "yes" : "NO", cell(r.create_ms), cell(r.transfer_ms),
+                       ratio(r.total_ms, r.create_ms), ratio(r.total_ms, r.transfer_ms));
+    out +=
+        "  total_ms: POST .../migrate sent to its reply (the guest runs at the destination); downtime: the "
+        "largest gap between ping replies around it;\n  sfd_*: the server's figures; create_ms: a plain "
+        "create "
+        "of the same guest on the destination; xfer_ms: raw TCP transfer of the bytes sent between the "
+        "hosts;\n"
+        "  /create, /xfer: total_ms over those baselines\n";
     for (const TargetVerdict& v : verdicts)
         fmt::format_to(line, "  target {}: {} ({})\n", v.what, v.met ? "met" : "MISSED", v.detail);
     return out;

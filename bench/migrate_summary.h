@@ -13,9 +13,9 @@ namespace sf::bench {
 
 // One migration of the kvcount guest.
 struct MigrateSample {
-    bool ok = false;   // the API answered 200
-    std::string error; // why not, when !ok
-    double total_ms = 0; // client side: the POST sent to the reply received
+    bool ok = false;                   // the API answered 200
+    std::string error;                 // why not, when !ok
+    double total_ms = 0;               // client side: the POST sent to the reply received
     std::optional<double> downtime_ms; // the largest ping gap around the migration (client side)
     bool pings_resumed = false;        // a reply came after the migration (else downtime is a lower bound)
     // Where that gap lies, from the POST sent: its last reply before and first reply after (ms).
@@ -24,7 +24,7 @@ struct MigrateSample {
     uint64_t bytes_sent = 0, rounds = 0;
     bool connection_kept = false; // the same TCP connection answered after it, counter continuous
     std::string connection_problem;
-    double tcp_gap_ms = 0; // the largest gap between two INCR replies around the migration
+    double tcp_gap_ms = 0;  // the largest gap between two INCR replies around the migration
     double send_gap_ms = 0; // the largest gap between two of our own echo requests then (client stalls)
     uint64_t pings_sent = 0, pings_answered = 0, increments = 0;
     // Baselines measured in the same run:

@@ -65,7 +65,8 @@ Result<void> receive_all(int listener, uint64_t bytes) {
         left -= static_cast<uint64_t>(n);
     }
     const char done = 1;
-    if (::send(conn.get(), &done, 1, MSG_NOSIGNAL) != 1) return error("transfer: send: {}", std::strerror(errno));
+    if (::send(conn.get(), &done, 1, MSG_NOSIGNAL) != 1)
+        return error("transfer: send: {}", std::strerror(errno));
     return ok();
 }
 
@@ -95,7 +96,8 @@ Result<double> tcp_transfer_ms(const TransferEnds& ends, uint64_t bytes) {
         const int on = 1;
         ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
         const sockaddr_in at = address(ends.to_ip, ends.port);
-        if (listener.get() < 0 || ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0 ||
+        if (listener.get() < 0 ||
+            ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0 ||
             ::listen(listener.get(), 1) != 0)
             return error("transfer: listen on port {}: {}", ends.port, std::strerror(errno));
         return ok();

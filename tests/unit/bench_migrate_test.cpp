@@ -142,7 +142,8 @@ TEST(BenchMigrateSummary, ConnectionKeptOnlyWhenEveryRunKeptIt) {
 TEST(BenchMigrateJson, ExactShape) {
     MigrateSample failed;
     failed.error = "no route";
-    std::vector<MigrateRow> rows = {{1, {sample(6.1234, 2.5, 150'001), sample(6.5, 3.5, 150'003)}}, {1000, {failed}}};
+    std::vector<MigrateRow> rows = {{1, {sample(6.1234, 2.5, 150'001), sample(6.5, 3.5, 150'003)}},
+                                    {1000, {failed}}};
     nlohmann::ordered_json j = migrate_json("10gbit", rows);
     ASSERT_TRUE(j.is_object());
     std::vector<std::string> keys;
