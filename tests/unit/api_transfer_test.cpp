@@ -40,7 +40,8 @@ class ApiTransfer : public ApiFixture {
     }
     std::vector<std::string> names() {
         std::vector<std::string> out;
-        for (const auto& info : *service.list()) out.push_back(info.name);
+        auto list = service.list(); // held: a range-for over *service.list() would outlive it
+        for (const auto& info : *list) out.push_back(info.name);
         return out;
     }
     std::string snap() const { return dir / "web.snap"; }
