@@ -12,7 +12,10 @@
 // threads of their own (LongOperations; worker_snapshot.cpp,
 // worker_migration.cpp); their replies are sent when they end. While one
 // runs for a guest, start/pause/resume of that guest are refused (Conflict)
-// and destroy cancels it first.
+// and destroy cancels it first. Threading: those threads use only the parts
+// safe from any thread (Scheduler, StoreLinks, ImageCache, ShellPool,
+// FramePort, guests_ under guests_mutex_) and send under send_mutex_; a
+// VM they read is held by shared_ptr, so it outlives its guest ending.
 #pragma once
 
 #include "host/worker/frame_port.h"
@@ -122,8 +125,7 @@ class Worker final : public EventSink {
     struct Outgoing {
         uint64_t rounds = 0;          // Memory passes, the final one included
         uint64_t start_ns = 0, precopy_end_ns = 0, paused_ns = 0, stop_copy_end_ns = 0;
-        bool was_running = false;     // it ran before it was paused
-        bool paused = false;          // we paused it
+        bool was_running = false;     // it ran before it was paused (a failure resumes it)
     };
     Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
                             int socket, std::stop_token stop, Outgoing& out);

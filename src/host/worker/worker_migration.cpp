@@ -120,7 +120,6 @@ Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::
     SF_TRY_ASSIGN(std::vector<uint64_t> left, precopy(vm, writer, socket, stop, out.rounds));
     out.precopy_end_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
-    out.paused = true;
     out.paused_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.take_dirty_pages()); // the monitor's writes too
     SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
