@@ -153,13 +153,14 @@ class GuestTable final : public GuestService {
     nlohmann::json arrival_request(const Placed& placed, const GuestDescription& description) const;
     // The arrived guest's data/ written, state recorded; resumed unless `paused`.
     Result<GuestInfo> settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused);
-    // After a snapshot or a migration: destroys the guest here, or resumes it
-    // if it was running (`keep`).
-    void finish_departure(const Busy& busy, bool keep);
-    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file);
-    // The sender's side once the receiver accepted: returns the result, or an
-    // error after which the guest runs here again.
-    Result<MigrateResult> send_guest(const Busy& busy, int connection, const std::string& to);
+    // After a snapshot or a migration: destroys the guest here, or (`keep`)
+    // resumes it if the worker left it paused (`paused`) and it was running.
+    void finish_departure(const Busy& busy, bool keep, bool paused);
+    // `paused`: set once the worker has paused the guest (its save succeeded;
+    // a failed worker operation resumes the guest itself).
+    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file, bool& paused);
+    // The sender's side once the receiver accepted; `paused` as above.
+    Result<MigrateResult> send_guest(const Busy& busy, int connection, const std::string& to, bool& paused);
     // The receiver's side; a Reply record {"error"} goes back on failure.
     Result<GuestInfo> accept_guest(int connection);
     Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId

@@ -44,20 +44,22 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
     SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "migrating"));
     Result<UniqueFd> connection = to.connect(kConnectTimeout);
-    Result<MigrateResult> sent = connection ? send_guest(busy, connection->get(), to.to_string())
+    bool paused = false;
+    Result<MigrateResult> sent = connection ? send_guest(busy, connection->get(), to.to_string(), paused)
                                             : Result<MigrateResult>(std::move(connection).error());
     if (!sent) {
-        finish_departure(busy, true); // the guest runs on here
+        finish_departure(busy, true, paused); // the guest runs on here
         return error(sent.error().kind == ErrorKind::Internal ? ErrorKind::Unavailable : sent.error().kind,
                      "migrating '{}' to {} failed, it runs on here: {}", busy.info.name, to.to_string(),
                      sent.error().message);
     }
-    finish_departure(busy, false); // gone from here: its port and address are freed
+    finish_departure(busy, false, paused); // gone from here: its port and address are freed
     sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
     return sent;
 }
 
-Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, const std::string& to) {
+Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, const std::string& to,
+                                             bool& paused) {
     SF_TRY_ASSIGN(GuestDescription description, describe_guest(busy));
     const auto timeout = options_.migration_timeout;
     {
@@ -77,6 +79,7 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, c
     SF_TRY_ASSIGN(const WorkerReply moved,
                   call_worker(busy.worker,
                               {{"op", "migrate_out"}, {"id", busy.id}, {"timeout_ms", timeout.count()}}, connection));
+    paused = true;
     std::vector<DataEntry> data;
     if (records_) {
         SF_TRY_ASSIGN(data, records_->data(busy.id));

@@ -85,13 +85,14 @@ Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& r
     if (request.file.empty() || request.file.front() != '/')
         return error(ErrorKind::InvalidArgument, "the snapshot file must be an absolute path, not {:?}", request.file);
     SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "being saved"));
-    Result<SaveResult> saved = write_snapshot(busy, request.file);
-    finish_departure(busy, !saved || request.keep); // a failed save leaves the guest as it was
+    bool paused = false;
+    Result<SaveResult> saved = write_snapshot(busy, request.file, paused);
+    finish_departure(busy, !saved || request.keep, paused); // a failed save leaves the guest as it was
     if (saved) saved->ms = ms_since(t0);
     return saved;
 }
 
-Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& file) {
+Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& file, bool& paused) {
     SF_TRY_ASSIGN(const GuestDescription description, describe_guest(busy));
     const std::string partial = file + ".partial";
     UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -107,6 +108,7 @@ Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::strin
         SF_TRY(write_json(writer, Tag::Host, description.to_json()));
     }
     SF_TRY_ASSIGN(const WorkerReply reply, call_worker(busy.worker, {{"op", "save"}, {"id", busy.id}}, fd.get()));
+    paused = true;
     std::vector<DataEntry> data;
     if (records_) {
         SF_TRY_ASSIGN(data, records_->data(busy.id));

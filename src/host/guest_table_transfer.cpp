@@ -129,14 +129,14 @@ Result<GuestInfo> GuestTable::settle_arrival(const Placed& placed, const std::ve
     return it->second.info;
 }
 
-void GuestTable::finish_departure(const Busy& busy, bool keep) {
+void GuestTable::finish_departure(const Busy& busy, bool keep, bool paused) {
     clear_busy(busy.id);
     if (!keep) {
         if (Result<void> gone = destroy(std::to_string(busy.id)); !gone)
             std::fprintf(stderr, "sfd: guest %s: %s\n", busy.info.name.c_str(), gone.error().message.c_str());
         return;
     }
-    if (!busy.was_running) return;
+    if (!paused || !busy.was_running) return;
     if (Result<WorkerReply> resumed = call_worker(busy.worker, {{"op", "resume"}, {"id", busy.id}}); !resumed)
         std::fprintf(stderr, "sfd: guest %s could not be resumed: %s\n", busy.info.name.c_str(),
                      resumed.error().message.c_str());

@@ -175,13 +175,18 @@ void NetService::reserve_keys(uint32_t highest_used) { keys_.reserve(highest_use
 
 Result<NicLease> NetService::restore(const std::string& network, const std::string& mac,
                                      const std::string& ip, uint32_t port_key) {
+    return restore_lease(network, mac, ip, port_key, true);
+}
+
+Result<NicLease> NetService::restore_lease(const std::string& network, const std::string& mac,
+                                           const std::string& ip, uint32_t port_key, bool claim_key) {
     std::lock_guard lock(mutex_);
     auto it = networks_.find(network);
     if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", network);
     NetworkState& state = *it->second;
     SF_TRY_ASSIGN(net::MacAddress mac_address, net::MacAddress::parse(mac));
     SF_TRY_ASSIGN(net::Ipv4Address address, net::Ipv4Address::parse(ip));
-    SF_TRY(keys_.claim(port_key));
+    if (claim_key) SF_TRY(keys_.claim(port_key));
     net::AddressPool& addresses = state.network->addresses();
     if (Result<void> claimed = addresses.claim(address); !claimed) {
         keys_.release(port_key);
@@ -199,7 +204,7 @@ Result<NicLease> NetService::restore(const std::string& network, const std::stri
 }
 
 Result<NicLease> NetService::claim(const std::string& network, const std::string& mac, const std::string& ip) {
-    return restore(network, mac, ip, keys_.issue());
+    return restore_lease(network, mac, ip, keys_.issue(), false);
 }
 
 void NetService::announce(uint32_t port_key) {

@@ -130,6 +130,9 @@ class NetService {
 
     explicit NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake);
     NetworkInfo describe(const NetworkState& state) const;
+    // restore()'s work; `claim_key`: port_key was not issued by this service.
+    Result<NicLease> restore_lease(const std::string& network, const std::string& mac, const std::string& ip,
+                                   uint32_t port_key, bool claim_key);
     NicLease record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
                           net::Ipv4Address ip);
     void free_warm_mac(net::MacAddress mac);

@@ -212,12 +212,12 @@ class FakeGuestService final : public host::GuestService {
     }
 
   private:
-    std::map<std::string, Guest> snapshots_;
 
     struct Guest {
         GuestInfo info;
         std::string console;
     };
+    std::map<std::string, Guest> snapshots_; // save/restore, by file name
 
     Result<void> check(const CreateRequest& request) {
         struct stat st {};
