@@ -25,6 +25,8 @@ MigrateReply parse_migrate_reply(const nlohmann::json& body) {
     reply.downtime_ms = number(body, "downtime_ms");
     reply.bytes_sent = static_cast<uint64_t>(number(body, "bytes_sent"));
     reply.rounds = static_cast<uint64_t>(number(body, "rounds"));
+    if (const nlohmann::json* phases = json_field(body, "phases"); phases != nullptr && phases->is_object())
+        reply.phases = *phases;
     return reply;
 }
 

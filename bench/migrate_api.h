@@ -24,6 +24,7 @@ struct MigrateReply {
     double client_ms = 0;                 // the request sent to the reply received
     double total_ms = 0, downtime_ms = 0; // sfd's figures
     uint64_t bytes_sent = 0, rounds = 0;
+    nlohmann::json phases; // sfd's breakdown ("phases"), when it gives one
 };
 
 // The figures of a reply body; missing fields are 0.

@@ -116,6 +116,7 @@ Result<void> observe_migration(const RunSetup& s, const std::string& name, uint3
     sample.server_downtime_ms = reply->downtime_ms;
     sample.bytes_sent = reply->bytes_sent;
     sample.rounds = reply->rounds;
+    sample.server_phases = reply->phases;
     if (const std::optional<ReplyGap> gap = largest_gap(pinger->reply_ns(), t0, t1, until)) {
         sample.downtime_ms = gap->ms();
         sample.pings_resumed = gap->closed;

@@ -110,6 +110,8 @@ nlohmann::ordered_json to_json(const MigrateSample& m) {
         {"create_ms", number_or_null(m.create_ms)},
         {"transfer_ms", number_or_null(m.transfer_ms)},
     };
+    if (m.server_phases.is_object())
+        j["server_phases"] = nlohmann::ordered_json::parse(m.server_phases.dump());
     if (!m.error.empty()) j["error"] = m.error;
     if (!m.connection_problem.empty()) j["connection_problem"] = m.connection_problem;
     return j;

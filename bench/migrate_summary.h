@@ -22,6 +22,7 @@ struct MigrateSample {
     double gap_start_ms = 0, gap_end_ms = 0;
     double server_total_ms = 0, server_downtime_ms = 0; // sfd's own figures in the reply
     uint64_t bytes_sent = 0, rounds = 0;
+    nlohmann::json server_phases; // sfd's "phases" (worker and receiver figures), as it gave them
     bool connection_kept = false; // the same TCP connection answered after it, counter continuous
     std::string connection_problem;
     double tcp_gap_ms = 0;  // the largest gap between two INCR replies around the migration

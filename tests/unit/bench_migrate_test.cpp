@@ -142,8 +142,9 @@ TEST(BenchMigrateSummary, ConnectionKeptOnlyWhenEveryRunKeptIt) {
 TEST(BenchMigrateJson, ExactShape) {
     MigrateSample failed;
     failed.error = "no route";
-    std::vector<MigrateRow> rows = {{1, {sample(6.1234, 2.5, 150'001), sample(6.5, 3.5, 150'003)}},
-                                    {1000, {failed}}};
+    MigrateSample with_phases = sample(6.5, 3.5, 150'003);
+    with_phases.server_phases = nlohmann::json::object({{"precopy_ms", 0.25}});
+    std::vector<MigrateRow> rows = {{1, {sample(6.1234, 2.5, 150'001), with_phases}}, {1000, {failed}}};
     nlohmann::ordered_json j = migrate_json("10gbit", rows);
     ASSERT_TRUE(j.is_object());
     std::vector<std::string> keys;
@@ -166,8 +167,10 @@ TEST(BenchMigrateJson, ExactShape) {
     EXPECT_EQ(first["connection_kept"], true);
     ASSERT_EQ(first["samples"].size(), 2u);
     EXPECT_EQ(first["samples"][0]["bytes_sent"], 150'001u);
+    EXPECT_EQ(first["samples"][1]["server_phases"]["precopy_ms"], 0.25);
     EXPECT_EQ(first["samples"][0]["ok"], true);
     EXPECT_FALSE(first["samples"][0].contains("error"));
+    EXPECT_FALSE(first["samples"][0].contains("server_phases")); // only when sfd gave them
     const auto& second = j["runs"][1];
     EXPECT_TRUE(second["total_ms"].is_null());
     EXPECT_TRUE(second["downtime_ms"].is_null());
