@@ -88,9 +88,10 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, c
         vmm::snapshot::Writer writer(connection, bounded(timeout));
         SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
     }
+    nlohmann::json committed;
     {
         vmm::snapshot::Reader reader(connection, bounded(timeout));
-        SF_TRY(read_reply(reader, to));
+        SF_TRY_ASSIGN(committed, read_reply(reader, to));
     }
     const uint64_t running_there = vmm::host_monotonic_ns();
     MigrateResult result;
@@ -101,6 +102,7 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, c
     result.rounds = u64_field(moved.json, "rounds");
     result.phases = moved.json;
     result.phases.erase("ok");
+    if (const nlohmann::json* receiver = json_field(committed, "receiver")) result.phases["receiver"] = *receiver;
     return result;
 }
 
@@ -119,6 +121,7 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
         return e;
     };
     if (!options_.migration_token) return refuse(error(ErrorKind::Conflict, "this host has no migration token"));
+    const uint64_t accepted_at = vmm::host_monotonic_ns();
     const std::string nonce = MigrationToken::make_nonce();
     {
         vmm::snapshot::Writer writer(connection, bounded(timeout));
@@ -152,7 +155,13 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
     nlohmann::json message = arrival_request(*placed, description);
     message["op"] = "migrate_in";
     message["timeout_ms"] = timeout.count();
-    if (Result<WorkerReply> built = call_worker(placed->worker, message, connection); !built) return drop(built.error());
+    const uint64_t built_from = vmm::host_monotonic_ns();
+    Result<WorkerReply> built = call_worker(placed->worker, message, connection);
+    if (!built) return drop(built.error());
+    nlohmann::json figures = built->json.is_object() ? built->json : nlohmann::json::object();
+    figures.erase("ok");
+    figures["accept_ms"] = static_cast<double>(built_from - accepted_at) / 1e6; // challenge to placed
+    figures["worker_ms"] = static_cast<double>(vmm::host_monotonic_ns() - built_from) / 1e6;
     std::vector<DataEntry> data;
     {
         vmm::snapshot::Reader reader(connection, bounded(timeout));
@@ -162,10 +171,12 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
         if (!entries) return drop(entries.error());
         data = std::move(*entries);
     }
+    const uint64_t settle_from = vmm::host_monotonic_ns();
     Result<GuestInfo> settled = settle_arrival(*placed, data, description.paused);
     if (!settled) return drop(settled.error());
+    figures["settle_ms"] = static_cast<double>(vmm::host_monotonic_ns() - settle_from) / 1e6;
     vmm::snapshot::Writer writer(connection, bounded(timeout));
-    if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}}); !sent)
+    if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)
         std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", placed->name.c_str(),
                      sent.error().message.c_str());
     return settled;

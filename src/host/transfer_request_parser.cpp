@@ -57,6 +57,7 @@ Result<RestoreRequest> parse_restore_request(std::string_view body) {
     SF_TRY_ASSIGN(request.file, absolute_file(object));
     if (auto it = object.find("name"); it != object.end()) {
         SF_TRY_ASSIGN(request.name, string_field(*it, "name"));
+        SF_TRY(check_guest_name(request.name)); // the rules of a created guest's name
     }
     SF_TRY_ASSIGN(request.start, optional_bool(object, "start", true));
     return request;

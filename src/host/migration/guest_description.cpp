@@ -2,6 +2,7 @@
 #include "host/migration/guest_description.h"
 
 #include "common/json_fields.h"
+#include "host/create_request_parser.h"
 
 namespace sf::host {
 namespace {
@@ -48,7 +49,8 @@ Result<GuestDescription> GuestDescription::from_json(const nlohmann::json& j) {
         SF_TRY_ASSIGN(nic.ip, text(*it, "ip"));
         d.nic = std::move(nic);
     }
-    if (d.name.empty()) return error(ErrorKind::InvalidArgument, "guest description: empty name");
+    if (Result<void> named = check_guest_name(d.name); !named)
+        return error(ErrorKind::InvalidArgument, "guest description: {}", named.error().message);
     return d;
 }
 
