@@ -221,16 +221,30 @@ class Migrate : public ::testing::Test {
         std::fflush(stdout);
     }
 
-    // A rate for host 1's link at which the guest's stream takes about `seconds`.
-    std::string slow_rate(double seconds) {
+    // Shapes host 1's link so that the guest's stream (measured with a save --keep, which writes
+    // the same pages and records) takes about `seconds` to cross it, after the tbf's 64 KiB burst.
+    void shape_for(double seconds) {
         const std::string file = dir_ + "/size.snap";
         auto saved = host_[0].sfd->post("/v1/guests/kv/save", json{{"file", file}, {"keep", true}}.dump());
-        EXPECT_EQ(saved.status, 200) << saved.body;
+        ASSERT_EQ(saved.status, 200) << saved.body;
         std::filesystem::remove(file);
-        const double bytes = std::max<double>(static_cast<double>(saved.json().value("bytes", 0ull)), 256 << 10);
+        const double bytes = static_cast<double>(saved.json().value("bytes", 0ull));
+        ASSERT_GT(bytes, 96 << 10) << "a guest stream larger than the link's burst";
         const long kbit = std::max(64L, static_cast<long>((bytes - (64 << 10)) * 8 / 1000 / seconds));
-        std::printf("guest stream %.0f KiB: host 1's link shaped to %ld kbit\n", bytes / 1024, kbit);
-        return std::to_string(kbit) + "kbit";
+        std::printf("guest stream %.0f KiB: host 1's link shaped to %ld kbit (~%.1f s)\n", bytes / 1024, kbit, seconds);
+        std::string out;
+        ASSERT_EQ(hosts_->run("link", "h1 shape " + std::to_string(kbit) + "kbit", &out), 0) << out;
+    }
+
+    // A migration over the shaped link that nothing disturbs succeeds (so the failure that
+    // follows is the fault's doing), and the guest comes back to host 1 the same way.
+    void control_there_and_back() {
+        Cli there = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+        ASSERT_EQ(there.status, 0) << "undisturbed migration over the shaped link: " << there.err;
+        Cli back = sfctl(*host_[1].sfd, "migrate kv " + host_[0].address);
+        ASSERT_EQ(back.status, 0) << "undisturbed migration back over the shaped link: " << back.err;
+        std::printf("control over the shaped link: there %.0f ms, back %.0f ms\n", there.ms, back.ms);
+        ASSERT_NO_FATAL_FAILURE(expect_runs_on(1));
     }
 
     // Host 2 holds the arriving guest: the transfer is under way.
@@ -290,7 +304,8 @@ TEST_F(Migrate, ReceiverKilledMidTransferLeavesTheGuestRunning) {
     ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
     ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
     ASSERT_NO_FATAL_FAILURE(start_guest());
-    ASSERT_EQ(hosts_->run("link", "h1 shape " + slow_rate(2.5)), 0);
+    ASSERT_NO_FATAL_FAILURE(shape_for(1.2));
+    ASSERT_NO_FATAL_FAILURE(control_there_and_back());
     Incrementer incr(*conn_, "n", last_);
     auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
     ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
@@ -326,10 +341,13 @@ TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
     ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
     ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
     ASSERT_NO_FATAL_FAILURE(start_guest());
-    ASSERT_EQ(hosts_->run("link", "h1 shape " + slow_rate(4)), 0);
+    ASSERT_NO_FATAL_FAILURE(shape_for(0.8));
+    ASSERT_NO_FATAL_FAILURE(control_there_and_back());
     auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
     ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
     std::this_thread::sleep_for(std::chrono::milliseconds(300)); // into the memory transfer
+    ASSERT_NE(moving.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+        << "the transfer was over before the cut: " << moving.get().err;
     const auto cut = Clock::now();
     std::string out;
     const int down = hosts_->run("link", "h1 down", &out);
@@ -348,6 +366,27 @@ TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
     EXPECT_EQ(request("INCR n", std::chrono::seconds(20)), std::to_string(++last_)) << "the connection recovers";
     expect_nothing_on(2);
     expect_runs_on(1);
+}
+
+// A link slow enough that the stream takes longer than --migrate-timeout to
+// cross it, but never stalls: the bytes keep flowing, no wait for the other
+// host lasts the timeout, so the migration completes.
+TEST_F(Migrate, SlowButHealthyLinkMigrates) {
+    constexpr int kTimeoutMs = 2000;
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    ASSERT_NO_FATAL_FAILURE(shape_for(3.0));
+    Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address + " -o json");
+    std::printf("over the slow link: %.0f ms: %s%s", moved.ms, moved.out.c_str(), moved.err.c_str());
+    EXPECT_EQ(moved.status, 0) << "a migration slower than --migrate-timeout on a link that never stalls: " << moved.err;
+    if (moved.status == 0) {
+        expect_runs_on(2);
+        expect_nothing_on(1);
+    } else {
+        expect_runs_on(1);
+        expect_nothing_on(2);
+    }
 }
 
 // Nothing listens at the address (refused), or no host answers there at all:
