@@ -368,6 +368,38 @@ TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
     expect_runs_on(1);
 }
 
+// Host 2 already has a guest of that name, then one holding the guest's
+// address: each migration is refused saying why; the guest runs on at host 1
+// and host 2's own guests are untouched.
+TEST_F(Migrate, ClashesAtTheReceiverAreRefused) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    Sfd& h2 = *host_[1].sfd;
+    auto same_name = h2.create(json{{"image", guest_image("kvcount")}, {"name", "kv"}, {"start", false}});
+    ASSERT_EQ(same_name.status, 201) << same_name.body;
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find("'kv' exists already"), std::string::npos) << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    expect_runs_on(1);
+    ASSERT_EQ(h2.del("/v1/guests/kv").status, 200);
+
+    auto same_address = h2.create(json{{"image", guest_image("kvcount")}, {"net", "edge"}, {"ip", ip_}, {"name", "other"},
+                                       {"start", false}});
+    ASSERT_EQ(same_address.status, 201) << same_address.body;
+    refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find(ip_), std::string::npos) << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    expect_runs_on(1);
+    json left = guests(h2);
+    ASSERT_EQ(left.size(), 1u) << left.dump();
+    EXPECT_EQ(left[0].value("name", ""), "other");
+    EXPECT_EQ(left[0].value("state", ""), "created");
+    EXPECT_EQ(edge(h2).value("free_addresses", -1L), host_[1].free_addresses - 1);
+}
+
 // A link slow enough that the stream takes longer than --migrate-timeout to
 // cross it, but never stalls: the bytes keep flowing, no wait for the other
 // host lasts the timeout, so the migration completes.

@@ -300,6 +300,30 @@ TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
     EXPECT_GE(ticks(logs_with_tick(sfd, "tk", original_now + 3)).back().index, original_now + 3);
 }
 
+// restore --paused leaves the guest paused (its console still), resume starts
+// it where it was saved.
+TEST_F(SfdSnapshot, RestorePausedWaitsForResume) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1"});
+    create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
+    ASSERT_GE(ticks(logs_with_tick(sfd, "tk", 3)).size(), 3u);
+    const std::string file = dir / "tk.snap";
+    ASSERT_EQ(sfctl(sfd, "save tk " + file).status, 0);
+    Cli restored = sfctl(sfd, "restore " + file + " --paused");
+    ASSERT_EQ(restored.status, 0) << restored.err;
+    EXPECT_NE(restored.out.find("paused"), std::string::npos) << restored.out;
+    EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "paused");
+    const std::string held = logs(sfd, "tk");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // six ticks' worth
+    EXPECT_EQ(logs(sfd, "tk"), held) << "a paused guest prints nothing";
+    ASSERT_EQ(sfctl(sfd, "resume tk").status, 0);
+    const long last = ticks(held).back().index;
+    const std::string after = logs_with_tick(sfd, "tk", last + 3);
+    expect_one_sequence(ticks(after), after);
+    EXPECT_GE(ticks(after).back().index, last + 3) << after;
+    EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running");
+}
+
 // The guest's store subtree data/ is in the file and comes back (under the
 // restored guest's id); a --keep copy gets its own.
 TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
