@@ -213,6 +213,7 @@ class Migrate : public ::testing::Test {
         EXPECT_LE(figures.value("downtime_ms", -1.0), figures.value("total_ms", 0.0));
         EXPECT_TRUE(incr.failure().empty()) << incr.failure();
         EXPECT_GT(incr.answers(), answers_before);
+        EXPECT_LT(incr.longest_wait_ms(), 2000) << "a request waited that long for its answer across the move";
         EXPECT_GE(counts.sent, 50);
         EXPECT_LE(counts.lost(), 20) << "pings lost at 10 ms intervals";
         std::printf("h%d -> h%d: sfctl %.1f ms; total %.2f ms, downtime %.2f ms, %llu bytes, %d rounds, phases %s; "
