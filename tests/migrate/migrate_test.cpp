@@ -97,7 +97,7 @@ class Migrate : public ::testing::Test {
         hosts_ = std::make_unique<TestHosts>("1gbit");
         ASSERT_TRUE(hosts_->ok()) << "scripts/testhosts up failed";
         ASSERT_EQ(hosts_->run("addr", std::string("client ") + kClientAddress), 0);
-        // The segment's bridges may remember a guest MAC from an earlier test elsewhere: not here, a fresh set.
+        // A fresh set per test: no bridge or neighbour cache remembers an earlier test's guest.
     }
 
     void TearDown() override {
