@@ -28,10 +28,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace sf::host {
 namespace {
@@ -93,13 +96,32 @@ Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, 
     }
 }
 
+// Bytes written to the socket that the peer has not acknowledged yet (0 where unknown).
+uint64_t unacknowledged(int socket) {
+    int bytes = 0;
+    return ::ioctl(socket, SIOCOUTQ, &bytes) == 0 && bytes > 0 ? static_cast<uint64_t>(bytes) : 0;
+}
+
 // Waits for the receiver's Reply record: ok, or an error naming the cause.
+// The timeout bounds a stall, not the whole wait: while the stream still
+// drains from the socket buffers over a slow link (the unacknowledged bytes
+// shrink) the receiver is making progress.
 Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t bytes_sent) {
+    constexpr int kSliceMs = 50;
     pollfd ready{socket, POLLIN, 0};
-    int n;
-    do n = ::poll(&ready, 1, static_cast<int>(timeout.count()));
-    while (n < 0 && errno == EINTR);
-    if (n == 0) return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
+    uint64_t in_flight = unacknowledged(socket);
+    auto last_progress = std::chrono::steady_clock::now();
+    for (;;) {
+        const int n = ::poll(&ready, 1, kSliceMs);
+        if (n > 0) break;
+        if (n < 0 && errno != EINTR) return error(ErrorKind::Unavailable, "poll: {}", std::strerror(errno));
+        const auto now = std::chrono::steady_clock::now();
+        if (const uint64_t left = unacknowledged(socket); left < in_flight) {
+            in_flight = left;
+            last_progress = now;
+        }
+        if (now - last_progress >= timeout) return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
+    }
     snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout});
     Result<snapshot::Record> record = reader.next();
     if (!record)
