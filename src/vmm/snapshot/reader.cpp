@@ -1,6 +1,8 @@
 // superfluid monitor: reading a snapshot stream.
 #include "vmm/snapshot/reader.h"
 
+#include "vmm/snapshot/iovec_span.h"
+
 #include "superfluid/abi.h"
 
 #include <poll.h>
@@ -13,26 +15,6 @@
 
 namespace sf::vmm::snapshot {
 namespace {
-
-iovec iov_of(void* data, size_t len) { return iovec{data, len}; }
-
-std::span<iovec> advance(std::span<iovec> iov, size_t done) {
-    while (!iov.empty() && done >= iov.front().iov_len) {
-        done -= iov.front().iov_len;
-        iov = iov.subspan(1);
-    }
-    if (!iov.empty()) {
-        iov.front().iov_base = static_cast<uint8_t*>(iov.front().iov_base) + done;
-        iov.front().iov_len -= done;
-    }
-    return iov;
-}
-
-uint64_t total(std::span<const iovec> iov) {
-    uint64_t sum = 0;
-    for (const iovec& v : iov) sum += v.iov_len;
-    return sum;
-}
 
 // "'SFSNAP\0\0'" -> printable, for messages.
 std::string printable(const char* bytes, size_t len) {

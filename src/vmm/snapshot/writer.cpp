@@ -1,6 +1,8 @@
 // superfluid monitor: writing a snapshot stream.
 #include "vmm/snapshot/writer.h"
 
+#include "vmm/snapshot/iovec_span.h"
+
 #include "vmm/guest_clock.h"
 
 #include <limits.h>
@@ -13,24 +15,6 @@
 #include <vector>
 
 namespace sf::vmm::snapshot {
-namespace {
-
-iovec iov_of(const void* data, size_t len) { return iovec{const_cast<void*>(data), len}; }
-
-// Drops `done` bytes from the front of iov; returns the first unfinished entry.
-std::span<iovec> advance(std::span<iovec> iov, size_t done) {
-    while (!iov.empty() && done >= iov.front().iov_len) {
-        done -= iov.front().iov_len;
-        iov = iov.subspan(1);
-    }
-    if (!iov.empty()) {
-        iov.front().iov_base = static_cast<uint8_t*>(iov.front().iov_base) + done;
-        iov.front().iov_len -= done;
-    }
-    return iov;
-}
-
-} // namespace
 
 Writer::Writer(int fd, IoDeadline limits) : fd_(fd), limits_(limits) {}
 
