@@ -146,6 +146,9 @@ class GuestTable final : public GuestService {
     Result<Busy> mark_busy(const std::string& ref, const char* what); // takes mutex_
     void clear_busy(uint64_t id);                                     // takes mutex_
     Result<GuestDescription> describe_guest(const Busy& busy) const;
+    // A migration's last record, each way (held_frames.h): returns how many were sent.
+    size_t forward_kept_frames(const Busy& busy, int connection);
+    void receive_kept_frames(const Placed& placed, int connection);
     // Places a guest arriving from a snapshot or another host: its name, an
     // id (the description's if free), a worker, its exact NIC lease, its
     // record (paused, busy "arriving") and store gate. Nothing kept on an error.

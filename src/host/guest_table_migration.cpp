@@ -13,6 +13,7 @@
 #include "host/guest_table.h"
 
 #include "common/json_fields.h"
+#include "host/migration/held_frames.h"
 #include "host/migration/json_records.h"
 #include "host/migration/tcp_endpoint.h"
 #include "vmm/guest_clock.h"
@@ -55,7 +56,44 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
     }
     finish_departure(busy, false, paused); // gone from here: its port and address are freed
     sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
+    sent->phases["frames_forwarded"] = forward_kept_frames(busy, connection->get());
     return sent;
+}
+
+// The frames that reached the guest here while it was paused (its worker
+// returned them when it was destroyed) follow it: one Frames record, empty
+// when there were none, which the receiver waits for.
+size_t GuestTable::forward_kept_frames(const Busy& busy, int connection) {
+    const HeldFrames kept = busy.port_key ? net_->take_returned(*busy.port_key) : HeldFrames{};
+    const std::string payload = encode_frames(kept);
+    vmm::snapshot::Writer writer(connection, bounded(options_.migration_timeout));
+    if (Result<void> sent = writer.record(Tag::Frames, std::span(reinterpret_cast<const uint8_t*>(payload.data()),
+                                                                  payload.size()));
+        !sent) {
+        std::fprintf(stderr, "sfd: guest %s: its %zu kept frames were not sent: %s\n", busy.info.name.c_str(),
+                     kept.size(), sent.error().message.c_str());
+        return 0;
+    }
+    return kept.size();
+}
+
+// After its commit Reply the receiver takes the Frames record and puts its
+// frames in the guest's ring, as if they had arrived here.
+void GuestTable::receive_kept_frames(const Placed& placed, int connection) {
+    vmm::snapshot::Reader reader(connection, bounded(options_.migration_timeout));
+    Result<vmm::snapshot::Record> record = reader.next();
+    Result<HeldFrames> frames = !record ? Result<HeldFrames>(std::move(record).error())
+                                : record->tag != Tag::Frames
+                                    ? Result<HeldFrames>(error("a {} record instead of Frames",
+                                                               vmm::snapshot::describe_tag(record->tag)))
+                                    : decode_frames(record->payload);
+    if (!frames) {
+        std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n", placed.name.c_str(),
+                     frames.error().message.c_str());
+        return;
+    }
+    if (placed.lease)
+        for (const std::vector<uint8_t>& frame : *frames) net_->inject(placed.lease->port_key, frame);
 }
 
 Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, const std::string& to,
@@ -179,6 +217,7 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
     if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)
         std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", placed->name.c_str(),
                      sent.error().message.c_str());
+    else receive_kept_frames(*placed, connection);
     return settled;
 }
 

@@ -97,6 +97,7 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
     nlohmann::json stats = {{"frames", s.frames},   {"unicast_forwarded", s.unicast_forwarded},
                             {"flooded", s.flooded}, {"learned", s.learned},
                             {"moved", s.moved},     {"table_full", s.table_full},
+                            {"returned_after_move", state.returned},
                             {"dropped", drops},
                             {"port_pool", {{"ready", p.ready}, {"target", p.target}, {"taken_warm", p.taken_warm},
                                            {"taken_cold", p.taken_cold}}}};
@@ -167,7 +168,7 @@ NicLease NetService::record_lease(NetworkState& state, net::PoolPort port, std::
     NicLease lease{sink->key(), state.network->name(), port.mac, ip, state.network->host_address(),
                    state.network->subnet().prefix(), state.network->subnet().mask()};
     state.arp.add(ip, port.mac);
-    ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1};
+    ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1, {}};
     return lease;
 }
 
@@ -238,12 +239,34 @@ void NetService::release(uint32_t port_key) {
     auto it = ports_.find(port_key);
     if (it == ports_.end()) return;
     PortRecord& record = it->second;
+    while (drain_worker(record.worker)) {
+    } // frames it returned before its guest was destroyed (kReturned)
+    if (!record.returned.empty()) {
+        if (departed_.size() >= 64) departed_.clear(); // never taken: a bound, not a leak
+        departed_[port_key] = std::move(record.returned);
+    }
     record.sink->set_channel(-1);
     record.network->arp.remove(record.ip);
     (void)record.network->network->addresses().release(record.ip);
     (void)record.network->pool->release(record.port);
     keys_.release(port_key);
     ports_.erase(it);
+}
+
+HeldFrames NetService::take_returned(uint32_t port_key) {
+    std::lock_guard lock(mutex_);
+    auto it = departed_.find(port_key);
+    if (it == departed_.end()) return {};
+    HeldFrames frames = std::move(it->second);
+    departed_.erase(it);
+    return frames;
+}
+
+void NetService::inject(uint32_t port_key, std::span<const uint8_t> frame) {
+    std::lock_guard lock(mutex_);
+    auto it = ports_.find(port_key);
+    if (it == ports_.end() || !addressed_to(it->second, frame)) return;
+    it->second.sink->deliver(frame);
 }
 
 void NetService::attach_worker(int worker, UniqueFd channel) {

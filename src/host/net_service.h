@@ -19,7 +19,13 @@
 // Data plane: one thread waits (epoll) on every uplink TAP and every
 // worker's frame channel, and switches each frame with the service's mutex
 // held, so control operations never race a frame in flight. A frame from a
-// worker for a port bound to another worker is dropped (counted).
+// worker for a port bound to another worker is dropped (counted). A frame a
+// worker returns (kReturned: it reached a guest paused to migrate away) is
+// kept with the port if it is addressed to the port's MAC; release() takes
+// what the worker sent before it and keeps the port's returned frames for
+// take_returned(), which the migration sends to the guest's new host.
+// (Sending them out of the uplink instead would teach every bridge on the way
+// that the client's MAC lies behind this host.)
 //
 // Threading: every public method may be called from any thread.
 #pragma once
@@ -27,6 +33,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/guest_service.h"
+#include "host/migration/held_frames.h"
 #include "host/port_keys.h"
 #include "net/arp_responder.h"
 #include "net/mac_allocator.h"
@@ -82,6 +89,13 @@ class NetService {
     void bind(uint32_t port_key, int worker);
     // Gives the port and address back. Unknown keys are ignored.
     void release(uint32_t port_key);
+    // The frames its worker returned for lease `port_key` (kReturned) until
+    // release(), oldest first; once. Empty for unknown keys.
+    HeldFrames take_returned(uint32_t port_key);
+    // Puts `frame` on lease `port_key`'s port, as from its network's uplink:
+    // only a frame addressed to the lease's MAC (others, and unknown keys, are
+    // ignored). For frames a guest's old host kept while it moved here.
+    void inject(uint32_t port_key, std::span<const uint8_t> frame);
 
     // Every port key handed out afterwards (to leases and to warm ports made
     // later) is > highest_used; keys <= highest_used can be restore()d.
@@ -126,6 +140,7 @@ class NetService {
         std::shared_ptr<GuestSink> sink;
         net::Ipv4Address ip;
         int worker = -1;
+        HeldFrames returned; // kReturned frames from its worker, at most kMaxHeldFrames
     };
 
     explicit NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake);
@@ -138,9 +153,11 @@ class NetService {
     void free_warm_mac(net::MacAddress mac);
     void loop();
     void drain_tap(NetworkState& state);
-    void drain_worker(int worker);
+    // True: it took a whole batch, more may be waiting.
+    bool drain_worker(int worker);
     void from_tap(NetworkState& state, std::span<const uint8_t> frame);
     void from_worker(int worker, std::span<const uint8_t> packet);
+    static bool addressed_to(const PortRecord& record, std::span<const uint8_t> frame);
 
     const NetServiceOptions options_;
     const UniqueFd epoll_;
@@ -154,6 +171,7 @@ class NetService {
     std::unordered_map<uint32_t, NetworkState*> network_slots_; // epoll id -> network
     uint32_t next_slot_ = 0;
     std::unordered_map<uint32_t, PortRecord> ports_;
+    std::unordered_map<uint32_t, HeldFrames> departed_; // released ports' returned frames, until taken
     std::map<int, UniqueFd> workers_;
     std::thread thread_;
 };

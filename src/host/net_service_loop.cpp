@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -62,20 +63,21 @@ void NetService::from_tap(NetworkState& state, std::span<const uint8_t> frame) {
     state.network->l2_switch().receive(state.uplink_port, frame, vmm::host_monotonic_ns());
 }
 
-void NetService::drain_worker(int worker) {
+bool NetService::drain_worker(int worker) {
     auto channel = workers_.find(worker);
-    if (channel == workers_.end()) return;
+    if (channel == workers_.end()) return false;
     const int fd = channel->second.get();
     std::array<uint8_t, net::frames::kMaxPacket + 1> packet;
     for (size_t i = 0; i < kBatch; ++i) {
         const ssize_t len = ::recv(fd, packet.data(), packet.size(), MSG_DONTWAIT);
         if (len == 0) { // the worker is gone: stop watching until it is replaced
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-            return;
+            return false;
         }
-        if (len < 0) return;
+        if (len < 0) return false;
         from_worker(worker, {packet.data(), static_cast<size_t>(len)});
     }
+    return true;
 }
 
 void NetService::from_worker(int worker, std::span<const uint8_t> packet) {
@@ -84,11 +86,24 @@ void NetService::from_worker(int worker, std::span<const uint8_t> packet) {
     auto it = ports_.find(frame->port);
     if (it == ports_.end() || it->second.worker != worker) return; // not this worker's port
     PortRecord& record = it->second;
+    if ((frame->flags & net::frames::kReturned) != 0) {
+        if (addressed_to(record, frame->bytes) && record.returned.size() < kMaxHeldFrames) {
+            record.returned.emplace_back(frame->bytes.begin(), frame->bytes.end());
+            ++record.network->returned;
+        }
+        return;
+    }
     if (auto reply = record.network->arp.answer(frame->bytes)) {
         record.sink->deliver(*reply);
         return;
     }
     record.network->network->l2_switch().receive(record.port.port, frame->bytes, vmm::host_monotonic_ns());
+}
+
+// A worker may return, and a migration inject, only frames for the port's own guest.
+bool NetService::addressed_to(const PortRecord& record, std::span<const uint8_t> frame) {
+    const auto& mac = record.port.mac.bytes();
+    return frame.size() >= 14 && std::equal(mac.begin(), mac.end(), frame.begin());
 }
 
 } // namespace sf::host

@@ -40,6 +40,7 @@ struct NetService::NetworkState {
     std::unique_ptr<net::PortPool> pool;
     net::ArpResponder arp;
     uint32_t slot = 0;
+    uint64_t returned = 0; // frames kept for guests that were leaving (kReturned)
 };
 
 } // namespace sf::host

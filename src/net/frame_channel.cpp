@@ -9,9 +9,9 @@
 
 namespace sf::net::frames {
 
-Result<SendStatus> send_frame(int fd, uint32_t port, std::span<const uint8_t> frame) {
+Result<SendStatus> send_frame(int fd, uint32_t port, std::span<const uint8_t> frame, uint16_t flags) {
     if (frame.size() > kMaxFrame) return error(ErrorKind::InvalidArgument, "frame of {} bytes", frame.size());
-    Header header{kMagic, kVersion, 0, port, static_cast<uint32_t>(frame.size())};
+    Header header{kMagic, kVersion, flags, port, static_cast<uint32_t>(frame.size())};
     iovec iov[2] = {{&header, sizeof header}, {const_cast<uint8_t*>(frame.data()), frame.size()}};
     msghdr msg{};
     msg.msg_iov = iov;
@@ -32,10 +32,12 @@ Result<Frame> parse(std::span<const uint8_t> packet) {
     if (header.magic != kMagic || header.version != kVersion)
         return error(ErrorKind::InvalidArgument, "frame packet with magic {:#x} version {}", header.magic,
                      header.version);
+    if ((header.flags & ~kReturned) != 0)
+        return error(ErrorKind::InvalidArgument, "frame packet with unknown flags {:#x}", header.flags);
     if (header.frame_len != packet.size() - sizeof header || header.frame_len > kMaxFrame)
         return error(ErrorKind::InvalidArgument, "frame packet says {} frame bytes but carries {}", header.frame_len,
                      packet.size() - sizeof header);
-    return Frame{header.port, packet.subspan(sizeof header)};
+    return Frame{header.port, header.flags, packet.subspan(sizeof header)};
 }
 
 void size_buffers(int fd) {

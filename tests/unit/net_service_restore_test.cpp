@@ -259,3 +259,107 @@ TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
         }
     });
 }
+
+namespace {
+
+// A frame to `destination` from `source` (local experimental EtherType), `tag` in its payload.
+std::vector<uint8_t> frame_to(const sf::net::MacAddress& destination, const sf::net::MacAddress& source,
+                              uint8_t tag) {
+    std::vector<uint8_t> frame = frame_from(source);
+    std::copy(destination.bytes().begin(), destination.bytes().end(), frame.begin());
+    frame[14] = tag;
+    return frame;
+}
+
+} // namespace
+
+// A migration's source: the worker returns (kReturned) what reached its paused
+// guest; release() keeps those addressed to the guest, in order, for take_returned().
+TEST(NetServiceReturned, KeepsTheGuestsReturnedFramesPastReleaseUntilTaken) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr6", 51);
+        ASSERT_TRUE(service);
+        auto lease = *service->restore("sfr6", kMac, "10.77.0.9", 51);
+        int pair[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+        sf::UniqueFd worker_end(pair[1]);
+        service->attach_worker(3, sf::UniqueFd(pair[0]));
+        service->bind(lease.port_key, 3);
+        const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
+        const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
+        using sf::net::frames::kReturned;
+        for (uint8_t tag = 1; tag <= 3; ++tag)
+            ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 51, frame_to(lease.mac, client, tag), kReturned));
+        // Not for its guest: a worker cannot have sfd carry anything else.
+        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 51, frame_to(other, client, 9), kReturned));
+        // Released at once: the frames may still be queued on the channel, unread by the data plane.
+        service->release(lease.port_key);
+        const sf::host::HeldFrames kept = service->take_returned(lease.port_key);
+        ASSERT_EQ(kept.size(), 3u);
+        for (uint8_t tag = 1; tag <= 3; ++tag) {
+            EXPECT_EQ(kept[tag - 1u], frame_to(lease.mac, client, tag));
+        }
+        EXPECT_TRUE(service->take_returned(lease.port_key).empty()); // once
+        EXPECT_EQ(service->network_info("sfr6")->stats["returned_after_move"], 3);
+    });
+}
+
+// A migration's destination: inject() puts frames for the lease on its port
+// (to its worker's channel, tagged with the key), and nothing else.
+TEST(NetServiceReturned, InjectsOnlyFramesAddressedToTheLease) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr7", 61);
+        ASSERT_TRUE(service);
+        auto lease = *service->restore("sfr7", kMac, "10.77.0.9", 61);
+        int pair[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+        sf::UniqueFd worker_end(pair[1]);
+        service->attach_worker(4, sf::UniqueFd(pair[0]));
+        service->bind(lease.port_key, 4);
+        const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
+        const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
+        service->inject(lease.port_key, frame_to(other, client, 1));  // refused
+        service->inject(lease.port_key + 1, frame_to(lease.mac, client, 2)); // no such lease
+        service->inject(lease.port_key, frame_to(lease.mac, client, 3));
+        std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
+        for (;;) {
+            pollfd pfd{worker_end.get(), POLLIN, 0};
+            ASSERT_EQ(::poll(&pfd, 1, 5000), 1) << "the injected frame did not arrive";
+            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
+            ASSERT_GT(len, 0);
+            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+            ASSERT_TRUE(frame);
+            if (frame->bytes.size() < 15 || frame->bytes[12] != 0x88) continue; // the host's own traffic
+            EXPECT_EQ(frame->port, 61u);
+            EXPECT_EQ(frame->flags, 0);
+            EXPECT_EQ(std::vector<uint8_t>(frame->bytes.begin(), frame->bytes.end()), frame_to(lease.mac, client, 3));
+            break;
+        }
+        pollfd pfd{worker_end.get(), POLLIN, 0};
+        while (::poll(&pfd, 1, 100) == 1) { // nothing else of ours follows
+            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
+            ASSERT_GT(len, 0);
+            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+            ASSERT_TRUE(frame);
+            EXPECT_FALSE(frame->bytes.size() >= 15 && frame->bytes[12] == 0x88) << "a refused frame was delivered";
+        }
+    });
+}
+
+TEST(FrameChannel, RefusesUnknownFlags) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    sf::UniqueFd a(pair[0]), b(pair[1]);
+    const auto mac = *sf::net::MacAddress::parse(kMac);
+    ASSERT_TRUE(sf::net::frames::send_frame(a.get(), 7, frame_from(mac), sf::net::frames::kReturned));
+    ASSERT_TRUE(sf::net::frames::send_frame(a.get(), 7, frame_from(mac), 2));
+    std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
+    ssize_t len = ::recv(b.get(), packet.data(), packet.size(), 0);
+    auto returned = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+    ASSERT_TRUE(returned) << returned.error().message;
+    EXPECT_EQ(returned->flags, sf::net::frames::kReturned);
+    len = ::recv(b.get(), packet.data(), packet.size(), 0);
+    auto unknown = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("unknown flags 0x2"), std::string::npos) << unknown.error().message;
+}

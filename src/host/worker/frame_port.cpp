@@ -35,18 +35,51 @@ void FramePort::replace_channel(UniqueFd fd) {
 
 void FramePort::add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest) {
     std::lock_guard lock(mutex_);
-    ports_[port] = Entry{std::move(nic), std::move(guest)};
+    ports_[port] = Entry{std::move(nic), std::move(guest), false, {}};
 }
 
 void FramePort::remove(uint32_t port) {
     std::lock_guard lock(mutex_);
-    ports_.erase(port);
+    auto it = ports_.find(port);
+    if (it == ports_.end()) return;
+    for (const std::vector<uint8_t>& frame : it->second.kept) {
+        if (send(port, frame, net::frames::kReturned)) ++returned_;
+        else ++rx_dropped_;
+    }
+    ports_.erase(it);
+}
+
+void FramePort::hold(uint32_t port) {
+    std::lock_guard lock(mutex_);
+    if (auto it = ports_.find(port); it != ports_.end()) it->second.held = true;
+}
+
+void FramePort::release(uint32_t port) {
+    std::shared_ptr<WorkerGuest> guest;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = ports_.find(port);
+        if (it == ports_.end() || !it->second.held) return;
+        Entry& entry = it->second;
+        entry.held = false;
+        for (const std::vector<uint8_t>& frame : entry.kept) {
+            if (entry.nic->deliver(frame)) ++rx_frames_;
+            else ++rx_dropped_;
+        }
+        if (!entry.kept.empty()) guest = entry.guest.lock();
+        entry.kept.clear();
+    }
+    if (guest) scheduler_.notify(guest);
+}
+
+bool FramePort::send(uint32_t port, std::span<const uint8_t> frame, uint16_t flags) {
+    if (fd_ < 0) return false;
+    Result<net::frames::SendStatus> sent = net::frames::send_frame(fd_, port, frame, flags);
+    return sent && *sent == net::frames::SendStatus::Sent;
 }
 
 void FramePort::transmit(uint32_t port, std::span<const uint8_t> frame) {
-    Result<net::frames::SendStatus> sent =
-        fd_ >= 0 ? net::frames::send_frame(fd_, port, frame) : Result<net::frames::SendStatus>(error("no channel"));
-    if (sent && *sent == net::frames::SendStatus::Sent) ++tx_frames_;
+    if (send(port, frame, 0)) ++tx_frames_;
     else ++tx_dropped_;
 }
 
@@ -55,6 +88,15 @@ void FramePort::deliver(uint32_t port, std::span<const uint8_t> frame) {
     {
         std::lock_guard lock(mutex_);
         auto it = ports_.find(port);
+        if (it != ports_.end() && it->second.held) {
+            if (it->second.kept.size() < kHeldMax) {
+                it->second.kept.emplace_back(frame.begin(), frame.end());
+                ++held_;
+            } else {
+                ++rx_dropped_;
+            }
+            return;
+        }
         if (it == ports_.end() || !it->second.nic->deliver(frame)) {
             ++rx_dropped_;
             return;
@@ -98,7 +140,8 @@ nlohmann::json FramePort::stats() const {
         ports = ports_.size();
     }
     return {{"rx_frames", rx_frames_.load()}, {"rx_dropped", rx_dropped_.load()}, {"tx_frames", tx_frames_.load()},
-            {"tx_dropped", tx_dropped_.load()}, {"ports", ports}};
+            {"tx_dropped", tx_dropped_.load()}, {"held", held_.load()}, {"returned", returned_.load()},
+            {"ports", ports}};
 }
 
 } // namespace sf::host

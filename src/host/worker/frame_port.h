@@ -6,8 +6,16 @@
 // the switch tagged with the NIC's port key. A frame for an unknown port, or
 // one that does not fit (ring or socket buffer full), is dropped and counted.
 //
+// A migrating guest's port is held from its pause on: frames for it are kept
+// in order instead of entering the RX ring, which the migration has copied.
+// If the guest leaves, remove() gives them back to sfd marked kReturned, and
+// sfd sends them towards the guest's new host (after its gratuitous ARP);
+// if it stays, release() puts them in the ring. Without this, a TCP segment
+// that reached the source during the pause was lost and its sender waited
+// for its retransmission timer (~200 ms) before trying again.
+//
 // Threading: one reader thread of its own (started by start()); transmit(),
-// add() and remove() from any thread. The reader holds the ports mutex while
+// add(), remove(), hold() and release() from any thread. The reader holds the ports mutex while
 // it delivers, so once remove() returns the NIC is never touched again.
 #pragma once
 
@@ -18,10 +26,13 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace sf::host {
 
@@ -39,25 +50,39 @@ class FramePort {
     // the reader starts again on it. Main thread only.
     void replace_channel(UniqueFd fd);
     void add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest);
+    // Forgets the port; the frames it held go back to sfd (kReturned).
     void remove(uint32_t port);
+    // Keeps the port's frames (at most kHeldMax, later ones are dropped and
+    // counted) instead of writing its RX ring; once it returns, the ring is not
+    // written until release(). Unknown ports are ignored.
+    void hold(uint32_t port);
+    // Ends hold(): the kept frames enter the ring in order (as far as it has
+    // room) and the guest is woken. A port not held: nothing happens.
+    void release(uint32_t port);
     // TransmitFn of the NIC with this port key (runs on a runner thread).
     void transmit(uint32_t port, std::span<const uint8_t> frame);
-    // {"rx_frames", "rx_dropped", "tx_frames", "tx_dropped", "ports"}
+    // {"rx_frames", "rx_dropped", "tx_frames", "tx_dropped", "held", "returned", "ports"}
     nlohmann::json stats() const;
 
   private:
+    static constexpr size_t kHeldMax = 256; // ~2 ms at 1 Gbit/s of full frames
+
     struct Entry {
         std::shared_ptr<vmm::Nic> nic;
         std::weak_ptr<WorkerGuest> guest;
+        bool held = false;
+        std::deque<std::vector<uint8_t>> kept; // while held, oldest first
     };
     void read_loop();
+    // One frame to sfd; false: dropped (no channel, or its buffer is full).
+    bool send(uint32_t port, std::span<const uint8_t> frame, uint16_t flags);
     void deliver(uint32_t port, std::span<const uint8_t> frame);
 
     int fd_; // changes only from -1, in replace_channel()
     Scheduler& scheduler_;
     mutable std::mutex mutex_;
     std::unordered_map<uint32_t, Entry> ports_;
-    std::atomic<uint64_t> rx_frames_{0}, rx_dropped_{0}, tx_frames_{0}, tx_dropped_{0};
+    std::atomic<uint64_t> rx_frames_{0}, rx_dropped_{0}, tx_frames_{0}, tx_dropped_{0}, held_{0}, returned_{0};
     std::atomic<bool> stopping_{false};
     std::thread reader_;
 };

@@ -92,7 +92,10 @@ Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string
         return error(ErrorKind::Conflict, "guest {} is being saved or migrated", id);
     if (op == "start") SF_TRY(scheduler_.start(guest));
     else if (op == "pause") SF_TRY(scheduler_.pause(guest));
-    else if (op == "resume") SF_TRY(scheduler_.resume(guest));
+    else if (op == "resume") {
+        if (guest->port_key) frames_.release(*guest->port_key); // frames kept by a failed migration's pause
+        SF_TRY(scheduler_.resume(guest));
+    }
     else if (op == "unfollow") guest->unfollow();
     else if (op == "logs" || op == "follow") {
         raw_reply = op == "follow" ? guest->follow() : guest->console_contents();

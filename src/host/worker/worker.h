@@ -126,6 +126,7 @@ class Worker final : public EventSink {
         uint64_t rounds = 0;          // Memory passes, the final one included
         uint64_t start_ns = 0, precopy_end_ns = 0, paused_ns = 0, stop_copy_end_ns = 0;
         bool was_running = false;     // it ran before it was paused (a failure resumes it)
+        bool held = false;            // its port keeps frames from the pause on (FramePort::hold)
     };
     Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
                             int socket, std::stop_token stop, Outgoing& out);

@@ -6,10 +6,11 @@
 // most kSmallDirtySet), the set stops shrinking, or kMaxRounds; then the
 // guest is paused (the downtime starts: paused_ns) and the last dirty pages,
 // the monitor's records (which resend the NIC rings), Console, Watches and
-// GuestEnd follow. Frames for the guest that arrive while it is paused land
-// in its RX ring at the source after the ring was copied: they are lost to
-// the copy (the receiver publishes the saved ring head, so it never sees
-// half of one), and kept if the migration fails and the guest runs on here.
+// GuestEnd follow. From the pause on, a guest that was running has its port
+// held (FramePort::hold): frames that reach it here are kept, not written to
+// the RX ring already copied; they go back to sfd, towards the guest's new
+// host, when it leaves (remove), or into the ring if it stays (release: a
+// failure here, or sfd's resume).
 // Pages go out with writev straight from guest memory (snapshot::Writer).
 // Both ends bound their socket buffers (256 KiB asked, the kernel doubles
 // it): without that, pre-copy "ends" with megabytes still queued for a
@@ -143,6 +144,10 @@ Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::
     out.precopy_end_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
     out.paused_ns = vmm::host_monotonic_ns();
+    if (out.was_running && guest->port_key) {
+        frames_.hold(*guest->port_key); // before the last dirty pages: the ring is not written after them
+        out.held = true;
+    }
     SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.take_dirty_pages()); // the monitor's writes too
     SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
     ++out.rounds;
@@ -173,6 +178,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
     (void)vm->disable_dirty_log();
     if (done) done = read_reply(socket, timeout, bytes_sent);
     if (!done) {
+        if (out.held) frames_.release(*guest->port_key);
         if (out.was_running) (void)scheduler_.resume(guest); // never left paused by a failure
         return error(done.error().kind, "migrate_out: {}", done.error().message);
     }

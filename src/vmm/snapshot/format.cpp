@@ -13,6 +13,7 @@ std::optional<const char*> tag_name(uint32_t tag) {
     case Tag::Reply: return "Reply";
     case Tag::Commit: return "Commit";
     case Tag::Challenge: return "Challenge";
+    case Tag::Frames: return "Frames";
     case Tag::Memory: return "Memory";
     case Tag::GuestState: return "GuestState";
     case Tag::Vcpu: return "Vcpu";

@@ -45,6 +45,7 @@ enum class Tag : uint32_t {
     Reply = 2,      // sfd / worker: JSON
     Commit = 3,     // sfd: JSON
     Challenge = 4,  // receiving sfd: JSON
+    Frames = 5,     // sending sfd: frames kept while the guest left (host/migration/held_frames.h)
     Memory = 16,    // monitor: MemoryRecordHeader, indices, pages
     GuestState = 17, // monitor: GuestStateRecord (snapshot/guest_snapshot.h)
     Vcpu = 18,      // monitor: x86_64::VcpuRecord (x86_64/vcpu_state_x86_64.h)
