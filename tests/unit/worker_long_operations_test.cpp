@@ -112,3 +112,22 @@ TEST(LongOperations, CancelUnblocksAJobWaitingOnItsSocket) {
     ASSERT_FALSE(reply);
     EXPECT_EQ(reply.error().message, "cancelled");
 }
+
+// sfd keeps using a migration's connection after the worker's part: a cancel
+// (the departed guest destroyed) after the job ended must not shut it down.
+TEST(LongOperations, CancelAfterTheJobEndedLeavesItsSocketUsable) {
+    Replies replies;
+    LongOperations operations(replies.fn());
+    auto [mine, peer] = socket_pair();
+    UniqueFd kept(::dup(mine.get())); // sfd's own descriptor of the same socket
+    ASSERT_TRUE(kept.valid());
+    ASSERT_TRUE(operations.launch(5, 30, std::move(mine), [](int, std::stop_token) -> Result<nlohmann::json> {
+        return nlohmann::json{{"ok", true}};
+    }));
+    ASSERT_TRUE(replies.wait(30));
+    operations.cancel(5);
+    ASSERT_EQ(::write(kept.get(), "y", 1), 1) << "the socket was shut down";
+    char byte = 0;
+    EXPECT_EQ(::read(peer.get(), &byte, 1), 1);
+    EXPECT_EQ(byte, 'y');
+}

@@ -24,6 +24,7 @@ Result<void> LongOperations::launch(uint64_t guest_id, uint64_t request_id, Uniq
             Result<nlohmann::json> outcome = job(op->fd.get(), op->stop.get_token());
             {
                 std::lock_guard done_lock(mutex_);
+                op->fd.reset();
                 op->done = true; // before the reply: sfd may ask for the next operation at once
             }
             reply_(request_id, outcome);
@@ -45,7 +46,10 @@ bool LongOperations::busy(uint64_t guest_id) const {
 
 void LongOperations::stop_and_join(Operation& operation) {
     operation.stop.request_stop();
-    if (operation.fd.valid()) ::shutdown(operation.fd.get(), SHUT_RDWR); // not a socket: ENOTSOCK, harmless
+    {
+        std::lock_guard lock(mutex_);
+        if (operation.fd.valid()) ::shutdown(operation.fd.get(), SHUT_RDWR); // not a socket: ENOTSOCK, harmless
+    }
     operation.thread.join();
 }
 

@@ -8,11 +8,14 @@
 // ReplyFn (on that thread), under the request id it came with. At most one
 // operation per guest id runs at a time.
 //
-// Each operation owns the descriptor it was given (closed after its thread
-// is joined, never before, so cancel() cannot shut a reused number down).
-// cancel() requests the job's stop_token and shuts the descriptor down (a
-// blocked read or write on a socket returns at once), then joins the thread;
-// the job then ends with an error as soon as it notices.
+// Each operation owns the descriptor it was given, and closes it as soon as
+// its job returns, under the lock cancel() shuts it down with: so cancel()
+// never shuts a reused number down, nor the socket of an operation that has
+// ended (sfd still uses a migration's connection after the worker's part:
+// destroying the departed guest must not cut it). cancel() requests the
+// job's stop_token and shuts the descriptor down (a blocked read or write on
+// a socket returns at once), then joins the thread; the job then ends with an
+// error as soon as it notices.
 //
 // Threading: every method from any thread except a job's own (a job joining
 // itself would hang). The ReplyFn runs on the operations' threads.
@@ -54,13 +57,13 @@ class LongOperations {
 
   private:
     struct Operation {
-        UniqueFd fd;
+        UniqueFd fd; // guarded by mutex_ once the thread runs; closed when the job returns
         std::stop_source stop;
         std::thread thread;
         bool done = false; // guarded by mutex_
     };
     void reap_done(); // joins the threads of ended operations
-    static void stop_and_join(Operation& operation);
+    void stop_and_join(Operation& operation);
 
     const ReplyFn reply_;
     mutable std::mutex mutex_;
