@@ -17,8 +17,8 @@ void WorkerTest::TearDown() {
     for (const std::string& file : files_) ::unlink(file.c_str());
 }
 
-std::unique_ptr<WorkerUnderTest> WorkerTest::start_worker(int index) {
-    Result<std::unique_ptr<WorkerUnderTest>> worker = WorkerUnderTest::start(index);
+std::unique_ptr<WorkerUnderTest> WorkerTest::start_worker(int index, bool frames) {
+    Result<std::unique_ptr<WorkerUnderTest>> worker = WorkerUnderTest::start(index, frames);
     EXPECT_TRUE(worker) << worker.error().message;
     return worker ? std::move(*worker) : nullptr;
 }

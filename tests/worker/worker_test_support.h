@@ -17,7 +17,7 @@ class WorkerTest : public ::testing::Test {
     void SetUp() override { SF_WORKER_REQUIRE_KVM(); }
     void TearDown() override;
 
-    std::unique_ptr<WorkerUnderTest> start_worker(int index);
+    std::unique_ptr<WorkerUnderTest> start_worker(int index, bool frames = false);
     // Polls the guest's console until its last tick is >= `tick` (at most `timeout_ms`).
     static bool wait_for_tick(WorkerUnderTest& worker, uint64_t guest, int tick, int timeout_ms = 10000);
     // A new empty file, removed at the end of the test; opened read-write.

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <regex>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -39,21 +40,32 @@ bool kvm_usable() {
 
 std::string guest_image(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
 
-Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index) {
+Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index, bool frames) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) return error("socketpair: {}", std::strerror(errno));
     UniqueFd ours(fds[0]), theirs(fds[1]);
     ::fcntl(ours.get(), F_SETFD, FD_CLOEXEC);
     host::wire::size_buffers(ours.get());
     host::wire::size_buffers(theirs.get());
+    UniqueFd frames_ours, frames_theirs;
+    if (frames) {
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) return error("socketpair: {}", std::strerror(errno));
+        frames_ours = UniqueFd(fds[0]);
+        frames_theirs = UniqueFd(fds[1]);
+        ::fcntl(frames_ours.get(), F_SETFD, FD_CLOEXEC);
+    }
     const std::string binary = std::string(SF_BIN_DIR) + "/sf-worker";
     const std::string fd_arg = std::to_string(theirs.get()), index_arg = std::to_string(index);
-    const char* argv[] = {binary.c_str(), "--control-fd", fd_arg.c_str(), "--index", index_arg.c_str(),
-                          "--pool", "2", nullptr};
+    const std::string frame_arg = std::to_string(frames_theirs.get());
+    std::vector<const char*> argv = {binary.c_str(), "--control-fd", fd_arg.c_str(), "--index", index_arg.c_str(),
+                                     "--pool", "2"};
+    if (frames) argv.insert(argv.end(), {"--frame-fd", frame_arg.c_str()});
+    argv.push_back(nullptr);
     pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, binary.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ);
+    const int spawned =
+        ::posix_spawn(&pid, binary.c_str(), nullptr, nullptr, const_cast<char**>(argv.data()), environ);
     if (spawned != 0) return error("spawning {}: {}", binary, std::strerror(spawned));
-    return std::unique_ptr<WorkerUnderTest>(new WorkerUnderTest(std::move(ours), pid));
+    return std::unique_ptr<WorkerUnderTest>(new WorkerUnderTest(std::move(ours), std::move(frames_ours), pid));
 }
 
 WorkerUnderTest::~WorkerUnderTest() {

@@ -29,8 +29,10 @@ std::string guest_image(const std::string& name);
 
 class WorkerUnderTest {
   public:
-    // Starts build/bin/sf-worker with its end of a new socket pair.
-    static Result<std::unique_ptr<WorkerUnderTest>> start(int index);
+    // Starts build/bin/sf-worker with its end of a new socket pair; with
+    // `frames`, also with a frame channel (net/frame_channel.h) whose sfd end
+    // is frames().
+    static Result<std::unique_ptr<WorkerUnderTest>> start(int index, bool frames = false);
     ~WorkerUnderTest(); // "shutdown", then SIGKILL if it does not end
     WorkerUnderTest(const WorkerUnderTest&) = delete;
     WorkerUnderTest& operator=(const WorkerUnderTest&) = delete;
@@ -49,11 +51,14 @@ class WorkerUnderTest {
     // Creates a ticker guest printing `count` ticks every `interval_ms`.
     Result<nlohmann::json> create_ticker(uint64_t id, int count = 100000, int interval_ms = 10);
     pid_t pid() const { return pid_; }
+    int frames() const { return frames_.get(); } // -1 without a frame channel
     void kill_hard();
 
   private:
-    WorkerUnderTest(UniqueFd control, pid_t pid) : control_(std::move(control)), pid_(pid) {}
+    WorkerUnderTest(UniqueFd control, UniqueFd frames, pid_t pid)
+        : control_(std::move(control)), frames_(std::move(frames)), pid_(pid) {}
     UniqueFd control_;
+    UniqueFd frames_;
     pid_t pid_;
     uint64_t next_id_ = 1;
     std::map<uint64_t, nlohmann::json> early_; // replies that came while waiting for another
