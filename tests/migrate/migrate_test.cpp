@@ -211,6 +211,8 @@ class Migrate : public ::testing::Test {
         EXPECT_GT(figures.value("bytes_sent", 0), 0);
         EXPECT_GT(figures.value("total_ms", 0.0), 0.0);
         EXPECT_LE(figures.value("downtime_ms", -1.0), figures.value("total_ms", 0.0));
+        // How many frames reached the guest at the source while it was paused and followed it (step 6).
+        EXPECT_TRUE(figures.value("phases", json::object()).contains("frames_forwarded")) << figures.dump();
         EXPECT_TRUE(incr.failure().empty()) << incr.failure();
         EXPECT_GT(incr.answers(), answers_before);
         EXPECT_LT(incr.longest_wait_ms(), 2000) << "a request waited that long for its answer across the move";
