@@ -19,6 +19,7 @@
 #include <array>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <thread>
 
 using sf::ErrorKind;
@@ -212,18 +213,60 @@ bool eventually(const std::function<bool()>& done) {
     return done();
 }
 
+// A service on `network` with one lease restored (kMac, 10.77.0.9, key `key`)
+// and bound to worker `worker`, whose end of the frame channel the test holds.
+struct BoundLease {
+    std::unique_ptr<NetService> service;
+    NicLease lease;
+    sf::UniqueFd worker_end;
+};
+
+BoundLease bound_lease(const std::string& network, uint32_t key, int worker) {
+    BoundLease bound;
+    bound.service = service_with(network, key);
+    if (!bound.service) return bound;
+    auto lease = bound.service->restore(network, kMac, "10.77.0.9", key);
+    int pair[2];
+    if (!lease || ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+        ADD_FAILURE() << "no lease or channel";
+        bound.service.reset();
+        return bound;
+    }
+    bound.lease = *lease;
+    bound.worker_end = sf::UniqueFd(pair[1]);
+    bound.service->attach_worker(worker, sf::UniqueFd(pair[0]));
+    bound.service->bind(key, worker);
+    return bound;
+}
+
+struct ChannelFrame {
+    uint32_t port = 0;
+    uint16_t flags = 0;
+    std::vector<uint8_t> bytes;
+};
+
+// The next packet sfd sends on the worker's channel, parsed; nullopt after `timeout_ms`.
+std::optional<ChannelFrame> next_frame(int worker_end, int timeout_ms = 5000) {
+    pollfd pfd{worker_end, POLLIN, 0};
+    if (::poll(&pfd, 1, timeout_ms) != 1) return std::nullopt;
+    std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
+    const ssize_t len = ::recv(worker_end, packet.data(), packet.size(), 0);
+    if (len <= 0) return std::nullopt;
+    auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
+    EXPECT_TRUE(frame) << frame.error().message;
+    if (!frame) return std::nullopt;
+    return ChannelFrame{frame->port, frame->flags, {frame->bytes.begin(), frame->bytes.end()}};
+}
+
 } // namespace
 
 TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
     SF_IN_NETNS([] {
-        auto service = service_with("sfr5", 41);
-        ASSERT_TRUE(service);
-        auto lease = *service->restore("sfr5", kMac, "10.77.0.9", 41);
-        int pair[2];
-        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-        sf::UniqueFd worker_end(pair[1]);
-        service->attach_worker(3, sf::UniqueFd(pair[0]));
-        service->bind(lease.port_key, 3);
+        BoundLease bound = bound_lease("sfr5", 41, 3);
+        ASSERT_TRUE(bound.service);
+        std::unique_ptr<NetService>& service = bound.service;
+        const NicLease& lease = bound.lease;
+        const sf::UniqueFd& worker_end = bound.worker_end;
 
         auto stats = [&] { return service->network_info("sfr5")->stats; };
         const uint64_t frames = stats()["frames"];
@@ -243,14 +286,9 @@ TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
         to.sin_port = htons(9);
         to.sin_addr.s_addr = htonl(lease.ip.value());
         ASSERT_EQ(::sendto(udp.get(), "hi", 2, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 2);
-        std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
         for (;;) {
-            pollfd pfd{worker_end.get(), POLLIN, 0};
-            ASSERT_EQ(::poll(&pfd, 1, 5000), 1) << "no frame for the restored port";
-            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
-            ASSERT_GT(len, 0);
-            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
-            ASSERT_TRUE(frame);
+            std::optional<ChannelFrame> frame = next_frame(worker_end.get());
+            ASSERT_TRUE(frame) << "no frame for the restored port";
             EXPECT_EQ(frame->port, 41u);
             if (frame->bytes.size() < 14 || frame->bytes[12] != 0x08 || frame->bytes[13] != 0x00)
                 continue; // not IPv4
@@ -277,14 +315,11 @@ std::vector<uint8_t> frame_to(const sf::net::MacAddress& destination, const sf::
 // guest; release() keeps those addressed to the guest, in order, for take_returned().
 TEST(NetServiceReturned, KeepsTheGuestsReturnedFramesPastReleaseUntilTaken) {
     SF_IN_NETNS([] {
-        auto service = service_with("sfr6", 51);
-        ASSERT_TRUE(service);
-        auto lease = *service->restore("sfr6", kMac, "10.77.0.9", 51);
-        int pair[2];
-        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-        sf::UniqueFd worker_end(pair[1]);
-        service->attach_worker(3, sf::UniqueFd(pair[0]));
-        service->bind(lease.port_key, 3);
+        BoundLease bound = bound_lease("sfr6", 51, 3);
+        ASSERT_TRUE(bound.service);
+        std::unique_ptr<NetService>& service = bound.service;
+        const NicLease& lease = bound.lease;
+        const sf::UniqueFd& worker_end = bound.worker_end;
         const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
         const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
         using sf::net::frames::kReturned;
@@ -308,41 +343,28 @@ TEST(NetServiceReturned, KeepsTheGuestsReturnedFramesPastReleaseUntilTaken) {
 // (to its worker's channel, tagged with the key), and nothing else.
 TEST(NetServiceReturned, InjectsOnlyFramesAddressedToTheLease) {
     SF_IN_NETNS([] {
-        auto service = service_with("sfr7", 61);
-        ASSERT_TRUE(service);
-        auto lease = *service->restore("sfr7", kMac, "10.77.0.9", 61);
-        int pair[2];
-        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
-        sf::UniqueFd worker_end(pair[1]);
-        service->attach_worker(4, sf::UniqueFd(pair[0]));
-        service->bind(lease.port_key, 4);
+        BoundLease bound = bound_lease("sfr7", 61, 4);
+        ASSERT_TRUE(bound.service);
+        std::unique_ptr<NetService>& service = bound.service;
+        const NicLease& lease = bound.lease;
+        const sf::UniqueFd& worker_end = bound.worker_end;
         const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
         const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
         service->inject(lease.port_key, frame_to(other, client, 1));  // refused
         service->inject(lease.port_key + 1, frame_to(lease.mac, client, 2)); // no such lease
         service->inject(lease.port_key, frame_to(lease.mac, client, 3));
-        std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
+        auto ours = [](const ChannelFrame& frame) { return frame.bytes.size() >= 15 && frame.bytes[12] == 0x88; };
         for (;;) {
-            pollfd pfd{worker_end.get(), POLLIN, 0};
-            ASSERT_EQ(::poll(&pfd, 1, 5000), 1) << "the injected frame did not arrive";
-            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
-            ASSERT_GT(len, 0);
-            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
-            ASSERT_TRUE(frame);
-            if (frame->bytes.size() < 15 || frame->bytes[12] != 0x88) continue; // the host's own traffic
+            std::optional<ChannelFrame> frame = next_frame(worker_end.get());
+            ASSERT_TRUE(frame) << "the injected frame did not arrive";
+            if (!ours(*frame)) continue; // the host's own traffic
             EXPECT_EQ(frame->port, 61u);
             EXPECT_EQ(frame->flags, 0);
-            EXPECT_EQ(std::vector<uint8_t>(frame->bytes.begin(), frame->bytes.end()), frame_to(lease.mac, client, 3));
+            EXPECT_EQ(frame->bytes, frame_to(lease.mac, client, 3));
             break;
         }
-        pollfd pfd{worker_end.get(), POLLIN, 0};
-        while (::poll(&pfd, 1, 100) == 1) { // nothing else of ours follows
-            const ssize_t len = ::recv(worker_end.get(), packet.data(), packet.size(), 0);
-            ASSERT_GT(len, 0);
-            auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
-            ASSERT_TRUE(frame);
-            EXPECT_FALSE(frame->bytes.size() >= 15 && frame->bytes[12] == 0x88) << "a refused frame was delivered";
-        }
+        while (std::optional<ChannelFrame> frame = next_frame(worker_end.get(), 100)) // nothing else of ours follows
+            EXPECT_FALSE(ours(*frame)) << "a refused frame was delivered";
     });
 }
 
