@@ -8,9 +8,13 @@
 namespace sf::host {
 namespace {
 
-std::vector<uint8_t> frame_of(size_t length, uint8_t fill) { return std::vector<uint8_t>(length, fill); }
+std::vector<uint8_t> frame_of(size_t length, uint8_t fill) {
+    return std::vector<uint8_t>(length, fill);
+}
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytes_of(const std::string& s) {
+    return {s.begin(), s.end()};
+}
 
 TEST(HeldFrames, RoundTripsInOrder) {
     const HeldFrames frames = {frame_of(60, 1), frame_of(kMinFrame, 2), frame_of(kMaxFrame, 3)};
@@ -24,7 +28,8 @@ TEST(HeldFrames, RoundTripsInOrder) {
 
 TEST(HeldFrames, EncodingLeavesOutWhatCannotBeAFrameAndStopsAtTheLimit) {
     HeldFrames frames = {frame_of(kMinFrame - 1, 1), frame_of(kMaxFrame + 1, 2)};
-    for (size_t i = 0; i < kMaxHeldFrames + 5; ++i) frames.push_back(frame_of(64, static_cast<uint8_t>(i)));
+    for (size_t i = 0; i < kMaxHeldFrames + 5; ++i)
+        frames.push_back(frame_of(64, static_cast<uint8_t>(i)));
     Result<HeldFrames> back = decode_frames(bytes_of(encode_frames(frames)));
     ASSERT_TRUE(back) << back.error().message;
     ASSERT_EQ(back->size(), kMaxHeldFrames);
@@ -38,7 +43,9 @@ void expect_refused(std::vector<uint8_t> payload, const std::string& says) {
     EXPECT_NE(decoded.error().message.find(says), std::string::npos) << decoded.error().message;
 }
 
-void put_u32(std::vector<uint8_t>& bytes, size_t at, uint32_t value) { std::memcpy(&bytes[at], &value, 4); }
+void put_u32(std::vector<uint8_t>& bytes, size_t at, uint32_t value) {
+    std::memcpy(&bytes[at], &value, 4);
+}
 
 TEST(HeldFrames, RefusesEveryMalformedPayloadWithItsReason) {
     const std::vector<uint8_t> good = bytes_of(encode_frames({frame_of(60, 7), frame_of(20, 8)}));

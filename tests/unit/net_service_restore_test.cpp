@@ -264,18 +264,15 @@ TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
     SF_IN_NETNS([] {
         BoundLease bound = bound_lease("sfr5", 41, 3);
         ASSERT_TRUE(bound.service);
-        std::unique_ptr<NetService>& service = bound.service;
-        const NicLease& lease = bound.lease;
-        const sf::UniqueFd& worker_end = bound.worker_end;
 
-        auto stats = [&] { return service->network_info("sfr5")->stats; };
+        auto stats = [&] { return bound.service->network_info("sfr5")->stats; };
         const uint64_t frames = stats()["frames"];
         // From the guest: its key and its MAC are accepted, another source is not.
-        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 41, frame_from(lease.mac)));
+        ASSERT_TRUE(sf::net::frames::send_frame(bound.worker_end.get(), 41, frame_from(bound.lease.mac)));
         EXPECT_TRUE(eventually([&] { return stats()["frames"] == frames + 1; }));
         EXPECT_EQ(stats()["dropped"]["spoofed"], 0);
         auto spoofed = *sf::net::MacAddress::parse("02:00:00:00:10:99");
-        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 41, frame_from(spoofed)));
+        ASSERT_TRUE(sf::net::frames::send_frame(bound.worker_end.get(), 41, frame_from(spoofed)));
         EXPECT_TRUE(eventually([&] { return stats()["dropped"]["spoofed"] == 1; }));
 
         // To the guest: the host sends it a datagram (ARP answered by the
@@ -284,15 +281,16 @@ TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
         sockaddr_in to{};
         to.sin_family = AF_INET;
         to.sin_port = htons(9);
-        to.sin_addr.s_addr = htonl(lease.ip.value());
+        to.sin_addr.s_addr = htonl(bound.lease.ip.value());
         ASSERT_EQ(::sendto(udp.get(), "hi", 2, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 2);
         for (;;) {
-            std::optional<ChannelFrame> frame = next_frame(worker_end.get());
+            std::optional<ChannelFrame> frame = next_frame(bound.worker_end.get());
             ASSERT_TRUE(frame) << "no frame for the restored port";
             EXPECT_EQ(frame->port, 41u);
             if (frame->bytes.size() < 14 || frame->bytes[12] != 0x08 || frame->bytes[13] != 0x00)
                 continue; // not IPv4
-            EXPECT_TRUE(std::equal(lease.mac.bytes().begin(), lease.mac.bytes().end(), frame->bytes.begin()));
+            EXPECT_TRUE(std::equal(bound.lease.mac.bytes().begin(), bound.lease.mac.bytes().end(),
+                                   frame->bytes.begin()));
             break;
         }
     });
@@ -317,25 +315,24 @@ TEST(NetServiceReturned, KeepsTheGuestsReturnedFramesPastReleaseUntilTaken) {
     SF_IN_NETNS([] {
         BoundLease bound = bound_lease("sfr6", 51, 3);
         ASSERT_TRUE(bound.service);
-        std::unique_ptr<NetService>& service = bound.service;
-        const NicLease& lease = bound.lease;
-        const sf::UniqueFd& worker_end = bound.worker_end;
         const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
         const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
         using sf::net::frames::kReturned;
         for (uint8_t tag = 1; tag <= 3; ++tag)
-            ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 51, frame_to(lease.mac, client, tag), kReturned));
+            ASSERT_TRUE(sf::net::frames::send_frame(bound.worker_end.get(), 51,
+                                                    frame_to(bound.lease.mac, client, tag), kReturned));
         // Not for its guest: a worker cannot have sfd carry anything else.
-        ASSERT_TRUE(sf::net::frames::send_frame(worker_end.get(), 51, frame_to(other, client, 9), kReturned));
+        ASSERT_TRUE(
+            sf::net::frames::send_frame(bound.worker_end.get(), 51, frame_to(other, client, 9), kReturned));
         // Released at once: the frames may still be queued on the channel, unread by the data plane.
-        service->release(lease.port_key);
-        const sf::host::HeldFrames kept = service->take_returned(lease.port_key);
+        bound.service->release(bound.lease.port_key);
+        const sf::host::HeldFrames kept = bound.service->take_returned(bound.lease.port_key);
         ASSERT_EQ(kept.size(), 3u);
         for (uint8_t tag = 1; tag <= 3; ++tag) {
-            EXPECT_EQ(kept[tag - 1u], frame_to(lease.mac, client, tag));
+            EXPECT_EQ(kept[tag - 1u], frame_to(bound.lease.mac, client, tag));
         }
-        EXPECT_TRUE(service->take_returned(lease.port_key).empty()); // once
-        EXPECT_EQ(service->network_info("sfr6")->stats["returned_after_move"], 3);
+        EXPECT_TRUE(bound.service->take_returned(bound.lease.port_key).empty()); // once
+        EXPECT_EQ(bound.service->network_info("sfr6")->stats["returned_after_move"], 3);
     });
 }
 
@@ -345,25 +342,26 @@ TEST(NetServiceReturned, InjectsOnlyFramesAddressedToTheLease) {
     SF_IN_NETNS([] {
         BoundLease bound = bound_lease("sfr7", 61, 4);
         ASSERT_TRUE(bound.service);
-        std::unique_ptr<NetService>& service = bound.service;
-        const NicLease& lease = bound.lease;
-        const sf::UniqueFd& worker_end = bound.worker_end;
         const auto client = *sf::net::MacAddress::parse("02:00:00:00:10:77");
         const auto other = *sf::net::MacAddress::parse("02:00:00:00:10:78");
-        service->inject(lease.port_key, frame_to(other, client, 1));  // refused
-        service->inject(lease.port_key + 1, frame_to(lease.mac, client, 2)); // no such lease
-        service->inject(lease.port_key, frame_to(lease.mac, client, 3));
-        auto ours = [](const ChannelFrame& frame) { return frame.bytes.size() >= 15 && frame.bytes[12] == 0x88; };
+        bound.service->inject(bound.lease.port_key, frame_to(other, client, 1)); // refused
+        bound.service->inject(bound.lease.port_key + 1,
+                              frame_to(bound.lease.mac, client, 2)); // no such lease
+        bound.service->inject(bound.lease.port_key, frame_to(bound.lease.mac, client, 3));
+        auto ours = [](const ChannelFrame& frame) {
+            return frame.bytes.size() >= 15 && frame.bytes[12] == 0x88;
+        };
         for (;;) {
-            std::optional<ChannelFrame> frame = next_frame(worker_end.get());
+            std::optional<ChannelFrame> frame = next_frame(bound.worker_end.get());
             ASSERT_TRUE(frame) << "the injected frame did not arrive";
             if (!ours(*frame)) continue; // the host's own traffic
             EXPECT_EQ(frame->port, 61u);
             EXPECT_EQ(frame->flags, 0);
-            EXPECT_EQ(frame->bytes, frame_to(lease.mac, client, 3));
+            EXPECT_EQ(frame->bytes, frame_to(bound.lease.mac, client, 3));
             break;
         }
-        while (std::optional<ChannelFrame> frame = next_frame(worker_end.get(), 100)) // nothing else of ours follows
+        while (std::optional<ChannelFrame> frame =
+                   next_frame(bound.worker_end.get(), 100)) // nothing else of ours follows
             EXPECT_FALSE(ours(*frame)) << "a refused frame was delivered";
     });
 }
@@ -383,5 +381,6 @@ TEST(FrameChannel, RefusesUnknownFlags) {
     len = ::recv(b.get(), packet.data(), packet.size(), 0);
     auto unknown = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
     ASSERT_FALSE(unknown);
-    EXPECT_NE(unknown.error().message.find("unknown flags 0x2"), std::string::npos) << unknown.error().message;
+    EXPECT_NE(unknown.error().message.find("unknown flags 0x2"), std::string::npos)
+        << unknown.error().message;
 }

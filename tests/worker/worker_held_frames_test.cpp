@@ -34,12 +34,17 @@ nlohmann::json ping_fields(uint64_t id) {
             {"mem", 4u << 20},
             {"cmdline", ""},
             {"nic",
-             {{"port", kPort}, {"mac", "02:00:00:00:20:05"}, {"ip", kGuestIp}, {"mask", 0xffffff00u},
-              {"gw", 0x0a4d0001}, {"mtu", 1500}}}};
+             {{"port", kPort},
+              {"mac", "02:00:00:00:20:05"},
+              {"ip", kGuestIp},
+              {"mask", 0xffffff00u},
+              {"gw", 0x0a4d0001},
+              {"mtu", 1500}}}};
 }
 
 void put_be(std::vector<uint8_t>& frame, size_t at, uint32_t value, size_t bytes) {
-    for (size_t i = 0; i < bytes; ++i) frame[at + i] = static_cast<uint8_t>(value >> (8 * (bytes - 1 - i)));
+    for (size_t i = 0; i < bytes; ++i)
+        frame[at + i] = static_cast<uint8_t>(value >> (8 * (bytes - 1 - i)));
 }
 
 // An ARP request from the peer for the guest's address; `tag` in its padding tells them apart.
@@ -102,7 +107,8 @@ class WorkerHeldFramesTest : public WorkerTest {
         nlohmann::json create = ping_fields(1);
         create["op"] = "create";
         Result<nlohmann::json> created = a_->call(create);
-        ASSERT_TRUE(created && created->contains("ok")) << (created ? created->dump() : created.error().message);
+        ASSERT_TRUE(created && created->contains("ok"))
+            << (created ? created->dump() : created.error().message);
         const auto until = std::chrono::steady_clock::now() + 10s; // its NIC is attached once it says so
         while (a_->logs(1).find("ping: up") == std::string::npos && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(5ms);
@@ -120,7 +126,8 @@ class WorkerHeldFramesTest : public WorkerTest {
         Result<nlohmann::json> sent = a_->reply(out);
         Result<nlohmann::json> received = b_->reply(in);
         ASSERT_TRUE(sent && sent->contains("ok")) << (sent ? sent->dump() : sent.error().message);
-        ASSERT_TRUE(received && received->contains("ok")) << (received ? received->dump() : received.error().message);
+        ASSERT_TRUE(received && received->contains("ok"))
+            << (received ? received->dump() : received.error().message);
         ASSERT_EQ(a_->state(1), "paused");
     }
 
@@ -149,7 +156,8 @@ class WorkerHeldFramesTest : public WorkerTest {
 } // namespace
 
 TEST_F(WorkerHeldFramesTest, FramesForAGuestThatLeftComeBackMarkedReturned) {
-    for (uint8_t tag = 1; tag <= 3; ++tag) ASSERT_NO_FATAL_FAILURE(send_to_guest(*a_, arp_request(tag)));
+    for (uint8_t tag = 1; tag <= 3; ++tag)
+        ASSERT_NO_FATAL_FAILURE(send_to_guest(*a_, arp_request(tag)));
     expect_silence();
     Result<nlohmann::json> destroyed = a_->call({{"op", "destroy"}, {"id", 1}});
     ASSERT_TRUE(destroyed && destroyed->contains("ok"));

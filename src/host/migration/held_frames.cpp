@@ -18,7 +18,9 @@ uint32_t get_u32(std::span<const uint8_t> bytes) {
     return value;
 }
 
-bool fits(size_t length) { return length >= kMinFrame && length <= kMaxFrame; }
+bool fits(size_t length) {
+    return length >= kMinFrame && length <= kMaxFrame;
+}
 
 } // namespace
 
@@ -38,26 +40,31 @@ std::string encode_frames(const HeldFrames& frames) {
 }
 
 Result<HeldFrames> decode_frames(std::span<const uint8_t> payload) {
-    if (payload.size() < 8) return error(ErrorKind::InvalidArgument, "Frames record of {} bytes", payload.size());
+    if (payload.size() < 8)
+        return error(ErrorKind::InvalidArgument, "Frames record of {} bytes", payload.size());
     const uint32_t count = get_u32(payload);
     if (count > kMaxHeldFrames)
-        return error(ErrorKind::InvalidArgument, "Frames record of {} frames (at most {})", count, kMaxHeldFrames);
-    if (get_u32(payload.subspan(4)) != 0) return error(ErrorKind::InvalidArgument, "Frames record: reserved not 0");
+        return error(ErrorKind::InvalidArgument, "Frames record of {} frames (at most {})", count,
+                     kMaxHeldFrames);
+    if (get_u32(payload.subspan(4)) != 0)
+        return error(ErrorKind::InvalidArgument, "Frames record: reserved not 0");
     payload = payload.subspan(8);
     HeldFrames frames;
     frames.reserve(count);
     for (uint32_t i = 0; i < count; ++i) {
-        if (payload.size() < 4) return error(ErrorKind::InvalidArgument, "Frames record ends inside frame {}", i);
+        if (payload.size() < 4)
+            return error(ErrorKind::InvalidArgument, "Frames record ends inside frame {}", i);
         const uint32_t length = get_u32(payload);
         payload = payload.subspan(4);
         if (!fits(length) || length > payload.size())
-            return error(ErrorKind::InvalidArgument, "Frames record: frame {} of {} bytes ({} left)", i, length,
-                         payload.size());
+            return error(ErrorKind::InvalidArgument, "Frames record: frame {} of {} bytes ({} left)", i,
+                         length, payload.size());
         frames.emplace_back(payload.begin(), payload.begin() + length);
         payload = payload.subspan(length);
     }
     if (!payload.empty())
-        return error(ErrorKind::InvalidArgument, "Frames record: {} bytes after its last frame", payload.size());
+        return error(ErrorKind::InvalidArgument, "Frames record: {} bytes after its last frame",
+                     payload.size());
     return frames;
 }
 

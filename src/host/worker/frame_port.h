@@ -82,7 +82,8 @@ class FramePort {
     Scheduler& scheduler_;
     mutable std::mutex mutex_;
     std::unordered_map<uint32_t, Entry> ports_;
-    std::atomic<uint64_t> rx_frames_{0}, rx_dropped_{0}, tx_frames_{0}, tx_dropped_{0}, held_{0}, returned_{0};
+    std::atomic<uint64_t> rx_frames_{0}, rx_dropped_{0}, tx_frames_{0}, tx_dropped_{0}, held_{0},
+        returned_{0};
     std::atomic<bool> stopping_{false};
     std::thread reader_;
 };

@@ -17,7 +17,8 @@ std::span<iovec> advance(std::span<iovec> iov, size_t done) {
 
 uint64_t total(std::span<const iovec> iov) {
     uint64_t sum = 0;
-    for (const iovec& v : iov) sum += v.iov_len;
+    for (const iovec& v : iov)
+        sum += v.iov_len;
     return sum;
 }
 

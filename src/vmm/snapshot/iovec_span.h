@@ -11,7 +11,9 @@
 namespace sf::vmm::snapshot {
 
 // An iovec over `len` bytes at `data` (readv writes there; writev only reads).
-inline iovec iov_of(const void* data, size_t len) { return iovec{const_cast<void*>(data), len}; }
+inline iovec iov_of(const void* data, size_t len) {
+    return iovec{const_cast<void*>(data), len};
+}
 // Drops `done` bytes from the front of iov; returns the first unfinished entry.
 std::span<iovec> advance(std::span<iovec> iov, size_t done);
 // The bytes iov covers.
