@@ -96,8 +96,9 @@ Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std
 // The same, passing `pass_fd` (not closed) with the packet in the same sendmsg.
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags, int pass_fd);
-// Receives one packet and the descriptor passed with it; an error when the peer closed the socket (message
-// "closed") or sent something that is not a valid packet.
+// Receives one packet and the descriptor passed with it; an error when the peer is gone (message "closed":
+// it closed the socket, or died with packets of ours unread, which AF_UNIX reports as ECONNRESET) or sent
+// something that is not a valid packet.
 Result<Message> receive(int fd);
 // Checks and splits one received packet (what receive() does after recv).
 Result<Message> parse_packet(std::string_view packet);

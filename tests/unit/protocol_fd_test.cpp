@@ -122,3 +122,21 @@ TEST_F(ProtocolFdTest, DescriptorWithABrokenPacketIsClosed) {
 }
 
 } // namespace
+
+// A peer that dies with our packets unread (sfd SIGKILLed while its worker
+// reports) gives ECONNRESET, not EOF: both are "closed", the peer going away,
+// which a worker with a durable store survives, not a broken packet.
+TEST_F(ProtocolFdTest, PeerGoneWithPacketsUnreadIsClosed) {
+    ASSERT_TRUE(wire::send(b.get(), wire::Type::Event, 0, 1, "{}"));
+    a.reset(); // never read
+    sf::Result<wire::Message> gone = wire::receive(b.get());
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().message, "closed");
+    int c[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c), 0);
+    UniqueFd mine(c[0]);
+    ::close(c[1]); // closed with nothing unread: EOF
+    sf::Result<wire::Message> eof = wire::receive(mine.get());
+    ASSERT_FALSE(eof);
+    EXPECT_EQ(eof.error().message, "closed");
+}
