@@ -58,11 +58,13 @@ int migrate(const ClientOptions& options, const TransferOptions& o) {
     return with_client("migrate", options, [&](SfdClient& client) {
         auto answer = client.act(o.ref, "migrate", {{"to", o.to}});
         if (!answer) return report_failure("migrate", answer.error().message);
+        const double followed = number(answer->value("phases", nlohmann::json::object()), "frames_forwarded");
         return print(*answer, o.output,
-                     fmt::format("migrated {} to {} in {:.2f} ms (downtime {:.2f} ms, {:.1f} KiB, {} rounds)", o.ref,
+                     fmt::format("migrated {} to {} in {:.2f} ms (downtime {:.2f} ms, {:.1f} KiB, {} rounds{})", o.ref,
                                  answer->value("to", o.to), number(*answer, "total_ms"),
                                  number(*answer, "downtime_ms"), number(*answer, "bytes_sent") / 1024,
-                                 number(*answer, "rounds")));
+                                 number(*answer, "rounds"),
+                                 followed > 0 ? fmt::format(", {} frames followed it", followed) : ""));
     });
 }
 

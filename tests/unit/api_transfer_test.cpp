@@ -352,6 +352,12 @@ TEST_F(SfctlTransfer, MigratePrintsItsFigures) {
     EXPECT_EQ(r.err, "");
     EXPECT_EQ(r.out, "migrated web to 10.99.0.2:7440 in 4.50 ms (downtime 1.25 ms, 2048.0 KiB, 3 rounds)\n");
     EXPECT_TRUE(names().empty());
+    // Frames that reached it during the pause and followed it are counted when there were any.
+    add_guest("db");
+    r = sfctl({"migrate", "db", "busy.example:7440"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "migrated db to busy.example:7440 in 4.50 ms (downtime 1.25 ms, 2048.0 KiB, 3 rounds, "
+                     "7 frames followed it)\n");
 }
 
 TEST_F(SfctlTransfer, MigrateAsJson) {

@@ -206,7 +206,8 @@ class FakeGuestService final : public host::GuestService {
         if (request.to.rfind("unreachable", 0) == 0)
             return error(ErrorKind::Unavailable, "migrating '{}' to {} failed, it runs on here: no answer",
                          guests_.at(id).info.name, request.to);
-        host::MigrateResult result{guests_.at(id).info.name, request.to, 4.5, 1.25, 2u << 20, 3, {}};
+        host::MigrateResult result{guests_.at(id).info.name, request.to, 4.5, 1.25, 2u << 20, 3,
+                                   {{"frames_forwarded", request.to.rfind("busy", 0) == 0 ? 7 : 0}}};
         guests_.erase(id);
         return result;
     }
