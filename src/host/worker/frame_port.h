@@ -9,14 +9,15 @@
 // A migrating guest's port is held from its pause on: frames for it are kept
 // in order instead of entering the RX ring, which the migration has copied.
 // If the guest leaves, remove() gives them back to sfd marked kReturned, and
-// sfd sends them towards the guest's new host (after its gratuitous ARP);
-// if it stays, release() puts them in the ring. Without this, a TCP segment
-// that reached the source during the pause was lost and its sender waited
-// for its retransmission timer (~200 ms) before trying again.
+// sfd sends them to the guest's new host after the commit (the migration's
+// Frames record); if it stays, release() puts them in the ring. Without this,
+// a TCP segment that reached the source during the pause was lost and its
+// sender waited for its retransmission timer (~200 ms) before trying again.
 //
 // Threading: one reader thread of its own (started by start()); transmit(),
-// add(), remove(), hold() and release() from any thread. The reader holds the ports mutex while
-// it delivers, so once remove() returns the NIC is never touched again.
+// add(), remove(), hold() and release() from any thread. The reader holds the
+// ports mutex while it delivers, so once remove() returns the NIC is never
+// touched again.
 #pragma once
 
 #include "common/unique_fd.h"
@@ -65,7 +66,7 @@ class FramePort {
     nlohmann::json stats() const;
 
   private:
-    static constexpr size_t kHeldMax = 256; // ~2 ms at 1 Gbit/s of full frames
+    static constexpr size_t kHeldMax = 256; // ~3 ms of full frames at 1 Gbit/s (held_frames.h's kMaxHeldFrames)
 
     struct Entry {
         std::shared_ptr<vmm::Nic> nic;
