@@ -14,6 +14,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "net/frame_channel.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -27,7 +28,7 @@ using HeldFrames = std::vector<std::vector<uint8_t>>;
 
 inline constexpr size_t kMaxHeldFrames = 256; // as FramePort keeps at most
 inline constexpr size_t kMinFrame = 14;       // an Ethernet header
-inline constexpr size_t kMaxFrame = 1518;     // net/frame_channel.h's kMaxFrame
+inline constexpr size_t kMaxFrame = net::frames::kMaxFrame;
 
 // The record's payload. Frames past kMaxHeldFrames, or of a length out of
 // range, are left out.

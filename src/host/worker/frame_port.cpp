@@ -89,7 +89,7 @@ void FramePort::deliver(uint32_t port, std::span<const uint8_t> frame) {
         std::lock_guard lock(mutex_);
         auto it = ports_.find(port);
         if (it != ports_.end() && it->second.held) {
-            if (it->second.kept.size() < kHeldMax) {
+            if (it->second.kept.size() < kMaxHeldFrames) {
                 it->second.kept.emplace_back(frame.begin(), frame.end());
                 ++held_;
             } else {

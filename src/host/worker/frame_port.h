@@ -21,13 +21,13 @@
 #pragma once
 
 #include "common/unique_fd.h"
+#include "host/migration/held_frames.h"
 #include "host/worker/scheduler.h"
 #include "vmm/devices/nic.h"
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -53,7 +53,8 @@ class FramePort {
     void add(uint32_t port, std::shared_ptr<vmm::Nic> nic, std::weak_ptr<WorkerGuest> guest);
     // Forgets the port; the frames it held go back to sfd (kReturned).
     void remove(uint32_t port);
-    // Keeps the port's frames (at most kHeldMax, later ones are dropped and
+    // Keeps the port's frames (at most kMaxHeldFrames, ~3 ms of full frames at
+    // 1 Gbit/s, what a migration's Frames record carries; later ones are dropped and
     // counted) instead of writing its RX ring; once it returns, the ring is not
     // written until release(). Unknown ports are ignored.
     void hold(uint32_t port);
@@ -66,13 +67,11 @@ class FramePort {
     nlohmann::json stats() const;
 
   private:
-    static constexpr size_t kHeldMax = 256; // ~3 ms of full frames at 1 Gbit/s (held_frames.h's kMaxHeldFrames)
-
     struct Entry {
         std::shared_ptr<vmm::Nic> nic;
         std::weak_ptr<WorkerGuest> guest;
         bool held = false;
-        std::deque<std::vector<uint8_t>> kept; // while held, oldest first
+        HeldFrames kept; // while held, oldest first
     };
     void read_loop();
     // One frame to sfd; false: dropped (no channel, or its buffer is full).
