@@ -89,12 +89,8 @@ size_t GuestTable::forward_kept_frames(const Busy& busy, int connection) {
 // frames in the guest's ring, as if they had arrived here.
 void GuestTable::receive_kept_frames(const Placed& placed, int connection) {
     vmm::snapshot::Reader reader(connection, bounded(options_.migration_timeout));
-    Result<vmm::snapshot::Record> record = reader.next();
-    Result<HeldFrames> frames = !record ? Result<HeldFrames>(std::move(record).error())
-                                : record->tag != Tag::Frames
-                                    ? Result<HeldFrames>(error("a {} record instead of Frames",
-                                                               vmm::snapshot::describe_tag(record->tag)))
-                                    : decode_frames(record->payload);
+    Result<vmm::snapshot::Record> record = read_record(reader, Tag::Frames);
+    Result<HeldFrames> frames = record ? decode_frames(record->payload) : Result<HeldFrames>(std::move(record).error());
     if (!frames) {
         std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n", placed.name.c_str(),
                      frames.error().message.c_str());

@@ -5,6 +5,7 @@
 #include "host/net_service.h"
 #include "host/port_keys.h"
 #include "net/frame_channel.h"
+#include "../frame_channel_peer.h"
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,8 @@ using sf::ErrorKind;
 using sf::host::NetService;
 using sf::host::NicLease;
 using sf::host::PortKeys;
+using sf::test::ChannelFrame;
+using sf::test::next_frame;
 
 TEST(PortKeys, IssuesInOrderAndReservesTheKeysInUse) {
     PortKeys keys;
@@ -239,25 +242,6 @@ BoundLease bound_lease(const std::string& network, uint32_t key, int worker) {
     return bound;
 }
 
-struct ChannelFrame {
-    uint32_t port = 0;
-    uint16_t flags = 0;
-    std::vector<uint8_t> bytes;
-};
-
-// The next packet sfd sends on the worker's channel, parsed; nullopt after `timeout_ms`.
-std::optional<ChannelFrame> next_frame(int worker_end, int timeout_ms = 5000) {
-    pollfd pfd{worker_end, POLLIN, 0};
-    if (::poll(&pfd, 1, timeout_ms) != 1) return std::nullopt;
-    std::array<uint8_t, sf::net::frames::kMaxPacket> packet;
-    const ssize_t len = ::recv(worker_end, packet.data(), packet.size(), 0);
-    if (len <= 0) return std::nullopt;
-    auto frame = sf::net::frames::parse({packet.data(), static_cast<size_t>(len)});
-    EXPECT_TRUE(frame) << frame.error().message;
-    if (!frame) return std::nullopt;
-    return ChannelFrame{frame->port, frame->flags, {frame->bytes.begin(), frame->bytes.end()}};
-}
-
 } // namespace
 
 TEST(NetServiceRestore, FramesFlowBothWaysOnARestoredPort) {
@@ -361,7 +345,7 @@ TEST(NetServiceReturned, InjectsOnlyFramesAddressedToTheLease) {
             break;
         }
         while (std::optional<ChannelFrame> frame =
-                   next_frame(bound.worker_end.get(), 100)) // nothing else of ours follows
+                   next_frame(bound.worker_end.get(), std::chrono::milliseconds(100))) // nothing else of ours follows
             EXPECT_FALSE(ours(*frame)) << "a refused frame was delivered";
     });
 }

@@ -5,6 +5,7 @@
 // resumed (it stayed), they enter its ring and the guest answers them.
 #include "worker_test_support.h"
 
+#include "../frame_channel_peer.h"
 #include "net/frame_channel.h"
 
 #include <poll.h>
@@ -69,24 +70,6 @@ bool is_arp_reply_to_peer(const std::vector<uint8_t>& frame) {
     return frame.size() >= 42 && std::equal(kPeerMac.begin(), kPeerMac.end(), frame.begin()) &&
            std::equal(kGuestMac.begin(), kGuestMac.end(), frame.begin() + 6) && frame[12] == 0x08 &&
            frame[13] == 0x06 && frame[20] == 0 && frame[21] == 2;
-}
-
-struct ChannelFrame {
-    uint32_t port = 0;
-    uint16_t flags = 0;
-    std::vector<uint8_t> bytes;
-};
-
-// The next frame the worker sends on its channel, or nullopt after `timeout`.
-std::optional<ChannelFrame> next_frame(int channel, std::chrono::milliseconds timeout) {
-    pollfd ready{channel, POLLIN, 0};
-    if (::poll(&ready, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
-    std::array<uint8_t, net::frames::kMaxPacket> packet;
-    const ssize_t n = ::recv(channel, packet.data(), packet.size(), 0);
-    if (n <= 0) return std::nullopt;
-    Result<net::frames::Frame> frame = net::frames::parse({packet.data(), static_cast<size_t>(n)});
-    if (!frame) return std::nullopt;
-    return ChannelFrame{frame->port, frame->flags, {frame->bytes.begin(), frame->bytes.end()}};
 }
 
 void send_to_guest(WorkerUnderTest& worker, const std::vector<uint8_t>& frame) {

@@ -11,11 +11,16 @@ Result<void> write_json(vmm::snapshot::Writer& writer, Tag tag, const nlohmann::
     return writer.record(tag, std::string_view(json.dump()));
 }
 
-Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, Tag expected) {
+Result<vmm::snapshot::Record> read_record(vmm::snapshot::Reader& reader, Tag expected) {
     SF_TRY_ASSIGN(vmm::snapshot::Record record, reader.next());
     if (record.tag != expected)
         return error(ErrorKind::InvalidArgument, "expected a {} record, found {}", vmm::snapshot::describe_tag(expected),
                      vmm::snapshot::describe_tag(record.tag));
+    return record;
+}
+
+Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, Tag expected) {
+    SF_TRY_ASSIGN(vmm::snapshot::Record record, read_record(reader, expected));
     nlohmann::json json = nlohmann::json::parse(record.payload.begin(), record.payload.end(), nullptr, false);
     if (!json.is_object())
         return error(ErrorKind::InvalidArgument, "the {} record is not a JSON object",

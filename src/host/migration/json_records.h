@@ -11,6 +11,8 @@
 namespace sf::host {
 
 Result<void> write_json(vmm::snapshot::Writer& writer, vmm::snapshot::Tag tag, const nlohmann::json& json);
+// The next record, which must be `expected` (any payload: read_json's check, and the binary Frames record's).
+Result<vmm::snapshot::Record> read_record(vmm::snapshot::Reader& reader, vmm::snapshot::Tag expected);
 // The next record, which must be `expected` with a JSON object payload.
 Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, vmm::snapshot::Tag expected);
 // A Reply record's verdict: ok, or the peer's error (Conflict kind) prefixed with `who`.
