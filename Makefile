@@ -1,4 +1,5 @@
 # superfluid: `make run` and `make test` do all set-up (see README.md).
+SHELL := bash
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 SF_WERROR ?= OFF
@@ -21,8 +22,11 @@ build: deps
 run: build
 	@scripts/demo $(BUILD_DIR)
 
+# ctest's own output is kept for scripts/test-summary, which ends with one
+# line saying how many tests were skipped and why.
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure
+	@cd $(BUILD_DIR) && set -o pipefail && ctest --output-on-failure | tee ctest-output.log; \
+	  status=$$?; $(CURDIR)/scripts/test-summary . ctest-output.log; exit $$status
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -38,6 +38,8 @@ struct BootOptions {
     bool json = false;
     std::string image;
     std::string host_program;
+    std::string backend = "auto";
+    std::string backend_used; // the kind auto chose
 };
 
 struct Samples {
@@ -56,14 +58,14 @@ class FirstByteConsole final : public vmm::ConsoleSink {
 };
 
 // One guest boot; appends to the guest samples unless `record` is false.
-Result<void> boot_guest(const std::shared_ptr<const vmm::Kvm>& kvm, const BootOptions& options, Samples& out,
+Result<void> boot_guest(const std::shared_ptr<const vmm::Backend>& backend, const BootOptions& options, Samples& out,
                         bool record) {
     FirstByteConsole console;
     vmm::GuestConfig config;
     config.name = "hello";
     const uint64_t start = host_monotonic_ns();
     SF_TRY_ASSIGN(vmm::Image image, vmm::Image::load_file(options.image));
-    SF_TRY_ASSIGN(std::unique_ptr<vmm::Guest> guest, vmm::Guest::create(kvm, image, config, console));
+    SF_TRY_ASSIGN(std::unique_ptr<vmm::Guest> guest, vmm::Guest::create(backend, image, config, console));
     SF_TRY_ASSIGN(vmm::ForegroundResult result, vmm::run_foreground(*guest, std::chrono::seconds(10)));
     const uint64_t exited = host_monotonic_ns();
     if (result.kind != vmm::ForegroundResult::Kind::Exited || result.status != 0 || console.first_ns == 0)
@@ -128,13 +130,16 @@ Result<void> boot_host(const BootOptions& options, bool use_spawn, std::vector<d
     return ok();
 }
 
-Result<Samples> measure(const BootOptions& options) {
-    SF_TRY_ASSIGN(std::shared_ptr<const vmm::Kvm> kvm, vmm::Kvm::open());
+Result<Samples> measure(BootOptions& options) {
+    vmm::BackendOptions backend_options;
+    backend_options.choice = *vmm::parse_backend_choice(options.backend);
+    SF_TRY_ASSIGN(std::shared_ptr<const vmm::Backend> backend, vmm::open_backend(backend_options));
+    options.backend_used = vmm::backend_name(backend->kind());
     Samples samples;
     const bool progress = !options.json && ::isatty(STDERR_FILENO);
     for (int i = -options.warmup; i < options.runs; ++i) {
         const bool record = i >= 0;
-        SF_TRY(boot_guest(kvm, options, samples, record));
+        SF_TRY(boot_guest(backend, options, samples, record));
         SF_TRY(boot_host(options, false, samples.fork_first, samples.fork_exit, record));
         SF_TRY(boot_host(options, true, samples.spawn_first, samples.spawn_exit, record));
         if (progress && record) fmt::print(stderr, "\rsf-bench boot: run {}/{}", i + 1, options.runs);
@@ -151,6 +156,7 @@ void print_text(const BootOptions& options, const Samples& s, double ratio) {
         Summary m = summarize(samples);
         fmt::print("  {:<40} {:>8.3f} {:>8.3f} {:>8.3f}\n", label, m.median, m.p90, m.p99);
     };
+    fmt::print("  backend: {}\n", options.backend_used);
     row("guest: request to first output", s.guest_first);
     row("guest: request to exit", s.guest_exit);
     row("guest: teardown", s.guest_teardown);
@@ -164,6 +170,7 @@ void print_text(const BootOptions& options, const Samples& s, double ratio) {
 
 void print_json(const BootOptions& options, const Samples& s, double ratio) {
     nlohmann::json out = {
+        {"backend", options.backend_used},
         {"runs", options.runs},
         {"warmup", options.warmup},
         {"image", options.image},
@@ -204,6 +211,10 @@ void add_boot_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--warmup", options->warmup, "Unmeasured runs first")->check(CLI::Range(0, 10000))
         ->capture_default_str();
     cmd->add_flag("--json", options->json, "Print one JSON object");
+    cmd->add_option("--backend", options->backend, "How guests run: kvm, process or auto")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
+        ->capture_default_str();
     cmd->add_option("--image", options->image, "Guest image (default: build/guests/hello beside this binary)");
     cmd->add_option("--host-program", options->host_program,
                     "Static host program for the baseline (default: sf-hello-host beside this binary)");

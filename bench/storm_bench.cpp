@@ -46,6 +46,7 @@ struct StormOptions {
     std::string plot, socket, image, mem = "4M", sfd;
     std::vector<std::string> sfd_args;
     std::string store; // mem, none or lmdb: our sfd's --store (empty: sfd's default)
+    std::string backend; // our sfd's --backend (empty: sfd's default, $SF_BACKEND or auto)
     int parallel = 1;
     double cpu_seconds = 5;
     double settle_seconds = 1;
@@ -135,6 +136,7 @@ Result<Target> reach_sfd(const StormOptions& o) {
     const std::string binary = o.sfd.empty() ? beside_executable("sfd").string() : o.sfd;
     std::vector<std::string> args = o.sfd_args;
     if (!o.store.empty()) args.insert(args.end(), {"--store", o.store});
+    if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
     if (o.store == "lmdb") {
         SF_TRY_ASSIGN(target.store_data, StoreDataDir::create());
         args.insert(args.end(), {"--store-data", target.store_data->path()});
@@ -292,6 +294,7 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
                              "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
     if (o.json) {
         nlohmann::json json = to_json(summary);
+        if (auto host = SfdClient(target.socket).host()) json["backend"] = host->value("backend", "");
         if (!o.net.net.empty()) json["with_nic"] = true;
         fmt::print("{}\n", json.dump());
     }
@@ -405,6 +408,9 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--parallel", o->parallel, "Concurrent client connections")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
+    cmd->add_option("--backend", o->backend, "Our sfd's --backend: kvm, process or auto")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND");
     cmd->add_option("--sfd", o->sfd, "sfd binary to start (default: sfd beside this binary)");
     cmd->add_option("--sfd-arg", o->sfd_args,
                     "Extra argument for the sfd started, once per word: "

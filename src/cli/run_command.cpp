@@ -1,11 +1,13 @@
-// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--kvm DEV] [--timings]
+// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--backend kvm|process|auto]
+//           [--kvm DEV] [--timings]
 //
 // Exit status: the guest's own (0-255); 124 when the timeout passed; 125 when
 // the guest crashed; 126 when it could not be started (bad image or options,
-// no KVM). Every failure prints one line on stderr.
+// no backend). Every failure prints one line on stderr.
 #include "cli/run_command.h"
 
 #include "common/units.h"
+#include "superfluid/abi.h"
 #include "vmm/foreground.h"
 #include "vmm/guest.h"
 
@@ -28,7 +30,8 @@ struct RunOptions {
     std::string cmdline;
     std::string timeout;
     std::string name;
-    std::string kvm_device = vmm::Kvm::kDefaultDevice;
+    std::string backend = "auto";
+    std::string kvm_device = "/dev/kvm";
     bool timings = false;
 };
 
@@ -81,10 +84,15 @@ int run(const RunOptions& options) {
     if (!config) return fail(config.error().message), kExitCannotStart;
     auto image = vmm::Image::load_file(options.image);
     if (!image) return fail(image.error().message), kExitCannotStart;
-    auto kvm = vmm::Kvm::open(options.kvm_device);
-    if (!kvm) return fail(kvm.error().message), kExitCannotStart;
+    if (auto fits = image->fits(config->mem_size, SF_STACK_SIZE + SF_PAGE_SIZE); !fits)
+        return fail(fits.error().message), kExitCannotStart;
+    vmm::BackendOptions backend_options;
+    backend_options.choice = *vmm::parse_backend_choice(options.backend);
+    backend_options.kvm_device = options.kvm_device;
+    auto backend = vmm::open_backend(backend_options);
+    if (!backend) return fail(backend.error().message), kExitCannotStart;
     StdoutConsole console;
-    auto guest = vmm::Guest::create(*kvm, *image, *config, console);
+    auto guest = vmm::Guest::create(*backend, *image, *config, console);
     if (!guest) return fail(guest.error().message), kExitCannotStart;
     auto result = vmm::run_foreground(**guest, timeout);
     if (!result) return fail(result.error().message), kExitCrashed;
@@ -109,6 +117,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--cmdline", options->cmdline, "Command line passed to the guest");
     cmd->add_option("--timeout", options->timeout, "Stop the guest after this long, e.g. 500ms, 10s (exit 124)");
     cmd->add_option("--name", options->name, "Guest name (default: the image's file name)");
+    cmd->add_option("--backend", options->backend,
+                    "How the guest runs: kvm (a VM), process (a sandboxed process; weaker isolation), or auto "
+                    "(kvm where usable, else process)")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
+        ->capture_default_str();
     cmd->add_option("--kvm", options->kvm_device, "KVM device")->capture_default_str();
     cmd->add_flag("--timings", options->timings, "Print time to first output and to the end on stderr");
     cmd->footer("Exit status: the guest's; 124 timeout; 125 guest crashed; 126 could not start.\n");

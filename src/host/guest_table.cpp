@@ -75,6 +75,7 @@ Result<void> GuestTable::spawn_worker(int index) {
     std::lock_guard lock(mutex_);
     workers_[static_cast<size_t>(index)] = std::move(worker);
     load_[static_cast<size_t>(index)] = 0;
+    started_at_[static_cast<size_t>(index)] = std::chrono::steady_clock::now();
     return ok();
 }
 
@@ -118,6 +119,8 @@ Result<int> GuestTable::place() {
         grow_requested_ = true;
         supervisor_cv_.notify_one();
     }
+    if (best < 0 && !workers_failing_.empty())
+        return error(ErrorKind::Unavailable, "no worker can run guests: {}", workers_failing_);
     if (best < 0)
         return error(ErrorKind::ResourceExhausted, "host is full: {} workers with at most {} guests each",
                      workers_.size(), options_.max_guests_per_worker);
@@ -197,6 +200,8 @@ void GuestTable::ensure_slots(size_t count) {
     if (workers_.size() >= count) return;
     workers_.resize(count);
     load_.resize(count, 0);
+    started_at_.resize(count);
+    quick_exits_.resize(count, 0);
 }
 
 Result<uint64_t> GuestTable::allocate_id() {

@@ -49,6 +49,9 @@ struct GuestTableOptions {
     // Set: guests can be migrated to and from hosts sharing this token.
     std::optional<MigrationToken> migration_token;
     std::chrono::milliseconds migration_timeout{5000}; // longest wait for the other side
+    // The backend's kind and its one-line description, for /v1/host.
+    std::string backend;
+    std::string backend_description;
 };
 
 class GuestTable final : public GuestService {
@@ -185,6 +188,11 @@ class GuestTable final : public GuestService {
     std::map<std::string, uint64_t> names_;
     std::vector<std::shared_ptr<WorkerProcess>> workers_; // by slot; null while being replaced
     std::vector<size_t> load_;                            // live guests per slot
+    // A worker that ends within kQuickExit of starting, kMaxQuickExits times
+    // in a row, is not restarted again: creates then fail with 503 and this reason.
+    std::vector<std::chrono::steady_clock::time_point> started_at_; // per slot
+    std::vector<int> quick_exits_;                                   // per slot, in a row
+    std::string workers_failing_;
     uint64_t next_id_ = 1;
     bool shutting_down_ = false;
     std::condition_variable supervisor_cv_;

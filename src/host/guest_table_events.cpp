@@ -58,12 +58,23 @@ void GuestTable::on_worker_exit(int index, const std::string& how) {
         }
         end_followers(record);
     }
-    load_[static_cast<size_t>(index)] = 0;
+    const auto slot = static_cast<size_t>(index);
+    load_[slot] = 0;
     changed_.notify_all();
-    if (!shutting_down_) {
-        dead_slots_.push_back(index);
-        supervisor_cv_.notify_one();
+    if (shutting_down_) return;
+    constexpr auto kQuickExit = std::chrono::seconds(2);
+    constexpr int kMaxQuickExits = 3;
+    const bool quick = std::chrono::steady_clock::now() - started_at_[slot] < kQuickExit;
+    quick_exits_[slot] = quick ? quick_exits_[slot] + 1 : 0;
+    if (quick_exits_[slot] >= kMaxQuickExits) {
+        workers_failing_ = fmt::format("worker {} {} right after starting, {} times in a row (see sfd's log)",
+                                       index, how, quick_exits_[slot]);
+        std::fprintf(stderr, "sfd: not restarting worker %d: it %s right after starting, %d times in a row\n", index,
+                     how.c_str(), quick_exits_[slot]);
+        return;
     }
+    dead_slots_.push_back(index);
+    supervisor_cv_.notify_one();
 }
 
 // Replaces dead workers and adds new ones, one at a time, on its own thread.

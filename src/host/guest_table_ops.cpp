@@ -189,6 +189,8 @@ Result<HostInfo> GuestTable::host_info() {
         list.push_back(entry);
     }
     return HostInfo{{{"guests", total},
+                     {"backend", options_.backend},
+                     {"backend_description", options_.backend_description},
                      {"states", states},
                      {"workers", list},
                      {"max_workers", options_.max_workers},

@@ -6,6 +6,7 @@
 #include "host/guest_table.h"
 #include "host/migration/migration_listener.h"
 #include "host/listen_address.h"
+#include "vmm/backend.h"
 #include "store/backend_factory.h"
 #include "store/store_server.h"
 
@@ -40,6 +41,7 @@ struct SfdOptions {
     std::string migrate_listen;     // empty: no incoming migrations
     std::string migrate_token_file; // the token shared with the other hosts
     uint64_t migrate_timeout_ms = 5000;
+    std::string backend = "auto";
     bool verbose = false;
 };
 
@@ -87,6 +89,17 @@ int run(const SfdOptions& o) {
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.net.pool_target = o.net_pool;
     table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir, {}};
+    // Which backend runs guests here, found once: the workers are told, never left to guess.
+    sf::vmm::BackendOptions backend_options;
+    backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
+    backend_options.probe = true;
+    auto backend = sf::vmm::open_backend(backend_options);
+    if (!backend) return std::fprintf(stderr, "sfd: %s\n", backend.error().message.c_str()), 1;
+    table_options.worker.backend = sf::vmm::backend_name((*backend)->kind());
+    table_options.backend = table_options.worker.backend;
+    table_options.backend_description = (*backend)->describe();
+    std::fprintf(stderr, "sfd: backend %s\n", table_options.backend_description.c_str());
+    backend->reset(); // sfd runs no guest itself
     auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
     if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
     auto store = open_store(o);
@@ -184,6 +197,12 @@ int main(int argc, char** argv) {
     app.add_option("--migrate-timeout", o.migrate_timeout_ms,
                    "Longest wait (ms) for the other host during a migration before giving up")
         ->check(CLI::Range(100, 600000))
+        ->capture_default_str();
+    app.add_option("--backend", o.backend,
+                   "How guests run: kvm (a VM each), process (a sandboxed process each, where there is no "
+                   "/dev/kvm; weaker isolation), or auto (kvm where usable, else process)")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
         ->capture_default_str();
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);

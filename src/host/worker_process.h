@@ -43,6 +43,7 @@ struct WorkerOptions {
     // and keeps its guests while sfd is away (sf-worker --listen).
     std::string listen_dir;
     uint64_t orphan_grace_s = 120;
+    std::string backend = "auto"; // sf-worker --backend: sfd passes the kind it found working
 };
 
 // Where a worker accepts a restarted sfd.

@@ -25,37 +25,38 @@ Result<void> GuestConfig::validate() const {
 }
 
 Guest::Guest(GuestConfig config, GuestMemory memory, Shell shell, ConsoleSink& console)
-    : config_(std::move(config)), memory_(std::move(memory)), vm_(std::move(shell.vm)),
-      vcpu_(std::move(shell.vcpu)), console_(console) {}
+    : config_(std::move(config)), memory_(std::move(memory)), cpu_(std::move(shell.cpu)), console_(console) {}
 
-Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Kvm> kvm, const Image& image,
+Result<std::unique_ptr<Guest>> Guest::create(std::shared_ptr<const Backend> backend, const Image& image,
                                              const GuestConfig& config, ConsoleSink& console) {
     SF_TRY(config.validate());
     SF_TRY(image.fits(config.mem_size, SF_STACK_SIZE + SF_PAGE_SIZE));
-    SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(config.mem_size));
+    SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(config.mem_size, backend->memory_sharing()));
     SF_TRY(x86_64::build_address_space(memory.monitor_bytes(), memory.size(), image));
     image.load_into(memory.monitor_bytes());
-    SF_TRY_ASSIGN(Shell shell, Shell::create(*kvm));
+    memory.set_layout(x86_64::guest_layout(memory.size(), image));
+    SF_TRY_ASSIGN(Shell shell, Shell::create(*backend));
     return assemble(std::move(shell), std::move(memory), image.entry(), config, console);
 }
 
-Result<std::unique_ptr<Guest>> Guest::create(Shell shell, const MemoryTemplate& memory_template,
-                                             const GuestConfig& config, ConsoleSink& console) {
+Result<std::unique_ptr<Guest>> Guest::create(Shell shell, MemorySharing sharing,
+                                             const MemoryTemplate& memory_template, const GuestConfig& config,
+                                             ConsoleSink& console) {
     SF_TRY(config.validate());
     if (config.mem_size != memory_template.mem_size())
         return error("internal: a {} byte template for a {} byte guest", memory_template.mem_size(),
                      config.mem_size);
-    SF_TRY_ASSIGN(GuestMemory memory, memory_template.instantiate());
+    SF_TRY_ASSIGN(GuestMemory memory, memory_template.instantiate(sharing));
     return assemble(std::move(shell), std::move(memory), memory_template.entry(), config, console);
 }
 
 Result<std::unique_ptr<Guest>> Guest::assemble(Shell shell, GuestMemory memory, uint64_t entry,
                                                const GuestConfig& config, ConsoleSink& console) {
-    SF_TRY(shell.vm.set_memory(memory));
+    SF_TRY(shell.cpu->attach_memory(memory));
     std::unique_ptr<Guest> guest(new Guest(config, std::move(memory), std::move(shell), console));
-    SF_TRY_ASSIGN(uint64_t tsc_hz, guest->vcpu_.tsc_hz());
+    SF_TRY_ASSIGN(uint64_t tsc_hz, guest->cpu_->tsc_hz());
     guest->write_boot_info(tsc_hz);
-    SF_TRY(x86_64::setup_vcpu(guest->vcpu_, entry, guest->memory_.size(), SF_BOOT_INFO_GPA));
+    SF_TRY(guest->cpu_->reset(entry, guest->memory_.size(), SF_BOOT_INFO_GPA));
     guest->clock_ = GuestClock();
     return guest;
 }
@@ -105,35 +106,35 @@ Result<RunOutcome> Guest::run() {
         if (std::optional<RunOutcome> still = finish_poll()) return std::move(*still);
     }
     for (;;) {
-        SF_TRY_ASSIGN(Vcpu::RunStatus status, vcpu_.run());
-        if (status == Vcpu::RunStatus::Interrupted) return RunOutcome{};
-        if (vcpu_.state().exit_reason != KVM_EXIT_IO) return describe_fault();
-        std::optional<RunOutcome> outcome = handle_io();
+        SF_TRY_ASSIGN(CpuExit exit, cpu_->run());
+        if (exit.kind == CpuExit::Kind::Interrupted) return RunOutcome{};
+        if (exit.kind == CpuExit::Kind::Fault) {
+            finished_ = true;
+            return RunOutcome{RunOutcome::Kind::Faulted, 0, 0, std::move(exit.fault)};
+        }
+        std::optional<RunOutcome> outcome = handle_io(exit.io);
         if (!outcome) continue;
         finished_ = outcome->kind == RunOutcome::Kind::Exited || outcome->kind == RunOutcome::Kind::Faulted;
         if (outcome->kind == RunOutcome::Kind::Faulted) {
-            SF_TRY_ASSIGN(kvm_regs regs, vcpu_.regs());
-            outcome->reason += fmt::format(" at rip={:#x}", regs.rip);
+            SF_TRY_ASSIGN(uint64_t rip, cpu_->rip());
+            outcome->reason += fmt::format(" at rip={:#x}", rip);
         }
         return std::move(*outcome);
     }
 }
 
 // Handles a port I/O exit: a hypercall, or a fault. nullopt: resume the guest.
-std::optional<RunOutcome> Guest::handle_io() {
-    const kvm_run& run = vcpu_.state();
-    const uint16_t port = run.io.port;
-    const bool hypercall = run.io.direction == KVM_EXIT_IO_OUT && run.io.size == 4 && run.io.count == 1 &&
-                           port >= SF_HYPERCALL_PORT_BASE && port < SF_HYPERCALL_PORT_BASE + SF_HC_COUNT;
+std::optional<RunOutcome> Guest::handle_io(const IoAccess& io) {
+    const bool hypercall = io.out && io.size == 4 && io.count == 1 && io.port >= SF_HYPERCALL_PORT_BASE &&
+                           io.port < SF_HYPERCALL_PORT_BASE + SF_HC_COUNT;
     if (!hypercall) {
         return RunOutcome{RunOutcome::Kind::Faulted, 0, 0,
                           fmt::format("{} of {} byte(s) on I/O port {:#x}, which is not a hypercall",
-                                      run.io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run.io.size, port)};
+                                      io.out ? "out" : "in", io.size, io.port)};
     }
-    uint32_t arg_gpa = 0;
-    std::memcpy(&arg_gpa, reinterpret_cast<const uint8_t*>(&run) + run.io.data_offset, sizeof(arg_gpa));
+    const uint32_t arg_gpa = io.value;
     HypercallContext ctx{memory_, clock_, console_, config_.nics, config_.store.get()};
-    HypercallResult result = dispatch_hypercall(ctx, port - SF_HYPERCALL_PORT_BASE, arg_gpa);
+    HypercallResult result = dispatch_hypercall(ctx, io.port - SF_HYPERCALL_PORT_BASE, arg_gpa);
     switch (result.action) {
     case HypercallResult::Action::Continue: return std::nullopt;
     case HypercallResult::Action::Block:
@@ -143,29 +144,6 @@ std::optional<RunOutcome> Guest::handle_io() {
     case HypercallResult::Action::Fault: break;
     }
     return RunOutcome{RunOutcome::Kind::Faulted, 0, 0, std::move(result.reason)};
-}
-
-// Turns any exit that is not a hypercall into a final Faulted outcome.
-Result<RunOutcome> Guest::describe_fault() {
-    const kvm_run& run = vcpu_.state();
-    SF_TRY_ASSIGN(kvm_regs regs, vcpu_.regs());
-    std::string what;
-    switch (run.exit_reason) {
-    case KVM_EXIT_SHUTDOWN: {
-        SF_TRY_ASSIGN(kvm_sregs sregs, vcpu_.sregs());
-        what = fmt::format("unhandled CPU exception (triple fault), cr2={:#x}", sregs.cr2);
-        break;
-    }
-    case KVM_EXIT_MMIO: what = fmt::format("access to {:#x}, which is not guest memory", run.mmio.phys_addr); break;
-    case KVM_EXIT_HLT: what = "hlt"; break;
-    case KVM_EXIT_FAIL_ENTRY:
-        what = fmt::format("VM entry failed (hardware reason {:#x})", run.fail_entry.hardware_entry_failure_reason);
-        break;
-    case KVM_EXIT_INTERNAL_ERROR: what = fmt::format("KVM internal error (suberror {})", run.internal.suberror); break;
-    default: what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason); break;
-    }
-    finished_ = true;
-    return RunOutcome{RunOutcome::Kind::Faulted, 0, 0, fmt::format("{} at rip={:#x}", what, regs.rip)};
 }
 
 } // namespace sf::vmm

@@ -1,5 +1,6 @@
-// superfluid monitor: Guest, one running guest (memory, VM, vCPU) built from
-// an Image and a GuestConfig, and its vCPU loop.
+// superfluid monitor: Guest, one running guest (memory, devices and a Cpu of
+// either backend, backend.h) built from an Image and a GuestConfig, and its
+// run loop.
 //
 // run() enters the guest and returns when something needs its driver: the
 // guest exited or faulted (final), it is waiting in poll until a deadline
@@ -34,19 +35,17 @@
 #pragma once
 
 #include "common/result.h"
+#include "vmm/backend.h"
 #include "vmm/console_sink.h"
 #include "vmm/devices/nic.h"
 #include "vmm/devices/store_port.h"
 #include "vmm/elf_loader.h"
 #include "vmm/guest_clock.h"
 #include "vmm/guest_memory.h"
-#include "vmm/kvm.h"
 #include "vmm/memory_template.h"
 #include "vmm/shell.h"
 #include "vmm/snapshot/guest_snapshot.h"
 #include "vmm/snapshot/writer.h"
-#include "vmm/vcpu.h"
-#include "vmm/vm.h"
 
 #include <cstdint>
 #include <memory>
@@ -83,13 +82,15 @@ struct RunOutcome {
 
 class Guest {
   public:
-    // Cold: creates the VM and vCPU and builds memory from the image.
-    static Result<std::unique_ptr<Guest>> create(std::shared_ptr<const Kvm> kvm, const Image& image,
+    // Cold: creates the Cpu and builds memory from the image.
+    static Result<std::unique_ptr<Guest>> create(std::shared_ptr<const Backend> backend, const Image& image,
                                                  const GuestConfig& config, ConsoleSink& console);
     // Warm: uses a pre-created shell and a prepared template (config.mem_size
-    // must be the template's).
-    static Result<std::unique_ptr<Guest>> create(Shell shell, const MemoryTemplate& memory_template,
-                                                 const GuestConfig& config, ConsoleSink& console);
+    // must be the template's; the memory is instantiated as the shell's
+    // backend needs it).
+    static Result<std::unique_ptr<Guest>> create(Shell shell, MemorySharing sharing,
+                                                 const MemoryTemplate& memory_template, const GuestConfig& config,
+                                                 ConsoleSink& console);
 
     ~Guest();
     Guest(const Guest&) = delete;
@@ -128,7 +129,11 @@ class Guest {
     // The GuestState, Vcpu, Nic (one per NIC) and StorePort records, then the
     // NIC rings' pages. Not the rest of memory, not the console.
     [[nodiscard]] Result<void> save_state(snapshot::Writer& writer);
-    // KVM's dirty log on slot 0 and the monitor's DirtyBitmap.
+    // Whether the backend logs the guest's writes (KVM does; the process
+    // backend does not: a migration then stops the guest and copies
+    // touched_pages()).
+    bool has_dirty_log() const { return cpu_->has_dirty_log(); }
+    // The Cpu's dirty log (KVM's on slot 0) and the monitor's DirtyBitmap.
     [[nodiscard]] Result<void> enable_dirty_log();
     [[nodiscard]] Result<void> disable_dirty_log();
     // While logging: pages dirtied since the last call (or enabling), by the
@@ -142,8 +147,7 @@ class Guest {
     static Result<std::unique_ptr<Guest>> assemble(Shell shell, GuestMemory memory, uint64_t entry,
                                                    const GuestConfig& config, ConsoleSink& console);
     void write_boot_info(uint64_t tsc_hz);
-    std::optional<RunOutcome> handle_io();
-    Result<RunOutcome> describe_fault();
+    std::optional<RunOutcome> handle_io(const IoAccess& io);
     std::optional<RunOutcome> finish_poll();
     std::vector<uint64_t> without_ring_pages(std::vector<uint64_t> pages) const;
     Result<void> restore_devices(const snapshot::GuestSnapshot& snapshot);
@@ -151,8 +155,7 @@ class Guest {
 
     GuestConfig config_;
     GuestMemory memory_;
-    Vm vm_;
-    Vcpu vcpu_;
+    std::unique_ptr<Cpu> cpu_;
     GuestClock clock_;
     ConsoleSink& console_;
     bool finished_ = false;

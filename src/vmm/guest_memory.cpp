@@ -34,14 +34,22 @@ Result<void> GuestMemory::check_size(uint64_t size) {
     return ok();
 }
 
-Result<GuestMemory> GuestMemory::create(uint64_t size) {
+Result<GuestMemory> GuestMemory::create(uint64_t size, MemorySharing sharing) {
     SF_TRY(check_size(size));
-    void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    UniqueFd fd;
+    if (sharing == MemorySharing::Shared) {
+        fd.reset(::memfd_create("sf-guest", MFD_CLOEXEC));
+        if (!fd.valid()) return error("memfd_create for guest memory failed: {}", std::strerror(errno));
+        if (::ftruncate(fd.get(), static_cast<off_t>(size)) < 0)
+            return error("cannot size {} of guest memory: {}", format_size(size), std::strerror(errno));
+    }
+    const int flags = fd.valid() ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, flags, fd.get(), 0);
     if (addr == MAP_FAILED)
         return error("cannot map {} of guest memory: {}", format_size(size), std::strerror(errno));
     // Huge pages would make every first touch cost 2 MiB of host memory.
     ::madvise(addr, size, MADV_NOHUGEPAGE);
-    return GuestMemory(Mapping(addr, size));
+    return GuestMemory(Mapping(addr, size), std::move(fd));
 }
 
 std::optional<std::span<uint8_t>> GuestMemory::guest_span(uint64_t gpa, uint64_t len, Access access) const {
@@ -72,7 +80,9 @@ static std::optional<std::vector<uint64_t>> mapped_pages(const uint8_t* base, ui
 Result<std::vector<uint64_t>> GuestMemory::touched_pages() const {
     const uint64_t first = SF_GUEST_BASE_GPA / SF_PAGE_SIZE;
     const uint64_t count = page_count() - first;
-    if (auto pages = mapped_pages(host_base(), first, count)) return std::move(*pages);
+    if (sharing() == MemorySharing::Private) {
+        if (auto pages = mapped_pages(host_base(), first, count)) return std::move(*pages);
+    }
     std::vector<unsigned char> resident(count);
     if (::mincore(host_base() + SF_GUEST_BASE_GPA, count * SF_PAGE_SIZE, resident.data()) < 0)
         return error("mincore on guest memory failed: {}", std::strerror(errno));

@@ -1,7 +1,14 @@
 // superfluid monitor: GuestMemory, a guest's RAM.
 //
-// One anonymous private mapping, lazily backed (a page costs host memory only
-// once touched), guest-physical address 0 at offset 0.
+// One mapping, lazily backed (a page costs host memory only once touched),
+// guest-physical address 0 at offset 0. MemorySharing::Private: anonymous
+// private memory (KVM maps this process's pages). MemorySharing::Shared: a
+// memfd mapped shared, so that another process (the process backend's
+// sandbox) maps the same pages; shared_fd() is that memfd.
+//
+// layout() says how the guest may access each range (the same permissions
+// its page tables give it under KVM), for backends that enforce them with
+// host page protections.
 //
 // Two ways in, on purpose:
 //  - guest_span() is THE checked accessor for addresses that come from the
@@ -22,6 +29,7 @@
 
 #include "common/mapping.h"
 #include "common/result.h"
+#include "common/unique_fd.h"
 #include "vmm/dirty_bitmap.h"
 
 #include <cstdint>
@@ -34,11 +42,19 @@
 namespace sf::vmm {
 
 enum class Access { Read, Write };
+enum class MemorySharing { Private, Shared };
+
+// [gpa, gpa + len) with the guest's access: SegmentPerm bits (elf_loader.h), 0 for none.
+struct MemoryRegion {
+    uint64_t gpa;
+    uint64_t len;
+    uint32_t perms;
+};
 
 class GuestMemory {
   public:
     // size must be a multiple of 4 KiB within [SF_MEM_MIN, SF_MEM_MAX].
-    static Result<GuestMemory> create(uint64_t size);
+    static Result<GuestMemory> create(uint64_t size, MemorySharing sharing = MemorySharing::Private);
     // The error create() would give for this size, if any.
     static Result<void> check_size(uint64_t size);
 
@@ -60,10 +76,19 @@ class GuestMemory {
 
     uint64_t page_count() const { return size() / 4096; }
 
+    MemorySharing sharing() const { return shared_fd_.valid() ? MemorySharing::Shared : MemorySharing::Private; }
+    // Shared memory's memfd; -1 for private memory.
+    int shared_fd() const { return shared_fd_.get(); }
+    // Sorted, non-overlapping ranges covering [0, size()); empty until set.
+    const std::vector<MemoryRegion>& layout() const { return layout_; }
+    void set_layout(std::vector<MemoryRegion> layout) { layout_ = std::move(layout); }
+
     // Indices of the pages of the guest's own range [SF_GUEST_BASE_GPA, size())
-    // that the guest or the monitor ever touched: those with a page table
-    // entry in this process, present or swapped (/proc/self/pagemap; where it
-    // cannot be read, mincore(), which misses swapped pages). Template pages
+    // that the guest or the monitor ever touched: for private memory those
+    // with a page table entry in this process, present or swapped
+    // (/proc/self/pagemap; where it cannot be read, mincore(), which misses
+    // swapped pages); for shared memory those the memfd holds (mincore(),
+    // whoever touched them). Template pages
     // never touched here are left out: a receiver starts from the same
     // template (Guest::restore). The monitor range and the boot info page are
     // never listed: a receiver builds its own.
@@ -80,9 +105,12 @@ class GuestMemory {
     std::vector<uint64_t> take_host_dirty_pages() { return dirty_->take(); }
 
   private:
-    explicit GuestMemory(Mapping mapping)
-        : mapping_(std::move(mapping)), dirty_(std::make_unique<DirtyBitmap>(mapping_.size() / 4096)) {}
+    GuestMemory(Mapping mapping, UniqueFd shared_fd)
+        : mapping_(std::move(mapping)), shared_fd_(std::move(shared_fd)),
+          dirty_(std::make_unique<DirtyBitmap>(mapping_.size() / 4096)) {}
     Mapping mapping_;
+    UniqueFd shared_fd_;
+    std::vector<MemoryRegion> layout_;
     std::unique_ptr<DirtyBitmap> dirty_; // size()/4096 bits (128 bytes for 4 MiB)
 };
 

@@ -24,20 +24,6 @@ void add_range_pages(std::vector<uint64_t>& pages, uint64_t gpa, uint64_t len) {
     for (uint64_t page = gpa / SF_PAGE_SIZE; page * SF_PAGE_SIZE < gpa + len; ++page) pages.push_back(page);
 }
 
-// Matches this vCPU's TSC frequency to the saved one, or says why it cannot.
-Result<void> match_tsc_frequency(Vcpu& vcpu, uint64_t saved_hz) {
-    SF_TRY_ASSIGN(uint64_t here_hz, vcpu.tsc_hz());
-    if (here_hz == saved_hz) return ok();
-    if (saved_hz % 1000 == 0 && vcpu.ioctl_value(KVM_SET_TSC_KHZ, saved_hz / 1000, "KVM_SET_TSC_KHZ")) {
-        SF_TRY_ASSIGN(uint64_t scaled_hz, vcpu.tsc_hz());
-        if (scaled_hz == saved_hz) return ok();
-    }
-    return error(ErrorKind::Conflict,
-                 "snapshot TSC runs at {} Hz, this host's at {} Hz and KVM cannot scale it: the guest's rdtsc "
-                 "would change speed; restore it on a host of the same TSC frequency",
-                 saved_hz, here_hz);
-}
-
 } // namespace
 
 std::optional<uint64_t> Guest::blocked_deadline() const {
@@ -64,18 +50,18 @@ Result<std::vector<uint64_t>> Guest::touched_pages() const {
 
 Result<void> Guest::enable_dirty_log() {
     memory_.start_dirty_tracking();
-    Result<void> enabled = vm_.enable_dirty_log(memory_);
+    Result<void> enabled = cpu_->enable_dirty_log(memory_);
     if (!enabled) memory_.stop_dirty_tracking();
     return enabled;
 }
 
 Result<void> Guest::disable_dirty_log() {
     memory_.stop_dirty_tracking();
-    return vm_.disable_dirty_log();
+    return cpu_->disable_dirty_log();
 }
 
 Result<std::vector<uint64_t>> Guest::take_dirty_pages() {
-    SF_TRY_ASSIGN(std::vector<uint64_t> guest_written, vm_.dirty_pages());
+    SF_TRY_ASSIGN(std::vector<uint64_t> guest_written, cpu_->dirty_pages());
     const std::vector<uint64_t> host_written = memory_.take_host_dirty_pages();
     std::vector<uint64_t> pages;
     pages.reserve(guest_written.size() + host_written.size());
@@ -88,13 +74,13 @@ Result<std::vector<uint64_t>> Guest::take_dirty_pages() {
 
 Result<void> Guest::save_state(snapshot::Writer& writer) {
     if (finished_) return error(ErrorKind::Conflict, "guest '{}' has ended: there is no state to save", config_.name);
-    SF_TRY(vcpu_.complete_pending_exit());
+    SF_TRY(cpu_->complete_pending_exit());
     GuestStateRecord state{};
     state.mem_size = memory_.size();
-    SF_TRY_ASSIGN(state.tsc_hz, vcpu_.tsc_hz());
+    SF_TRY_ASSIGN(state.tsc_hz, cpu_->tsc_hz());
     // The clock and the TSC are read together: both continue from here on restore.
     state.monotonic_ns = clock_.save();
-    SF_TRY_ASSIGN(x86_64::VcpuRecord vcpu, x86_64::save_vcpu_state(vcpu_));
+    SF_TRY_ASSIGN(x86_64::VcpuRecord vcpu, cpu_->save_state());
     state.nic_count = static_cast<uint32_t>(config_.nics.size());
     if (config_.store) state.flags |= snapshot::kGuestHasStore;
     if (blocked_poll_) {
@@ -131,11 +117,11 @@ Result<std::unique_ptr<Guest>> Guest::restore(Shell shell, GuestMemory memory, c
     if ((state.flags & snapshot::kGuestHasStore) != 0 && !config.store)
         return error(kBad, "snapshot of a guest with a store restored without one");
     SF_TRY(x86_64::check_vcpu_record(snapshot.vcpu, memory.size()));
-    SF_TRY(match_tsc_frequency(shell.vcpu, state.tsc_hz));
-    SF_TRY(shell.vm.set_memory(memory));
+    SF_TRY(shell.cpu->match_tsc_hz(state.tsc_hz));
+    SF_TRY(shell.cpu->attach_memory(memory));
     std::unique_ptr<Guest> guest(new Guest(config, std::move(memory), std::move(shell), console));
     guest->write_boot_info(state.tsc_hz);
-    SF_TRY(x86_64::setup_vcpu(guest->vcpu_, snapshot.vcpu.regs.rip, guest->memory_.size(), SF_BOOT_INFO_GPA));
+    SF_TRY(guest->cpu_->reset(snapshot.vcpu.regs.rip, guest->memory_.size(), SF_BOOT_INFO_GPA));
     SF_TRY(guest->restore_devices(snapshot));
     if ((state.flags & snapshot::kGuestParked) != 0) {
         if (guest->memory_.guest_struct<sf_hc_poll>(state.poll_gpa, Access::Write) == nullptr)
@@ -144,7 +130,7 @@ Result<std::unique_ptr<Guest>> Guest::restore(Shell shell, GuestMemory memory, c
     }
     // The clock and the TSC restart together, from where they were saved.
     guest->clock_ = GuestClock::resumed_at(state.monotonic_ns);
-    SF_TRY_ASSIGN(uint64_t tsc_now, x86_64::restore_vcpu_state(guest->vcpu_, snapshot.vcpu, guest->memory_.size()));
+    SF_TRY_ASSIGN(uint64_t tsc_now, guest->cpu_->restore_state(snapshot.vcpu, guest->memory_.size()));
     guest->follow_tsc(*x86_64::record_msr(snapshot.vcpu, x86_64::kMsrTsc), tsc_now, state);
     return guest;
 }

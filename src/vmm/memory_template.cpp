@@ -21,6 +21,7 @@ Result<std::shared_ptr<const MemoryTemplate>> MemoryTemplate::create(const Image
     tmpl->size_ = image.end();
     tmpl->mem_size_ = mem_size;
     tmpl->entry_ = image.entry();
+    tmpl->layout_ = x86_64::guest_layout(mem_size, image);
     int fd = ::memfd_create("sf-template", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) return error("memfd_create failed: {}", std::strerror(errno));
     tmpl->fd_.reset(fd);
@@ -37,8 +38,17 @@ Result<std::shared_ptr<const MemoryTemplate>> MemoryTemplate::create(const Image
     return std::shared_ptr<const MemoryTemplate>(std::move(tmpl));
 }
 
-Result<GuestMemory> MemoryTemplate::instantiate() const {
-    SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(mem_size_));
+Result<GuestMemory> MemoryTemplate::instantiate(MemorySharing sharing) const {
+    SF_TRY_ASSIGN(GuestMemory memory, GuestMemory::create(mem_size_, sharing));
+    memory.set_layout(layout_);
+    if (sharing == MemorySharing::Shared) {
+        // The guest's own range only: the monitor range holds KVM's tables.
+        const uint64_t from = SF_GUEST_BASE_GPA;
+        if (size_ > from && ::pread(fd_.get(), memory.host_base() + from, size_ - from, static_cast<off_t>(from)) !=
+                                static_cast<ssize_t>(size_ - from))
+            return error("cannot copy a memory template: {}", std::strerror(errno));
+        return memory;
+    }
     void* at = ::mmap(memory.host_base(), size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(), 0);
     if (at == MAP_FAILED) return error("cannot map a memory template: {}", std::strerror(errno));
     return memory;

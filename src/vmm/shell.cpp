@@ -3,10 +3,9 @@
 
 namespace sf::vmm {
 
-Result<Shell> Shell::create(const Kvm& kvm) {
-    SF_TRY_ASSIGN(Vm vm, Vm::create(kvm));
-    SF_TRY_ASSIGN(Vcpu vcpu, Vcpu::create(kvm, vm));
-    return Shell{std::move(vm), std::move(vcpu)};
+Result<Shell> Shell::create(const Backend& backend) {
+    SF_TRY_ASSIGN(std::unique_ptr<Cpu> cpu, backend.create_cpu());
+    return Shell{std::move(cpu)};
 }
 
 } // namespace sf::vmm

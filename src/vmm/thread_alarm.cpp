@@ -1,7 +1,7 @@
 // superfluid monitor: per-thread vCPU alarms.
 #include "vmm/thread_alarm.h"
 
-#include "vmm/vcpu.h"
+#include "vmm/backend.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 namespace sf::vmm {
 namespace {
 
-void on_alarm(int) { Vcpu::interrupt_current_thread(); }
+void on_alarm(int) { interrupt_current_cpu(); }
 
 int alarm_signal() { return SIGRTMIN; }
 

@@ -9,25 +9,35 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 extern char** environ;
 
 namespace sf::test {
 
-std::shared_ptr<const vmm::Kvm> kvm_or_null() {
-    static std::shared_ptr<const vmm::Kvm> kvm = [] {
-        auto opened = vmm::Kvm::open();
+std::shared_ptr<const vmm::Backend> backend_or_null() {
+    static std::shared_ptr<const vmm::Backend> backend = [] {
+        const char* name = std::getenv("SF_BACKEND");
+        vmm::BackendOptions options;
+        options.choice = vmm::parse_backend_choice(name ? name : "auto").value_or(vmm::BackendChoice::Auto);
+        options.sandbox_path = bin_path("sf-sandbox");
+        auto opened = vmm::open_backend(options);
         if (opened) return *opened;
-        std::fprintf(stderr, "\n*** KVM TESTS SKIPPED: %s ***\n\n", opened.error().message.c_str());
-        return std::shared_ptr<const vmm::Kvm>();
+        std::fprintf(stderr, "\n*** GUEST TESTS SKIPPED: %s ***\n\n", opened.error().message.c_str());
+        return std::shared_ptr<const vmm::Backend>();
     }();
-    return kvm;
+    return backend;
+}
+
+vmm::BackendKind backend_kind() {
+    auto backend = backend_or_null();
+    return backend ? backend->kind() : vmm::BackendKind::Kvm;
 }
 
 GuestRun run_image(const vmm::Image& image, vmm::GuestConfig config, std::chrono::nanoseconds timeout) {
     GuestRun run;
     CapturingConsole console;
-    auto guest = vmm::Guest::create(kvm_or_null(), image, config, console);
+    auto guest = vmm::Guest::create(backend_or_null(), image, config, console);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
     if (!guest) return run;
     auto result = vmm::run_foreground(**guest, timeout);

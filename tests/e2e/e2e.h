@@ -1,5 +1,6 @@
 // superfluid end-to-end tests: shared helpers. These tests boot real guests
-// on /dev/kvm; where it is missing they are skipped with a loud message.
+// on the backend named by $SF_BACKEND (kvm, process; unset: auto), as ctest
+// runs each suite once per backend the machine has.
 #pragma once
 
 #include "vmm/foreground.h"
@@ -16,12 +17,14 @@ namespace sf::test {
 inline std::string guest_path(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
 inline std::string bin_path(const std::string& name) { return std::string(SF_BIN_DIR) + "/" + name; }
 
-// The process's Kvm, or nullptr (and a loud line on stderr) when /dev/kvm is unusable.
-std::shared_ptr<const vmm::Kvm> kvm_or_null();
+// The backend under test, or nullptr (and a loud line on stderr) when it cannot be opened.
+std::shared_ptr<const vmm::Backend> backend_or_null();
+// Its kind (meaningful when backend_or_null() is set).
+vmm::BackendKind backend_kind();
 
-#define SF_REQUIRE_KVM()                                                                                     \
+#define SF_REQUIRE_BACKEND()                                                                                 \
     do {                                                                                                     \
-        if (!::sf::test::kvm_or_null()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";              \
+        if (!::sf::test::backend_or_null()) GTEST_SKIP() << "SKIPPED: the backend under test is not usable here"; \
     } while (0)
 
 class CapturingConsole final : public vmm::ConsoleSink {

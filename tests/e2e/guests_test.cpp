@@ -9,7 +9,7 @@ using sf::vmm::ForegroundResult;
 using Kind = sf::vmm::ForegroundResult::Kind;
 
 TEST(Guests, HelloPrintsItsBootInfoAndExitsZero) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     sf::vmm::GuestConfig config;
     config.name = "e2e-hello";
     config.id = 42;
@@ -25,7 +25,7 @@ TEST(Guests, HelloPrintsItsBootInfoAndExitsZero) {
 }
 
 TEST(Guests, SelftestExercisesTheRuntime) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     sf::vmm::GuestConfig config;
     config.cmdline = "  a  bb\tccc ";
     auto run = run_guest("selftest", config);
@@ -37,7 +37,7 @@ TEST(Guests, SelftestExercisesTheRuntime) {
 }
 
 TEST(Guests, TickerTicksAtItsInterval) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     sf::vmm::GuestConfig config;
     config.cmdline = "4 30";
     const auto start = std::chrono::steady_clock::now();
@@ -61,7 +61,7 @@ TEST(Guests, TickerTicksAtItsInterval) {
 }
 
 TEST(Guests, TickerRejectsBadArguments) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     sf::vmm::GuestConfig config;
     config.cmdline = "many";
     auto run = run_guest("ticker", config);
@@ -71,7 +71,7 @@ TEST(Guests, TickerRejectsBadArguments) {
 }
 
 TEST(Guests, NullDereferenceEndsTheGuestWithRip) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto run = run_guest("crash-null");
     EXPECT_EQ(run.result.kind, Kind::Faulted);
     EXPECT_NE(run.result.reason.find("exception"), std::string::npos) << run.result.reason;
@@ -79,7 +79,7 @@ TEST(Guests, NullDereferenceEndsTheGuestWithRip) {
 }
 
 TEST(Guests, HypercallWithWildPointerEndsTheGuest) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto run = run_guest("crash-badptr");
     EXPECT_EQ(run.result.kind, Kind::Faulted);
     EXPECT_NE(run.result.reason.find("console_write"), std::string::npos) << run.result.reason;
@@ -88,7 +88,7 @@ TEST(Guests, HypercallWithWildPointerEndsTheGuest) {
 }
 
 TEST(Guests, SpinningGuestIsStoppedByTheTimeout) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     const auto start = std::chrono::steady_clock::now();
     auto run = run_guest("crash-spin", {}, std::chrono::milliseconds(200));
     const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -98,7 +98,7 @@ TEST(Guests, SpinningGuestIsStoppedByTheTimeout) {
 }
 
 TEST(Guests, GoodGuestRunsAfterBadOnesInTheSameProcess) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     EXPECT_EQ(run_guest("crash-badptr").result.kind, Kind::Faulted);
     EXPECT_EQ(run_guest("crash-null").result.kind, Kind::Faulted);
     EXPECT_EQ(run_guest("crash-spin", {}, std::chrono::milliseconds(50)).result.kind, Kind::TimedOut);
@@ -109,7 +109,7 @@ TEST(Guests, GoodGuestRunsAfterBadOnesInTheSameProcess) {
 }
 
 TEST(Guests, ManyBootsLeaveNoFileDescriptorsBehind) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     run_guest("hello"); // warm up lazily opened state
     const int before = sf::test::open_fd_count();
     for (int i = 0; i < 100; ++i) {
@@ -120,31 +120,31 @@ TEST(Guests, ManyBootsLeaveNoFileDescriptorsBehind) {
 }
 
 TEST(Guests, ImageThatDoesNotFitMemoryIsRefused) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto image = sf::vmm::Image::load_file(sf::test::guest_path("hello"));
     ASSERT_TRUE(image.ok());
     sf::test::CapturingConsole console;
     sf::vmm::GuestConfig config;
     config.cmdline = std::string(SF_CMDLINE_MAX, 'x');
-    auto guest = sf::vmm::Guest::create(sf::test::kvm_or_null(), *image, config, console);
+    auto guest = sf::vmm::Guest::create(sf::test::backend_or_null(), *image, config, console);
     ASSERT_FALSE(guest.ok());
     EXPECT_NE(guest.error().message.find("command line is 1024 bytes"), std::string::npos);
 }
 
 TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto image = sf::vmm::Image::load_file(sf::test::guest_path("hello"));
     ASSERT_TRUE(image.ok());
     auto tmpl = sf::vmm::MemoryTemplate::create(*image, 8ull << 20);
     ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
     for (int i = 0; i < 3; ++i) {
-        auto shell = sf::vmm::Shell::create(*sf::test::kvm_or_null());
+        auto shell = sf::vmm::Shell::create(*sf::test::backend_or_null());
         ASSERT_TRUE(shell.ok());
         sf::test::CapturingConsole console;
         sf::vmm::GuestConfig config;
         config.name = "warm" + std::to_string(i);
         config.mem_size = 8ull << 20;
-        auto guest = sf::vmm::Guest::create(std::move(*shell), **tmpl, config, console);
+        auto guest = sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(), **tmpl, config, console);
         ASSERT_TRUE(guest.ok()) << guest.error().message;
         auto result = sf::vmm::run_foreground(**guest, std::chrono::seconds(5));
         ASSERT_TRUE(result.ok());
@@ -153,7 +153,7 @@ TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
             << console.text;
     }
     sf::vmm::GuestConfig wrong;
-    auto shell = sf::vmm::Shell::create(*sf::test::kvm_or_null());
+    auto shell = sf::vmm::Shell::create(*sf::test::backend_or_null());
     sf::test::CapturingConsole console;
-    EXPECT_FALSE(sf::vmm::Guest::create(std::move(*shell), **tmpl, wrong, console).ok());
+    EXPECT_FALSE(sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(), **tmpl, wrong, console).ok());
 }

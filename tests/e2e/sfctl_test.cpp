@@ -47,7 +47,7 @@ std::string read_file(const std::string& path) {
 } // namespace
 
 TEST(Sfctl, RunHelloPrintsItsLineAndExitsZero) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto r = sfctl({"run", guest_path("hello"), "--cmdline", "one two", "--name", "cli"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.rfind("hello from superfluid: guest 'cli' id 1", 0), 0u) << r.out;
@@ -56,13 +56,13 @@ TEST(Sfctl, RunHelloPrintsItsLineAndExitsZero) {
 }
 
 TEST(Sfctl, ExitStatusIsTheGuests) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto r = sfctl({"run", guest_path("ticker"), "--cmdline", "not-a-number"});
     EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST(Sfctl, CrashGivesStatus125AndOneLineWithRip) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto r = sfctl({"run", guest_path("crash-null")});
     EXPECT_EQ(r.exit_code, 125);
     expect_one_error_line(r, "guest crashed");
@@ -73,14 +73,14 @@ TEST(Sfctl, CrashGivesStatus125AndOneLineWithRip) {
 }
 
 TEST(Sfctl, TimeoutGivesStatus124) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto r = sfctl({"run", guest_path("crash-spin"), "--timeout", "150ms"});
     EXPECT_EQ(r.exit_code, 124);
     expect_one_error_line(r, "timeout of 150ms passed");
 }
 
 TEST(Sfctl, TimingsLineReportsFirstOutput) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     auto r = sfctl({"run", guest_path("hello"), "--timings"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.err.find("first output"), std::string::npos) << r.err;
@@ -148,9 +148,22 @@ TEST(Sfctl, BadTimeoutAndCommandLineAreRefused) {
 }
 
 TEST(Sfctl, MissingKvmDeviceIsNamed) {
-    auto r = sfctl({"run", guest_path("hello"), "--kvm", "/nonexistent/kvm"});
+    auto r = sfctl({"run", guest_path("hello"), "--backend", "kvm", "--kvm", "/nonexistent/kvm"});
     EXPECT_EQ(r.exit_code, 126);
     expect_one_error_line(r, "/nonexistent/kvm: no such device");
+}
+
+// auto falls back to the process backend where KVM cannot be opened, and the guest runs.
+TEST(Sfctl, AutoRunsWithoutKvm) {
+    auto r = sfctl({"run", guest_path("hello"), "--backend", "auto", "--kvm", "/nonexistent/kvm"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("hello from superfluid"), std::string::npos) << r.out;
+}
+
+TEST(Sfctl, UnknownBackendIsAUsageError) {
+    auto r = sfctl({"run", guest_path("hello"), "--backend", "xen"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--backend"), std::string::npos) << r.err;
 }
 
 TEST(Sfctl, UsageErrorsExitTwo) {

@@ -71,9 +71,9 @@ Fixture ticker(const std::string& cmdline) {
 }
 
 std::unique_ptr<Guest> start(const Fixture& f, ConsoleSink& console) {
-    auto shell = Shell::create(*test::kvm_or_null());
+    auto shell = Shell::create(*test::backend_or_null());
     EXPECT_TRUE(shell.ok()) << shell.error().message;
-    auto guest = Guest::create(std::move(*shell), *f.memory_template, f.config, console);
+    auto guest = Guest::create(std::move(*shell), test::backend_or_null()->memory_sharing(), *f.memory_template, f.config, console);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
     return guest ? std::move(*guest) : nullptr;
 }
@@ -85,7 +85,7 @@ std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& conso
     snapshot::Reader reader(fd);
     auto header = reader.header();
     EXPECT_TRUE(header.ok()) << header.error().message;
-    auto memory = f.memory_template->instantiate();
+    auto memory = f.memory_template->instantiate(test::backend_or_null()->memory_sharing());
     EXPECT_TRUE(memory.ok());
     snapshot::SnapshotLoader loader(*memory);
     for (;;) {
@@ -100,7 +100,7 @@ std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& conso
     EXPECT_TRUE(snap.ok()) << snap.error().message;
     if (!snap) return nullptr;
     if (out) *out = *snap;
-    auto shell = Shell::create(*test::kvm_or_null());
+    auto shell = Shell::create(*test::backend_or_null());
     EXPECT_TRUE(shell.ok());
     auto guest = Guest::restore(std::move(*shell), std::move(*memory), f.config, console, *snap);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
@@ -130,7 +130,7 @@ void expect_one_sequence(const std::string& before, const std::string& after, in
 }
 
 TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     Fixture f = ticker("30 20");
     test::CapturingConsole before;
     std::unique_ptr<Guest> guest = start(f, before);
@@ -178,7 +178,7 @@ TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
 }
 
 TEST(Snapshot, SaveWithKeepLetsTheGuestRunOn) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     Fixture f = ticker("10 10");
     test::CapturingConsole console;
     std::unique_ptr<Guest> guest = start(f, console);
@@ -195,12 +195,49 @@ TEST(Snapshot, SaveWithKeepLetsTheGuestRunOn) {
     EXPECT_EQ(ticks(console.text, 10).size(), 10u) << console.text;
 }
 
+// The process backend has no dirty log: it says so, and a migration stops and copies instead.
+TEST(Snapshot, DirtyLogIsRefusedClearlyWhereTheBackendHasNone) {
+    SF_REQUIRE_BACKEND();
+    Fixture f = ticker("30 10");
+    test::CapturingConsole console;
+    std::unique_ptr<Guest> guest = start(f, console);
+    ASSERT_TRUE(guest);
+    EXPECT_EQ(guest->has_dirty_log(), test::backend_kind() == vmm::BackendKind::Kvm);
+    if (guest->has_dirty_log()) return; // DirtyLoggedCopyRestores covers it
+    auto enabled = guest->enable_dirty_log();
+    ASSERT_FALSE(enabled.ok());
+    EXPECT_NE(enabled.error().message.find("no dirty log"), std::string::npos) << enabled.error().message;
+}
+
 TEST(Snapshot, DirtyLoggedCopyRestores) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     Fixture f = ticker("30 10");
     test::CapturingConsole before;
     std::unique_ptr<Guest> guest = start(f, before);
     ASSERT_TRUE(guest);
+    if (!guest->has_dirty_log()) {
+        // Stop-and-copy, as a migration on this backend does: every touched page, the guest stopped.
+        run_for(*guest, std::chrono::milliseconds(60));
+        const int fd = memfd();
+        snapshot::Writer writer(fd);
+        ASSERT_TRUE(writer.header().ok());
+        auto touched = guest->touched_pages();
+        ASSERT_TRUE(touched.ok()) << touched.error().message;
+        ASSERT_TRUE(writer.pages(guest->memory(), *touched, snapshot::PageCheck::Full).ok());
+        ASSERT_TRUE(guest->save_state(writer).ok());
+        ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
+        guest.reset();
+        ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+        test::CapturingConsole after;
+        std::unique_ptr<Guest> restored = restore_from(fd, f, after, nullptr);
+        ::close(fd);
+        ASSERT_TRUE(restored);
+        auto result = run_foreground(*restored, std::chrono::seconds(5));
+        ASSERT_TRUE(result.ok());
+        EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
+        expect_one_sequence(before.text, after.text, 30, 10, restored->tsc_continued());
+        return;
+    }
     run_for(*guest, std::chrono::milliseconds(60));
 
     const int fd = memfd();
@@ -258,7 +295,7 @@ snapshot::GuestSnapshot state_of(Guest& guest) {
 }
 
 TEST(Snapshot, TscAndClockAgreeAfterRestore) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     Fixture f = ticker("100 10");
     test::CapturingConsole before;
     std::unique_ptr<Guest> guest = start(f, before);
@@ -307,7 +344,7 @@ TEST(Snapshot, TscAndClockAgreeAfterRestore) {
 }
 
 TEST(Snapshot, RestoreRefusesAnotherMemorySize) {
-    SF_REQUIRE_KVM();
+    SF_REQUIRE_BACKEND();
     Fixture f = ticker("3 10");
     test::CapturingConsole console;
     std::unique_ptr<Guest> guest = start(f, console);

@@ -14,11 +14,11 @@
 namespace sf::test {
 
 std::string guest_image(const std::string& name);
-bool kvm_usable();
+bool backend_usable();
 
 #define SF_SFD_REQUIRE_KVM()                                                                                 \
     do {                                                                                                     \
-        if (!::sf::test::kvm_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
+        if (!::sf::test::backend_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
     } while (0)
 
 struct HttpResult {

@@ -19,12 +19,12 @@
 
 namespace sf::test {
 
-bool kvm_usable();
+bool backend_usable();
 std::string guest_image(const std::string& name);
 
 #define SF_WORKER_REQUIRE_KVM()                                                                              \
     do {                                                                                                     \
-        if (!::sf::test::kvm_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
+        if (!::sf::test::backend_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
     } while (0)
 
 class WorkerUnderTest {

@@ -5,8 +5,8 @@
 
 namespace sf::host {
 
-ShellPool::ShellPool(std::shared_ptr<const vmm::Kvm> kvm, size_t target)
-    : kvm_(std::move(kvm)), target_(target), refiller_([this] { refill_loop(); }) {}
+ShellPool::ShellPool(std::shared_ptr<const vmm::Backend> backend, size_t target)
+    : backend_(std::move(backend)), target_(target), refiller_([this] { refill_loop(); }) {}
 
 ShellPool::~ShellPool() {
     {
@@ -30,7 +30,7 @@ Result<vmm::Shell> ShellPool::take() {
         ++taken_cold_;
         wake_.notify_one();
     }
-    return vmm::Shell::create(*kvm_);
+    return vmm::Shell::create(*backend_);
 }
 
 void ShellPool::refill_loop() {
@@ -39,7 +39,7 @@ void ShellPool::refill_loop() {
         wake_.wait(lock, [this] { return stopping_ || ready_.size() < target_; });
         if (stopping_) return;
         lock.unlock();
-        Result<vmm::Shell> shell = vmm::Shell::create(*kvm_);
+        Result<vmm::Shell> shell = vmm::Shell::create(*backend_);
         lock.lock();
         if (shell) {
             ready_.push_back(std::move(*shell));

@@ -1,6 +1,7 @@
 // superfluid worker: ShellPool, pre-created guest shells kept warm.
 //
-// A background thread keeps `target` shells (VM + vCPU) ready, so that
+// A background thread keeps `target` shells (a VM + vCPU, or a waiting
+// sandbox process) ready, so that
 // creating a guest takes one instead of creating it (the split toolstack of
 // LightVM). take() never waits for the refill: an empty pool creates a shell
 // on the spot.
@@ -9,7 +10,7 @@
 #pragma once
 
 #include "common/result.h"
-#include "vmm/kvm.h"
+#include "vmm/backend.h"
 #include "vmm/shell.h"
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ namespace sf::host {
 
 class ShellPool {
   public:
-    ShellPool(std::shared_ptr<const vmm::Kvm> kvm, size_t target);
+    ShellPool(std::shared_ptr<const vmm::Backend> backend, size_t target);
     ~ShellPool();
     ShellPool(const ShellPool&) = delete;
     ShellPool& operator=(const ShellPool&) = delete;
@@ -38,7 +39,7 @@ class ShellPool {
   private:
     void refill_loop();
 
-    std::shared_ptr<const vmm::Kvm> kvm_;
+    std::shared_ptr<const vmm::Backend> backend_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<vmm::Shell> ready_;

@@ -14,13 +14,13 @@ namespace {
 
 } // namespace
 
-Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm)
-    : config_(config), kvm_(std::move(kvm)),
+Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
+    : config_(config), backend_(std::move(backend)),
       store_links_([this](uint64_t request_id, uint64_t guest_id, std::string_view message) {
           std::lock_guard lock(send_mutex_);
           return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
       }),
-      pool_(kvm_, config.pool_target),
+      pool_(backend_, config.pool_target),
       scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_),
       operations_([this](uint64_t request_id, const Result<nlohmann::json>& outcome) { reply(request_id, outcome); }) {
     frames_.start();
@@ -108,7 +108,8 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
     SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
     auto memory_template = images_.get(string_field(request, "image"), fresh.config.mem_size);
     Result<vmm::Shell> shell = memory_template ? pool_.take() : Result<vmm::Shell>(memory_template.error());
-    auto vm = shell ? vmm::Guest::create(std::move(*shell), **memory_template, fresh.config, *fresh.guest)
+    auto vm = shell ? vmm::Guest::create(std::move(*shell), backend_->memory_sharing(), **memory_template, fresh.config,
+                                                *fresh.guest)
                     : Result<std::unique_ptr<vmm::Guest>>(shell.error());
     if (!vm) {
         abandon(fresh);

@@ -60,11 +60,13 @@ struct WorkerConfig {
     // waiting for it, then stops them and exits. Empty: it ends with sfd.
     std::string listen_path;
     uint64_t orphan_grace_s = 120;
+    // How guests run (KVM or sandboxed processes); sfd chose it for every worker.
+    vmm::BackendChoice backend = vmm::BackendChoice::Auto;
 };
 
 class Worker final : public EventSink {
   public:
-    Worker(WorkerConfig config, std::shared_ptr<const vmm::Kvm> kvm);
+    Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend);
     ~Worker() override;
 
     // Serves requests until sfd says shutdown, or goes away and (with a
@@ -144,7 +146,7 @@ class Worker final : public EventSink {
     static constexpr std::chrono::milliseconds kQuiesceTimeout{6000};
 
     WorkerConfig config_;
-    std::shared_ptr<const vmm::Kvm> kvm_;
+    std::shared_ptr<const vmm::Backend> backend_;
     std::mutex send_mutex_; // also guards config_.control_fd (replaced on adoption) and ended_
     StoreLinks store_links_; // guests' store requests to sfd (Type::Store); outlives the runners
     UniqueFd listener_;     // listen_path's socket

@@ -1,6 +1,6 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
 //   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
-//             [--listen SOCKET [--orphan-grace SECONDS]]
+//             [--listen SOCKET [--orphan-grace SECONDS]] [--backend kvm|process|auto]
 #include "host/worker/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -41,7 +41,13 @@ int main(int argc, char** argv) {
     app.add_option("--orphan-grace", config.orphan_grace_s,
                    "With --listen: seconds to wait for a restarted sfd before stopping the guests")
         ->capture_default_str();
+    std::string backend_name = "auto";
+    app.add_option("--backend", backend_name, "How guests run: kvm, process or auto (sfd passes the one it chose)")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    config.backend = *sf::vmm::parse_backend_choice(backend_name);
     config.slice_ns = slice_ms * 1'000'000;
 
     if (config.listen_path.empty()) {
@@ -51,11 +57,13 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN); // sfd decides when we stop
     raise_fd_limit();
-    auto kvm = sf::vmm::Kvm::open();
-    if (!kvm) {
-        std::fprintf(stderr, "sf-worker %d: %s\n", config.index, kvm.error().message.c_str());
+    sf::vmm::BackendOptions backend_options;
+    backend_options.choice = config.backend;
+    auto backend = sf::vmm::open_backend(backend_options);
+    if (!backend) {
+        std::fprintf(stderr, "sf-worker %d: %s\n", config.index, backend.error().message.c_str());
         return 1;
     }
-    sf::host::Worker worker(config, *kvm);
+    sf::host::Worker worker(config, *backend);
     return worker.serve();
 }

@@ -140,7 +140,10 @@ Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t 
 Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, snapshot::Writer& writer,
                                 int socket, std::stop_token stop, Outgoing& out) {
     out.start_ns = vmm::host_monotonic_ns();
-    SF_TRY_ASSIGN(std::vector<uint64_t> left, precopy(vm, writer, socket, stop, out.rounds));
+    std::vector<uint64_t> left;
+    if (vm.has_dirty_log()) {
+        SF_TRY_ASSIGN(left, precopy(vm, writer, socket, stop, out.rounds));
+    }
     out.precopy_end_ns = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
     out.paused_ns = vmm::host_monotonic_ns();
@@ -148,7 +151,8 @@ Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::
         frames_.hold(*guest->port_key); // before the last dirty pages: the ring is not written after them
         out.held = true;
     }
-    SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.take_dirty_pages()); // the monitor's writes too
+    // Without a dirty log (the process backend): stop-and-copy, every touched page now.
+    SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.has_dirty_log() ? vm.take_dirty_pages() : vm.touched_pages());
     SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
     ++out.rounds;
     SF_TRY(sent(write_guest_records(*guest, vm, writer), writer, socket));
@@ -165,7 +169,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
     set_nodelay(socket);
     bound_buffers(socket, SO_SNDBUF);
-    SF_TRY(vm->enable_dirty_log());
+    if (vm->has_dirty_log()) SF_TRY(vm->enable_dirty_log());
     Outgoing out;
     uint64_t bytes_sent = 0, pages_sent = 0;
     Result<void> done = [&] {
@@ -175,7 +179,7 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
         pages_sent = writer.pages_written();
         return result;
     }();
-    (void)vm->disable_dirty_log();
+    if (vm->has_dirty_log()) (void)vm->disable_dirty_log();
     if (done) done = read_reply(socket, timeout, bytes_sent);
     if (!done) {
         if (out.held) frames_.release(*guest->port_key);

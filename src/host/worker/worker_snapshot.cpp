@@ -120,7 +120,7 @@ Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::js
                                                               snapshot::Reader& reader, std::stop_token stop,
                                                               Incoming& in) {
     SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), fresh.config.mem_size));
-    SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate());
+    SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate(backend_->memory_sharing()));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     snapshot::SnapshotLoader loader(memory);
     std::optional<std::string> watches;

@@ -189,6 +189,38 @@ void set_long_mode(kvm_sregs& sregs) {
 
 } // namespace
 
+std::vector<MemoryRegion> guest_layout(uint64_t mem_size, const Image& image) {
+    std::vector<MemoryRegion> out;
+    auto add = [&](uint64_t gpa, uint64_t len, uint32_t perms) {
+        if (len == 0) return;
+        if (!out.empty() && out.back().perms == perms && out.back().gpa + out.back().len == gpa)
+            out.back().len += len;
+        else
+            out.push_back({gpa, len, perms});
+    };
+    add(0, SF_BOOT_INFO_GPA, 0);
+    add(SF_BOOT_INFO_GPA, SF_PAGE_SIZE, kPermRead);
+    add(SF_BOOT_INFO_GPA + SF_PAGE_SIZE, SF_GUEST_BASE_GPA - SF_BOOT_INFO_GPA - SF_PAGE_SIZE, 0);
+    const uint64_t image_end = std::max<uint64_t>(image.end(), SF_GUEST_BASE_GPA);
+    std::vector<uint32_t> perms((image_end - SF_GUEST_BASE_GPA) / SF_PAGE_SIZE, 0);
+    for (const Segment& seg : image.segments())
+        for (uint64_t page = seg.gpa / SF_PAGE_SIZE * SF_PAGE_SIZE; page < seg.gpa + seg.mem_size; page += SF_PAGE_SIZE)
+            perms[(page - SF_GUEST_BASE_GPA) / SF_PAGE_SIZE] |= seg.perms;
+    for (size_t i = 0; i < perms.size(); ++i)
+        add(SF_GUEST_BASE_GPA + i * SF_PAGE_SIZE, SF_PAGE_SIZE, perms[i] != 0 ? perms[i] : kPermRead | kPermWrite);
+    const uint64_t guard = SF_STACK_GUARD_GPA(mem_size);
+    add(image_end, guard - image_end, kPermRead | kPermWrite);
+    add(guard, SF_PAGE_SIZE, 0);
+    add(guard + SF_PAGE_SIZE, mem_size - guard - SF_PAGE_SIZE, kPermRead | kPermWrite);
+    return out;
+}
+
+kvm_sregs cpl3_sregs(const kvm_sregs& base) {
+    kvm_sregs sregs = base;
+    set_long_mode(sregs);
+    return sregs;
+}
+
 Result<void> build_address_space(std::span<uint8_t> memory, uint64_t mem_size, const Image& image) {
     if (memory.size() < SF_GUEST_BASE_GPA) return error("internal: monitor range not backed");
     write_descriptor_tables(memory);

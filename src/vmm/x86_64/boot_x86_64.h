@@ -14,10 +14,12 @@
 
 #include "common/result.h"
 #include "vmm/elf_loader.h"
-#include "vmm/vcpu.h"
+#include "vmm/guest_memory.h"
+#include "vmm/kvm/vcpu.h"
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace sf::vmm::x86_64 {
 
@@ -27,6 +29,17 @@ namespace sf::vmm::x86_64 {
 // `image`'s segments mapped with their permissions. Errors if the tables would
 // not fit the monitor range.
 Result<void> build_address_space(std::span<uint8_t> memory, uint64_t mem_size, const Image& image);
+
+// The guest's access to each range of its memory, as the page tables that
+// build_address_space() writes give it (page 0, the monitor range and the
+// stack guard: none; the boot info: read; image pages: their segments';
+// the rest: read and write), for backends that enforce it with host page
+// protections. Sorted, adjacent ranges of equal access merged.
+std::vector<MemoryRegion> guest_layout(uint64_t mem_size, const Image& image);
+
+// The flat CPL 3 segments and long-mode system registers every guest runs
+// with (what setup_vcpu() sets).
+kvm_sregs cpl3_sregs(const kvm_sregs& base);
 
 // Sets long mode, CPL 3 segments, IOPL 3, and RIP/RSP/RDI for the guest entry.
 Result<void> setup_vcpu(Vcpu& vcpu, uint64_t entry, uint64_t stack_top, uint64_t boot_info_gpa);

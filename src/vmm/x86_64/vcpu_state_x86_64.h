@@ -23,7 +23,8 @@
 #pragma once
 
 #include "common/result.h"
-#include "vmm/vcpu.h"
+#include "vmm/kvm/vcpu.h"
+#include "vmm/x86_64/vcpu_record_x86_64.h"
 
 #include <linux/kvm.h>
 
@@ -36,55 +37,9 @@
 
 namespace sf::vmm::x86_64 {
 
-inline constexpr uint32_t kMsrTsc = 0x10;
-inline constexpr uint32_t kMsrStar = 0xc0000081;
-inline constexpr uint32_t kMsrLstar = 0xc0000082;
-inline constexpr uint32_t kMsrCstar = 0xc0000083;
-inline constexpr uint32_t kMsrSyscallMask = 0xc0000084;
-inline constexpr uint32_t kMsrFsBase = 0xc0000100;
-inline constexpr uint32_t kMsrGsBase = 0xc0000101;
-inline constexpr uint32_t kMsrKernelGsBase = 0xc0000102;
-inline constexpr uint32_t kMsrTscAux = 0xc0000103;
-inline constexpr std::array<uint32_t, 9> kSavedMsrs = {kMsrTsc,    kMsrStar,   kMsrLstar,        kMsrCstar, kMsrSyscallMask,
-                                                       kMsrFsBase, kMsrGsBase, kMsrKernelGsBase, kMsrTscAux};
-inline constexpr size_t kMaxRecordMsrs = 16;
-
-struct MsrValue {
-    uint32_t index;
-    uint32_t reserved; // 0
-    uint64_t value;
-};
-static_assert(sizeof(MsrValue) == 16);
-
-// The Vcpu record's payload: Linux's x86-64 KVM structs (<asm/kvm.h>, a
-// stable kernel ABI; sizes checked) followed by the MSRs. Fixed size.
-struct VcpuRecord {
-    uint32_t msr_count; // entries used in msrs[], <= kMaxRecordMsrs
-    uint32_t reserved;  // 0
-    kvm_regs regs;
-    kvm_sregs sregs;
-    kvm_fpu fpu;
-    kvm_xcrs xcrs;           // nr_xcrs 0 when the host has no KVM_CAP_XCRS
-    kvm_vcpu_events events;
-    MsrValue msrs[kMaxRecordMsrs];
-};
-static_assert(sizeof(kvm_regs) == 144);
-static_assert(sizeof(kvm_sregs) == 312);
-static_assert(sizeof(kvm_fpu) == 416);
-static_assert(sizeof(kvm_xcrs) == 392);
-static_assert(sizeof(kvm_vcpu_events) == 64);
-static_assert(sizeof(VcpuRecord) == 8 + 144 + 312 + 416 + 392 + 64 + 16 * kMaxRecordMsrs);
-
 // Reads the vCPU's state. Precondition: Vcpu::complete_pending_exit() ran
 // since the last exit (else RIP may still point at a hypercall's `out`).
 [[nodiscard]] Result<VcpuRecord> save_vcpu_state(const Vcpu& vcpu);
-
-// The MSR value in a record, if it holds that index.
-std::optional<uint64_t> record_msr(const VcpuRecord& record, uint32_t index);
-
-// Checks a record read from a stream against the rule above for a guest of
-// `mem_size` bytes; the error names the first field refused.
-[[nodiscard]] Result<void> check_vcpu_record(const VcpuRecord& record, uint64_t mem_size);
 
 // Puts the CPL 3 part of `record` on a vCPU freshly set up by setup_vcpu()
 // for the same memory size, and the TSC last. check_vcpu_record() first.
@@ -96,9 +51,5 @@ std::optional<uint64_t> record_msr(const VcpuRecord& record, uint32_t index);
 [[nodiscard]] Result<uint64_t> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64_t mem_size);
 // The guest's TSC now (IA32_TSC through KVM_GET_MSRS).
 [[nodiscard]] Result<uint64_t> read_guest_tsc(const Vcpu& vcpu);
-
-// Payload bytes <-> record (decode checks the size and msr_count only).
-std::vector<uint8_t> encode_vcpu_record(const VcpuRecord& record);
-[[nodiscard]] Result<VcpuRecord> decode_vcpu_record(std::span<const uint8_t> payload);
 
 } // namespace sf::vmm::x86_64

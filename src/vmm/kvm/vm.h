@@ -12,7 +12,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "vmm/guest_memory.h"
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
 
 #include <cstdint>
 #include <vector>

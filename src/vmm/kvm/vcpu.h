@@ -16,8 +16,8 @@
 #include "common/mapping.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "vmm/kvm.h"
-#include "vmm/vm.h"
+#include "vmm/kvm/kvm.h"
+#include "vmm/kvm/vm.h"
 
 #include <linux/kvm.h>
 

@@ -1,4 +1,4 @@
-// superfluid monitor: Kvm, the open /dev/kvm device.
+// superfluid monitor: Kvm, the open /dev/kvm device: the KVM backend.
 //
 // One Kvm serves every VM of a process. It is read-only after open() and may
 // be shared across threads.
@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "vmm/backend.h"
 
 #include <linux/kvm.h>
 
@@ -14,13 +15,18 @@
 
 namespace sf::vmm {
 
-class Kvm {
+class Kvm final : public Backend {
   public:
     static constexpr const char* kDefaultDevice = "/dev/kvm";
 
     // Opens the device and checks the API version and the capabilities the
     // monitor relies on. Errors name the device and say what to do.
     static Result<std::shared_ptr<const Kvm>> open(const std::string& device = kDefaultDevice);
+
+    BackendKind kind() const override { return BackendKind::Kvm; }
+    Result<std::unique_ptr<Cpu>> create_cpu() const override;
+    MemorySharing memory_sharing() const override { return MemorySharing::Private; }
+    std::string describe() const override;
 
     int fd() const { return fd_.get(); }
     // Size of the kvm_run mapping of each vCPU.
@@ -31,6 +37,7 @@ class Kvm {
     Result<void> check_capabilities(const std::string& device);
 
     UniqueFd fd_;
+    std::string device_;
     size_t vcpu_mmap_size_ = 0;
 };
 

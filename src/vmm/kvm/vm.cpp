@@ -1,5 +1,5 @@
 // superfluid monitor: KVM VM creation and memory slots.
-#include "vmm/vm.h"
+#include "vmm/kvm/vm.h"
 
 #include <sys/ioctl.h>
 

@@ -1,5 +1,5 @@
 // superfluid monitor: KVM vCPU creation, register access and KVM_RUN.
-#include "vmm/vcpu.h"
+#include "vmm/kvm/vcpu.h"
 
 #include <sys/ioctl.h>
 #include <sys/mman.h>

@@ -1,5 +1,7 @@
 // superfluid monitor: opening /dev/kvm.
-#include "vmm/kvm.h"
+#include "vmm/kvm/kvm.h"
+
+#include "vmm/kvm/kvm_cpu.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -32,9 +34,14 @@ Result<std::shared_ptr<const Kvm>> Kvm::open(const std::string& device) {
     if (fd < 0) return open_error(device, errno);
     std::shared_ptr<Kvm> kvm(new Kvm());
     kvm->fd_.reset(fd);
+    kvm->device_ = device;
     SF_TRY(kvm->check_capabilities(device));
     return std::shared_ptr<const Kvm>(std::move(kvm));
 }
+
+Result<std::unique_ptr<Cpu>> Kvm::create_cpu() const { return KvmCpu::create(*this); }
+
+std::string Kvm::describe() const { return fmt::format("kvm ({}): each guest is a VM", device_); }
 
 Result<void> Kvm::check_capabilities(const std::string& device) {
     int version = ::ioctl(fd_.get(), KVM_GET_API_VERSION, 0);
