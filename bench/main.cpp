@@ -1,5 +1,6 @@
 // sf-bench: superfluid's benchmarks. One file per benchmark.
 #include "boot_bench.h"
+#include "hypercall_bench.h"
 #include "migrate_bench.h"
 #include "net_bench.h"
 #include "store_bench.h"
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     int exit_code = 0;
     sf::bench::add_boot_command(app, exit_code);
+    sf::bench::add_hypercall_command(app, exit_code);
     sf::bench::add_storm_command(app, exit_code);
     sf::bench::add_net_command(app, exit_code);
     sf::bench::add_store_command(app, exit_code);

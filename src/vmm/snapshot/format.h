@@ -48,7 +48,7 @@ enum class Tag : uint32_t {
     Frames = 5,     // sending sfd: frames kept while the guest left (host/migration/held_frames.h)
     Memory = 16,    // monitor: MemoryRecordHeader, indices, pages
     GuestState = 17, // monitor: GuestStateRecord (snapshot/guest_snapshot.h)
-    Vcpu = 18,      // monitor: x86_64::VcpuRecord (x86_64/vcpu_state_x86_64.h)
+    Vcpu = 18,      // monitor: x86_64::VcpuRecord (x86_64/vcpu_record_x86_64.h)
     Nic = 19,       // monitor: NicSnapshot (devices/nic.h)
     StorePort = 20, // monitor: StorePort::encode (devices/store_port.h)
     Console = 32,   // worker

@@ -7,7 +7,7 @@
 
 #include "vmm/devices/nic.h"
 #include "vmm/devices/store_port.h"
-#include "vmm/x86_64/vcpu_state_x86_64.h"
+#include "vmm/x86_64/vcpu_record_x86_64.h"
 
 #include <cstdint>
 #include <optional>

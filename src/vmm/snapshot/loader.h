@@ -4,7 +4,7 @@
 // record and offers each to the loader; the loader takes the monitor's
 // records (Memory, GuestState, Vcpu, Nic, StorePort), checks each fully
 // (sizes, flags, addresses through the checked accessor, the vCPU rule of
-// x86_64/vcpu_state_x86_64.h), and leaves the others (Console, Watches,
+// x86_64/vcpu_record_x86_64.h), and leaves the others (Console, Watches,
 // GuestEnd, ...) to the caller:
 //
 //   GuestMemory memory = ...;  // the image's template for config.mem_size
