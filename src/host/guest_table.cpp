@@ -24,9 +24,9 @@ std::string now_rfc3339() {
     return text;
 }
 
-GuestTable::GuestTable(const GuestTableOptions& options)
-    : options_(options), workers_(static_cast<size_t>(options.workers)),
-      load_(static_cast<size_t>(options.workers), 0) {}
+GuestTable::GuestTable(const GuestTableOptions& options) : options_(options) {
+    ensure_slots(static_cast<size_t>(options.workers));
+}
 
 Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");

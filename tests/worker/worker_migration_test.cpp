@@ -83,7 +83,9 @@ TEST_F(WorkerMigrationTest, GuestRunsOnTheReceiverAndContinuesItsSequence) {
     std::printf("migrate_out: %s\nmigrate_in: %s\nboth replies after %.2f ms\n", sent->dump().c_str(),
                 received->dump().c_str(), total_ms);
     EXPECT_EQ(u64_field(*received, "bytes"), u64_field(*sent, "bytes_sent"));
-    EXPECT_GE(u64_field(*sent, "rounds"), 2u);
+    // Pre-copy then stop-and-copy where the backend logs dirty pages (KVM);
+    // stop-and-copy alone on the process backend.
+    EXPECT_GE(u64_field(*sent, "rounds"), test::process_backend() ? 1u : 2u);
     EXPECT_GT(u64_field(*sent, "paused_ns"), 0u);
 
     EXPECT_EQ(a->state(1), "paused");

@@ -42,6 +42,11 @@ bool backend_usable() {
     return usable;
 }
 
+bool process_backend() {
+    const char* backend = std::getenv("SF_BACKEND");
+    return backend != nullptr && std::string(backend) == "process";
+}
+
 std::string guest_image(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
 
 Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index, bool frames) {

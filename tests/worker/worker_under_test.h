@@ -20,6 +20,8 @@
 namespace sf::test {
 
 bool backend_usable();
+// Whether the backend under test ($SF_BACKEND) is the process backend.
+bool process_backend();
 std::string guest_image(const std::string& name);
 
 #define SF_WORKER_REQUIRE_KVM()                                                                              \
