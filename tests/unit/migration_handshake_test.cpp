@@ -98,8 +98,8 @@ TEST(MigrationHandshake, SameTokenAgreesOnKeysThatSealBothWays) {
     auto handed = MigrationSession::from_json(sender->to_json());
     ASSERT_TRUE(handed) << handed.error().message;
     EXPECT_EQ(handed->counts(), sender->counts());
-    EXPECT_TRUE(sender->continue_from({{"session", {{"send", 5}, {"receive", 3}}}}));
-    EXPECT_FALSE(sender->continue_from({{"session", {{"send", 4}, {"receive", 3}}}})) << "a count never goes back";
+    EXPECT_TRUE(sender->continue_from({{"session", {{"send", 5u}, {"receive", 3u}}}}));
+    EXPECT_FALSE(sender->continue_from({{"session", {{"send", 4u}, {"receive", 3u}}}})) << "a count never goes back";
 }
 
 TEST(MigrationHandshake, AnotherTokenIsRefusedOnBothSides) {
