@@ -1,5 +1,5 @@
 // superfluid toolstack: sfd's own records on a snapshot or migration stream
-// (Host, Reply, Commit, Challenge, End: JSON payloads; docs/migration.md).
+// (Host, Reply, Commit, End: JSON payloads; docs/migration.md).
 #pragma once
 
 #include "common/result.h"
