@@ -32,7 +32,9 @@ using vmm::snapshot::Tag;
 
 constexpr auto kTimeout = 2000ms;
 
-MigrationToken token(const char* text = "superfluid-unit-test-token-1") { return MigrationToken::from_text(text).value(); }
+MigrationToken token(const char* text = "superfluid-unit-test-token-1") {
+    return MigrationToken::from_text(text).value();
+}
 
 struct Pair {
     UniqueFd a, b;
@@ -75,7 +77,8 @@ std::vector<uint8_t> receive_bytes(int fd, size_t n) {
 
 TEST(MigrationHandshake, SameTokenAgreesOnKeysThatSealBothWays) {
     Pair p;
-    auto receiving = std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
+    auto receiving =
+        std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
     auto sender = handshake_as_sender(p.a.get(), token(), kTimeout);
     auto receiver = receiving.get();
     ASSERT_TRUE(sender) << sender.error().message;
@@ -99,16 +102,19 @@ TEST(MigrationHandshake, SameTokenAgreesOnKeysThatSealBothWays) {
     ASSERT_TRUE(handed) << handed.error().message;
     EXPECT_EQ(handed->counts(), sender->counts());
     EXPECT_TRUE(sender->continue_from({{"session", {{"send", 5u}, {"receive", 3u}}}}));
-    EXPECT_FALSE(sender->continue_from({{"session", {{"send", 4u}, {"receive", 3u}}}})) << "a count never goes back";
+    EXPECT_FALSE(sender->continue_from({{"session", {{"send", 4u}, {"receive", 3u}}}}))
+        << "a count never goes back";
 }
 
 TEST(MigrationHandshake, AnotherTokenIsRefusedOnBothSides) {
     Pair p;
-    auto receiving = std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
+    auto receiving =
+        std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
     auto sender = handshake_as_sender(p.a.get(), token("another-token-of-another-host"), kTimeout);
     auto receiver = receiving.get();
     ASSERT_FALSE(receiver);
-    EXPECT_NE(receiver.error().message.find("wrong migration token"), std::string::npos) << receiver.error().message;
+    EXPECT_NE(receiver.error().message.find("wrong migration token"), std::string::npos)
+        << receiver.error().message;
     ASSERT_FALSE(sender);
     EXPECT_NE(sender.error().message.find("token"), std::string::npos) << sender.error().message;
 }
@@ -144,8 +150,8 @@ TEST(MigrationHandshake, AReceiverWithoutTheTokenIsNotTrusted) {
 TEST(MigrationHandshake, ReflectedHellosAreRefused) {
     {
         Pair p;
-        auto receiving =
-            std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
+        auto receiving = std::async(std::launch::async,
+                                    [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
         auto hello = receive_bytes(p.a.get(), sizeof(HelloMessage));
         send_bytes(p.a.get(), hello.data(), hello.size());
         auto refused = receiving.get();
@@ -154,7 +160,8 @@ TEST(MigrationHandshake, ReflectedHellosAreRefused) {
     }
     {
         Pair p;
-        auto sending = std::async(std::launch::async, [&] { return handshake_as_sender(p.a.get(), token(), kTimeout); });
+        auto sending =
+            std::async(std::launch::async, [&] { return handshake_as_sender(p.a.get(), token(), kTimeout); });
         auto hello = receive_bytes(p.b.get(), sizeof(HelloMessage));
         send_bytes(p.b.get(), hello.data(), hello.size());
         auto refused = sending.get();
@@ -167,11 +174,12 @@ TEST(MigrationHandshake, ReflectedHellosAreRefused) {
 // them to the receiver again on a new connection: refused (its nonce is new).
 TEST(MigrationHandshake, AReplayedSenderIsRefused) {
     Pair sender_side, receiver_side;
-    auto receiving = std::async(std::launch::async,
-                                [&] { return handshake_as_receiver(receiver_side.b.get(), token(), kTimeout); });
+    auto receiving = std::async(
+        std::launch::async, [&] { return handshake_as_receiver(receiver_side.b.get(), token(), kTimeout); });
     auto sending = std::async(std::launch::async,
                               [&] { return handshake_as_sender(sender_side.a.get(), token(), kTimeout); });
-    // The relay: receiver's Hello to the sender, the sender's Hello and proof recorded and passed on, the verdict back.
+    // The relay: receiver's Hello to the sender, the sender's Hello and proof recorded and passed on, the
+    // verdict back.
     auto r_hello = receive_bytes(receiver_side.a.get(), sizeof(HelloMessage));
     send_bytes(sender_side.b.get(), r_hello.data(), r_hello.size());
     auto recorded = receive_bytes(sender_side.b.get(), sizeof(HelloMessage) + sizeof(ProofMessage));
@@ -182,12 +190,14 @@ TEST(MigrationHandshake, AReplayedSenderIsRefused) {
     ASSERT_TRUE(receiving.get());
 
     Pair replay;
-    auto again = std::async(std::launch::async, [&] { return handshake_as_receiver(replay.b.get(), token(), kTimeout); });
+    auto again = std::async(std::launch::async,
+                            [&] { return handshake_as_receiver(replay.b.get(), token(), kTimeout); });
     (void)receive_bytes(replay.a.get(), sizeof(HelloMessage));
     send_bytes(replay.a.get(), recorded.data(), recorded.size());
     auto refused = again.get();
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("wrong migration token"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("wrong migration token"), std::string::npos)
+        << refused.error().message;
     ProofMessage answer{};
     auto bytes = receive_bytes(replay.a.get(), sizeof answer);
     ASSERT_EQ(bytes.size(), sizeof answer);
@@ -199,7 +209,8 @@ TEST(MigrationHandshake, AReplayedSenderIsRefused) {
 // has no keys): the receiver's sealed reader refuses it.
 TEST(MigrationHandshake, ARelayCannotPutItsOwnStreamAfterTheHandshake) {
     Pair p;
-    auto receiving = std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
+    auto receiving =
+        std::async(std::launch::async, [&] { return handshake_as_receiver(p.b.get(), token(), kTimeout); });
     auto sender = handshake_as_sender(p.a.get(), token(), kTimeout);
     auto receiver = receiving.get();
     ASSERT_TRUE(sender && receiver);
@@ -275,16 +286,19 @@ struct Listening {
 TEST(MigrationListener, IdleConnectionsDoNotKeepRealMigrationsOut) {
     Listening l(600ms);
     std::vector<UniqueFd> idle;
-    for (int i = 0; i < 20; ++i) idle.push_back(connect_from("127.0.0.9", l.listener->port()));
+    for (int i = 0; i < 20; ++i)
+        idle.push_back(connect_from("127.0.0.9", l.listener->port()));
     size_t closed_at_once = 0;
-    for (auto& fd : idle) closed_at_once += closed_within(fd.get(), 100ms);
+    for (auto& fd : idle)
+        closed_at_once += closed_within(fd.get(), 100ms);
     EXPECT_EQ(closed_at_once, 20 - MigrationListener::kMaxHandshakesPerPeer);
     const auto t0 = std::chrono::steady_clock::now();
     EXPECT_TRUE(l.migrate_from("127.0.0.1")) << "a real migration while the idle connections wait";
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
     EXPECT_EQ(l.migrations, 1);
     size_t timed_out = 0;
-    for (auto& fd : idle) timed_out += closed_within(fd.get(), 2000ms);
+    for (auto& fd : idle)
+        timed_out += closed_within(fd.get(), 2000ms);
     EXPECT_EQ(timed_out, 20u) << "the idle ones are dropped after the handshake timeout";
     EXPECT_TRUE(l.migrate_from("127.0.0.9"));
     EXPECT_EQ(l.migrations, 2);
@@ -309,10 +323,14 @@ TEST(MigrationListener, AnOversizedPreAuthRecordIsNeverRead) {
     size_t sent = 0;
     const auto t0 = std::chrono::steady_clock::now();
     while (sent < brackets.size() && std::chrono::steady_clock::now() - t0 < 3s) {
-        const ssize_t n = ::send(fd.get(), brackets.data() + sent, brackets.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) sent += static_cast<size_t>(n);
-        else if (errno == EPIPE || errno == ECONNRESET) break;
-        else std::this_thread::sleep_for(1ms);
+        const ssize_t n =
+            ::send(fd.get(), brackets.data() + sent, brackets.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            sent += static_cast<size_t>(n);
+        else if (errno == EPIPE || errno == ECONNRESET)
+            break;
+        else
+            std::this_thread::sleep_for(1ms);
     }
     EXPECT_LT(sent, brackets.size()) << "the listener stopped reading (closed) long before 8 MiB";
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);

@@ -31,8 +31,10 @@ constexpr std::chrono::milliseconds kWait{200};
 
 CipherKey key_of(uint8_t seed) {
     CipherKey key;
-    for (size_t i = 0; i < key.key.size(); ++i) key.key[i] = static_cast<uint8_t>(seed + i);
-    for (size_t i = 0; i < key.iv.size(); ++i) key.iv[i] = static_cast<uint8_t>(seed * 3 + i);
+    for (size_t i = 0; i < key.key.size(); ++i)
+        key.key[i] = static_cast<uint8_t>(seed + i);
+    for (size_t i = 0; i < key.iv.size(); ++i)
+        key.iv[i] = static_cast<uint8_t>(seed * 3 + i);
     return key;
 }
 
@@ -74,7 +76,8 @@ GuestMemory memory_with_pages(std::span<const uint64_t> pages) {
 const std::string kSecretJson = R"({"name":"kv","cmdline":"password=hunter2"})";
 
 // Header, a JSON record, 300 live pages (several frames), End: sealed.
-std::vector<uint8_t> sealed_stream(StreamCipher& seal, const GuestMemory& memory, std::span<const uint64_t> pages) {
+std::vector<uint8_t> sealed_stream(StreamCipher& seal, const GuestMemory& memory,
+                                   std::span<const uint64_t> pages) {
     Memfd file;
     Writer writer(file.fd(), {}, &seal);
     EXPECT_TRUE(writer.header().ok());
@@ -97,7 +100,8 @@ Result<size_t> read_sealed(std::span<const uint8_t> bytes, StreamCipher& open, G
 
 std::vector<uint64_t> some_pages(size_t count) {
     std::vector<uint64_t> pages;
-    for (size_t i = 0; i < count; ++i) pages.push_back(kFirstPage + 2 * i);
+    for (size_t i = 0; i < count; ++i)
+        pages.push_back(kFirstPage + 2 * i);
     return pages;
 }
 
@@ -155,7 +159,8 @@ std::vector<std::vector<uint8_t>> frames_of(const std::vector<uint8_t>& wire) {
         SealedFrameHeader h{};
         std::memcpy(&h, wire.data() + at, sizeof h);
         const size_t size = sizeof h + h.length + StreamCipher::kTagBytes;
-        frames.emplace_back(wire.begin() + static_cast<ptrdiff_t>(at), wire.begin() + static_cast<ptrdiff_t>(at + size));
+        frames.emplace_back(wire.begin() + static_cast<ptrdiff_t>(at),
+                            wire.begin() + static_cast<ptrdiff_t>(at + size));
         at += size;
     }
     return frames;
@@ -163,7 +168,8 @@ std::vector<std::vector<uint8_t>> frames_of(const std::vector<uint8_t>& wire) {
 
 std::vector<uint8_t> join(const std::vector<std::vector<uint8_t>>& frames) {
     std::vector<uint8_t> out;
-    for (const auto& f : frames) out.insert(out.end(), f.begin(), f.end());
+    for (const auto& f : frames)
+        out.insert(out.end(), f.begin(), f.end());
     return out;
 }
 
@@ -182,7 +188,8 @@ TEST(SealedStream, DroppedReplayedReorderedAndReflectedFramesAreRefused) {
     EXPECT_TRUE(refused({frames[0], frames[1], frames[1], frames[2], frames[3]}, key_of(1))) << "replayed";
     EXPECT_TRUE(refused({frames[0], frames[2], frames[1], frames[3]}, key_of(1))) << "reordered";
     EXPECT_TRUE(refused(frames, key_of(2))) << "another direction's (or connection's) key";
-    // A frame of this connection replayed into a new one (same keys, counts from 0 again) opens only at its place.
+    // A frame of this connection replayed into a new one (same keys, counts from 0 again) opens only at its
+    // place.
     StreamCipher open = StreamCipher::opening(key_of(1)).value();
     std::vector<uint8_t> second = frames[1];
     EXPECT_FALSE(open.open(static_cast<uint32_t>(second.size() - StreamCipher::kOverhead),
@@ -205,8 +212,10 @@ TEST(SealedStream, ReadersTakeTurnsRecordByRecord) {
         Reader reader(file.fd(), IoDeadline{kWait, std::nullopt}, &d.open);
         auto record = reader.next();
         ASSERT_TRUE(record) << record.error().message;
-        if (*expected) EXPECT_EQ(std::string(record->payload.begin(), record->payload.end()), expected);
-        else EXPECT_EQ(record->payload.size(), 100000u);
+        if (*expected)
+            EXPECT_EQ(std::string(record->payload.begin(), record->payload.end()), expected);
+        else
+            EXPECT_EQ(record->payload.size(), 100000u);
     }
     char more;
     EXPECT_EQ(::read(file.fd(), &more, 1), 0) << "every byte read, none left over";

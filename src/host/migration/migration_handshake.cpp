@@ -24,11 +24,13 @@ Result<void> exchange(int fd, uint8_t* data, size_t bytes, bool sending, Clock::
             done += static_cast<size_t>(n);
             continue;
         }
-        if (n == 0) return error(ErrorKind::Unavailable, "the peer closed the connection during the handshake");
+        if (n == 0)
+            return error(ErrorKind::Unavailable, "the peer closed the connection during the handshake");
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return error(ErrorKind::Unavailable, "handshake: {}", std::strerror(errno));
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         pollfd ready{fd, static_cast<short>(sending ? POLLOUT : POLLIN), 0};
         if (left <= 0 || ::poll(&ready, 1, static_cast<int>(left)) == 0)
             return error(ErrorKind::Unavailable, "handshake: no answer in time");
@@ -64,12 +66,14 @@ Result<void> check_hello(const HelloMessage& h, MigrationRole expected) {
         return error(ErrorKind::InvalidArgument, "the peer speaks migration handshake {}; this sfd speaks {}",
                      h.version, kHandshakeVersion);
     if (h.role != static_cast<uint32_t>(expected))
-        return error(ErrorKind::InvalidArgument, "the peer's hello says role {}, not the {} (a reflected hello?)",
-                     h.role, expected == MigrationRole::Sender ? "sender" : "receiver");
+        return error(ErrorKind::InvalidArgument,
+                     "the peer's hello says role {}, not the {} (a reflected hello?)", h.role,
+                     expected == MigrationRole::Sender ? "sender" : "receiver");
     return ok();
 }
 
-SessionSecrets secrets_of(const MigrationToken& token, const HelloMessage& sender, const HelloMessage& receiver) {
+SessionSecrets secrets_of(const MigrationToken& token, const HelloMessage& sender,
+                          const HelloMessage& receiver) {
     uint8_t transcript[2 * sizeof(HelloMessage)];
     std::memcpy(transcript, &sender, sizeof sender);
     std::memcpy(transcript + sizeof sender, &receiver, sizeof receiver);
@@ -82,7 +86,8 @@ bool same(const uint8_t (&given)[32], const std::array<uint8_t, 32>& expected) {
 
 } // namespace
 
-Result<MigrationSession> handshake_as_sender(int fd, const MigrationToken& token, std::chrono::milliseconds timeout) {
+Result<MigrationSession> handshake_as_sender(int fd, const MigrationToken& token,
+                                             std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const HelloMessage mine = hello(MigrationRole::Sender);
     SF_TRY(send_message(fd, mine, deadline));
@@ -95,10 +100,12 @@ Result<MigrationSession> handshake_as_sender(int fd, const MigrationToken& token
     SF_TRY(send_message(fd, proof, deadline));
     SF_TRY_ASSIGN(const ProofMessage verdict, receive_message<ProofMessage>(fd, deadline));
     if (verdict.verdict == ProofMessage::kRefused)
-        return error(ErrorKind::Unavailable, "the receiver refused this host's proof (not the same migration token)");
-    if (verdict.verdict != ProofMessage::kAccepted || !same(verdict.proof, secrets.receiver_proof))
         return error(ErrorKind::Unavailable,
-                     "the receiver did not prove it holds the migration token (another token, or not an sfd)");
+                     "the receiver refused this host's proof (not the same migration token)");
+    if (verdict.verdict != ProofMessage::kAccepted || !same(verdict.proof, secrets.receiver_proof))
+        return error(
+            ErrorKind::Unavailable,
+            "the receiver did not prove it holds the migration token (another token, or not an sfd)");
     return MigrationSession::create(secrets.sender_to_receiver, secrets.receiver_to_sender);
 }
 

@@ -64,7 +64,8 @@ static_assert(offsetof(ProofMessage, proof) == 8);
 // The sender's side, on a connected socket. Unavailable for a receiver that
 // does not speak it, refuses our proof or fails to prove itself ("... token
 // ..." in the message); the guest has not been touched.
-Result<MigrationSession> handshake_as_sender(int fd, const MigrationToken& token, std::chrono::milliseconds timeout);
+Result<MigrationSession> handshake_as_sender(int fd, const MigrationToken& token,
+                                             std::chrono::milliseconds timeout);
 // The receiver's side, on an accepted socket. InvalidArgument for a peer
 // that is not an sfd sender or fails to prove the token.
 Result<MigrationSession> handshake_as_receiver(int fd, const MigrationToken& token,

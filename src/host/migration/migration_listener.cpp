@@ -31,9 +31,9 @@ std::string peer_address(const sockaddr_storage& from) {
 
 } // namespace
 
-Result<std::unique_ptr<MigrationListener>> MigrationListener::start(const TcpEndpoint& where, MigrationToken token,
-                                                                    Handler handler,
-                                                                    std::chrono::milliseconds handshake_timeout) {
+Result<std::unique_ptr<MigrationListener>>
+MigrationListener::start(const TcpEndpoint& where, MigrationToken token, Handler handler,
+                         std::chrono::milliseconds handshake_timeout) {
     SF_TRY_ASSIGN(UniqueFd listener, where.listen());
     SF_TRY_ASSIGN(const uint16_t port, bound_port(listener.get()));
     UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -45,14 +45,16 @@ Result<std::unique_ptr<MigrationListener>> MigrationListener::start(const TcpEnd
 MigrationListener::MigrationListener(UniqueFd listener, UniqueFd wake, uint16_t port, MigrationToken token,
                                      Handler handler, std::chrono::milliseconds handshake_timeout)
     : listener_(std::move(listener)), wake_(std::move(wake)), port_(port), token_(std::move(token)),
-      handler_(std::move(handler)), handshake_timeout_(handshake_timeout), acceptor_([this] { accept_loop(); }) {}
+      handler_(std::move(handler)), handshake_timeout_(handshake_timeout),
+      acceptor_([this] { accept_loop(); }) {}
 
 MigrationListener::~MigrationListener() {
     const uint64_t one = 1;
     (void)::write(wake_.get(), &one, sizeof one);
     acceptor_.join();
     std::lock_guard lock(mutex_);
-    for (auto& connection : connections_) connection->thread.join();
+    for (auto& connection : connections_)
+        connection->thread.join();
 }
 
 void MigrationListener::accept_loop() {
@@ -74,10 +76,11 @@ void MigrationListener::accept_loop() {
         ::setsockopt(connection.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         auto entry = std::make_unique<Connection>();
         Connection* raw = entry.get();
-        entry->thread = std::thread([this, raw, peer, fd = std::make_shared<UniqueFd>(std::move(connection))] {
-            serve(std::move(*fd), peer);
-            raw->done = true;
-        });
+        entry->thread =
+            std::thread([this, raw, peer, fd = std::make_shared<UniqueFd>(std::move(connection))] {
+                serve(std::move(*fd), peer);
+                raw->done = true;
+            });
         connections_.push_back(std::move(entry));
     }
 }

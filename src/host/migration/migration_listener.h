@@ -45,10 +45,9 @@ class MigrationListener {
     static constexpr std::chrono::milliseconds kHandshakeTimeout{2000};
     using Handler = std::function<void(UniqueFd connection, MigrationSession session)>;
 
-    static Result<std::unique_ptr<MigrationListener>> start(const TcpEndpoint& where, MigrationToken token,
-                                                            Handler handler,
-                                                            std::chrono::milliseconds handshake_timeout =
-                                                                kHandshakeTimeout);
+    static Result<std::unique_ptr<MigrationListener>>
+    start(const TcpEndpoint& where, MigrationToken token, Handler handler,
+          std::chrono::milliseconds handshake_timeout = kHandshakeTimeout);
     ~MigrationListener();
     MigrationListener(const MigrationListener&) = delete;
     MigrationListener& operator=(const MigrationListener&) = delete;

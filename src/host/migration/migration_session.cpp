@@ -12,14 +12,18 @@ using vmm::snapshot::StreamCipher;
 std::string hex(std::span<const uint8_t> bytes) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out;
-    for (uint8_t b : bytes) out += {kDigits[b >> 4], kDigits[b & 15]};
+    for (uint8_t b : bytes)
+        out += {kDigits[b >> 4], kDigits[b & 15]};
     return out;
 }
 
 bool unhex(const nlohmann::json* text, std::span<uint8_t> out) {
-    if (!text || !text->is_string() || text->get_ref<const std::string&>().size() != out.size() * 2) return false;
+    if (!text || !text->is_string() || text->get_ref<const std::string&>().size() != out.size() * 2)
+        return false;
     const std::string& s = text->get_ref<const std::string&>();
-    auto digit = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+    auto digit = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
     for (size_t i = 0; i < out.size(); ++i) {
         const int hi = digit(s[2 * i]), lo = digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0) return false;
@@ -36,8 +40,8 @@ Result<std::pair<CipherKey, uint64_t>> direction_from(const nlohmann::json& json
     const nlohmann::json* d = json_field(json, which);
     CipherKey key;
     const nlohmann::json* sequence = d ? json_field(*d, "sequence") : nullptr;
-    if (!d || !unhex(json_field(*d, "key"), key.key) || !unhex(json_field(*d, "iv"), key.iv) ||
-        !sequence || !sequence->is_number_unsigned())
+    if (!d || !unhex(json_field(*d, "key"), key.key) || !unhex(json_field(*d, "iv"), key.iv) || !sequence ||
+        !sequence->is_number_unsigned())
         return error(ErrorKind::InvalidArgument, "session: a malformed \"{}\" direction", which);
     return std::pair{key, sequence->get<uint64_t>()};
 }

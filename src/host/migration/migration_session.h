@@ -21,8 +21,8 @@ namespace sf::host {
 class MigrationSession {
   public:
     static Result<MigrationSession> create(const vmm::snapshot::CipherKey& send,
-                                           const vmm::snapshot::CipherKey& receive, uint64_t send_sequence = 0,
-                                           uint64_t receive_sequence = 0);
+                                           const vmm::snapshot::CipherKey& receive,
+                                           uint64_t send_sequence = 0, uint64_t receive_sequence = 0);
     // {"send": {"key", "iv", "sequence"}, "receive": {...}} (hex and numbers): a worker's part.
     nlohmann::json to_json() const;
     // The same; InvalidArgument naming what is malformed.

@@ -26,7 +26,7 @@ struct PkeyCtxFree {
 } // namespace
 
 Result<MigrationToken> MigrationToken::load(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return error(ErrorKind::InvalidArgument, "migration token file {}: {}", path, std::strerror(errno));
     if (st.st_mode & (S_IRWXG | S_IRWXO))
@@ -37,15 +37,18 @@ Result<MigrationToken> MigrationToken::load(const std::string& path) {
     std::string line;
     if (!in || !std::getline(in, line))
         return error(ErrorKind::InvalidArgument, "migration token file {} is empty or unreadable", path);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
     Result<MigrationToken> token = from_text(std::move(line));
-    if (!token) return error(ErrorKind::InvalidArgument, "migration token file {}: {}", path, token.error().message);
+    if (!token)
+        return error(ErrorKind::InvalidArgument, "migration token file {}: {}", path, token.error().message);
     return token;
 }
 
 Result<MigrationToken> MigrationToken::from_text(std::string text) {
     if (text.size() < kMinBytes)
-        return error(ErrorKind::InvalidArgument, "the token is {} bytes; use at least {}", text.size(), kMinBytes);
+        return error(ErrorKind::InvalidArgument, "the token is {} bytes; use at least {}", text.size(),
+                     kMinBytes);
     MigrationToken token(std::move(text));
     // OpenSSL sets up its random generator, the KDF and AES-GCM on first use
     // (measured here: ~1.7 ms for the generator): now, not in the first migration.
@@ -68,7 +71,8 @@ SessionSecrets MigrationToken::derive(std::span<const uint8_t> transcript) const
     size_t len = sizeof okm;
     std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
     const bool derived =
-        ctx && EVP_PKEY_derive_init(ctx.get()) == 1 && EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) == 1 &&
+        ctx && EVP_PKEY_derive_init(ctx.get()) == 1 &&
+        EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) == 1 &&
         EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt, sizeof salt) == 1 &&
         EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), reinterpret_cast<const uint8_t*>(secret_.data()),
                                    static_cast<int>(secret_.size())) == 1 &&
@@ -92,7 +96,8 @@ SessionSecrets MigrationToken::derive(std::span<const uint8_t> transcript) const
 }
 
 void random_bytes(std::span<uint8_t> bytes) {
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort(); // no randomness: nothing safe to do
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+        std::abort(); // no randomness: nothing safe to do
 }
 
 } // namespace sf::host
