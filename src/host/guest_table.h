@@ -17,6 +17,7 @@
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
 #include "host/migration/guest_description.h"
+#include "host/migration/migration_session.h"
 #include "host/migration/migration_token.h"
 #include "host/net_service.h"
 #include "host/worker_process.h"
@@ -78,7 +79,8 @@ class GuestTable final : public GuestService {
     Result<MigrateResult> migrate(const std::string& ref, const MigrateRequest& request) override;
 
     // A migration arriving on `connection` (MigrationListener's handler).
-    void receive_migration(UniqueFd connection);
+    // The listener ran the handshake: the peer proved it holds the token, `session` seals the rest.
+    void receive_migration(UniqueFd connection, MigrationSession session);
 
     // Stops every guest and worker (SIGTERM path). Idempotent.
     void shutdown();
@@ -150,8 +152,8 @@ class GuestTable final : public GuestService {
     void clear_busy(uint64_t id);                                     // takes mutex_
     Result<GuestDescription> describe_guest(const Busy& busy) const;
     // A migration's last record, each way (held_frames.h): returns how many were sent.
-    size_t forward_kept_frames(const Busy& busy, int connection);
-    void receive_kept_frames(const Placed& placed, int connection);
+    size_t forward_kept_frames(const Busy& busy, int connection, MigrationSession& session);
+    void receive_kept_frames(const Placed& placed, int connection, MigrationSession& session);
     // Places a guest arriving from a snapshot or another host: its name, an
     // id (the description's if free), a worker, its exact NIC lease, its
     // record (paused, busy "arriving") and store gate. Nothing kept on an error.
@@ -165,10 +167,12 @@ class GuestTable final : public GuestService {
     // `paused`: set once the worker has paused the guest (its save succeeded;
     // a failed worker operation resumes the guest itself).
     Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file, bool& paused);
-    // The sender's side once the receiver accepted; `paused` as above.
-    Result<MigrateResult> send_guest(const Busy& busy, int connection, const std::string& to, bool& paused);
+    // The sender's side once the handshake authenticated the receiver; every record sealed with `session`
+    // (the worker continues it for the guest part); `paused` as above.
+    Result<MigrateResult> send_guest(const Busy& busy, int connection, MigrationSession& session,
+                                     const std::string& to, bool& paused);
     // The receiver's side; a Reply record {"error"} goes back on failure.
-    Result<GuestInfo> accept_guest(int connection);
+    Result<GuestInfo> accept_guest(int connection, MigrationSession& session);
     Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId
     void ensure_slots(size_t count); // needs mutex_: at least `count` worker slots (empty ones null)
     // Needs mutex_: writes the record's state to the store (a failure is logged: the table stays right).

@@ -17,6 +17,7 @@
 #include "common/json_fields.h"
 #include "host/migration/held_frames.h"
 #include "host/migration/json_records.h"
+#include "host/migration/migration_handshake.h"
 #include "host/migration/tcp_endpoint.h"
 #include "vmm/guest_clock.h"
 
@@ -40,6 +41,14 @@ constexpr std::chrono::microseconds kInjectPause{1000};
 
 IoDeadline bounded(std::chrono::milliseconds timeout) { return IoDeadline{timeout, IoDeadline::Clock::now() + timeout}; }
 
+// A Writer / Reader on the connection, sealed with the session's keys.
+vmm::snapshot::Writer sealed_writer(int connection, MigrationSession& session, std::chrono::milliseconds timeout) {
+    return vmm::snapshot::Writer(connection, bounded(timeout), &session.sending());
+}
+vmm::snapshot::Reader sealed_reader(int connection, MigrationSession& session, std::chrono::milliseconds timeout) {
+    return vmm::snapshot::Reader(connection, bounded(timeout), &session.receiving());
+}
+
 double ms_between(uint64_t from_ns, uint64_t to_ns) {
     return to_ns > from_ns ? static_cast<double>(to_ns - from_ns) / 1e6 : 0.0;
 }
@@ -53,9 +62,12 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
     SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "migrating"));
     Result<UniqueFd> connection = to.connect(kConnectTimeout);
+    Result<MigrationSession> session =
+        connection ? handshake_as_sender(connection->get(), *options_.migration_token, options_.migration_timeout)
+                   : Result<MigrationSession>(std::move(connection).error());
     bool paused = false;
-    Result<MigrateResult> sent = connection ? send_guest(busy, connection->get(), to.to_string(), paused)
-                                            : Result<MigrateResult>(std::move(connection).error());
+    Result<MigrateResult> sent = session ? send_guest(busy, connection->get(), *session, to.to_string(), paused)
+                                         : Result<MigrateResult>(std::move(session).error());
     if (!sent) {
         finish_departure(busy, true, paused); // the guest runs on here
         return error(sent.error().kind == ErrorKind::Internal ? ErrorKind::Unavailable : sent.error().kind,
@@ -64,17 +76,17 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
     }
     finish_departure(busy, false, paused); // gone from here: its port and address are freed
     sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
-    sent->phases["frames_forwarded"] = forward_kept_frames(busy, connection->get());
+    sent->phases["frames_forwarded"] = forward_kept_frames(busy, connection->get(), *session);
     return sent;
 }
 
 // The frames that reached the guest here while it was paused (its worker
 // returned them when it was destroyed) follow it: one Frames record, empty
 // when there were none, which the receiver waits for.
-size_t GuestTable::forward_kept_frames(const Busy& busy, int connection) {
+size_t GuestTable::forward_kept_frames(const Busy& busy, int connection, MigrationSession& session) {
     const HeldFrames kept = busy.port_key ? net_->take_returned(*busy.port_key) : HeldFrames{};
     const std::string payload = encode_frames(kept);
-    vmm::snapshot::Writer writer(connection, bounded(options_.migration_timeout));
+    vmm::snapshot::Writer writer = sealed_writer(connection, session, options_.migration_timeout);
     if (Result<void> sent = writer.record(Tag::Frames, std::span(reinterpret_cast<const uint8_t*>(payload.data()),
                                                                   payload.size()));
         !sent) {
@@ -87,8 +99,8 @@ size_t GuestTable::forward_kept_frames(const Busy& busy, int connection) {
 
 // After its commit Reply the receiver takes the Frames record and puts its
 // frames in the guest's ring, as if they had arrived here.
-void GuestTable::receive_kept_frames(const Placed& placed, int connection) {
-    vmm::snapshot::Reader reader(connection, bounded(options_.migration_timeout));
+void GuestTable::receive_kept_frames(const Placed& placed, int connection, MigrationSession& session) {
+    vmm::snapshot::Reader reader = sealed_reader(connection, session, options_.migration_timeout);
     Result<vmm::snapshot::Record> record = read_record(reader, Tag::Frames);
     Result<HeldFrames> frames = record ? decode_frames(record->payload) : Result<HeldFrames>(std::move(record).error());
     if (!frames) {
@@ -103,39 +115,41 @@ void GuestTable::receive_kept_frames(const Placed& placed, int connection) {
     }
 }
 
-Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, const std::string& to,
-                                             bool& paused) {
+// The receiver proved itself (handshake_as_sender): everything from here on is sealed.
+Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, MigrationSession& session,
+                                             const std::string& to, bool& paused) {
     SF_TRY_ASSIGN(GuestDescription description, describe_guest(busy));
     const auto timeout = options_.migration_timeout;
     {
-        vmm::snapshot::Reader reader(connection, bounded(timeout));
-        SF_TRY(reader.header());
-        SF_TRY_ASSIGN(const nlohmann::json challenge, read_json(reader, Tag::Challenge));
-        nlohmann::json host = description.to_json();
-        host["auth"] = options_.migration_token->answer(string_field(challenge, "nonce"));
-        {
-            vmm::snapshot::Writer writer(connection, bounded(timeout));
-            SF_TRY(writer.header());
-            SF_TRY(write_json(writer, Tag::Host, host));
-        }
+        vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
+        SF_TRY(writer.header());
+        SF_TRY(write_json(writer, Tag::Host, description.to_json()));
+    }
+    {
+        vmm::snapshot::Reader reader = sealed_reader(connection, session, timeout);
         SF_TRY(read_reply(reader, to));
     }
     // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's verdict.
     SF_TRY_ASSIGN(const WorkerReply moved,
                   call_worker(busy.worker,
-                              {{"op", "migrate_out"}, {"id", busy.id}, {"timeout_ms", timeout.count()}}, connection));
+                              {{"op", "migrate_out"},
+                               {"id", busy.id},
+                               {"timeout_ms", timeout.count()},
+                               {"session", session.to_json()}},
+                              connection));
     paused = true;
+    SF_TRY(session.continue_from(moved.json));
     std::vector<DataEntry> data;
     if (records_) {
         SF_TRY_ASSIGN(data, records_->data(busy.id));
     }
     {
-        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
     }
     nlohmann::json committed;
     {
-        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        vmm::snapshot::Reader reader = sealed_reader(connection, session, timeout);
         SF_TRY_ASSIGN(committed, read_reply(reader, to));
     }
     const uint64_t running_there = vmm::host_monotonic_ns();
@@ -147,39 +161,32 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, c
     result.rounds = u64_field(moved.json, "rounds");
     result.phases = moved.json;
     result.phases.erase("ok");
+    result.phases.erase("session");
     if (const nlohmann::json* receiver = json_field(committed, "receiver")) result.phases["receiver"] = *receiver;
     return result;
 }
 
-void GuestTable::receive_migration(UniqueFd connection) {
-    Result<GuestInfo> arrived = accept_guest(connection.get());
+void GuestTable::receive_migration(UniqueFd connection, MigrationSession session) {
+    Result<GuestInfo> arrived = accept_guest(connection.get(), session);
     if (!arrived) std::fprintf(stderr, "sfd: an incoming migration failed: %s\n", arrived.error().message.c_str());
     else std::fprintf(stderr, "sfd: guest %s arrived (id %llu)\n", arrived->name.c_str(),
                       static_cast<unsigned long long>(arrived->id));
 }
 
-Result<GuestInfo> GuestTable::accept_guest(int connection) {
+// The sender proved itself (MigrationListener ran handshake_as_receiver): everything here is sealed.
+Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& session) {
     const auto timeout = options_.migration_timeout;
     auto refuse = [&](const Error& e) -> Error {
-        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         (void)write_json(writer, Tag::Reply, {{"error", e.message}});
         return e;
     };
-    if (!options_.migration_token) return refuse(error(ErrorKind::Conflict, "this host has no migration token"));
     const uint64_t accepted_at = vmm::host_monotonic_ns();
-    const std::string nonce = MigrationToken::make_nonce();
-    {
-        vmm::snapshot::Writer writer(connection, bounded(timeout));
-        SF_TRY(writer.header());
-        SF_TRY(write_json(writer, Tag::Challenge, {{"nonce", nonce}}));
-    }
     GuestDescription description;
     {
-        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        vmm::snapshot::Reader reader = sealed_reader(connection, session, timeout);
         SF_TRY(reader.header());
-        SF_TRY_ASSIGN(const nlohmann::json host, read_json(reader, Tag::Host));
-        if (!options_.migration_token->accepts(nonce, string_field(host, "auth")))
-            return refuse(error(ErrorKind::InvalidArgument, "wrong migration token"));
+        SF_TRY_ASSIGN(const nlohmann::json host, read_json(reader, Tag::Host, kMaxHostRecord));
         Result<GuestDescription> parsed = GuestDescription::from_json(host);
         if (!parsed) return refuse(parsed.error());
         description = std::move(*parsed);
@@ -193,23 +200,26 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
         return e;
     };
     {
-        vmm::snapshot::Writer writer(connection, bounded(timeout));
+        vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", placed->id}}); !sent)
             return drop(sent.error());
     }
     nlohmann::json message = arrival_request(*placed, description);
     message["op"] = "migrate_in";
     message["timeout_ms"] = timeout.count();
+    message["session"] = session.to_json();
     const uint64_t built_from = vmm::host_monotonic_ns();
     Result<WorkerReply> built = call_worker(placed->worker, message, connection);
     if (!built) return drop(built.error());
+    if (Result<void> counted = session.continue_from(built->json); !counted) return drop(counted.error());
     nlohmann::json figures = built->json.is_object() ? built->json : nlohmann::json::object();
     figures.erase("ok");
+    figures.erase("session");
     figures["accept_ms"] = static_cast<double>(built_from - accepted_at) / 1e6; // challenge to placed
     figures["worker_ms"] = static_cast<double>(vmm::host_monotonic_ns() - built_from) / 1e6;
     std::vector<DataEntry> data;
     {
-        vmm::snapshot::Reader reader(connection, bounded(timeout));
+        vmm::snapshot::Reader reader = sealed_reader(connection, session, timeout);
         Result<nlohmann::json> commit = read_json(reader, Tag::Commit);
         if (!commit) return drop(error("waiting for the sender's commit: {}", commit.error().message));
         Result<std::vector<DataEntry>> entries = data_from_json(*commit);
@@ -220,11 +230,11 @@ Result<GuestInfo> GuestTable::accept_guest(int connection) {
     Result<GuestInfo> settled = settle_arrival(*placed, data, description.paused);
     if (!settled) return drop(settled.error());
     figures["settle_ms"] = static_cast<double>(vmm::host_monotonic_ns() - settle_from) / 1e6;
-    vmm::snapshot::Writer writer(connection, bounded(timeout));
+    vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
     if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)
         std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", placed->name.c_str(),
                      sent.error().message.c_str());
-    else receive_kept_frames(*placed, connection);
+    else receive_kept_frames(*placed, connection, session);
     return settled;
 }
 

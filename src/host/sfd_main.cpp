@@ -124,7 +124,10 @@ int run(const SfdOptions& o) {
         auto where = sf::host::TcpEndpoint::parse(o.migrate_listen);
         if (!where) return std::fprintf(stderr, "sfd: --migrate-listen: %s\n", where.error().message.c_str()), 2;
         auto listener = sf::host::MigrationListener::start(
-            *where, [t = table->get()](sf::UniqueFd connection) { t->receive_migration(std::move(connection)); });
+            *where, *table_options.migration_token,
+            [t = table->get()](sf::UniqueFd connection, sf::host::MigrationSession session) {
+                t->receive_migration(std::move(connection), std::move(session));
+            });
         if (!listener) return std::fprintf(stderr, "sfd: %s\n", listener.error().message.c_str()), 1;
         migrations = std::move(*listener);
         std::fprintf(stderr, "sfd: accepting migrations on %s:%u\n", where->host.c_str(), migrations->port());

@@ -21,9 +21,18 @@ Result<MacAddress> MacAllocator::allocate() {
     }
 }
 
+bool MacAllocator::is_guest_address(MacAddress mac) {
+    const auto& b = mac.bytes();
+    return b[0] == 0x02 && (b[2] | b[3] | b[4] | b[5]) != 0;
+}
+
 Result<void> MacAllocator::claim(MacAddress mac) {
     if (!mac.is_unicast())
         return error(ErrorKind::InvalidArgument, "{} is not a unicast MAC address", mac.to_string());
+    if (!is_guest_address(mac))
+        return error(ErrorKind::InvalidArgument,
+                     "{} is reserved (a guest's MAC is 02:TT:CC:CC:CC:CC; the uplinks' are 06:...)",
+                     mac.to_string());
     std::lock_guard lock(mutex_);
     if (!used_.insert(mac.to_u64()).second)
         return error(ErrorKind::Conflict, "MAC address {} is already in use on this host", mac.to_string());

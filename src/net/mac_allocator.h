@@ -9,7 +9,12 @@
 // host, not only per network.
 //
 // claim() registers an address made elsewhere (a guest migrating in keeps
-// its MAC); Conflict if it is in use here.
+// its MAC); Conflict if it is in use here. It takes only guest addresses
+// (is_guest_address: 02:TT:CC:CC:CC:CC with a counter other than 0, this
+// host's tag or another's): every other address is reserved, so an arriving
+// (restored or migrated) guest can never lock its port to the uplink's MAC
+// (06:..., uplink_tap.cpp) and take the gateway's frames, nor to a broadcast,
+// multicast or vendor address.
 //
 // Threading: every method may be called from any thread (one mutex).
 #pragma once
@@ -29,10 +34,13 @@ class MacAllocator {
 
     // The next free address; ResourceExhausted after 2^32 - 1 in use at once.
     Result<MacAddress> allocate();
-    // InvalidArgument if not a unicast address; Conflict if in use.
+    // InvalidArgument if not a guest address (reserved); Conflict if in use.
     Result<void> claim(MacAddress mac);
     // NotFound if it was not in use.
     Result<void> release(MacAddress mac);
+
+    // 02:TT:CC:CC:CC:CC, CC.. != 0: what some host's allocator hands out.
+    static bool is_guest_address(MacAddress mac);
 
     bool in_use(MacAddress mac) const;
     size_t in_use_count() const;

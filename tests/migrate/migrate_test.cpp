@@ -10,10 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -300,6 +304,150 @@ TEST_F(Migrate, WrongTokenIsRefusedAndTheGuestRunsOn) {
     std::printf("wrong token refused in %.1f ms: %s", refused.ms, refused.err.c_str());
     expect_runs_on(1);
     expect_nothing_on(2);
+}
+
+// Men in the middle (docs/migration.md, "Threat model"): host 1 is told to
+// migrate to an address on the segment (in the client's namespace) where a
+// test server plays the attacker. Each time the migration fails saying so,
+// the guest runs on at host 1 and host 2 keeps nothing.
+constexpr uint16_t kMitmPort = 7450;
+constexpr const char* kMitmAddress = "10.99.0.100"; // the client namespace's address on the segment
+constexpr uint64_t kHandshakeBytes = 48 + 40;        // the sender's Hello and proof (migration_handshake.h)
+
+// A relay to host 2 that flips one bit of the guest's pages on the way: the
+// sealed stream fails to open at host 2.
+TEST_F(Migrate, ABitFlippedOnTheWayIsRefusedAndTheGuestRunsOn) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    constexpr uint64_t kFlip = 300 << 10; // inside the first pre-copy Memory record
+    std::atomic<bool> stop{false};
+    std::atomic<bool> flipped{false};
+    sf::test::NamespaceServer mitm(hosts_->ns("client"), kMitmAddress, kMitmPort, [&](int sender) {
+        const int receiver = sf::test::connect_to(host_[1].address, 7440);
+        if (receiver < 0) return;
+        sf::test::relay(
+            sender, receiver,
+            [&](std::vector<uint8_t>& chunk, uint64_t at) {
+                if (at <= kFlip && kFlip < at + chunk.size()) {
+                    chunk[kFlip - at] ^= 0x04;
+                    flipped = true;
+                }
+                return true;
+            },
+            stop);
+        ::close(receiver);
+    });
+    ASSERT_TRUE(mitm.listening());
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    stop = true;
+    EXPECT_TRUE(flipped) << "the stream reached the flipped byte";
+    EXPECT_EQ(refused.status, 1) << refused.out;
+    EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    std::printf("bit flipped on the way: refused in %.1f ms: %s", refused.ms, refused.err.c_str());
+    expect_runs_on(1);
+    expect_nothing_on(2);
+}
+
+// A relay to host 2 that passes the handshake on, then puts a stream of its
+// own (a Host record, unsealed: it has no keys) in place of the sender's.
+TEST_F(Migrate, ARelaysOwnStreamIsRefusedAndTheGuestRunsOn) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    std::atomic<bool> stop{false};
+    std::atomic<bool> injected{false};
+    sf::test::NamespaceServer mitm(hosts_->ns("client"), kMitmAddress, kMitmPort, [&](int sender) {
+        const int receiver = sf::test::connect_to(host_[1].address, 7440);
+        if (receiver < 0) return;
+        sf::test::relay(
+            sender, receiver,
+            [&](std::vector<uint8_t>& chunk, uint64_t at) {
+                if (at < kHandshakeBytes) return true;
+                if (injected) return false; // the sender's sealed records go nowhere
+                const std::string host = R"({"name":"evil","image":"/bin/true","mem":8388608,"cmdline":"","id":1})";
+                std::vector<uint8_t> own(32 + 24, 0);
+                std::memcpy(own.data(), "SFSNAP\0\0", 8);
+                own[8] = 1;  // version 1
+                own[32] = 1; // tag Host
+                const uint64_t length = host.size();
+                std::memcpy(own.data() + 40, &length, sizeof length);
+                own.insert(own.end(), host.begin(), host.end());
+                chunk = std::move(own);
+                injected = true;
+                return true;
+            },
+            stop);
+        ::close(receiver);
+    });
+    ASSERT_TRUE(mitm.listening());
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    stop = true;
+    EXPECT_TRUE(injected);
+    EXPECT_EQ(refused.status, 1) << refused.out;
+    EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
+    std::printf("relay with a stream of its own: refused in %.1f ms: %s", refused.ms, refused.err.c_str());
+    expect_runs_on(1);
+    expect_nothing_on(2);
+}
+
+// A host that does not hold the token answers as a receiver (a Hello and a
+// made-up proof): the sender refuses it, and all it got was the sender's
+// Hello and proof, nothing of the guest.
+TEST_F(Migrate, AReceiverWithoutTheTokenGetsNothingOfTheGuest) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    std::atomic<size_t> got{0};
+    sf::test::NamespaceServer fake(hosts_->ns("client"), kMitmAddress, kMitmPort, [&](int sender) {
+        // HelloMessage {"SFMIGR\0\0", version 2, role 2 (receiver), nonce}, then ProofMessage {kAccepted, 0, proof}.
+        uint8_t hello[48] = {'S', 'F', 'M', 'I', 'G', 'R', 0, 0, 2, 0, 0, 0, 2, 0, 0, 0};
+        uint8_t proof[40] = {1};
+        std::memset(proof + 8, 0x5a, 32);
+        (void)::send(sender, hello, sizeof hello, MSG_NOSIGNAL);
+        uint8_t buf[4096];
+        bool proved = false;
+        for (;;) {
+            pollfd p{sender, POLLIN, 0};
+            if (::poll(&p, 1, 3000) <= 0) return;
+            const ssize_t n = ::recv(sender, buf, sizeof buf, 0);
+            if (n <= 0) return;
+            got += static_cast<size_t>(n);
+            if (!proved && got >= kHandshakeBytes) {
+                proved = true;
+                (void)::send(sender, proof, sizeof proof, MSG_NOSIGNAL);
+            }
+        }
+    });
+    ASSERT_TRUE(fake.listening());
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    EXPECT_EQ(refused.status, 1) << refused.out;
+    EXPECT_NE(refused.err.find("did not prove it holds the migration token"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
+    EXPECT_TRUE(eventually([&] { return got == kHandshakeBytes; }, std::chrono::seconds(2))) << got;
+    std::printf("receiver without the token: refused in %.1f ms, it got %zu bytes: %s", refused.ms, got.load(),
+                refused.err.c_str());
+    expect_runs_on(1);
+}
+
+// 20 connections to host 2's listener from the client's address that never
+// say anything: a real migration from host 1 still gets through at once
+// (before: 16 such connections kept every migration out).
+TEST_F(Migrate, IdleConnectionsDoNotKeepAMigrationOut) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest());
+    std::vector<std::unique_ptr<LineConnection>> idle;
+    for (int i = 0; i < 20; ++i) {
+        std::string why;
+        idle.push_back(LineConnection::open(hosts_->ns("client"), host_[1].address, 7440, std::chrono::seconds(2), &why));
+        ASSERT_TRUE(idle.back()) << why;
+    }
+    Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    EXPECT_EQ(moved.status, 0) << moved.err;
+    std::printf("with 20 idle connections from another address: migrated in %.1f ms\n", moved.ms);
+    expect_runs_on(2);
+    expect_nothing_on(1);
 }
 
 // Host 2's sfd is killed (SIGKILL) while the guest's memory is on its way over

@@ -219,4 +219,75 @@ Pinger::Counts Pinger::stop() {
     return counts;
 }
 
+NamespaceServer::NamespaceServer(const std::string& netns, const std::string& ip, uint16_t port, Serve serve)
+    : serve_(std::move(serve)), thread_([this, netns, ip, port] { loop(netns, ip, port); }) {
+    for (int i = 0; i < 500 && !ready_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+NamespaceServer::~NamespaceServer() {
+    stop_ = true;
+    thread_.join();
+}
+
+void NamespaceServer::loop(std::string netns, std::string ip, uint16_t port) {
+    const int ns = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+    const bool entered = ns >= 0 && ::setns(ns, CLONE_NEWNET) == 0;
+    if (ns >= 0) ::close(ns);
+    const int listener = entered ? ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+    const int one = 1;
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip.c_str(), &at.sin_addr);
+    listening_ = listener >= 0 && ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+                 ::bind(listener, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 && ::listen(listener, 64) == 0;
+    ready_ = true;
+    while (listening_ && !stop_) {
+        pollfd p{listener, POLLIN, 0};
+        if (::poll(&p, 1, 20) <= 0) continue;
+        const int connection = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (connection < 0) continue;
+        serve_(connection);
+        ::close(connection);
+    }
+    if (listener >= 0) ::close(listener);
+}
+
+int connect_to(const std::string& ip, uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip.c_str(), &to.sin_addr);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) return fd;
+    if (fd >= 0) ::close(fd);
+    return -1;
+}
+
+void relay(int a, int b, const std::function<bool(std::vector<uint8_t>& chunk, uint64_t offset)>& a_to_b,
+           const std::atomic<bool>& stop) {
+    uint64_t offset = 0;
+    std::vector<uint8_t> chunk;
+    while (!stop) {
+        pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+        if (::poll(p, 2, 20) <= 0) continue;
+        for (int i = 0; i < 2; ++i) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            chunk.resize(64 << 10);
+            const ssize_t n = ::recv(p[i].fd, chunk.data(), chunk.size(), 0);
+            if (n <= 0) return;
+            chunk.resize(static_cast<size_t>(n));
+            const uint64_t at = offset;
+            if (i == 0) offset += chunk.size();
+            if (i == 0 && !a_to_b(chunk, at)) continue;
+            const int to = i == 0 ? b : a;
+            for (size_t sent = 0; sent < chunk.size();) {
+                const ssize_t w = ::send(to, chunk.data() + sent, chunk.size() - sent, MSG_NOSIGNAL);
+                if (w <= 0) return;
+                sent += static_cast<size_t>(w);
+            }
+        }
+    }
+}
+
 } // namespace sf::test

@@ -6,7 +6,9 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +89,34 @@ class Incrementer {
     double longest_ms_ = 0;
     std::thread thread_;
 };
+
+// A TCP server inside a namespace for the migration tests' men in the
+// middle: listens on IP:PORT there and runs `serve` on each accepted
+// connection, one at a time, on its own thread (which is in the namespace:
+// sockets `serve` makes are too). The destructor stops it.
+class NamespaceServer {
+  public:
+    using Serve = std::function<void(int connection)>;
+    NamespaceServer(const std::string& netns, const std::string& ip, uint16_t port, Serve serve);
+    ~NamespaceServer();
+    bool listening() const { return listening_; }
+
+  private:
+    void loop(std::string netns, std::string ip, uint16_t port);
+    Serve serve_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> ready_{false};
+    bool listening_ = false;
+    std::thread thread_;
+};
+
+// A TCP connection to IP:PORT from the calling thread's namespace; -1 on failure.
+int connect_to(const std::string& ip, uint16_t port);
+// Copies bytes both ways between `a` and `b` until either ends or `stop`;
+// `a_to_b` may change (or drop: return false) each chunk from a to b, given
+// the offset of its first byte in that direction.
+void relay(int a, int b, const std::function<bool(std::vector<uint8_t>& chunk, uint64_t offset)>& a_to_b,
+           const std::atomic<bool>& stop);
 
 // ping -n -i INTERVAL IP inside a namespace, from start until stop().
 class Pinger {

@@ -1,5 +1,5 @@
 // Unit tests of sfd's migration parts that need no KVM and no peer: the
-// token's challenge and answer, endpoints, the Host and Commit records'
+// token's derived secrets, endpoints, the Host and Commit records'
 // JSON, and the gratuitous ARP a destination sends.
 #include "host/migration/guest_description.h"
 #include "host/migration/migration_token.h"
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,23 +19,33 @@
 namespace sf::host {
 namespace {
 
-TEST(MigrationToken, AnswersItsOwnChallengeAndNoOther) {
+// Every secret of a connection depends on the token and on every byte of
+// the transcript (both nonces, both roles); the proofs of the two roles and
+// the keys of the two directions differ; the token's text is in none of them.
+TEST(MigrationToken, DerivesPerConnectionSecretsBoundToTokenAndTranscript) {
     auto token = MigrationToken::from_text("0123456789abcdef-secret");
     ASSERT_TRUE(token) << token.error().message;
     auto other = MigrationToken::from_text("0123456789abcdef-secreT");
     ASSERT_TRUE(other);
-    const std::string nonce = MigrationToken::make_nonce();
-    EXPECT_EQ(nonce.size(), 64u);
-    EXPECT_NE(nonce, MigrationToken::make_nonce());
-    const std::string answer = token->answer(nonce);
-    EXPECT_EQ(answer.size(), 64u); // SHA-256 in hex
-    EXPECT_TRUE(token->accepts(nonce, answer));
-    EXPECT_FALSE(other->accepts(nonce, answer));
-    EXPECT_FALSE(token->accepts(MigrationToken::make_nonce(), answer)); // a replayed answer
-    EXPECT_FALSE(token->accepts(nonce, answer.substr(1)));
-    EXPECT_FALSE(token->accepts(nonce, ""));
-    EXPECT_NE(answer.find_first_not_of("0123456789abcdef"), 0u);
-    EXPECT_EQ(answer.find("secret"), std::string::npos);
+    std::array<uint8_t, 96> transcript{};
+    random_bytes(transcript);
+    const SessionSecrets a = token->derive(transcript);
+    const SessionSecrets again = token->derive(transcript);
+    EXPECT_EQ(a.sender_proof, again.sender_proof);
+    EXPECT_EQ(a.receiver_to_sender.key, again.receiver_to_sender.key);
+    EXPECT_NE(a.sender_proof, a.receiver_proof);
+    EXPECT_NE(a.sender_to_receiver.key, a.receiver_to_sender.key);
+    EXPECT_NE(a.sender_to_receiver.iv, a.receiver_to_sender.iv);
+    EXPECT_NE(other->derive(transcript).sender_proof, a.sender_proof);
+    for (size_t byte : {size_t{16}, size_t{47}, size_t{64}, size_t{95}}) { // a nonce of each side
+        auto changed = transcript;
+        changed[byte] ^= 1;
+        EXPECT_NE(token->derive(changed).sender_proof, a.sender_proof) << byte;
+        EXPECT_NE(token->derive(changed).receiver_proof, a.receiver_proof) << byte;
+        EXPECT_NE(token->derive(changed).sender_to_receiver.key, a.sender_to_receiver.key) << byte;
+    }
+    const std::string bytes(reinterpret_cast<const char*>(&a), sizeof a);
+    EXPECT_EQ(bytes.find("secret"), std::string::npos);
 }
 
 TEST(MigrationToken, RefusesShortTokensAndFilesOthersCanRead) {
@@ -51,7 +62,9 @@ TEST(MigrationToken, RefusesShortTokensAndFilesOthersCanRead) {
     auto loaded = MigrationToken::load(path);
     ASSERT_TRUE(loaded) << loaded.error().message;
     auto same = MigrationToken::from_text("a-long-enough-shared-secret");
-    EXPECT_TRUE(same->accepts("n", loaded->answer("n"))); // the newline is not part of the token
+    const uint8_t transcript[] = {'n'};
+    EXPECT_EQ(same->derive(transcript).sender_proof, loaded->derive(transcript).sender_proof)
+        << "the newline is not part of the token";
     EXPECT_FALSE(MigrationToken::load(std::string(dir) + "/missing"));
     std::ofstream(path, std::ios::trunc) << "";
     EXPECT_FALSE(MigrationToken::load(path));

@@ -13,11 +13,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -149,6 +152,42 @@ TEST(NetServiceRestore, ConflictsAndBadArgumentsLeaveNothingClaimed) {
         EXPECT_EQ(service->restore("sfr1", kMac, "10.77.0.31", 4).error().kind, ErrorKind::Conflict);
         EXPECT_TRUE(service->restore("sfr1", "02:00:00:00:10:06", "10.77.0.31", 4));
         EXPECT_EQ(in_use(*service, "sfr1"), 3u);
+    });
+}
+
+namespace {
+
+// The MAC of interface `name`, read in the calling thread's network namespace.
+std::optional<sf::net::MacAddress> interface_mac(const std::string& name) {
+    sf::UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name.c_str());
+    if (!sock.valid() || ::ioctl(sock.get(), SIOCGIFHWADDR, &ifr) != 0) return std::nullopt;
+    return sf::net::MacAddress::from_bytes(reinterpret_cast<const uint8_t*>(ifr.ifr_hwaddr.sa_data));
+}
+
+} // namespace
+
+// An arriving guest (restored or migrated in) that claims the uplink's MAC
+// would lock its port to it and take every guest->gateway frame: refused, as
+// is every other address no host's MacAllocator hands out; nothing is claimed.
+TEST(NetServiceRestore, AnArrivalCannotTakeTheUplinksOrAnyReservedMac) {
+    SF_IN_NETNS([] {
+        auto service = service_with("sfr9", 10);
+        ASSERT_TRUE(service);
+        const auto uplink = interface_mac("sfr9");
+        ASSERT_TRUE(uplink) << "the uplink TAP sfr9";
+        for (const std::string mac : {uplink->to_string(), std::string("06:00:00:00:00:01"),
+                                      std::string("00:1b:21:00:00:01"), std::string("02:00:00:00:00:00"),
+                                      std::string("ff:ff:ff:ff:ff:ff"), std::string("33:33:00:00:00:01")}) {
+            auto arrival = service->restore("sfr9", mac, "10.77.0.40", 3);
+            ASSERT_FALSE(arrival) << mac;
+            EXPECT_EQ(arrival.error().kind, ErrorKind::InvalidArgument) << mac;
+            EXPECT_EQ(service->claim("sfr9", mac, "10.77.0.40").error().kind, ErrorKind::InvalidArgument) << mac;
+        }
+        EXPECT_EQ(in_use(*service, "sfr9"), 0u);
+        // The address and the key stayed free; a guest MAC of another host's tag is taken.
+        EXPECT_TRUE(service->restore("sfr9", "02:07:00:00:00:05", "10.77.0.40", 3));
     });
 }
 

@@ -11,16 +11,20 @@ Result<void> write_json(vmm::snapshot::Writer& writer, Tag tag, const nlohmann::
     return writer.record(tag, std::string_view(json.dump()));
 }
 
-Result<vmm::snapshot::Record> read_record(vmm::snapshot::Reader& reader, Tag expected) {
-    SF_TRY_ASSIGN(vmm::snapshot::Record record, reader.next());
-    if (record.tag != expected)
+Result<vmm::snapshot::Record> read_record(vmm::snapshot::Reader& reader, Tag expected, uint64_t max_length) {
+    SF_TRY_ASSIGN(const vmm::snapshot::RecordHeader header, reader.next_header());
+    if (header.tag != static_cast<uint32_t>(expected))
         return error(ErrorKind::InvalidArgument, "expected a {} record, found {}", vmm::snapshot::describe_tag(expected),
-                     vmm::snapshot::describe_tag(record.tag));
-    return record;
+                     vmm::snapshot::describe_tag(header.tag));
+    if (header.length > max_length)
+        return error(ErrorKind::InvalidArgument, "a {} record of {} bytes (at most {})",
+                     vmm::snapshot::describe_tag(expected), header.length, max_length);
+    SF_TRY_ASSIGN(std::vector<uint8_t> payload, reader.read_payload(header));
+    return vmm::snapshot::Record{expected, header.flags, std::move(payload), 0};
 }
 
-Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, Tag expected) {
-    SF_TRY_ASSIGN(vmm::snapshot::Record record, read_record(reader, expected));
+Result<nlohmann::json> read_json(vmm::snapshot::Reader& reader, Tag expected, uint64_t max_length) {
+    SF_TRY_ASSIGN(vmm::snapshot::Record record, read_record(reader, expected, max_length));
     nlohmann::json json = nlohmann::json::parse(record.payload.begin(), record.payload.end(), nullptr, false);
     if (!json.is_object())
         return error(ErrorKind::InvalidArgument, "the {} record is not a JSON object",

@@ -18,9 +18,15 @@
 //
 // Receiver: restore's reading, bounded by the timeout per wait, then a Reply
 // record on the same socket, which the sender waits for.
+//
+// Sealed: sfd authenticated the peer and hands over the connection's keys
+// and frame counts ("session", host/migration/migration_session.h); every
+// record both ways is sealed with them, and the reply gives the counts back.
+// A request without "session" (tests on a socketpair) runs in clear.
 #include "host/worker/worker.h"
 
 #include "common/json_fields.h"
+#include "host/migration/migration_session.h"
 #include "host/worker/worker_requests.h"
 #include "vmm/guest_clock.h"
 #include "vmm/snapshot/reader.h"
@@ -48,6 +54,27 @@ constexpr uint64_t kDefaultTimeoutMs = 5000;
 
 std::chrono::milliseconds timeout_of(const nlohmann::json& request) {
     return std::chrono::milliseconds(u64_field(request, "timeout_ms", kDefaultTimeoutMs));
+}
+
+// The request's session, if it has one.
+Result<std::optional<MigrationSession>> session_of(const nlohmann::json& request) {
+    const nlohmann::json* keys = json_field(request, "session");
+    if (!keys) return std::optional<MigrationSession>();
+    SF_TRY_ASSIGN(MigrationSession session, MigrationSession::from_json(*keys));
+    return std::optional<MigrationSession>(std::move(session));
+}
+
+snapshot::StreamCipher* sending(std::optional<MigrationSession>& session) {
+    return session ? &session->sending() : nullptr;
+}
+snapshot::StreamCipher* receiving(std::optional<MigrationSession>& session) {
+    return session ? &session->receiving() : nullptr;
+}
+
+// The reply, with the session's counts for sfd to continue from.
+nlohmann::json with_counts(nlohmann::json reply, const std::optional<MigrationSession>& session) {
+    if (session) reply["session"] = session->counts();
+    return reply;
 }
 
 // Small records go out at once (the Reply, GuestEnd): no Nagle delay. Not TCP (a test's socketpair): no-op.
@@ -107,7 +134,8 @@ uint64_t unacknowledged(int socket) {
 // The timeout bounds a stall, not the whole wait: while the stream still
 // drains from the socket buffers over a slow link (the unacknowledged bytes
 // shrink) the receiver is making progress.
-Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t bytes_sent) {
+Result<void> read_reply(int socket, snapshot::StreamCipher* cipher, std::chrono::milliseconds timeout,
+                        uint64_t bytes_sent) {
     constexpr int kSliceMs = 50;
     pollfd ready{socket, POLLIN, 0};
     uint64_t in_flight = unacknowledged(socket);
@@ -123,7 +151,7 @@ Result<void> read_reply(int socket, std::chrono::milliseconds timeout, uint64_t 
         }
         if (now - last_progress >= timeout) return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
     }
-    snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout});
+    snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout}, cipher);
     Result<snapshot::Record> record = reader.next();
     if (!record)
         return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", bytes_sent, record.error().message);
@@ -167,44 +195,47 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest); // kept alive even if the guest ends meanwhile
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
+    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request));
     set_nodelay(socket);
     bound_buffers(socket, SO_SNDBUF);
     if (vm->has_dirty_log()) SF_TRY(vm->enable_dirty_log());
     Outgoing out;
     uint64_t bytes_sent = 0, pages_sent = 0;
     Result<void> done = [&] {
-        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt}, sending(session));
         Result<void> result = send_guest(guest, *vm, writer, socket, stop, out);
         bytes_sent = writer.bytes_written();
         pages_sent = writer.pages_written();
         return result;
     }();
     if (vm->has_dirty_log()) (void)vm->disable_dirty_log();
-    if (done) done = read_reply(socket, timeout, bytes_sent);
+    if (done) done = read_reply(socket, receiving(session), timeout, bytes_sent);
     if (!done) {
         if (out.held) frames_.release(*guest->port_key);
         if (out.was_running) (void)scheduler_.resume(guest); // never left paused by a failure
         return error(done.error().kind, "migrate_out: {}", done.error().message);
     }
-    return nlohmann::json{{"ok", true},
+    return with_counts({{"ok", true},
                           {"bytes_sent", bytes_sent},
                           {"rounds", out.rounds},
                           {"pages_sent", pages_sent},
                           {"precopy_ms", ms_between(out.start_ns, out.precopy_end_ns)},
                           {"stop_copy_ms", ms_between(out.paused_ns, out.stop_copy_end_ns)},
                           {"reply_ms", ms_between(out.stop_copy_end_ns, vmm::host_monotonic_ns())},
-                          {"paused_ns", out.paused_ns}};
+                          {"paused_ns", out.paused_ns}},
+                       session);
 }
 
 // {"op":"migrate_in", restore's fields, "timeout_ms"?} + a connected socket.
 Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int socket, std::stop_token stop) {
     const std::chrono::milliseconds timeout = timeout_of(request);
+    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request));
     set_nodelay(socket);
     bound_buffers(socket, SO_RCVBUF);
     uint64_t bytes = 0;
     Incoming in;
     Result<std::shared_ptr<WorkerGuest>> built = [&] {
-        snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt}, receiving(session));
         Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop, in);
         bytes = reader.bytes_read();
         return guest;
@@ -212,7 +243,7 @@ Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int soc
     const nlohmann::json answer =
         built ? nlohmann::json{{"ok", true}} : nlohmann::json{{"error", built.error().message}};
     Result<void> told = [&] {
-        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt});
+        snapshot::Writer writer(socket, snapshot::IoDeadline{timeout, std::nullopt}, sending(session));
         return writer.record(snapshot::Tag::Reply, answer.dump());
     }();
     if (!built) return error(built.error().kind, "migrate_in: {}", built.error().message);
@@ -223,7 +254,7 @@ Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int soc
     nlohmann::json reply = in.timings();
     reply["ok"] = true;
     reply["bytes"] = bytes;
-    return reply;
+    return with_counts(std::move(reply), session);
 }
 
 } // namespace sf::host

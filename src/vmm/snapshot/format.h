@@ -44,7 +44,7 @@ enum class Tag : uint32_t {
     Host = 1,       // sfd: JSON
     Reply = 2,      // sfd / worker: JSON
     Commit = 3,     // sfd: JSON
-    Challenge = 4,  // receiving sfd: JSON
+    Challenge = 4,  // retired with migration handshake 1 (host/migration/migration_handshake.h): not written
     Frames = 5,     // sending sfd: frames kept while the guest left (host/migration/held_frames.h)
     Memory = 16,    // monitor: MemoryRecordHeader, indices, pages
     GuestState = 17, // monitor: GuestStateRecord (snapshot/guest_snapshot.h)

@@ -28,7 +28,7 @@ std::string printable(const char* bytes, size_t len) {
 
 } // namespace
 
-Reader::Reader(int fd, IoDeadline limits) : fd_(fd), limits_(limits) {}
+Reader::Reader(int fd, IoDeadline limits, StreamCipher* cipher) : fd_(fd), limits_(limits), cipher_(cipher) {}
 
 Error Reader::fail(Error err) {
     broken_ = true;
@@ -40,13 +40,53 @@ std::string Reader::record_label() const {
 }
 
 Result<uint64_t> Reader::read_all(std::span<iovec> iov) {
+    SF_TRY_ASSIGN(const uint64_t done, cipher_ ? read_sealed(iov) : read_raw(iov));
+    bytes_read_ += done;
+    return done;
+}
+
+Result<uint64_t> Reader::read_sealed(std::span<iovec> iov) {
+    uint64_t done = 0;
+    while (!(iov = advance(iov, size_t{0})).empty()) {
+        if (frame_at_ == frame_end_) {
+            SF_TRY_ASSIGN(const bool more, next_frame());
+            if (!more) return done;
+        }
+        const size_t n = std::min(iov.front().iov_len, frame_end_ - frame_at_);
+        std::memcpy(iov.front().iov_base, frame_.data() + frame_at_, n);
+        frame_at_ += n;
+        done += n;
+        iov = advance(iov, n);
+    }
+    return done;
+}
+
+Result<bool> Reader::next_frame() {
+    SealedFrameHeader header{};
+    iovec head[] = {iov_of(&header, sizeof(header))};
+    SF_TRY_ASSIGN(const uint64_t got, read_raw(head));
+    if (got == 0) return false;
+    if (got < sizeof(header)) return fail(error("truncated: a sealed frame's header was cut"));
+    if (header.length == 0 || header.length > StreamCipher::kMaxFramePlain)
+        return fail(error("sealed stream: a frame of {} bytes (1 to {})", header.length, StreamCipher::kMaxFramePlain));
+    frame_.resize(header.length + StreamCipher::kTagBytes);
+    iovec body[] = {iov_of(frame_.data(), frame_.size())};
+    SF_TRY_ASSIGN(const uint64_t arrived, read_raw(body));
+    if (arrived < frame_.size())
+        return fail(error("truncated: a sealed frame wants {} bytes, {} left", frame_.size(), arrived));
+    if (Result<void> opened = cipher_->open(header.length, frame_); !opened) return fail(std::move(opened).error());
+    frame_at_ = 0;
+    frame_end_ = header.length;
+    return true;
+}
+
+Result<uint64_t> Reader::read_raw(std::span<iovec> iov) {
     uint64_t done = 0;
     while (!iov.empty() && iov.front().iov_len == 0) iov = iov.subspan(1);
     while (!iov.empty()) {
         const ssize_t n = ::readv(fd_.get(), iov.data(), static_cast<int>(std::min<size_t>(iov.size(), IOV_MAX)));
         if (n > 0) {
             done += static_cast<uint64_t>(n);
-            bytes_read_ += static_cast<uint64_t>(n);
             iov = advance(iov, static_cast<size_t>(n));
             continue;
         }

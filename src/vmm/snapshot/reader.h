@@ -16,6 +16,15 @@
 //
 // Record numbers in messages count from 1 after the stream header.
 //
+// Sealed (a migration connection after its handshake): with a StreamCipher,
+// the Reader reads whole sealed frames (stream_cipher.h), opens each before
+// handing out any of its bytes (a frame that fails authentication breaks the
+// stream: nothing of it is used), and copies from it. A writer never puts
+// two records in one frame, so a Reader that stops after a record leaves the
+// next record's frames unread (no read-ahead still). bytes_read() counts the
+// stream's bytes, not the frames'. A frame claiming more than
+// StreamCipher::kMaxFramePlain bytes is refused before it is read.
+//
 // Threading: one thread uses a Reader.
 #pragma once
 
@@ -24,6 +33,7 @@
 #include "vmm/snapshot/fd_mode.h"
 #include "vmm/snapshot/format.h"
 #include "vmm/snapshot/io_deadline.h"
+#include "vmm/snapshot/stream_cipher.h"
 
 #include <sys/uio.h>
 
@@ -45,7 +55,8 @@ struct Record {
 
 class Reader {
   public:
-    explicit Reader(int fd, IoDeadline limits = {});
+    // `cipher` (borrowed, outlives the Reader): open every frame with it.
+    explicit Reader(int fd, IoDeadline limits = {}, StreamCipher* cipher = nullptr);
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
 
@@ -78,6 +89,10 @@ class Reader {
   private:
     // Fills iov; returns the bytes read, fewer only when the stream ended.
     Result<uint64_t> read_all(std::span<struct iovec> iov);
+    Result<uint64_t> read_raw(std::span<struct iovec> iov);
+    Result<uint64_t> read_sealed(std::span<struct iovec> iov);
+    // The next sealed frame into frame_, opened; false at the end of the stream (before a frame).
+    Result<bool> next_frame();
     // Reads a piece of the current record's payload (truncation names the record).
     Result<void> read_payload_part(std::span<struct iovec> iov);
     Error fail(Error err);
@@ -85,6 +100,10 @@ class Reader {
 
     NonBlockingFd fd_;
     IoDeadline limits_;
+    StreamCipher* cipher_;
+    std::vector<uint8_t> frame_; // sealed only: the opened frame's plaintext ...
+    size_t frame_at_ = 0;        // ... of which this much was handed out
+    size_t frame_end_ = 0;
     bool broken_ = false;
     uint64_t bytes_read_ = 0;
     uint64_t records_read_ = 0;   // headers read (record numbers in messages)

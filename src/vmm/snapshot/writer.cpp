@@ -16,7 +16,7 @@
 
 namespace sf::vmm::snapshot {
 
-Writer::Writer(int fd, IoDeadline limits) : fd_(fd), limits_(limits) {}
+Writer::Writer(int fd, IoDeadline limits, StreamCipher* cipher) : fd_(fd), limits_(limits), cipher_(cipher) {}
 
 ssize_t Writer::write_once(std::span<iovec> iov) {
     const size_t count = std::min<size_t>(iov.size(), IOV_MAX);
@@ -34,11 +34,40 @@ ssize_t Writer::write_once(std::span<iovec> iov) {
 Result<void> Writer::write_all(std::span<iovec> iov) {
     if (broken_) return error("snapshot write: the stream broke earlier");
     broken_ = true; // until this write completes
+    const uint64_t bytes = total(iov);
+    SF_TRY(cipher_ ? write_sealed(iov) : write_raw(iov));
+    bytes_written_ += bytes;
+    broken_ = false;
+    return ok();
+}
+
+// Frames of at most kMaxFramePlain bytes, each sealed into sealed_ and
+// written before the next is sealed (the kernel sends one while the next is
+// encrypted).
+Result<void> Writer::write_sealed(std::span<iovec> iov) {
+    std::vector<iovec> pieces;
+    while (!(iov = advance(iov, size_t{0})).empty()) {
+        pieces.clear();
+        size_t room = StreamCipher::kMaxFramePlain;
+        for (size_t i = 0; i < iov.size() && room > 0; ++i) {
+            const size_t take = std::min(room, iov[i].iov_len);
+            if (take > 0) pieces.push_back(iov_of(iov[i].iov_base, take));
+            room -= take;
+        }
+        iov = advance(iov, StreamCipher::kMaxFramePlain - room);
+        sealed_.clear();
+        SF_TRY(cipher_->seal(pieces, sealed_));
+        iovec frame[] = {iov_of(sealed_.data(), sealed_.size())};
+        SF_TRY(write_raw(frame));
+    }
+    return ok();
+}
+
+Result<void> Writer::write_raw(std::span<iovec> iov) {
     while (!iov.empty() && iov.front().iov_len == 0) iov = iov.subspan(1);
     while (!iov.empty()) {
         ssize_t n = write_once(iov);
         if (n > 0) {
-            bytes_written_ += static_cast<uint64_t>(n);
             iov = advance(iov, static_cast<size_t>(n));
             continue;
         }
@@ -53,7 +82,6 @@ Result<void> Writer::write_all(std::span<iovec> iov) {
         if (ready == 0)
             return error("snapshot write: no progress for {} ms (is the peer gone?)", limits_.stall.count());
     }
-    broken_ = false;
     return ok();
 }
 

@@ -12,6 +12,14 @@
 // few MiB): 2 MiB of pages over a Unix socketpair took 10-14 ms with the
 // default buffers (a poll round trip per ~200 KiB) and 1.8 ms with 4 MiB.
 //
+// Sealed (a migration connection after its handshake): with a StreamCipher,
+// every write goes out as sealed frames (stream_cipher.h) of at most
+// StreamCipher::kMaxFramePlain bytes; a frame never holds bytes of two
+// writes (a record, or the stream header, is one write), so a Reader that
+// stops after a record has read no byte of the next. Pages are encrypted
+// straight from guest memory into one reused buffer. bytes_written() counts
+// the stream's bytes, not the frames'.
+//
 // Threading: one thread uses a Writer. pages() reads guest memory: the caller
 // says whether those pages are stable while written (PageCheck below).
 #pragma once
@@ -21,12 +29,14 @@
 #include "vmm/snapshot/fd_mode.h"
 #include "vmm/snapshot/format.h"
 #include "vmm/snapshot/io_deadline.h"
+#include "vmm/snapshot/stream_cipher.h"
 
 #include <sys/uio.h>
 
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace sf::vmm::snapshot {
 
@@ -38,7 +48,8 @@ enum class PageCheck {
 
 class Writer {
   public:
-    explicit Writer(int fd, IoDeadline limits = {});
+    // `cipher` (borrowed, outlives the Writer): seal every write with it.
+    explicit Writer(int fd, IoDeadline limits = {}, StreamCipher* cipher = nullptr);
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
@@ -64,11 +75,15 @@ class Writer {
 
   private:
     Result<void> write_all(std::span<iovec> iov);
+    Result<void> write_sealed(std::span<iovec> iov);
+    Result<void> write_raw(std::span<iovec> iov);
     ssize_t write_once(std::span<iovec> iov);
     Result<void> write_batch(const GuestMemory& memory, std::span<const uint64_t> indices, PageCheck check);
 
     NonBlockingFd fd_;
     IoDeadline limits_;
+    StreamCipher* cipher_;
+    std::vector<uint8_t> sealed_; // the frame being written (sealed only)
     bool broken_ = false;
     bool not_socket_ = false; // sendmsg gave ENOTSOCK: writev from then on
     uint64_t bytes_written_ = 0;
