@@ -34,6 +34,7 @@ struct MigrateOptions {
     std::string plot;
     std::string sfd, guests_dir, testhosts;
     std::vector<std::string> sfd_args;
+    std::string backend = "auto"; // the sfds' --backend
     int ping_interval_us = 200;
     bool dry_run = false;
     std::string network = "edge", subnet = "10.77.0.0/24", client_cidr = "10.77.0.250/24";
@@ -104,6 +105,7 @@ Result<std::unique_ptr<HostDaemon>> start_daemon(const MigrateOptions& o, const 
         d.token_file = token;
     }
     d.extra_args = o.sfd_args;
+    d.extra_args.insert(d.extra_args.end(), {"--backend", o.backend});
     SF_TRY_ASSIGN(auto daemon, HostDaemon::start(d));
     SfdClient client(daemon->socket_path());
     SF_TRY(client.create_network(o.network, o.subnet));
@@ -214,7 +216,11 @@ int report(const MigrateOptions& o, const std::vector<MigrateRow>& rows) {
     fmt::print(text_out, "{}{}",
                o.dry_run ? "DRY RUN: pause 3 ms and resume on the source, no migration\n" : "",
                format_report(o.rate, summaries, verdicts));
-    if (o.json) fmt::print("{}\n", migrate_json(o.rate, rows).dump());
+    if (o.json) {
+        nlohmann::json json = migrate_json(o.rate, rows);
+        json["backend"] = o.backend;
+        fmt::print("{}\n", json.dump());
+    }
     if (!o.plot.empty()) {
         std::ofstream out(o.plot);
         out << render_svg(migrate_plot(o.rate, summaries, today()));
@@ -287,6 +293,10 @@ void add_migrate_command(CLI::App& app, int& exit_code) {
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout (the table goes to stderr)");
+    cmd->add_option("--backend", o->backend, "The sfds' --backend: kvm, process or auto")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
+        ->capture_default_str();
     cmd->add_option("--plot", o->plot,
                     "Write total_ms and downtime_ms against K as an SVG plot to this file");
     cmd->add_option("--ping-interval-us", o->ping_interval_us, "Between two echo requests of the client")

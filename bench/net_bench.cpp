@@ -31,6 +31,7 @@ struct NetOptions {
     MeasureOptions measure;
     std::string sfd, hostnet, guests_dir;
     std::vector<std::string> sfd_args = {"--workers", "1"};
+    std::string backend = "auto"; // our sfd's --backend
 };
 
 using Measurement = std::function<Result<void>(uint32_t, const MeasureOptions&, NetSamples&)>;
@@ -85,6 +86,7 @@ Result<int> run_inside(const NetOptions& o) {
     GuestTargetOptions guest_options;
     guest_options.sfd = o.sfd;
     guest_options.sfd_args = o.sfd_args;
+    guest_options.sfd_args.insert(guest_options.sfd_args.end(), {"--backend", o.backend});
     guest_options.guests_dir = o.guests_dir;
     fmt::print(stderr, "sf-bench net: starting sfd, network {} ({}), guests ping, udpecho, httpd\n",
                guest_options.network, guest_options.subnet);
@@ -104,7 +106,11 @@ Result<int> run_inside(const NetOptions& o) {
     std::FILE* text_out = o.json ? stderr : stdout;
     fmt::print(text_out, "sf-bench net: {} runs; guests in sfd on {}; host process sf-hostnet on {}\n{}", o.runs,
                guest_options.subnet, host_options.host_address, format_text(figures));
-    if (o.json) fmt::print("{}\n", to_json(figures).dump());
+    if (o.json) {
+        nlohmann::json json = to_json(figures);
+        json["backend"] = o.backend;
+        fmt::print("{}\n", json.dump());
+    }
     return 0;
 }
 
@@ -144,6 +150,10 @@ void add_net_command(CLI::App& app, int& exit_code) {
         "net", "Guest networking (ping, UDP echo, HTTP) against sf-hostnet, the same stack and apps as a host "
                "process; root, inside a private network namespace (scripts/testns; entered by itself)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout (the table goes to stderr)");
+    cmd->add_option("--backend", o->backend, "Our sfd's --backend: kvm, process or auto")
+        ->check(CLI::IsMember({"auto", "kvm", "process"}))
+        ->envname("SF_BACKEND")
+        ->capture_default_str();
     cmd->add_option("--duration", o->measure.duration_s, "Seconds of each UDP and HTTP measurement")
         ->check(CLI::Range(1.0, 600.0))
         ->capture_default_str();

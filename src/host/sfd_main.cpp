@@ -42,6 +42,8 @@ struct SfdOptions {
     std::string migrate_token_file; // the token shared with the other hosts
     uint64_t migrate_timeout_ms = 5000;
     std::string backend = "auto";
+    std::string kvm_device = "/dev/kvm";
+    std::string sandbox; // empty: sf-sandbox beside sfd
     bool verbose = false;
 };
 
@@ -92,10 +94,14 @@ int run(const SfdOptions& o) {
     // Which backend runs guests here, found once: the workers are told, never left to guess.
     sf::vmm::BackendOptions backend_options;
     backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
+    backend_options.kvm_device = o.kvm_device;
+    backend_options.sandbox_path = o.sandbox;
     backend_options.probe = true;
     auto backend = sf::vmm::open_backend(backend_options);
     if (!backend) return std::fprintf(stderr, "sfd: %s\n", backend.error().message.c_str()), 1;
     table_options.worker.backend = sf::vmm::backend_name((*backend)->kind());
+    table_options.worker.kvm_device = o.kvm_device;
+    table_options.worker.sandbox = o.sandbox;
     table_options.backend = table_options.worker.backend;
     table_options.backend_description = (*backend)->describe();
     std::fprintf(stderr, "sfd: backend %s\n", table_options.backend_description.c_str());
@@ -207,6 +213,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "kvm", "process"}))
         ->envname("SF_BACKEND")
         ->capture_default_str();
+    app.add_option("--kvm", o.kvm_device, "KVM device of the kvm backend")->capture_default_str();
+    app.add_option("--sandbox", o.sandbox, "Sandbox program of the process backend (default: sf-sandbox beside sfd)");
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);
     if (o.store == "lmdb" && o.store_data.empty()) {

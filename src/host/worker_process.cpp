@@ -50,7 +50,9 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--pool",          std::to_string(options.pool),
                                      "--runners",       std::to_string(options.runners),
                                      "--ring-size",     std::to_string(options.ring_size),
-                                     "--backend",       options.backend};
+                                     "--backend",       options.backend,
+                                     "--kvm",           options.kvm_device};
+    if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
     if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
     if (!options.listen_dir.empty())
         args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",

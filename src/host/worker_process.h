@@ -44,6 +44,8 @@ struct WorkerOptions {
     std::string listen_dir;
     uint64_t orphan_grace_s = 120;
     std::string backend = "auto"; // sf-worker --backend: sfd passes the kind it found working
+    std::string kvm_device = "/dev/kvm";
+    std::string sandbox; // empty: the worker's default (sf-sandbox beside it)
 };
 
 // Where a worker accepts a restarted sfd.

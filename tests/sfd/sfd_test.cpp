@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -299,4 +300,38 @@ TEST(Sfd, PausingAWaitingGuestKeepsItsDeadline) {
     EXPECT_EQ(count_lines(sfd.get("/v1/guests/t/logs").body), 0) << "the poll returned before its deadline";
     sleep_ms(600);
     EXPECT_EQ(count_lines(sfd.get("/v1/guests/t/logs").body), 1);
+}
+
+// sfd says which backend runs its guests: the one asked for ($SF_BACKEND,
+// which ctest sets per run), in /v1/host with a description of its isolation.
+TEST(Sfd, HostInfoNamesTheBackend) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd;
+    const json host = sfd.get("/v1/host").json();
+    const char* asked = std::getenv("SF_BACKEND");
+    const std::string backend = host.value("backend", "");
+    EXPECT_TRUE(backend == "kvm" || backend == "process") << host.dump();
+    if (asked != nullptr && std::string(asked) != "auto") EXPECT_EQ(backend, asked);
+    EXPECT_NE(host.value("backend_description", "").find(backend), std::string::npos) << host.dump();
+}
+
+// Where no backend works, sfd exits at once with one line naming both reasons.
+TEST(Sfd, NoUsableBackendIsOneLineAndExitOne) {
+    const std::string dir = std::filesystem::temp_directory_path() / "sf-no-backend";
+    int status = 0;
+    const std::string out = sf::test::run_command(std::string(SF_BIN_DIR) + "/sfd --socket " + dir +
+                                                      ".sock --backend auto --kvm /nonexistent/kvm --sandbox "
+                                                      "/nonexistent/sf-sandbox 2>&1",
+                                                  &status);
+    EXPECT_EQ(status, 1) << out;
+    EXPECT_EQ(count_lines(out), 1) << out;
+    EXPECT_NE(out.find("sfd: no backend can run guests here: /nonexistent/kvm"), std::string::npos) << out;
+    EXPECT_NE(out.find("/nonexistent/sf-sandbox"), std::string::npos) << out;
+    // Asked for one kind, only its reason.
+    const std::string kvm = sf::test::run_command(std::string(SF_BIN_DIR) + "/sfd --socket " + dir +
+                                                      ".sock --backend kvm --kvm /nonexistent/kvm 2>&1",
+                                                  &status);
+    EXPECT_EQ(status, 1) << kvm;
+    EXPECT_EQ(count_lines(kvm), 1) << kvm;
+    EXPECT_NE(kvm.find("/nonexistent/kvm: no such device"), std::string::npos) << kvm;
 }

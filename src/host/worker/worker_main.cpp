@@ -1,6 +1,6 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
 //   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
-//             [--listen SOCKET [--orphan-grace SECONDS]] [--backend kvm|process|auto]
+//             [--listen SOCKET [--orphan-grace SECONDS]] [--backend kvm|process|auto] [--kvm DEV] [--sandbox PATH]
 #include "host/worker/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "kvm", "process"}))
         ->envname("SF_BACKEND")
         ->capture_default_str();
+    sf::vmm::BackendOptions backend_options;
+    app.add_option("--kvm", backend_options.kvm_device, "KVM device")->capture_default_str();
+    app.add_option("--sandbox", backend_options.sandbox_path, "Sandbox program (default: sf-sandbox beside sf-worker)");
     CLI11_PARSE(app, argc, argv);
     config.backend = *sf::vmm::parse_backend_choice(backend_name);
     config.slice_ns = slice_ms * 1'000'000;
@@ -57,7 +60,6 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, SIG_IGN); // sfd decides when we stop
     raise_fd_limit();
-    sf::vmm::BackendOptions backend_options;
     backend_options.choice = config.backend;
     auto backend = sf::vmm::open_backend(backend_options);
     if (!backend) {
