@@ -90,7 +90,11 @@ int run(const SfdOptions& o) {
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.net.pool_target = o.net_pool;
-    table_options.worker = {sf::beside_executable("sf-worker").string(), o.pool, o.runners, o.ring_size, o.log_dir, {}};
+    table_options.worker.program = sf::beside_executable("sf-worker").string();
+    table_options.worker.pool = o.pool;
+    table_options.worker.runners = o.runners;
+    table_options.worker.ring_size = o.ring_size;
+    table_options.worker.log_dir = o.log_dir;
     // Which backend runs guests here, found once: the workers are told, never left to guess.
     sf::vmm::BackendOptions backend_options;
     backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
