@@ -311,7 +311,9 @@ TEST(Sfd, HostInfoNamesTheBackend) {
     const char* asked = std::getenv("SF_BACKEND");
     const std::string backend = host.value("backend", "");
     EXPECT_TRUE(backend == "kvm" || backend == "process") << host.dump();
-    if (asked != nullptr && std::string(asked) != "auto") EXPECT_EQ(backend, asked);
+    if (asked != nullptr && std::string(asked) != "auto") {
+        EXPECT_EQ(backend, asked);
+    }
     EXPECT_NE(host.value("backend_description", "").find(backend), std::string::npos) << host.dump();
 }
 
