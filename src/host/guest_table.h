@@ -17,8 +17,10 @@
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
 #include "host/migration/guest_description.h"
+#include "host/migration/migration_peers.h"
 #include "host/migration/migration_token.h"
 #include "host/net_service.h"
+#include "host/snapshot_dir.h"
 #include "host/worker_process.h"
 
 #include <atomic>
@@ -49,6 +51,9 @@ struct GuestTableOptions {
     // Set: guests can be migrated to and from hosts sharing this token.
     std::optional<MigrationToken> migration_token;
     std::chrono::milliseconds migration_timeout{5000}; // longest wait for the other side
+    MigrationPeers migration_peers; // the only hosts guests may be sent to
+    // Where save and restore read and write (SnapshotDir); empty: they are refused.
+    std::string snapshot_dir;
 };
 
 class GuestTable final : public GuestService {
@@ -161,7 +166,8 @@ class GuestTable final : public GuestService {
     void finish_departure(const Busy& busy, bool keep, bool paused);
     // `paused`: set once the worker has paused the guest (its save succeeded;
     // a failed worker operation resumes the guest itself).
-    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file, bool& paused);
+    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& name, bool& paused);
+    Result<const SnapshotDir*> snapshots() const;
     // The sender's side once the receiver accepted; `paused` as above.
     Result<MigrateResult> send_guest(const Busy& busy, int connection, const std::string& to, bool& paused);
     // The receiver's side; a Reply record {"error"} goes back on failure.
@@ -177,6 +183,7 @@ class GuestTable final : public GuestService {
     std::unique_ptr<NetService> net_; // before the workers: they are bound to its channels
     std::unique_ptr<GuestStore> records_; // null without a store
     std::unique_ptr<GuestStoreGate> gate_; // guests' store hypercalls; null without a store
+    std::unique_ptr<SnapshotDir> snapshots_; // null without options_.snapshot_dir
     std::atomic<uint64_t> record_ns_{0}, records_written_{0}; // time creates spent writing records
     mutable MemoryGauge memory_gauge_;
     mutable std::mutex mutex_;
