@@ -11,18 +11,22 @@ namespace {
 
 std::string lower(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     return out;
 }
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
     return text;
 }
 
 bool has_body(const httplib::Request& request) {
-    return request.has_header("Transfer-Encoding") || request.get_header_value("Content-Length", "0") != "0";
+    return request.has_header("Transfer-Encoding") ||
+           (request.has_header("Content-Length") && request.get_header_value("Content-Length") != "0");
 }
 
 // "application/json" or "application/json; charset=utf-8", in any case.
@@ -38,7 +42,8 @@ bool is_token_path(std::string_view path) {
 std::string_view bearer_token(std::string_view authorization) {
     constexpr std::string_view kScheme = "bearer ";
     authorization = trim(authorization);
-    if (authorization.size() <= kScheme.size() || lower(authorization.substr(0, kScheme.size())) != kScheme) return {};
+    if (authorization.size() <= kScheme.size() || lower(authorization.substr(0, kScheme.size())) != kScheme)
+        return {};
     return trim(authorization.substr(kScheme.size()));
 }
 
@@ -50,8 +55,9 @@ ApiRefusal refuse(int status, std::string message) {
 
 std::optional<ApiRefusal> ApiRequestGate::check(const httplib::Request& request) {
     if (has_body(request) && !is_json(request.get_header_value("Content-Type")))
-        return refuse(415, fmt::format("a request body must be sent as Content-Type: application/json, not {:?}",
-                                       request.get_header_value("Content-Type")));
+        return refuse(415,
+                      fmt::format("a request body must be sent as Content-Type: application/json, not {:?}",
+                                  request.get_header_value("Content-Type")));
     if (!options_.remote) return std::nullopt;
     return check_remote(request);
 }
@@ -60,7 +66,8 @@ std::optional<ApiRefusal> ApiRequestGate::check_remote(const httplib::Request& r
     if (request.has_header("Origin"))
         return refuse(403, "requests from web pages (with an Origin header) are refused");
     if (!host_allowed(request.get_header_value("Host")))
-        return refuse(421, fmt::format("Host {:?} is not a name of this sfd", request.get_header_value("Host")));
+        return refuse(421,
+                      fmt::format("Host {:?} is not a name of this sfd", request.get_header_value("Host")));
     if (is_token_path(request.path))
         return refuse(403, "tokens are managed on sfd's unix socket only (sfctl --socket PATH token ...)");
     if (auto wait = limiter_.blocked(request.remote_addr)) {
@@ -69,11 +76,13 @@ std::optional<ApiRefusal> ApiRequestGate::check_remote(const httplib::Request& r
         refusal.retry_after = *wait;
         return refusal;
     }
-    const std::string_view token = bearer_token(request.get_header_value("Authorization"));
+    const std::string authorization = request.get_header_value("Authorization");
+    const std::string_view token = bearer_token(authorization);
     if (!token.empty() && options_.tokens && options_.tokens->verify(token)) return std::nullopt;
     limiter_.failed(request.remote_addr);
-    ApiRefusal refusal = refuse(401, token.empty() ? "this API needs Authorization: Bearer TOKEN (sfctl token create)"
-                                                   : "the bearer token is not valid (revoked, or mistyped?)");
+    ApiRefusal refusal =
+        refuse(401, token.empty() ? "this API needs Authorization: Bearer TOKEN (sfctl token create)"
+                                  : "the bearer token is not valid (revoked, or mistyped?)");
     refusal.wants_token = true;
     return refusal;
 }

@@ -42,10 +42,10 @@ struct ApiRefusal {
 class ApiRequestGate {
   public:
     struct Options {
-        bool remote = false;                // a TCP listener: the checks after Content-Type apply
-        const ApiTokens* tokens = nullptr;  // with remote: required, outlives the gate
-        std::vector<std::string> hosts;     // with remote: the names and addresses clients may use
-        int port = 0;                       // with remote: `Host` may carry this port
+        bool remote = false;               // a TCP listener: the checks after Content-Type apply
+        const ApiTokens* tokens = nullptr; // with remote: required, outlives the gate
+        std::vector<std::string> hosts;    // with remote: the names and addresses clients may use
+        int port = 0;                      // with remote: `Host` may carry this port
     };
 
     explicit ApiRequestGate(Options options) : options_(std::move(options)) {}

@@ -28,15 +28,18 @@ constexpr size_t kMaxFileBytes = 64 * 1024;
 Result<std::string> read_token_file(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (!fd.valid() && errno == ENOENT) return std::string();
-    if (!fd.valid()) return error(ErrorKind::InvalidArgument, "token file {}: {}", path, std::strerror(errno));
-    struct stat st{};
+    if (!fd.valid())
+        return error(ErrorKind::InvalidArgument, "token file {}: {}", path, std::strerror(errno));
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
         return error(ErrorKind::InvalidArgument, "token file {} is not a regular file", path);
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        return error(ErrorKind::InvalidArgument, "token file {} is open to other users (mode {:o}); chmod 600 it",
-                     path, st.st_mode & 0777);
+        return error(ErrorKind::InvalidArgument,
+                     "token file {} is open to other users (mode {:o}); chmod 600 it", path,
+                     st.st_mode & 0777);
     if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes)
-        return error(ErrorKind::InvalidArgument, "token file {} is larger than {} bytes", path, kMaxFileBytes);
+        return error(ErrorKind::InvalidArgument, "token file {} is larger than {} bytes", path,
+                     kMaxFileBytes);
     std::string text(static_cast<size_t>(st.st_size), '\0');
     const ssize_t n = ::pread(fd.get(), text.data(), text.size(), 0);
     if (n < 0) return error(ErrorKind::InvalidArgument, "token file {}: {}", path, std::strerror(errno));
@@ -45,8 +48,9 @@ Result<std::string> read_token_file(const std::string& path) {
 }
 
 bool is_hex_digest(std::string_view text) {
-    return text.size() == 64 &&
-           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 Result<std::vector<ApiToken>> parse_tokens(const std::string& path, const std::string& text) {
@@ -61,10 +65,10 @@ Result<std::vector<ApiToken>> parse_tokens(const std::string& path, const std::s
         fields >> token.name >> token.sha256 >> created >> extra;
         int64_t seconds = 0;
         auto [end, ec] = std::from_chars(created.data(), created.data() + created.size(), seconds);
-        if (!extra.empty() || !check_guest_name(token.name) || !is_hex_digest(token.sha256) || ec != std::errc() ||
-            end != created.data() + created.size())
-            return error(ErrorKind::InvalidArgument, "token file {}: line {} is not \"NAME SHA256 CREATED\"", path,
-                         number);
+        if (!extra.empty() || !check_guest_name(token.name) || !is_hex_digest(token.sha256) ||
+            ec != std::errc() || end != created.data() + created.size())
+            return error(ErrorKind::InvalidArgument, "token file {}: line {} is not \"NAME SHA256 CREATED\"",
+                         path, number);
         token.created = seconds;
         tokens.push_back(std::move(token));
     }
@@ -116,7 +120,8 @@ Result<std::string> ApiTokens::create(std::string_view name) {
     auto same = [&](const ApiToken& t) { return t.name == name; };
     if (std::any_of(tokens_.begin(), tokens_.end(), same))
         return error(ErrorKind::Conflict, "a token named '{}' exists (revoke it first)", name);
-    if (tokens_.size() >= kMaxTokens) return error(ErrorKind::ResourceExhausted, "at most {} tokens", kMaxTokens);
+    if (tokens_.size() >= kMaxTokens)
+        return error(ErrorKind::ResourceExhausted, "at most {} tokens", kMaxTokens);
     std::string secret = new_secret();
     std::vector<ApiToken> next = tokens_;
     next.push_back({std::string(name), sha256_hex(secret), static_cast<int64_t>(std::time(nullptr))});

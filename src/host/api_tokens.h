@@ -32,8 +32,8 @@ namespace sf::host {
 
 struct ApiToken {
     std::string name;
-    std::string sha256; // hex, of the secret
-    int64_t created = 0;  // seconds since the epoch
+    std::string sha256;  // hex, of the secret
+    int64_t created = 0; // seconds since the epoch
 };
 
 class ApiTokens {
@@ -55,7 +55,8 @@ class ApiTokens {
     const std::string& path() const { return path_; }
 
   private:
-    ApiTokens(std::string path, std::vector<ApiToken> tokens) : path_(std::move(path)), tokens_(std::move(tokens)) {}
+    ApiTokens(std::string path, std::vector<ApiToken> tokens)
+        : path_(std::move(path)), tokens_(std::move(tokens)) {}
     Result<void> save(const std::vector<ApiToken>& tokens) const; // the caller holds mutex_
 
     const std::string path_;

@@ -5,7 +5,8 @@
 
 namespace sf::host {
 
-std::optional<std::chrono::seconds> AuthFailureLimiter::blocked(const std::string& peer, Clock::time_point now) {
+std::optional<std::chrono::seconds> AuthFailureLimiter::blocked(const std::string& peer,
+                                                                Clock::time_point now) {
     std::lock_guard lock(mutex_);
     auto it = peers_.find(peer);
     if (it == peers_.end() || it->second.failures < kMaxFailures) return std::nullopt;

@@ -29,7 +29,8 @@ class AuthFailureLimiter {
     static constexpr size_t kMaxPeers = 4096;
 
     // How long `peer` must still wait; nothing if it may try now.
-    std::optional<std::chrono::seconds> blocked(const std::string& peer, Clock::time_point now = Clock::now());
+    std::optional<std::chrono::seconds> blocked(const std::string& peer,
+                                                Clock::time_point now = Clock::now());
     // Counts a failed attempt of `peer`.
     void failed(const std::string& peer, Clock::time_point now = Clock::now());
 

@@ -133,9 +133,10 @@ Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
     SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
     SF_TRY_ASSIGN(const std::string file, dir->name_of(request.file));
     SF_TRY_ASSIGN(const UniqueFd fd, dir->open_existing(file));
+    const std::string shown = dir->path() + "/" + file;
     Result<CheckedSnapshot> checked = check_records(fd.get());
     if (!checked)
-        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", file, checked.error().message);
+        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown, checked.error().message);
     const std::string name = request.name.empty() ? checked->description.name : request.name;
     SF_TRY_ASSIGN(const Placed placed, record_arrival(checked->description, name));
     nlohmann::json message = arrival_request(placed, checked->description);
@@ -149,7 +150,7 @@ Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
         (void)call_worker(placed.worker, {{"op", "destroy"}, {"id", placed.id}});
         std::lock_guard lock(mutex_);
         forget(placed.id, placed.name, placed.worker);
-        return error(settled.error().kind, "restoring {}: {}", file, settled.error().message);
+        return error(settled.error().kind, "restoring {}: {}", shown, settled.error().message);
     }
     return settled;
 }

@@ -110,12 +110,13 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
         options.tls_cert = o.tls_cert;
         options.tls_key = o.tls_key;
         options.host_names = o.api_names;
-        if (api.tokens->empty())
+        if (api.tokens->empty()) {
             std::fprintf(stderr, "sfd: not listening on %s: no API tokens in %s yet (create one: sfctl token create "
                                  "NAME; then restart sfd); serving %s only\n",
                          o.listen.c_str(), api.tokens->path().c_str(), o.socket.c_str());
-        else
+        } else {
             SF_TRY_ASSIGN(api.tcp, sf::host::ApiServer::create(service, tcp, options));
+        }
     }
     api.local->start();
     if (api.tcp) api.tcp->start();

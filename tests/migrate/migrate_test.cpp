@@ -122,7 +122,8 @@ class Migrate : public ::testing::Test {
         std::filesystem::create_directories(dir);
         h.sfd = std::make_unique<Sfd>(std::vector<std::string>{"--workers", "1", "--migrate-listen", h.address + ":7440",
                                                                "--migrate-token-file", token, "--migrate-timeout",
-                                                               std::to_string(timeout_ms)},
+                                                               std::to_string(timeout_ms), "--migrate-peer",
+                                                               "10.99.0.1", "--migrate-peer", "10.99.0.2"},
                                       dir, std::vector<std::string>{"ip", "netns", "exec", hosts_->ns("h" + std::to_string(i))});
         ASSERT_TRUE(h.sfd->running()) << "sfd in " << hosts_->ns("h" + std::to_string(i)) << " did not start";
         auto created = h.sfd->post("/v1/networks", json{{"name", "edge"}, {"subnet", kSubnet}}.dump());
