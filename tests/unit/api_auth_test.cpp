@@ -259,6 +259,22 @@ TEST_F(ApiAuth, TokensAreManagedOnTheUnixSocketOnly) {
     expect_error(client().Delete("/v1/tokens/orch"), 404, "no token");
 }
 
+// httplib writes a response's head and body apart: without TCP_NODELAY,
+// Nagle held the body until the client's delayed ACK, ~40 ms a request on a
+// kept-alive connection (measured: 43.9 ms; 0.2 ms with it).
+TEST_F(ApiAuth, KeptAliveTcpRequestsAreNotHeldByNagle) {
+    auto c = tcp_client(secret);
+    c.set_keep_alive(true);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) {
+        auto r = c.Get("/v1/host");
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(400))
+        << "20 requests; with Nagle they took 20 x ~40 ms";
+}
+
 TEST(ApiServerTcpConfig, RefusesTcpWithoutTokensAndOffLoopbackWithoutTls) {
     FakeGuestService service;
     auto no_tokens = ApiServer::create(service, *ListenAddress::loopback(0));
