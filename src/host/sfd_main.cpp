@@ -85,6 +85,16 @@ int wait_for_signal() {
     return signal;
 }
 
+// --listen's address, checked: IPV4:PORT, and off loopback only with TLS.
+sf::Result<sf::host::ListenAddress> tcp_address(const SfdOptions& o) {
+    SF_TRY_ASSIGN(sf::host::ListenAddress tcp, sf::host::ListenAddress::parse(o.listen));
+    if (tcp.is_unix()) return sf::error(sf::ErrorKind::InvalidArgument, "--listen {}: expected IPV4:PORT", o.listen);
+    if (!tcp.is_loopback() && o.tls_cert.empty())
+        return sf::error(sf::ErrorKind::InvalidArgument,
+                         "--listen {} is not loopback: it needs --tls-cert and --tls-key", o.listen);
+    return tcp;
+}
+
 // The API's listeners: the unix socket always; TCP with --listen once there are tokens.
 struct ApiListeners {
     std::unique_ptr<sf::host::ApiTokens> tokens;
@@ -102,11 +112,7 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
     SF_TRY_ASSIGN(const sf::host::ListenAddress socket, sf::host::ListenAddress::unix_socket(o.socket));
     SF_TRY_ASSIGN(api.local, sf::host::ApiServer::create(service, socket, options));
     if (!o.listen.empty()) {
-        SF_TRY_ASSIGN(const sf::host::ListenAddress tcp, sf::host::ListenAddress::parse(o.listen));
-        if (tcp.is_unix()) return sf::error(sf::ErrorKind::InvalidArgument, "--listen {}: expected IPV4:PORT", o.listen);
-        if (!tcp.is_loopback() && o.tls_cert.empty())
-            return sf::error(sf::ErrorKind::InvalidArgument, "--listen {} is not loopback: it needs --tls-cert and --tls-key",
-                             o.listen);
+        SF_TRY_ASSIGN(const sf::host::ListenAddress tcp, tcp_address(o));
         options.tls_cert = o.tls_cert;
         options.tls_key = o.tls_key;
         options.host_names = o.api_names;
@@ -263,6 +269,12 @@ int main(int argc, char** argv) {
     if (!o.tls_cert.empty() && o.listen.empty()) {
         std::fprintf(stderr, "sfd: --tls-cert is for the TCP API: give --listen too\n");
         return 2;
+    }
+    if (!o.listen.empty()) {
+        if (auto tcp = tcp_address(o); !tcp) {
+            std::fprintf(stderr, "sfd: %s\n", tcp.error().message.c_str());
+            return 2;
+        }
     }
     if (o.store == "lmdb" && o.store_data.empty()) {
         std::fprintf(stderr, "sfd: --store lmdb needs --store-data DIR\n");
