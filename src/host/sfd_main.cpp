@@ -24,7 +24,7 @@ namespace {
 struct SfdOptions {
     std::string socket = "/run/superfluid/sfd.sock";
     std::string listen;
-    std::string token_file; // empty: api-tokens beside the socket
+    std::string token_file; // empty: api-tokens in state_dir, else beside the socket
     std::string tls_cert, tls_key;
     std::vector<std::string> api_names;
     std::string snapshot_dir;
@@ -85,6 +85,11 @@ int wait_for_signal() {
     return signal;
 }
 
+// api-tokens in --state-dir, or beside the socket.
+std::string default_token_file(const SfdOptions& o) {
+    return (o.state_dir.empty() ? socket_dir(o) : o.state_dir) + "/api-tokens";
+}
+
 // --listen's address, checked: IPV4:PORT, and off loopback only with TLS.
 sf::Result<sf::host::ListenAddress> tcp_address(const SfdOptions& o) {
     SF_TRY_ASSIGN(sf::host::ListenAddress tcp, sf::host::ListenAddress::parse(o.listen));
@@ -105,7 +110,7 @@ struct ApiListeners {
 sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOptions& o) {
     ApiListeners api;
     SF_TRY_ASSIGN(api.tokens,
-                  sf::host::ApiTokens::open(o.token_file.empty() ? socket_dir(o) + "/api-tokens" : o.token_file));
+                  sf::host::ApiTokens::open(o.token_file.empty() ? default_token_file(o) : o.token_file));
     sf::host::ApiServerOptions options;
     options.verbose = o.verbose;
     options.tokens = api.tokens.get();
@@ -198,8 +203,8 @@ int main(int argc, char** argv) {
                    "(sfctl token create); off loopback it needs --tls-cert and --tls-key. Without tokens sfd "
                    "serves its unix socket only");
     app.add_option("--token-file", o.token_file,
-                   "The API tokens' SHA-256 hashes (mode 0600; managed by sfctl token); default: api-tokens "
-                   "beside --socket");
+                   "The API tokens' SHA-256 hashes (mode 0600; managed by sfctl token); default: api-tokens in "
+                   "--state-dir, else beside --socket (under /run: lost at reboot, so give a lasting path)");
     app.add_option("--tls-cert", o.tls_cert, "PEM certificate (chain) of the TCP API: it then speaks TLS 1.3 only")
         ->check(CLI::ExistingFile);
     app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
@@ -243,7 +248,8 @@ int main(int argc, char** argv) {
                    "XenStore-protocol socket of the store (xenstore-utils: XENSTORED_PATH=...); "
                    "default: store.sock beside --socket");
     app.add_option("--state-dir", o.state_dir,
-                   "With --store lmdb: where workers wait for a restarted sfd (default: beside --socket)");
+                   "With --store lmdb: where workers wait for a restarted sfd; and where --token-file is by "
+                   "default (default: beside --socket)");
     app.add_option("--orphan-grace", o.orphan_grace_s,
                    "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
         ->capture_default_str();
