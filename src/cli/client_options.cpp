@@ -43,6 +43,11 @@ Result<SfdClient> open_client(const ClientOptions& options) {
     if (address.socket_path.empty()) {
         credentials.ca_file = options.ca_file;
         SF_TRY_ASSIGN(credentials.token, read_token(options));
+        // sfd serves plain HTTP on loopback only: elsewhere the token would go in clear to whoever answers.
+        const bool loopback = address.host.starts_with("127.") || address.host == "localhost";
+        if (!loopback && credentials.ca_file.empty())
+            return error(ErrorKind::InvalidArgument, "--host {}: not loopback, so TLS: give --ca FILE (or $SF_CA)",
+                         address.to_string());
     }
     return SfdClient::open(address, credentials);
 }

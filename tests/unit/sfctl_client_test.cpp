@@ -228,6 +228,9 @@ TEST_F(Sfctl, HostAddressOverTcpWithATokenEvenWithInfo) {
     expect_failure(run_process({sfctl_bin, "--host", address, "list"}), "list", "needs Authorization: Bearer");
     auto bad = run_process({sfctl_bin, "list", "--host", "nowhere"});
     expect_failure(bad, "list", "--host: expected HOST:PORT");
+    // Off loopback sfd speaks TLS only: sfctl never sends a token there in clear.
+    expect_failure(run_process({sfctl_bin, "list", "--host", "10.1.2.3:8443"}, env), "list",
+                   "not loopback, so TLS: give --ca");
 }
 
 // The token's life through sfctl: made on the unix socket (its secret alone
