@@ -53,11 +53,20 @@ ApiRefusal refuse(int status, std::string message) {
 
 } // namespace
 
+void ApiRequestGate::set_aside_content_type(httplib::Request& request) {
+    request.headers.erase(kSetAsideContentType);
+    if (!request.has_header("Content-Type") || is_json(request.get_header_value("Content-Type"))) return;
+    request.headers.emplace(kSetAsideContentType, request.get_header_value("Content-Type"));
+    request.headers.erase("Content-Type");
+    request.headers.emplace("Content-Type", "application/octet-stream");
+}
+
 std::optional<ApiRefusal> ApiRequestGate::check(const httplib::Request& request) {
-    if (has_body(request) && !is_json(request.get_header_value("Content-Type")))
+    const std::string type = request.has_header(kSetAsideContentType) ? request.get_header_value(kSetAsideContentType)
+                                                                     : request.get_header_value("Content-Type");
+    if (has_body(request) && !is_json(type))
         return refuse(415,
-                      fmt::format("a request body must be sent as Content-Type: application/json, not {:?}",
-                                  request.get_header_value("Content-Type")));
+                      fmt::format("a request body must be sent as Content-Type: application/json, not {:?}", type));
     if (!options_.remote) return std::nullopt;
     return check_remote(request);
 }

@@ -1,5 +1,7 @@
 // superfluid toolstack: ApiRequestGate, what a request must show before any
-// route sees it (and before its body is read).
+// route sees it (ApiServer asks once httplib has read the body, at most
+// 64 KiB: a refusal is then an ordinary answer on a connection that stays
+// usable).
 //
 // On every listener:
 // - a request with a body must say `Content-Type: application/json` (415
@@ -41,6 +43,15 @@ struct ApiRefusal {
 
 class ApiRequestGate {
   public:
+    // Where ApiServer keeps a request's own Content-Type when it is not JSON
+    // (any such header from the client is dropped first). httplib would parse
+    // a form or multipart body itself, before any handler, and answer a bad
+    // one with a bare 400; the body is read as plain bytes instead, and the
+    // gate answers 415 from this header.
+    static constexpr const char* kSetAsideContentType = "X-Sf-Set-Aside-Content-Type";
+    // Does that to `request` (httplib's own copy, in its pre-routing handler).
+    static void set_aside_content_type(httplib::Request& request);
+
     struct Options {
         bool remote = false;               // a TCP listener: the checks after Content-Type apply
         const ApiTokens* tokens = nullptr; // with remote: required, outlives the gate

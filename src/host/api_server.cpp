@@ -68,7 +68,7 @@ void answer_exception(const httplib::Request&, httplib::Response& response, std:
     response.set_content(error_body("internal error: " + what), "application/json");
 }
 
-// Fixes two things in a request before httplib routes it; the Request it
+// Fixes three things in a request before httplib routes it; the Request it
 // passes is its own non-const local, so changing it here is safe.
 // - The API never compresses: its bodies are small and local, and a
 //   compressed console stream would sit in the compressor until the guest
@@ -76,18 +76,17 @@ void answer_exception(const httplib::Request&, httplib::Response& response, std:
 // - A request with neither Content-Length nor Transfer-Encoding has no body
 //   (RFC 9112, 6.3); httplib would wait for the client to close instead
 //   (`curl -X POST .../start` would hang until the read timeout).
+// - A body that is not JSON is read as plain bytes, for the gate to refuse
+//   with 415 (ApiRequestGate::set_aside_content_type).
 void normalize_request(const httplib::Request& request) {
     auto& mutable_request = const_cast<httplib::Request&>(request);
     mutable_request.headers.erase("Accept-Encoding");
     if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
         mutable_request.headers.emplace("Content-Length", "0");
+    ApiRequestGate::set_aside_content_type(mutable_request);
 }
 
-// A refused request's body is never read: the connection closes after the answer.
-void answer_refusal(const httplib::Request& request, const ApiRefusal& refusal, httplib::Response& response) {
-    auto& mutable_request = const_cast<httplib::Request&>(request);
-    mutable_request.headers.erase("Connection");
-    mutable_request.headers.emplace("Connection", "close");
+void answer_refusal(const ApiRefusal& refusal, httplib::Response& response) {
     response.status = refusal.status;
     if (refusal.retry_after) response.set_header("Retry-After", std::to_string(refusal.retry_after->count()));
     if (refusal.wants_token) response.set_header("WWW-Authenticate", "Bearer");
@@ -167,15 +166,16 @@ void ApiServer::configure(bool verbose) {
     http.set_keep_alive_timeout(kKeepAliveIdleSec);
     http.set_keep_alive_max_count(kKeepAliveMaxRequests);
     http.set_payload_max_length(kMaxBodyBytes);
-    http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+    http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
         normalize_request(request);
-        std::optional<ApiRefusal> refusal = gate_->check(request);
-        if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
-        answer_refusal(request, *refusal, response);
-        return httplib::Server::HandlerResponse::Handled;
+        return httplib::Server::HandlerResponse::Unhandled;
     });
-    // Every method and path goes to ApiRoutes, which tells 404 from 405.
+    // Every method and path goes through the gate to ApiRoutes, which tells 404 from 405. The gate
+    // runs once httplib has read the body (at most kMaxBodyBytes, within the read timeout): refused
+    // in pre-routing, with the body unread, the client got a reset instead of the answer (closing a
+    // socket with unread bytes sends RST), and a kept-alive connection would read the body as a request.
     auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
+        if (std::optional<ApiRefusal> refusal = gate_->check(request)) return answer_refusal(*refusal, response);
         routes_->dispatch(request, response);
     };
     http.Get(".*", dispatch).Post(".*", dispatch).Put(".*", dispatch).Patch(".*", dispatch);
