@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 #include <netdb.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -49,6 +50,14 @@ Error transport_error(const DaemonAddress& address, httplib::Error failure) {
     if (failure == Error::Connection || failure == Error::ConnectionTimeout)
         return error(ErrorKind::Unavailable, "cannot reach sfd at {}: {} (is sfd running?)",
                      address.to_string(), connect_failure(address));
+    if (failure == Error::SSLServerVerification)
+        return error(ErrorKind::Unavailable, "sfd at {}: its TLS certificate is not signed by the --ca given, or not "
+                     "for this address", address.to_string());
+    if (failure == Error::SSLConnection)
+        return error(ErrorKind::Unavailable, "sfd at {}: the TLS 1.3 handshake failed (does it speak TLS? check --ca)",
+                     address.to_string());
+    if (failure == Error::SSLLoadingCerts)
+        return error(ErrorKind::InvalidArgument, "cannot load the CA file given with --ca");
     const char* what = failure == Error::Read    ? "no answer (the connection closed or timed out)"
                        : failure == Error::Write ? "could not send the request"
                                                  : "the request failed";
@@ -112,9 +121,15 @@ std::string network_path(std::string_view name) {
     return "/v1/networks/" + percent_encode(name);
 }
 
-Result<SfdClient> SfdClient::open(const DaemonAddress& address) {
+Result<SfdClient> SfdClient::open(const DaemonAddress& address, const ClientCredentials& credentials) {
     std::unique_ptr<httplib::Client> http;
-    if (address.socket_path.empty()) {
+    if (address.socket_path.empty() && !credentials.ca_file.empty()) {
+        http = std::make_unique<httplib::Client>(fmt::format("https://{}:{}", address.host, address.port));
+        http->set_ca_cert_path(credentials.ca_file.c_str());
+        http->enable_server_certificate_verification(true);
+        if (SSL_CTX_set_min_proto_version(http->ssl_context(), TLS1_3_VERSION) != 1)
+            return error("this OpenSSL cannot do TLS 1.3");
+    } else if (address.socket_path.empty()) {
         http = std::make_unique<httplib::Client>(address.host, address.port);
     } else {
         http = std::make_unique<httplib::Client>(address.socket_path, 80);
@@ -125,6 +140,7 @@ Result<SfdClient> SfdClient::open(const DaemonAddress& address) {
     http->set_write_timeout(kConnectTimeoutSec, 0);
     http->set_decompress(false);
     http->set_keep_alive(true); // sf-bench makes thousands of requests on one client
+    if (address.socket_path.empty() && !credentials.token.empty()) http->set_bearer_token_auth(credentials.token.c_str());
     return SfdClient(address, std::move(http));
 }
 
@@ -205,6 +221,21 @@ Result<json> SfdClient::network_info(std::string_view name) {
 
 Result<void> SfdClient::remove_network(std::string_view name) {
     SF_TRY(call_raw("DELETE", network_path(name), ""));
+    return ok();
+}
+
+Result<json> SfdClient::create_token(std::string_view name) {
+    return call("POST", "/v1/tokens", json{{"name", name}}.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<json> SfdClient::list_tokens() {
+    SF_TRY_ASSIGN(json answer, call("GET", "/v1/tokens"));
+    if (!answer.contains("tokens") || !answer["tokens"].is_array()) return error("sfd sent no token list");
+    return answer["tokens"];
+}
+
+Result<void> SfdClient::revoke_token(std::string_view name) {
+    SF_TRY(call_raw("DELETE", "/v1/tokens/" + percent_encode(name), ""));
     return ok();
 }
 

@@ -34,9 +34,15 @@ struct DaemonAddress {
     std::string to_string() const;
 };
 
+// How a TCP client proves itself and checks sfd (the unix socket needs neither).
+struct ClientCredentials {
+    std::string ca_file; // set: TLS 1.3, sfd's certificate checked against this CA (PEM)
+    std::string token;   // set: sent as Authorization: Bearer TOKEN
+};
+
 class SfdClient {
   public:
-    static Result<SfdClient> open(const DaemonAddress& address);
+    static Result<SfdClient> open(const DaemonAddress& address, const ClientCredentials& credentials = {});
     SfdClient(SfdClient&&) noexcept;
     ~SfdClient();
 
@@ -60,6 +66,13 @@ class SfdClient {
     Result<nlohmann::json> list_networks();
     Result<nlohmann::json> network_info(std::string_view name);
     Result<void> remove_network(std::string_view name);
+
+    // API tokens (sfd serves these on its unix socket only): create returns
+    // {"name", "token"} (the secret, shown once), list the tokens (a JSON
+    // array of {"name", "created", "sha256_prefix"}).
+    Result<nlohmann::json> create_token(std::string_view name);
+    Result<nlohmann::json> list_tokens();
+    Result<void> revoke_token(std::string_view name);
 
     // Passes the console's bytes to `on_bytes` as they come, until the guest
     // ends; returns early (successfully) when `on_bytes` returns false.

@@ -1,7 +1,7 @@
 // sfctl: the subcommands that talk to sfd, one file each (create_command.cpp,
 // lifecycle_commands.cpp, list_command.cpp, info_command.cpp,
-// logs_command.cpp, console_command.cpp, net_commands.cpp), and what they
-// share.
+// logs_command.cpp, console_command.cpp, net_commands.cpp,
+// transfer_commands.cpp, token_commands.cpp), and what they share.
 //
 // Every command reports a failure as one line on stderr, "sfctl CMD: message",
 // and sets the exit code to 1; usage errors are CLI11's (exit 2, in main).
@@ -13,11 +13,15 @@
 
 namespace sf::cli {
 
-// The global options (--socket PATH or $SF_SOCKET, --host HOST:PORT), valid
-// before or after the subcommand (the app falls through to them).
+// The global options (--socket PATH or $SF_SOCKET, --host HOST:PORT, and for
+// TCP --ca FILE or $SF_CA, --token-file FILE or $SF_TOKEN_FILE, or the token
+// itself in $SF_TOKEN), valid before or after the subcommand (the app falls
+// through to them).
 struct ClientOptions {
     std::string socket;
     std::string host;
+    std::string ca_file;
+    std::string token_file;
 };
 
 void add_client_options(CLI::App& app, ClientOptions& options);
@@ -31,6 +35,7 @@ void add_logs_command(CLI::App& app, const ClientOptions& options, int& exit_cod
 void add_console_command(CLI::App& app, const ClientOptions& options, int& exit_code);
 void add_transfer_commands(CLI::App& app, const ClientOptions& options, int& exit_code); // save restore migrate
 void add_net_command(CLI::App& app, const ClientOptions& options, int& exit_code); // net create|list|info|rm
+void add_token_command(CLI::App& app, const ClientOptions& options, int& exit_code); // token create|ls|revoke
 
 // A client for the daemon the options name.
 Result<SfdClient> open_client(const ClientOptions& options);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     sf::cli::add_console_command(app, client, exit_code);
     sf::cli::add_net_command(app, client, exit_code);
     sf::cli::add_transfer_commands(app, client, exit_code);
+    sf::cli::add_token_command(app, client, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

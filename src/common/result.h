@@ -23,6 +23,7 @@ enum class ErrorKind {
     Conflict,          // the object's state or name forbids it (409)
     ResourceExhausted, // not enough host memory or capacity for it (409)
     Unavailable,       // a component is down (503)
+    PermissionDenied,  // this host's configuration does not allow it (403)
 };
 
 struct Error {

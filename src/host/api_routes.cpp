@@ -78,6 +78,8 @@ int http_status(ErrorKind kind) {
         return 409;
     case ErrorKind::Unavailable:
         return 503;
+    case ErrorKind::PermissionDenied:
+        return 403;
     case ErrorKind::Internal:
         return 500;
     }
@@ -110,6 +112,9 @@ const std::vector<ApiRoutes::Route>& ApiRoutes::routes() {
         {"GET", "/v1/networks", &ApiRoutes::list_networks},
         {"GET", "/v1/networks/{ref}", &ApiRoutes::get_network},
         {"DELETE", "/v1/networks/{ref}", &ApiRoutes::remove_network},
+        {"POST", "/v1/tokens", &ApiRoutes::create_token},
+        {"GET", "/v1/tokens", &ApiRoutes::list_tokens},
+        {"DELETE", "/v1/tokens/{ref}", &ApiRoutes::revoke_token},
     };
     return table;
 }
@@ -271,6 +276,43 @@ void ApiRoutes::remove_network(const httplib::Request&, httplib::Response& respo
                                const std::string& name) {
     auto removed = service_.remove_network(name);
     if (!removed) return send_error(response, removed.error());
+    response.status = 204;
+}
+
+Result<ApiTokens*> ApiRoutes::tokens() const {
+    if (!tokens_) return error(ErrorKind::Unavailable, "this listener does not manage API tokens");
+    return tokens_;
+}
+
+// {"name": NAME} -> 201 {"name", "token"}: the secret, shown this once.
+void ApiRoutes::create_token(const httplib::Request& request, httplib::Response& response, const std::string&) {
+    auto store = tokens();
+    if (!store) return send_error(response, store.error());
+    auto body = parse_json_object(request.body);
+    if (!body) return send_error(response, body.error());
+    auto name = body->contains("name") ? string_field((*body)["name"], "name")
+                                       : Result<std::string>(error(ErrorKind::InvalidArgument, "name: required"));
+    if (!name) return send_error(response, name.error());
+    auto secret = (*store)->create(*name);
+    if (!secret) return send_error(response, secret.error());
+    response.set_header("Location", "/v1/tokens/" + *name);
+    send_json(response, 201, json{{"name", *name}, {"token", *secret}});
+}
+
+void ApiRoutes::list_tokens(const httplib::Request&, httplib::Response& response, const std::string&) {
+    auto store = tokens();
+    if (!store) return send_error(response, store.error());
+    json array = json::array();
+    for (const ApiToken& token : (*store)->list())
+        array.push_back({{"name", token.name}, {"created", token.created}, {"sha256_prefix", token.sha256.substr(0, 12)}});
+    send_json(response, 200, json{{"tokens", std::move(array)}});
+}
+
+void ApiRoutes::revoke_token(const httplib::Request&, httplib::Response& response, const std::string& name) {
+    auto store = tokens();
+    if (!store) return send_error(response, store.error());
+    auto revoked = (*store)->revoke(name);
+    if (!revoked) return send_error(response, revoked.error());
     response.status = 204;
 }
 

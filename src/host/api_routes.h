@@ -8,6 +8,7 @@
 // guest ends, the client goes away or `stopping` becomes true.
 #pragma once
 
+#include "host/api_tokens.h"
 #include "host/guest_service.h"
 
 #include <atomic>
@@ -21,15 +22,17 @@ struct Response;
 
 namespace sf::host {
 
-// The HTTP status of an error kind (400, 404, 409, 503, 500).
+// The HTTP status of an error kind (400, 403, 404, 409, 503, 500).
 int http_status(ErrorKind kind);
 // {"error": message} as a response body, on one line whatever the message holds.
 std::string error_body(std::string_view message);
 
 class ApiRoutes {
   public:
-    ApiRoutes(GuestService& service, const std::atomic<bool>& stopping)
-        : service_(service), stopping_(stopping) {}
+    // `tokens`: managed through /v1/tokens; null: those routes answer 503
+    // (a TCP listener's routes get none: tokens are the unix socket's).
+    ApiRoutes(GuestService& service, ApiTokens* tokens, const std::atomic<bool>& stopping)
+        : service_(service), tokens_(tokens), stopping_(stopping) {}
 
     // Finds the route of the request's method and path and runs it: 404 when
     // no route has that path, 405 (with Allow) when none has that method.
@@ -61,12 +64,17 @@ class ApiRoutes {
     void list_networks(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void get_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
     void remove_network(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void create_token(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void list_tokens(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    void revoke_token(const httplib::Request& request, httplib::Response& response, const std::string& ref);
+    Result<ApiTokens*> tokens() const;
 
     // Sends the guest's console until it ends; false when cut short.
     bool stream_console(const std::string& ref, const std::function<bool(std::string_view)>& write,
                         const std::function<bool()>& is_writable);
 
     GuestService& service_;
+    ApiTokens* tokens_;
     const std::atomic<bool>& stopping_;
 };
 

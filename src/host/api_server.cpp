@@ -4,6 +4,9 @@
 #include "host/api_routes.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -18,12 +21,13 @@ constexpr time_t kReadTimeoutSec = 5;
 constexpr time_t kWriteTimeoutSec = 5;
 constexpr time_t kKeepAliveIdleSec = 2;
 constexpr size_t kKeepAliveMaxRequests = 100;
-constexpr const char* kLoopbackHost = "127.0.0.1";
 
 std::string status_text(int status) {
     switch (status) {
     case 400:
         return "bad request";
+    case 401:
+        return "unauthorized";
     case 404:
         return "not found";
     case 405:
@@ -64,7 +68,7 @@ void answer_exception(const httplib::Request&, httplib::Response& response, std:
     response.set_content(error_body("internal error: " + what), "application/json");
 }
 
-// Fixes two things in a request before httplib routes it; the Request it
+// Fixes three things in a request before httplib routes it; the Request it
 // passes is its own non-const local, so changing it here is safe.
 // - The API never compresses: its bodies are small and local, and a
 //   compressed console stream would sit in the compressor until the guest
@@ -72,12 +76,58 @@ void answer_exception(const httplib::Request&, httplib::Response& response, std:
 // - A request with neither Content-Length nor Transfer-Encoding has no body
 //   (RFC 9112, 6.3); httplib would wait for the client to close instead
 //   (`curl -X POST .../start` would hang until the read timeout).
-httplib::Server::HandlerResponse normalize_request(const httplib::Request& request, httplib::Response&) {
+// - A body that is not JSON is read as plain bytes, for the gate to refuse
+//   with 415 (ApiRequestGate::set_aside_content_type).
+void normalize_request(const httplib::Request& request) {
     auto& mutable_request = const_cast<httplib::Request&>(request);
     mutable_request.headers.erase("Accept-Encoding");
     if (!request.has_header("Content-Length") && !request.has_header("Transfer-Encoding"))
         mutable_request.headers.emplace("Content-Length", "0");
-    return httplib::Server::HandlerResponse::Unhandled;
+    ApiRequestGate::set_aside_content_type(mutable_request);
+}
+
+void answer_refusal(const ApiRefusal& refusal, httplib::Response& response) {
+    response.status = refusal.status;
+    if (refusal.retry_after) response.set_header("Retry-After", std::to_string(refusal.retry_after->count()));
+    if (refusal.wants_token) response.set_header("WWW-Authenticate", "Bearer");
+    response.set_content(error_body(refusal.message), "application/json");
+}
+
+// The HTTP server: plain, or TLS 1.3 only with the given certificate and key.
+Result<std::unique_ptr<httplib::Server>> make_http_server(const ListenAddress& address,
+                                                          const ApiServerOptions& options) {
+    const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+    if (address.is_unix()) {
+        if (tls) return error(ErrorKind::InvalidArgument, "TLS is for TCP listeners, not {}", address.to_string());
+        return std::make_unique<httplib::Server>();
+    }
+    if (!options.tokens)
+        return error(ErrorKind::InvalidArgument, "the API on {} needs tokens: TCP clients must authenticate",
+                     address.to_string());
+    if (!tls && !address.is_loopback())
+        return error(ErrorKind::InvalidArgument, "the API on {} (not loopback) needs TLS: --tls-cert and --tls-key",
+                     address.to_string());
+    if (!tls) return std::make_unique<httplib::Server>();
+    if (options.tls_cert.empty() || options.tls_key.empty())
+        return error(ErrorKind::InvalidArgument, "TLS needs both a certificate and a key file");
+    auto server = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+    if (!server->is_valid())
+        return error(ErrorKind::InvalidArgument, "cannot load the TLS certificate {} and key {} (PEM, matching?)",
+                     options.tls_cert, options.tls_key);
+    if (SSL_CTX_set_min_proto_version(server->ssl_context(), TLS1_3_VERSION) != 1)
+        return error("this OpenSSL cannot do TLS 1.3");
+    return std::unique_ptr<httplib::Server>(std::move(server));
+}
+
+ApiRequestGate::Options gate_options(const ListenAddress& address, const ApiServerOptions& options) {
+    ApiRequestGate::Options gate;
+    gate.remote = !address.is_unix();
+    gate.tokens = options.tokens;
+    gate.port = address.port;
+    gate.hosts = options.host_names;
+    gate.hosts.push_back(address.host);
+    if (address.is_loopback()) gate.hosts.push_back("localhost");
+    return gate;
 }
 
 void log_request(const httplib::Request& request, const httplib::Response& response) {
@@ -86,10 +136,12 @@ void log_request(const httplib::Request& request, const httplib::Response& respo
 
 } // namespace
 
-ApiServer::ApiServer(GuestService& service, ListenAddress address, bool verbose)
-    : address_(std::move(address)), routes_(std::make_unique<ApiRoutes>(service, stopping_)),
-      server_(std::make_unique<httplib::Server>()) {
-    configure(verbose);
+ApiServer::ApiServer(GuestService& service, ListenAddress address, const ApiServerOptions& options,
+                     std::unique_ptr<httplib::Server> http)
+    : address_(std::move(address)), tls_(!options.tls_cert.empty()),
+      routes_(std::make_unique<ApiRoutes>(service, address_.is_unix() ? options.tokens : nullptr, stopping_)),
+      server_(std::move(http)) {
+    configure(options.verbose);
 }
 
 ApiServer::~ApiServer() {
@@ -97,10 +149,12 @@ ApiServer::~ApiServer() {
 }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::create(GuestService& service, const ListenAddress& address,
-                                                     bool verbose) {
+                                                     ApiServerOptions options) {
     std::signal(SIGPIPE, SIG_IGN);
-    std::unique_ptr<ApiServer> server(new ApiServer(service, address, verbose));
+    SF_TRY_ASSIGN(std::unique_ptr<httplib::Server> http, make_http_server(address, options));
+    std::unique_ptr<ApiServer> server(new ApiServer(service, address, options, std::move(http)));
     SF_TRY(server->bind());
+    server->gate_ = std::make_unique<ApiRequestGate>(gate_options(server->address_, options));
     return server;
 }
 
@@ -112,9 +166,16 @@ void ApiServer::configure(bool verbose) {
     http.set_keep_alive_timeout(kKeepAliveIdleSec);
     http.set_keep_alive_max_count(kKeepAliveMaxRequests);
     http.set_payload_max_length(kMaxBodyBytes);
-    http.set_pre_routing_handler(normalize_request);
-    // Every method and path goes to ApiRoutes, which tells 404 from 405.
+    http.set_pre_routing_handler([](const httplib::Request& request, httplib::Response&) {
+        normalize_request(request);
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Every method and path goes through the gate to ApiRoutes, which tells 404 from 405. The gate
+    // runs once httplib has read the body (at most kMaxBodyBytes, within the read timeout): refused
+    // in pre-routing, with the body unread, the client got a reset instead of the answer (closing a
+    // socket with unread bytes sends RST), and a kept-alive connection would read the body as a request.
     auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
+        if (std::optional<ApiRefusal> refusal = gate_->check(request)) return answer_refusal(*refusal, response);
         routes_->dispatch(request, response);
     };
     http.Get(".*", dispatch).Post(".*", dispatch).Put(".*", dispatch).Patch(".*", dispatch);
@@ -157,11 +218,14 @@ Result<void> ApiServer::bind_tcp() {
         listen_fd_ = fd;
         int one = 1;
         (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        // Inherited by accepted connections: httplib writes a response's head and body apart, and
+        // Nagle held the body for the client's delayed ACK (~40 ms a request on a kept-alive connection).
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     });
     errno = 0;
-    int port = address_.port == 0
-                   ? server_->bind_to_any_port(kLoopbackHost)
-                   : (server_->bind_to_port(kLoopbackHost, address_.port) ? address_.port : -1);
+    const std::string& host = address_.host;
+    int port = address_.port == 0 ? server_->bind_to_any_port(host)
+                                  : (server_->bind_to_port(host, address_.port) ? address_.port : -1);
     if (port <= 0) {
         listen_fd_ = -1; // httplib closed it
         return error("cannot listen on {}: {}", address_.to_string(), errno_text());

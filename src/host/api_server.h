@@ -1,10 +1,17 @@
 // superfluid toolstack: ApiServer, sfd's REST+JSON API (docs/api.yaml) over
-// HTTP/1.1 on a unix socket or on 127.0.0.1, in front of a GuestService.
+// HTTP/1.1 on a unix socket or on TCP, in front of a GuestService.
+//
+// Who may call it: on the unix socket (mode 0600), whoever can open it (root:
+// the trusted admin channel, where tokens are managed). On TCP, a client with
+// a bearer token of ApiTokens, and only through ApiRequestGate's checks
+// (Host, no Origin, failures rate-limited); off loopback only over TLS 1.3.
+// JSON bodies are taken only as Content-Type: application/json, everywhere.
 //
 // Contracts:
 // - create() does everything that can fail: it claims the socket path (see
 //   UnixSocketClaim: parent directory, stale socket, another sfd), binds,
-//   sets the socket's mode to 0600 and listens. start() then serves on a
+//   sets the socket's mode to 0600 and listens; for TCP it refuses to go on
+//   without tokens, or off loopback without TLS, and loads the certificate. start() then serves on a
 //   background thread pool; stop() (or the destructor) stops accepting, waits
 //   for requests in flight (console follows are cut), and removes the socket.
 // - The service must outlive the server; its methods are called from many
@@ -18,13 +25,17 @@
 #pragma once
 
 #include "common/result.h"
+#include "host/api_request_gate.h"
+#include "host/api_tokens.h"
 #include "host/guest_service.h"
 #include "host/listen_address.h"
 
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -34,14 +45,28 @@ namespace sf::host {
 
 class ApiRoutes;
 
+struct ApiServerOptions {
+    bool verbose = false; // one line per request on stderr
+    // The API tokens (not owned; outlive the server). On the unix socket:
+    // managed through /v1/tokens (unset: those routes answer 503). On TCP:
+    // required, and what a client's bearer token is checked against.
+    ApiTokens* tokens = nullptr;
+    // TCP only: PEM certificate (chain) and key; both or neither. Required
+    // off loopback. The server then speaks TLS 1.3 only.
+    std::string tls_cert;
+    std::string tls_key;
+    // TCP only: names clients may put in Host besides the listen address
+    // (and "localhost" on loopback), e.g. the certificate's DNS names.
+    std::vector<std::string> host_names;
+};
+
 class ApiServer {
   public:
     static constexpr size_t kThreads = 64;
     static constexpr size_t kMaxBodyBytes = 64 * 1024;
 
-    // `verbose`: one line per request on stderr.
     static Result<std::unique_ptr<ApiServer>> create(GuestService& service, const ListenAddress& address,
-                                                     bool verbose = false);
+                                                     ApiServerOptions options = {});
     ~ApiServer();
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
@@ -53,16 +78,20 @@ class ApiServer {
 
     // Where it listens; for TCP with port 0, the port that was picked.
     const ListenAddress& address() const { return address_; }
+    bool tls() const { return tls_; }
 
   private:
-    ApiServer(GuestService& service, ListenAddress address, bool verbose);
+    ApiServer(GuestService& service, ListenAddress address, const ApiServerOptions& options,
+              std::unique_ptr<httplib::Server> http);
     void configure(bool verbose);
     Result<void> bind();
     Result<void> bind_unix();
     Result<void> bind_tcp();
 
     ListenAddress address_;
+    bool tls_ = false;
     std::atomic<bool> stopping_{false};
+    std::unique_ptr<ApiRequestGate> gate_; // set by bind() (it needs the port)
     std::unique_ptr<ApiRoutes> routes_;
     std::unique_ptr<httplib::Server> server_;
     std::optional<UnixSocketClaim> claim_;

@@ -89,12 +89,12 @@ struct CreateRequest {
 
 // Snapshots and migration (docs/migration.md).
 struct SaveRequest {
-    std::string file;  // absolute path of the snapshot file to write (replaced if it exists)
+    std::string file;  // a name in the snapshot directory (SnapshotDir; replaced if it exists)
     bool keep = false; // leave the guest running (default: it is destroyed once saved, like `xl save`)
 };
 struct SaveResult {
     GuestInfo guest; // as it was saved
-    std::string file;
+    std::string file; // the path written, in the snapshot directory
     uint64_t bytes = 0;
     uint64_t pages = 0;
     double ms = 0;
@@ -102,7 +102,7 @@ struct SaveResult {
 nlohmann::json to_json(const SaveResult& result);
 
 struct RestoreRequest {
-    std::string file;  // absolute path of a snapshot file
+    std::string file;  // a name in the snapshot directory (SnapshotDir)
     std::string name;  // empty: the saved name
     bool start = true; // false: leave it paused
 };

@@ -31,6 +31,9 @@ GuestTable::GuestTable(const GuestTableOptions& options) : options_(options) {
 Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
+    if (!options.snapshot_dir.empty()) {
+        SF_TRY_ASSIGN(table->snapshots_, SnapshotDir::open(options.snapshot_dir));
+    }
     SF_TRY_ASSIGN(table->net_, NetService::create(options.net));
     if (options.store) {
         table->records_ = std::make_unique<GuestStore>(*options.store);

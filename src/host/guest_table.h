@@ -18,8 +18,10 @@
 #include "host/guest_store_gate.h"
 #include "host/migration/guest_description.h"
 #include "host/migration/migration_session.h"
+#include "host/migration/migration_peers.h"
 #include "host/migration/migration_token.h"
 #include "host/net_service.h"
+#include "host/snapshot_dir.h"
 #include "host/worker_process.h"
 
 #include <atomic>
@@ -53,6 +55,9 @@ struct GuestTableOptions {
     // The backend's kind and its one-line description, for /v1/host.
     std::string backend;
     std::string backend_description;
+    MigrationPeers migration_peers; // the only hosts guests may be sent to
+    // Where save and restore read and write (SnapshotDir); empty: they are refused.
+    std::string snapshot_dir;
 };
 
 class GuestTable final : public GuestService {
@@ -166,7 +171,8 @@ class GuestTable final : public GuestService {
     void finish_departure(const Busy& busy, bool keep, bool paused);
     // `paused`: set once the worker has paused the guest (its save succeeded;
     // a failed worker operation resumes the guest itself).
-    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& file, bool& paused);
+    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& name, bool& paused);
+    Result<const SnapshotDir*> snapshots() const;
     // The sender's side once the handshake authenticated the receiver; every record sealed with `session`
     // (the worker continues it for the guest part); `paused` as above.
     Result<MigrateResult> send_guest(const Busy& busy, int connection, MigrationSession& session,
@@ -184,6 +190,7 @@ class GuestTable final : public GuestService {
     std::unique_ptr<NetService> net_; // before the workers: they are bound to its channels
     std::unique_ptr<GuestStore> records_; // null without a store
     std::unique_ptr<GuestStoreGate> gate_; // guests' store hypercalls; null without a store
+    std::unique_ptr<SnapshotDir> snapshots_; // null without options_.snapshot_dir
     std::atomic<uint64_t> record_ns_{0}, records_written_{0}; // time creates spent writing records
     mutable MemoryGauge memory_gauge_;
     mutable std::mutex mutex_;

@@ -60,6 +60,7 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
     if (!options_.migration_token)
         return error(ErrorKind::Conflict, "this sfd has no migration token (start it with --migrate-token-file)");
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
+    SF_TRY(options_.migration_peers.allow(to));
     SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "migrating"));
     Result<UniqueFd> connection = to.connect(kConnectTimeout);
     Result<MigrationSession> session =

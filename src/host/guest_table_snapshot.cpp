@@ -3,9 +3,11 @@
 //
 // A file is: stream header, Host (sfd), the guest part (the worker's:
 // Memory... GuestEnd), Commit (sfd: the store subtree data/), End (sfd:
-// {"bytes": offset of the End record}). It is written to FILE.partial and
-// renamed once complete and synced, so FILE is never half written. A restore
-// reads and checks the whole file before it builds anything.
+// {"bytes": offset of the End record}). Files live in the SnapshotDir only
+// (--snapshot-dir); a request names one there. It is written to
+// NAME.partial and renamed once complete and synced, so NAME is never half
+// written. A restore reads and checks the whole file before it builds
+// anything; its errors never quote the file's bytes.
 #include "host/guest_table.h"
 
 #include "common/json_fields.h"
@@ -71,37 +73,36 @@ Result<CheckedSnapshot> check_records(int fd) {
     return checked;
 }
 
-Result<void> sync_directory_of(const std::string& file) {
-    const std::string dir = file.substr(0, file.rfind('/') + 1);
-    UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.valid()) ::fsync(fd.get());
-    return ok();
-}
-
 } // namespace
+
+Result<const SnapshotDir*> GuestTable::snapshots() const {
+    if (!snapshots_)
+        return error(ErrorKind::PermissionDenied, "this sfd has no snapshot directory (start it with --snapshot-dir DIR)");
+    return snapshots_.get();
+}
 
 Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& request) {
     const uint64_t t0 = vmm::host_monotonic_ns();
-    if (request.file.empty() || request.file.front() != '/')
-        return error(ErrorKind::InvalidArgument, "the snapshot file must be an absolute path, not {:?}", request.file);
+    SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
+    SF_TRY_ASSIGN(const std::string name, dir->name_of(request.file));
     SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "being saved"));
     bool paused = false;
-    Result<SaveResult> saved = write_snapshot(busy, request.file, paused);
+    Result<SaveResult> saved = write_snapshot(busy, name, paused);
     finish_departure(busy, !saved || request.keep, paused); // a failed save leaves the guest as it was
     if (saved) saved->ms = ms_since(t0);
     return saved;
 }
 
-Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& file, bool& paused) {
+Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& name, bool& paused) {
     SF_TRY_ASSIGN(const GuestDescription description, describe_guest(busy));
-    const std::string partial = file + ".partial";
-    UniqueFd fd(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid()) return error(ErrorKind::InvalidArgument, "cannot write {}: {}", partial, std::strerror(errno));
-    struct Unlink {
-        const std::string& path;
+    const SnapshotDir& dir = *snapshots_;
+    SF_TRY_ASSIGN(const UniqueFd fd, dir.create_partial(name));
+    struct Discard {
+        const SnapshotDir& dir;
+        const std::string& name;
         bool keep = false;
-        ~Unlink() { if (!keep) ::unlink(path.c_str()); }
-    } unlink_partial{partial};
+        ~Discard() { if (!keep) dir.discard(name); }
+    } discard_partial{dir, name};
     {
         vmm::snapshot::Writer writer(fd.get());
         SF_TRY(writer.header());
@@ -119,23 +120,23 @@ Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::strin
         const off_t end_at = ::lseek(fd.get(), 0, SEEK_CUR);
         SF_TRY(write_json(writer, Tag::End, {{"bytes", static_cast<uint64_t>(end_at)}}));
     }
-    if (::fsync(fd.get()) != 0) return error("fsync {}: {}", partial, std::strerror(errno));
-    if (::rename(partial.c_str(), file.c_str()) != 0)
-        return error(ErrorKind::InvalidArgument, "cannot rename {} to {}: {}", partial, file, std::strerror(errno));
-    unlink_partial.keep = true;
-    SF_TRY(sync_directory_of(file));
+    if (::fsync(fd.get()) != 0) return error("fsync {}/{}.partial: {}", dir.path(), name, std::strerror(errno));
+    SF_TRY(dir.commit(name));
+    discard_partial.keep = true;
     struct stat st{};
     ::fstat(fd.get(), &st);
-    return SaveResult{busy.info, file, static_cast<uint64_t>(st.st_size), u64_field(reply.json, "pages"), 0};
+    return SaveResult{busy.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size),
+                      u64_field(reply.json, "pages"), 0};
 }
 
 Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
-    UniqueFd fd(::open(request.file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return error(ErrorKind::NotFound, "cannot open {}: {}", request.file, std::strerror(errno));
+    SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
+    SF_TRY_ASSIGN(const std::string file, dir->name_of(request.file));
+    SF_TRY_ASSIGN(const UniqueFd fd, dir->open_existing(file));
+    const std::string shown = dir->path() + "/" + file;
     Result<CheckedSnapshot> checked = check_records(fd.get());
     if (!checked)
-        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", request.file,
-                     checked.error().message);
+        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown, checked.error().message);
     const std::string name = request.name.empty() ? checked->description.name : request.name;
     SF_TRY_ASSIGN(const Placed placed, record_arrival(checked->description, name));
     nlohmann::json message = arrival_request(placed, checked->description);
@@ -149,7 +150,7 @@ Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
         (void)call_worker(placed.worker, {{"op", "destroy"}, {"id", placed.id}});
         std::lock_guard lock(mutex_);
         forget(placed.id, placed.name, placed.worker);
-        return error(settled.error().kind, "restoring {}: {}", request.file, settled.error().message);
+        return error(settled.error().kind, "restoring {}: {}", shown, settled.error().message);
     }
     return settled;
 }

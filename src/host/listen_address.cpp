@@ -1,6 +1,7 @@
 // superfluid toolstack: listen addresses and unix socket claims.
 #include "host/listen_address.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -14,8 +15,6 @@
 
 namespace sf::host {
 namespace {
-
-constexpr std::string_view kLoopback = "127.0.0.1";
 
 Result<int> parse_port(std::string_view text, std::string_view whole) {
     int port = -1;
@@ -82,13 +81,15 @@ Result<ListenAddress> ListenAddress::parse(std::string_view text) {
     size_t colon = text.rfind(':');
     if (colon == std::string_view::npos)
         return error(ErrorKind::InvalidArgument,
-                     "listen address '{}': expected a socket path or 127.0.0.1:PORT", text);
-    if (text.substr(0, colon) != kLoopback)
-        return error(ErrorKind::InvalidArgument,
-                     "listen address '{}': TCP is allowed on 127.0.0.1 only (the API has no authentication)",
-                     text);
-    SF_TRY_ASSIGN(int port, parse_port(text.substr(colon + 1), text));
-    return loopback(port);
+                     "listen address '{}': expected a socket path or IPV4:PORT, e.g. 127.0.0.1:8080", text);
+    const std::string host(text.substr(0, colon));
+    in_addr parsed{};
+    if (::inet_pton(AF_INET, host.c_str(), &parsed) != 1)
+        return error(ErrorKind::InvalidArgument, "listen address '{}': '{}' is not an IPv4 address", text, host);
+    SF_TRY_ASSIGN(ListenAddress address, loopback(0));
+    SF_TRY_ASSIGN(address.port, parse_port(text.substr(colon + 1), text));
+    address.host = host;
+    return address;
 }
 
 Result<ListenAddress> ListenAddress::unix_socket(std::string path) {
@@ -111,7 +112,7 @@ Result<ListenAddress> ListenAddress::loopback(int port) {
 }
 
 std::string ListenAddress::to_string() const {
-    return is_unix() ? socket_path : fmt::format("{}:{}", kLoopback, port);
+    return is_unix() ? socket_path : fmt::format("{}:{}", host, port);
 }
 
 Result<UnixSocketClaim> UnixSocketClaim::claim(const std::string& path) {

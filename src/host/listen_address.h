@@ -1,6 +1,6 @@
 // superfluid toolstack: ListenAddress, where sfd's API listens (a unix socket
-// path, or TCP on 127.0.0.1), and UnixSocketClaim, which makes a socket path
-// safe to bind.
+// path, or TCP on an IPv4 address), and UnixSocketClaim, which makes a socket
+// path safe to bind.
 #pragma once
 
 #include "common/result.h"
@@ -14,17 +14,20 @@ namespace sf::host {
 struct ListenAddress {
     static constexpr const char* kDefaultSocket = "/run/superfluid/sfd.sock";
 
-    std::string socket_path; // non-empty: a unix socket at this path
-    int port = 0;            // otherwise TCP on 127.0.0.1 (0: any free port)
+    std::string socket_path;       // non-empty: a unix socket at this path
+    std::string host = "127.0.0.1"; // otherwise TCP on this IPv4 address
+    int port = 0;                  // (0: any free port)
 
-    // A path (any text containing '/') or "127.0.0.1:PORT". Other hosts are
-    // refused: the API has no authentication beyond the socket's mode.
+    // A path (any text containing '/') or "IPV4:PORT" (no names: sfd does not
+    // resolve them). What a TCP listener needs (tokens, TLS off loopback) is
+    // ApiServer's to check.
     static Result<ListenAddress> parse(std::string_view text);
     static Result<ListenAddress> unix_socket(std::string path);
     static Result<ListenAddress> loopback(int port);
 
     bool is_unix() const { return !socket_path.empty(); }
-    std::string to_string() const; // the path, or "127.0.0.1:PORT"
+    bool is_loopback() const { return !is_unix() && host.starts_with("127."); }
+    std::string to_string() const; // the path, or "HOST:PORT"
 };
 
 // Holds a unix socket path for one server, from before its bind until it has

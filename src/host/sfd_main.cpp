@@ -1,8 +1,9 @@
 // sfd: the superfluid host daemon. Owns every guest on this host: serves the
-// REST API (docs/api.yaml) on a unix socket or loopback TCP, and runs the
-// guests in a few sf-worker processes.
+// REST API (docs/api.yaml) on a unix socket and, for clients with a token,
+// on TCP, and runs the guests in a few sf-worker processes.
 #include "common/executable_path.h"
 #include "host/api_server.h"
+#include "host/api_tokens.h"
 #include "host/guest_table.h"
 #include "host/migration/migration_listener.h"
 #include "host/listen_address.h"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <vector>
 #include <cstdio>
 
 namespace {
@@ -23,6 +25,11 @@ namespace {
 struct SfdOptions {
     std::string socket = "/run/superfluid/sfd.sock";
     std::string listen;
+    std::string token_file; // empty: api-tokens in state_dir, else beside the socket
+    std::string tls_cert, tls_key;
+    std::vector<std::string> api_names;
+    std::string snapshot_dir;
+    std::vector<std::string> migrate_peers;
     int workers = 4;
     int max_workers = 64;
     size_t guests_per_worker = 256;
@@ -82,6 +89,55 @@ int wait_for_signal() {
     return signal;
 }
 
+// api-tokens in --state-dir, or beside the socket.
+std::string default_token_file(const SfdOptions& o) {
+    return (o.state_dir.empty() ? socket_dir(o) : o.state_dir) + "/api-tokens";
+}
+
+// --listen's address, checked: IPV4:PORT, and off loopback only with TLS.
+sf::Result<sf::host::ListenAddress> tcp_address(const SfdOptions& o) {
+    SF_TRY_ASSIGN(sf::host::ListenAddress tcp, sf::host::ListenAddress::parse(o.listen));
+    if (tcp.is_unix()) return sf::error(sf::ErrorKind::InvalidArgument, "--listen {}: expected IPV4:PORT", o.listen);
+    if (!tcp.is_loopback() && o.tls_cert.empty())
+        return sf::error(sf::ErrorKind::InvalidArgument,
+                         "--listen {} is not loopback: it needs --tls-cert and --tls-key", o.listen);
+    return tcp;
+}
+
+// The API's listeners: the unix socket always; TCP with --listen once there are tokens.
+struct ApiListeners {
+    std::unique_ptr<sf::host::ApiTokens> tokens;
+    std::unique_ptr<sf::host::ApiServer> local;
+    std::unique_ptr<sf::host::ApiServer> tcp;
+};
+
+sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOptions& o) {
+    ApiListeners api;
+    SF_TRY_ASSIGN(api.tokens,
+                  sf::host::ApiTokens::open(o.token_file.empty() ? default_token_file(o) : o.token_file));
+    sf::host::ApiServerOptions options;
+    options.verbose = o.verbose;
+    options.tokens = api.tokens.get();
+    SF_TRY_ASSIGN(const sf::host::ListenAddress socket, sf::host::ListenAddress::unix_socket(o.socket));
+    SF_TRY_ASSIGN(api.local, sf::host::ApiServer::create(service, socket, options));
+    if (!o.listen.empty()) {
+        SF_TRY_ASSIGN(const sf::host::ListenAddress tcp, tcp_address(o));
+        options.tls_cert = o.tls_cert;
+        options.tls_key = o.tls_key;
+        options.host_names = o.api_names;
+        if (api.tokens->empty()) {
+            std::fprintf(stderr, "sfd: not listening on %s: no API tokens in %s yet (create one: sfctl token create "
+                                 "NAME; then restart sfd); serving %s only\n",
+                         o.listen.c_str(), api.tokens->path().c_str(), o.socket.c_str());
+        } else {
+            SF_TRY_ASSIGN(api.tcp, sf::host::ApiServer::create(service, tcp, options));
+        }
+    }
+    api.local->start();
+    if (api.tcp) api.tcp->start();
+    return api;
+}
+
 int run(const SfdOptions& o) {
     sf::host::GuestTableOptions table_options;
     table_options.workers = o.workers;
@@ -110,8 +166,6 @@ int run(const SfdOptions& o) {
     table_options.backend_description = (*backend)->describe();
     std::fprintf(stderr, "sfd: backend %s\n", table_options.backend_description.c_str());
     backend->reset(); // sfd runs no guest itself
-    auto address = sf::host::ListenAddress::parse(o.listen.empty() ? o.socket : o.listen);
-    if (!address) return std::fprintf(stderr, "sfd: %s\n", address.error().message.c_str()), 2;
     auto store = open_store(o);
     if (!store) return std::fprintf(stderr, "sfd: store: %s\n", store.error().message.c_str()), 1;
     table_options.store = store->store.get();
@@ -125,6 +179,10 @@ int run(const SfdOptions& o) {
         table_options.migration_token = std::move(*token);
     }
     table_options.migration_timeout = std::chrono::milliseconds(o.migrate_timeout_ms);
+    auto peers = sf::host::MigrationPeers::parse(o.migrate_peers);
+    if (!peers) return std::fprintf(stderr, "sfd: %s\n", peers.error().message.c_str()), 2;
+    table_options.migration_peers = std::move(*peers);
+    table_options.snapshot_dir = o.snapshot_dir;
     if (!o.migrate_listen.empty() && !table_options.migration_token)
         return std::fprintf(stderr, "sfd: --migrate-listen needs --migrate-token-file\n"), 2;
     auto table = sf::host::GuestTable::create(table_options);
@@ -142,15 +200,18 @@ int run(const SfdOptions& o) {
         migrations = std::move(*listener);
         std::fprintf(stderr, "sfd: accepting migrations on %s:%u\n", where->host.c_str(), migrations->port());
     }
-    auto server = sf::host::ApiServer::create(**table, *address, o.verbose);
-    if (!server) return std::fprintf(stderr, "sfd: %s\n", server.error().message.c_str()), 1;
-    (*server)->start();
+    auto api = start_api(**table, o);
+    if (!api) return std::fprintf(stderr, "sfd: %s\n", api.error().message.c_str()), 1;
     std::fprintf(stderr, "sfd: listening on %s with %d workers; store: %s%s%s\n",
-                 (*server)->address().to_string().c_str(), o.workers, o.store.c_str(),
+                 api->local->address().to_string().c_str(), o.workers, o.store.c_str(),
                  store->server ? " on " : "", store->server ? store->server->socket_path().c_str() : "");
+    if (api->tcp)
+        std::fprintf(stderr, "sfd: API on %s (%s, bearer tokens of %s)\n", api->tcp->address().to_string().c_str(),
+                     api->tcp->tls() ? "TLS 1.3" : "plain HTTP on loopback", api->tokens->path().c_str());
     int signal = wait_for_signal();
     std::fprintf(stderr, "sfd: %s: stopping every guest\n", strsignal(signal));
-    (*server)->stop();
+    if (api->tcp) api->tcp->stop();
+    api->local->stop();
     migrations.reset(); // waits for migrations under way (each bounded by its timeout)
     (*table)->shutdown();
     table->reset(); // before the store it records into
@@ -162,8 +223,24 @@ int run(const SfdOptions& o) {
 int main(int argc, char** argv) {
     CLI::App app{"sfd: the superfluid host daemon"};
     SfdOptions o;
-    app.add_option("--socket", o.socket, "Unix socket of the API (mode 0600)")->capture_default_str();
-    app.add_option("--listen", o.listen, "Serve the API on loopback TCP instead, e.g. 127.0.0.1:8080");
+    app.add_option("--socket", o.socket, "Unix socket of the API (mode 0600): the admin channel, where no token is needed and tokens are managed")->capture_default_str();
+    app.add_option("--listen", o.listen,
+                   "Also serve the API on TCP, IPV4:PORT (e.g. 127.0.0.1:8080): clients need a bearer token "
+                   "(sfctl token create); off loopback it needs --tls-cert and --tls-key. Without tokens sfd "
+                   "serves its unix socket only");
+    app.add_option("--token-file", o.token_file,
+                   "The API tokens' SHA-256 hashes (mode 0600; managed by sfctl token); default: api-tokens in "
+                   "--state-dir, else beside --socket (under /run: lost at reboot, so give a lasting path)");
+    app.add_option("--tls-cert", o.tls_cert, "PEM certificate (chain) of the TCP API: it then speaks TLS 1.3 only")
+        ->check(CLI::ExistingFile);
+    app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+    app.add_option("--api-name", o.api_names,
+                   "A name clients use for this host (the Host header is checked), besides the --listen address "
+                   "(and localhost on loopback); repeatable");
+    app.add_option("--snapshot-dir", o.snapshot_dir,
+                   "Directory of snapshot files: save and restore name files in it, and nowhere else "
+                   "(without it they are refused)")
+        ->check(CLI::ExistingDirectory);
     app.add_option("--workers", o.workers, "Worker processes started at once")->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--max-workers", o.max_workers, "Worker processes it may grow to as guests come")
@@ -197,7 +274,8 @@ int main(int argc, char** argv) {
                    "XenStore-protocol socket of the store (xenstore-utils: XENSTORED_PATH=...); "
                    "default: store.sock beside --socket");
     app.add_option("--state-dir", o.state_dir,
-                   "With --store lmdb: where workers wait for a restarted sfd (default: beside --socket)");
+                   "With --store lmdb: where workers wait for a restarted sfd; and where --token-file is by "
+                   "default (default: beside --socket)");
     app.add_option("--orphan-grace", o.orphan_grace_s,
                    "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
         ->capture_default_str();
@@ -207,6 +285,9 @@ int main(int argc, char** argv) {
     app.add_option("--migrate-token-file", o.migrate_token_file,
                    "File holding the secret shared with the hosts guests migrate to and from "
                    "(first line, at least 16 bytes, mode 0600)");
+    app.add_option("--migrate-peer", o.migrate_peers,
+                   "A host guests may be migrated to, HOST[:PORT] as given to migrate (default port 7440); "
+                   "repeatable. Migrations anywhere else are refused");
     app.add_option("--migrate-timeout", o.migrate_timeout_ms,
                    "Longest wait (ms) for the other host during a migration before giving up")
         ->check(CLI::Range(100, 600000))
@@ -221,6 +302,20 @@ int main(int argc, char** argv) {
     app.add_option("--sandbox", o.sandbox, "Sandbox program of the process backend (default: sf-sandbox beside sfd)");
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);
+    if (o.tls_cert.empty() != o.tls_key.empty()) {
+        std::fprintf(stderr, "sfd: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (!o.tls_cert.empty() && o.listen.empty()) {
+        std::fprintf(stderr, "sfd: --tls-cert is for the TCP API: give --listen too\n");
+        return 2;
+    }
+    if (!o.listen.empty()) {
+        if (auto tcp = tcp_address(o); !tcp) {
+            std::fprintf(stderr, "sfd: %s\n", tcp.error().message.c_str());
+            return 2;
+        }
+    }
     if (o.store == "lmdb" && o.store_data.empty()) {
         std::fprintf(stderr, "sfd: --store lmdb needs --store-data DIR\n");
         return 2;

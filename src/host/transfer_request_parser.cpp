@@ -30,12 +30,12 @@ Result<bool> optional_bool(const json& object, const char* field, bool fallback)
     return it->get<bool>();
 }
 
-Result<std::string> absolute_file(const json& object) {
+// Which file of the snapshot directory it is, is the service's to decide (SnapshotDir).
+Result<std::string> snapshot_file(const json& object) {
     auto it = object.find("file");
-    if (it == object.end()) return error(ErrorKind::InvalidArgument, "file: required (an absolute path)");
+    if (it == object.end()) return error(ErrorKind::InvalidArgument, "file: required (a name in the snapshot directory)");
     SF_TRY_ASSIGN(std::string file, string_field(*it, "file"));
-    if (file.empty() || file.front() != '/')
-        return error(ErrorKind::InvalidArgument, "file: must be an absolute path, not {:?}", file);
+    if (file.empty()) return error(ErrorKind::InvalidArgument, "file: must not be empty");
     return file;
 }
 
@@ -45,7 +45,7 @@ Result<SaveRequest> parse_save_request(std::string_view body) {
     SF_TRY_ASSIGN(const json object, parse_json_object(body));
     SF_TRY(only_known(object, {"file", "keep"}));
     SaveRequest request;
-    SF_TRY_ASSIGN(request.file, absolute_file(object));
+    SF_TRY_ASSIGN(request.file, snapshot_file(object));
     SF_TRY_ASSIGN(request.keep, optional_bool(object, "keep", false));
     return request;
 }
@@ -54,7 +54,7 @@ Result<RestoreRequest> parse_restore_request(std::string_view body) {
     SF_TRY_ASSIGN(const json object, parse_json_object(body));
     SF_TRY(only_known(object, {"file", "name", "start"}));
     RestoreRequest request;
-    SF_TRY_ASSIGN(request.file, absolute_file(object));
+    SF_TRY_ASSIGN(request.file, snapshot_file(object));
     if (auto it = object.find("name"); it != object.end()) {
         SF_TRY_ASSIGN(request.name, string_field(*it, "name"));
         SF_TRY(check_guest_name(request.name)); // the rules of a created guest's name

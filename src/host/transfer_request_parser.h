@@ -1,6 +1,8 @@
 // superfluid toolstack: parsing of save, restore and migrate requests
 // (POST /v1/guests/{ref}/save, /v1/guests/restore, /v1/guests/{ref}/migrate).
-// Unknown fields, wrong types and relative paths are 400s naming the field.
+// Unknown fields, wrong types and empty names are 400s naming the field.
+// "file" is a name in sfd's snapshot directory (or that directory's path,
+// '/', and the name); the service checks it (SnapshotDir::name_of).
 #pragma once
 
 #include "common/result.h"
@@ -10,9 +12,9 @@
 
 namespace sf::host {
 
-// {"file": "/abs/path", "keep"?: bool}
+// {"file": "NAME", "keep"?: bool}
 Result<SaveRequest> parse_save_request(std::string_view body);
-// {"file": "/abs/path", "name"?: string, "start"?: bool}
+// {"file": "NAME", "name"?: string, "start"?: bool}
 Result<RestoreRequest> parse_restore_request(std::string_view body);
 // {"to": "HOST[:PORT]"}
 Result<MigrateRequest> parse_migrate_request(std::string_view body);

@@ -124,10 +124,14 @@ class Migrate : public ::testing::Test {
         h.address = "10.99.0." + std::to_string(i);
         const std::string dir = dir_ + "/h" + std::to_string(i);
         std::filesystem::create_directories(dir);
-        h.sfd = std::make_unique<Sfd>(std::vector<std::string>{"--workers", "1", "--migrate-listen", h.address + ":7440",
-                                                               "--migrate-token-file", token, "--migrate-timeout",
-                                                               std::to_string(timeout_ms)},
-                                      dir, std::vector<std::string>{"ip", "netns", "exec", hosts_->ns("h" + std::to_string(i))});
+        // Its peers: the two hosts, and where NoReceiverFailsFast... finds nobody.
+        const std::vector<std::string> args{"--workers", "1", "--migrate-listen", h.address + ":7440",
+                                            "--migrate-token-file", token, "--migrate-timeout",
+                                            std::to_string(timeout_ms), "--snapshot-dir", dir,
+                                            "--migrate-peer", "10.99.0.1", "--migrate-peer", "10.99.0.2",
+                                            "--migrate-peer", "10.99.0.2:7449", "--migrate-peer", "10.99.0.77"};
+        h.sfd = std::make_unique<Sfd>(
+            args, dir, std::vector<std::string>{"ip", "netns", "exec", hosts_->ns("h" + std::to_string(i))});
         ASSERT_TRUE(h.sfd->running()) << "sfd in " << hosts_->ns("h" + std::to_string(i)) << " did not start";
         auto created = h.sfd->post("/v1/networks", json{{"name", "edge"}, {"subnet", kSubnet}}.dump());
         ASSERT_EQ(created.status, 201) << created.body;
@@ -234,7 +238,7 @@ class Migrate : public ::testing::Test {
     // Shapes host 1's link so that the guest's stream (measured with a save --keep, which writes
     // the same pages and records) takes about `seconds` to cross it, after the tbf's 64 KiB burst.
     void shape_for(double seconds) {
-        const std::string file = dir_ + "/size.snap";
+        const std::string file = dir_ + "/h1/size.snap"; // in host 1's --snapshot-dir
         auto saved = host_[0].sfd->post("/v1/guests/kv/save", json{{"file", file}, {"keep", true}}.dump());
         ASSERT_EQ(saved.status, 200) << saved.body;
         std::filesystem::remove(file);

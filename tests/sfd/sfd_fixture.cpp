@@ -146,6 +146,16 @@ HttpResult Sfd::post(const std::string& path, const std::string& body) {
 HttpResult Sfd::del(const std::string& path) { return convert(client().Delete(path.c_str())); }
 HttpResult Sfd::create(const nlohmann::json& fields) { return post("/v1/guests", fields.dump()); }
 
+bool Sfd::wait_state(const std::string& ref, const std::string& state, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const nlohmann::json guest = get("/v1/guests/" + ref).json();
+        if (guest.is_object() && guest.value("state", "") == state) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
 std::vector<pid_t> Sfd::worker_pids() {
     std::vector<pid_t> pids;
     nlohmann::json host = get("/v1/host").json();

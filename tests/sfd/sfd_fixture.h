@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -57,6 +58,9 @@ class Sfd {
     HttpResult del(const std::string& path);
     // POST /v1/guests with these fields; returns the response.
     HttpResult create(const nlohmann::json& fields);
+    // Waits until guest `ref` (id or name) is in `state`, or `timeout` passes; whether it got there.
+    bool wait_state(const std::string& ref, const std::string& state,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     std::vector<pid_t> worker_pids();
 

@@ -177,7 +177,7 @@ class SfdSnapshot : public ::testing::Test {
 // MAC and IP, the counters where they were, and new INCRs count on from there.
 TEST_F(SfdSnapshot, KvcountKeepsItsCountersAddressAndMac) {
     SF_SNAPSHOT_REQUIRE_NET();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     create_network(sfd, "snet", "10.84.0.0/24");
     const long free_before = network(sfd, "snet").value("free_addresses", -1L);
     json guest = create(sfd, {{"image", guest_image("kvcount")}, {"net", "snet"}, {"name", "counter"}});
@@ -230,7 +230,7 @@ TEST_F(SfdSnapshot, KvcountKeepsItsCountersAddressAndMac) {
 // tick: no tick twice, none missing, its clock never going back.
 TEST_F(SfdSnapshot, TickerGoesOnWithTheNextTick) {
     SF_SFD_REQUIRE_KVM();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     json guest = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
     const std::string before = logs_with_tick(sfd, "tk", 5);
     ASSERT_GE(ticks(before).size(), 5u) << before;
@@ -263,7 +263,7 @@ TEST_F(SfdSnapshot, TickerGoesOnWithTheNextTick) {
 // nothing created) and counts on from where the save caught it.
 TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
     SF_SFD_REQUIRE_KVM();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     json guest = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
     const uint64_t id = guest.value("id", uint64_t{0});
     ASSERT_GE(ticks(logs_with_tick(sfd, "tk", 3)).size(), 3u);
@@ -304,7 +304,7 @@ TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
 // it where it was saved.
 TEST_F(SfdSnapshot, RestorePausedWaitsForResume) {
     SF_SFD_REQUIRE_KVM();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
     ASSERT_GE(ticks(logs_with_tick(sfd, "tk", 3)).size(), 3u);
     const std::string file = dir / "tk.snap";
@@ -328,7 +328,7 @@ TEST_F(SfdSnapshot, RestorePausedWaitsForResume) {
 // restored guest's id); a --keep copy gets its own.
 TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
     SF_SFD_REQUIRE_KVM();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     json guest = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "st"}});
     const std::string id = std::to_string(guest.value("id", 0));
     const std::string xs = "XENSTORED_PATH=" + sfd.store_socket() + " xenstore-";
@@ -359,7 +359,7 @@ TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
 // listed and the saved address stays free. The good file then restores.
 TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
     SF_SNAPSHOT_REQUIRE_NET();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     create_network(sfd, "bnet", "10.85.0.0/24");
     const long free_before = network(sfd, "bnet").value("free_addresses", -1L);
     json guest = create(sfd, {{"image", guest_image("kvcount")}, {"net", "bnet"}, {"name", "counter"}});
@@ -416,8 +416,14 @@ TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
     write_bytes(dir / "empty", {});
     bad.push_back({"empty", "truncated"});
     std::filesystem::create_directory(dir / "snapdir");
-    bad.push_back({"snapdir", "directory"});
+    bad.push_back({"snapdir", "not a regular file"});
     bad.push_back({"missing", "No such file", 404});
+    // A file in the directory that is not a snapshot: refused without a byte of it in the message.
+    std::ofstream(dir / "notes.txt") << "TOPSECRET-CONTENT of a file that is no snapshot\n";
+    bad.push_back({"notes.txt", "not a superfluid snapshot"});
+    // A symlink planted in the directory is not followed, even to a good snapshot.
+    std::filesystem::create_symlink(good, dir / "link-to-good");
+    bad.push_back({"link-to-good", "symlink"});
 
     for (const Bad& b : bad) {
         SCOPED_TRACE(b.name);
@@ -427,6 +433,7 @@ TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
         const std::string message = r.json().is_object() ? r.json().value("error", "") : "";
         EXPECT_NE(message.find(path), std::string::npos) << "the message names the file: " << message;
         EXPECT_NE(message.find(b.needle), std::string::npos) << "the message says what is wrong: " << message;
+        EXPECT_EQ(message.find("TOPSECR"), std::string::npos) << "never the file's bytes (the old message quoted 8): " << message;
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
         EXPECT_EQ(guest_count(sfd), 0u) << sfd.get("/v1/guests").body;
         EXPECT_EQ(network(sfd, "bnet").value("free_addresses", -1L), free_before);
@@ -458,7 +465,7 @@ TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
 // another name while the original holds the saved address: nothing changes.
 TEST_F(SfdSnapshot, RestoreOverAnExistingGuestIs409AndChangesNothing) {
     SF_SNAPSHOT_REQUIRE_NET();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     create_network(sfd, "cnet", "10.86.0.0/24");
     const long free_before = network(sfd, "cnet").value("free_addresses", -1L);
     json guest = create(sfd, {{"image", guest_image("kvcount")}, {"net", "cnet"}, {"name", "counter"}});
@@ -484,26 +491,30 @@ TEST_F(SfdSnapshot, RestoreOverAnExistingGuestIs409AndChangesNothing) {
     EXPECT_EQ(kv(ip, "INCR a\n"), "3\n") << "the original counts on";
 }
 
-// Saving: a relative path is a 400 (sfd has its own working directory), a
-// file sfd cannot write fails with the guest running on and nothing left
-// behind, a missing guest is one line from sfctl.
+// Saving: a name that is not in the snapshot directory is a 400, a file sfd
+// cannot write fails with the guest running on and nothing left behind, a
+// missing guest is one line from sfctl.
 TEST_F(SfdSnapshot, SaveErrors) {
     SF_SFD_REQUIRE_KVM();
-    Sfd sfd({"--workers", "1"});
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
     create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
-    auto relative = sfd.post("/v1/guests/tk/save", R"({"file": "tk.snap"})");
-    EXPECT_EQ(relative.status, 400) << relative.body;
-    EXPECT_NE(relative.json().value("error", "").find("absolute"), std::string::npos) << relative.body;
+    for (const char* outside : {"../tk.snap", "/tmp/tk.snap", "sub/tk.snap", ".hidden", "tk.snap/"}) {
+        auto refused = sfd.post("/v1/guests/tk/save", json{{"file", outside}}.dump());
+        EXPECT_EQ(refused.status, 400) << outside << ": " << refused.body;
+        EXPECT_NE(refused.json().value("error", "").find("snapshot directory"), std::string::npos) << refused.body;
+    }
+    EXPECT_FALSE(std::filesystem::exists("/tmp/tk.snap"));
     EXPECT_EQ(sfd.post("/v1/guests/tk/save", R"({})").status, 400);
     EXPECT_EQ(sfd.post("/v1/guests/tk/save", R"({"file": "/tmp/x", "keep": "yes"})").status, 400);
 
-    const std::string unwritable = dir / "no-such-dir/tk.snap";
-    auto failed = sfd.post("/v1/guests/tk/save", json{{"file", unwritable}}.dump());
+    std::filesystem::create_directory(dir / "blocked.snap.partial"); // where the save must write: it cannot
+    auto failed = sfd.post("/v1/guests/tk/save", json{{"file", "blocked.snap"}}.dump());
     EXPECT_GE(failed.status, 400) << failed.body;
-    EXPECT_NE(failed.json().value("error", "").find("no-such-dir"), std::string::npos) << failed.body;
+    EXPECT_NE(failed.json().value("error", "").find("blocked.snap.partial"), std::string::npos) << failed.body;
     EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running") << "a failed save leaves it as it was";
     const long now = ticks(logs(sfd, "tk")).back().index;
     EXPECT_GE(ticks(logs_with_tick(sfd, "tk", now + 3)).back().index, now + 3) << "and it ticks on";
+    std::filesystem::remove(dir / "blocked.snap.partial");
     EXPECT_TRUE(std::filesystem::is_empty(dir.path)) << "nothing written";
 
     Cli missing = sfctl(sfd, "save nope " + (dir / "nope.snap"));
@@ -518,6 +529,41 @@ TEST_F(SfdSnapshot, SaveErrors) {
     ASSERT_EQ(sfctl(sfd, "save tk " + (dir / "tk.snap") + " --keep").status, 0);
     ASSERT_EQ(sfctl(sfd, "save tk " + (dir / "tk.snap") + " --keep").status, 0);
     EXPECT_FALSE(std::filesystem::exists(dir / "tk.snap.partial"));
+}
+
+// Saving never writes through a link planted in the snapshot directory: a
+// symlink or hard link at NAME.partial is replaced by a new file, a symlink
+// at NAME is replaced by the snapshot; the files they pointed to are
+// untouched. And without --snapshot-dir, save and restore are refused.
+TEST_F(SfdSnapshot, SaveNeverWritesThroughPlantedLinks) {
+    SF_SFD_REQUIRE_KVM();
+    TempDir outside;
+    const std::string victim = outside / "authorized_keys";
+    std::ofstream(victim) << "ssh-ed25519 AAAA precious\n";
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
+    create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
+    std::filesystem::create_symlink(victim, dir / "a.snap.partial");
+    std::filesystem::create_hard_link(victim, dir / "b.snap.partial");
+    std::filesystem::create_symlink(victim, dir / "c.snap");
+    for (const char* name : {"a.snap", "b.snap", "c.snap"}) {
+        SCOPED_TRACE(name);
+        auto saved = sfd.post("/v1/guests/tk/save", json{{"file", name}, {"keep", true}}.dump());
+        EXPECT_EQ(saved.status, 200) << saved.body;
+        EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(dir / name)));
+        EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(dir / (std::string(name) + ".partial"))));
+    }
+    std::ifstream in(victim);
+    std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(kept, "ssh-ed25519 AAAA precious\n");
+
+    Sfd bare({"--workers", "1"});
+    create(bare, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}});
+    auto no_dir = bare.post("/v1/guests/tk/save", json{{"file", dir / "d.snap"}}.dump());
+    EXPECT_EQ(no_dir.status, 403) << no_dir.body;
+    EXPECT_NE(no_dir.json().value("error", "").find("--snapshot-dir"), std::string::npos) << no_dir.body;
+    auto restore = bare.post("/v1/guests/restore", json{{"file", dir / "a.snap"}}.dump());
+    EXPECT_EQ(restore.status, 403) << restore.body;
+    EXPECT_FALSE(std::filesystem::exists(dir / "d.snap"));
 }
 
 } // namespace

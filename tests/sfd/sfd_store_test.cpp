@@ -46,13 +46,7 @@ uint64_t create_ok(Sfd& sfd, const json& fields) {
 json guest(Sfd& sfd, uint64_t id) { return sfd.get("/v1/guests/" + std::to_string(id)).json(); }
 
 // Waits until guest `id` is in `state` (or 10 s pass).
-bool wait_state(Sfd& sfd, uint64_t id, const std::string& state) {
-    for (int i = 0; i < 400; ++i) {
-        if (guest(sfd, id).value("state", "") == state) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    return false;
-}
+bool wait_state(Sfd& sfd, uint64_t id, const std::string& state) { return sfd.wait_state(std::to_string(id), state); }
 
 struct TempDir {
     std::string path;

@@ -64,7 +64,8 @@ TEST(Sfd, ExitAndCrashAreReported) {
     ASSERT_EQ(hello.status, 201) << hello.body;
     auto crash = sfd.create({{"image", guest_image("crash-badptr")}, {"name", "c"}, {"wait", "output"}});
     ASSERT_EQ(crash.status, 201) << crash.body;
-    sleep_ms(200);
+    EXPECT_TRUE(sfd.wait_state("h", "exited"));
+    EXPECT_TRUE(sfd.wait_state("c", "crashed"));
     json h = sfd.get("/v1/guests/h").json(), c = sfd.get("/v1/guests/c").json();
     EXPECT_EQ(h["state"], "exited");
     EXPECT_EQ(h["exit_status"], 0);
@@ -115,7 +116,11 @@ TEST(Sfd, KilledWorkerTakesOnlyItsGuestsDown) {
     const pid_t victim = host["workers"][0]["pid"].get<pid_t>();
     ASSERT_GT(victim, 0);
     ::kill(victim, SIGKILL);
-    sleep_ms(300);
+    for (const json& g : guests) { // sfd learns of the death from the worker's socket
+        if (g["worker"] == 0) {
+            EXPECT_TRUE(sfd.wait_state(g["name"].get<std::string>(), "crashed")) << g;
+        }
+    }
     for (const json& g : guests) {
         json now = sfd.get("/v1/guests/" + g["name"].get<std::string>()).json();
         if (g["worker"] == 0) {

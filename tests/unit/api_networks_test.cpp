@@ -172,7 +172,8 @@ TEST_F(ApiNetworks, ANetworkWithGuestsCannotBeRemovedUntilTheyAreDestroyed) {
 
 // curl's body and status (its last line, from -w).
 std::pair<std::string, int> curl(const std::string& socket, std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/curl", "-sS", "--unix-socket", socket, "-w", "\n%{http_code}"});
+    args.insert(args.begin(), {"/usr/bin/curl", "-sS", "--unix-socket", socket, "-w", "\n%{http_code}", "-H",
+                               "Content-Type: application/json"}); // sfd takes JSON bodies only as such
     std::string out = run_process(args).out;
     size_t split = out.rfind('\n');
     if (split == std::string::npos) return {out, 0};

@@ -1,11 +1,13 @@
 // Tests: helpers for the API and sfctl tests: a temporary directory, a child
-// process runner (with a deadline), checks on JSON responses, and a fixture
-// serving a FakeGuestService through a real ApiServer on a unix socket in a
-// temporary directory.
+// process runner (with a deadline), checks on JSON responses, test
+// certificates (scripts/mkcerts), and a fixture serving a FakeGuestService
+// through a real ApiServer on a unix socket in a temporary directory (with an
+// empty token file, managed through the socket).
 #pragma once
 
 #include "fake_guest_service.h"
 #include "host/api_server.h"
+#include "host/api_tokens.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -113,6 +115,14 @@ inline nlohmann::json parse_body(const httplib::Result& r) {
     return r ? nlohmann::json::parse(r->body, nullptr, false) : nlohmann::json();
 }
 
+// Makes a test CA and a server certificate for localhost and 127.0.0.1 in
+// `dir` (ca.pem, server.pem, server.key) with scripts/mkcerts; false if that failed.
+inline bool make_test_certificates(const std::string& dir) {
+    ProcessResult r = run_process({SF_SOURCE_DIR "/scripts/mkcerts", dir});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0;
+}
+
 // A FakeGuestService behind a started ApiServer on <tmp>/sfd.sock, and a guest image file.
 class ApiFixture : public ::testing::Test {
   protected:
@@ -122,7 +132,12 @@ class ApiFixture : public ::testing::Test {
         std::ofstream(image_path) << "not really an ELF, the fake does not care";
         auto address = host::ListenAddress::unix_socket(socket_path);
         ASSERT_TRUE(address.ok());
-        auto created = host::ApiServer::create(service, *address);
+        auto opened = host::ApiTokens::open(dir / "api-tokens");
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        tokens = std::move(*opened);
+        host::ApiServerOptions options;
+        options.tokens = tokens.get();
+        auto created = host::ApiServer::create(service, *address, options);
         ASSERT_TRUE(created.ok()) << created.error().message;
         server = std::move(*created);
         server->start();
@@ -151,6 +166,7 @@ class ApiFixture : public ::testing::Test {
     std::string socket_path;
     std::string image_path;
     FakeGuestService service;
+    std::unique_ptr<host::ApiTokens> tokens;
     std::unique_ptr<host::ApiServer> server;
 };
 

@@ -8,6 +8,7 @@
 #include <termios.h>
 
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -204,23 +205,85 @@ TEST_F(Sfctl, GlobalOptionsGoBeforeOrAfterAndSocketComesFromTheEnvironment) {
     EXPECT_EQ(run_process({sfctl_bin, "logs", "web"}, {"SF_SOCKET=" + socket_path}).out, "booted web\n");
 }
 
-TEST_F(Sfctl, HostAddressOverTcpEvenWithInfo) {
+TEST_F(Sfctl, HostAddressOverTcpWithATokenEvenWithInfo) {
     add_guest("web");
-    auto tcp = sf::host::ApiServer::create(service, *sf::host::ListenAddress::loopback(0));
+    auto secret = tokens->create("cli");
+    ASSERT_TRUE(secret.ok()) << secret.error().message;
+    sf::host::ApiServerOptions options;
+    options.tokens = tokens.get();
+    auto tcp = sf::host::ApiServer::create(service, *sf::host::ListenAddress::loopback(0), options);
     ASSERT_TRUE(tcp.ok()) << tcp.error().message;
     (*tcp)->start();
     std::string address = "127.0.0.1:" + std::to_string((*tcp)->address().port);
     std::string sfctl_bin = std::string(SF_BIN_DIR) + "/sfctl";
-    EXPECT_EQ(run_process({sfctl_bin, "--host", address, "logs", "web"}).out, "booted web\n");
-    EXPECT_EQ(run_process({sfctl_bin, "logs", "web", "--host", address}).out, "booted web\n");
-    EXPECT_NE(run_process({sfctl_bin, "info", "web", "--host", address}).out.find("name:"),
+    const std::vector<std::string> env{"SF_TOKEN=" + *secret};
+    EXPECT_EQ(run_process({sfctl_bin, "--host", address, "logs", "web"}, env).out, "booted web\n");
+    EXPECT_EQ(run_process({sfctl_bin, "logs", "web", "--host", address}, env).out, "booted web\n");
+    EXPECT_NE(run_process({sfctl_bin, "info", "web", "--host", address}, env).out.find("name:"),
               std::string::npos);
-    EXPECT_NE(run_process({sfctl_bin, "info", "--host", address}).out.find("workers[1].index:"),
+    EXPECT_NE(run_process({sfctl_bin, "info", "--host", address}, env).out.find("workers[1].index:"),
               std::string::npos);
-    EXPECT_NE(run_process({sfctl_bin, "--host", address, "info", "--host"}).out.find("workers[1].index:"),
+    EXPECT_NE(run_process({sfctl_bin, "--host", address, "info", "--host"}, env).out.find("workers[1].index:"),
               std::string::npos);
+    expect_failure(run_process({sfctl_bin, "--host", address, "list"}), "list", "needs Authorization: Bearer");
     auto bad = run_process({sfctl_bin, "list", "--host", "nowhere"});
     expect_failure(bad, "list", "--host: expected HOST:PORT");
+    // Off loopback sfd speaks TLS only: sfctl never sends a token there in clear.
+    expect_failure(run_process({sfctl_bin, "list", "--host", "10.1.2.3:8443"}, env), "list",
+                   "not loopback, so TLS: give --ca");
+}
+
+// The token's life through sfctl: made on the unix socket (its secret alone
+// on stdout), used over TLS with --ca and --token-file, listed without its
+// secret, revoked; and a TLS client that does not trust sfd's CA is refused.
+TEST_F(Sfctl, TokenCommandsAndTlsWithACa) {
+    add_guest("web");
+    const std::string certs = dir / "certs";
+    ASSERT_TRUE(sf::test::make_test_certificates(certs));
+    sf::host::ApiServerOptions options;
+    options.tokens = tokens.get();
+    options.tls_cert = certs + "/server.pem";
+    options.tls_key = certs + "/server.key";
+    auto tls = sf::host::ApiServer::create(service, *sf::host::ListenAddress::loopback(0), options);
+    ASSERT_TRUE(tls.ok()) << tls.error().message;
+    (*tls)->start();
+    const std::string address = "127.0.0.1:" + std::to_string((*tls)->address().port);
+
+    auto made = sfctl({"token", "create", "ops"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    ASSERT_EQ(line_count(made.out), 1u) << made.out;
+    EXPECT_TRUE(std::regex_match(made.out, std::regex("sft_[0-9a-f]{64}\n"))) << made.out;
+    EXPECT_NE(made.err.find("shown this once"), std::string::npos) << made.err;
+    const std::string token_file = dir / "ops.token";
+    std::ofstream(token_file) << made.out;
+
+    const std::string sfctl_bin = std::string(SF_BIN_DIR) + "/sfctl";
+    auto logs = run_process({sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file", token_file,
+                             "logs", "web"});
+    EXPECT_EQ(logs.exit_code, 0) << logs.err;
+    EXPECT_EQ(logs.out, "booted web\n");
+    auto from_env = run_process({sfctl_bin, "--host", address, "logs", "web"},
+                                {"SF_CA=" + certs + "/ca.pem", "SF_TOKEN_FILE=" + token_file});
+    EXPECT_EQ(from_env.out, "booted web\n") << from_env.err;
+
+    auto listed = sfctl({"token", "ls"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    EXPECT_NE(listed.out.find("ops"), std::string::npos) << listed.out;
+    EXPECT_EQ(listed.out.find(made.out.substr(4, 64)), std::string::npos) << "no secret listed";
+
+    const std::string other = dir / "other-certs";
+    ASSERT_TRUE(sf::test::make_test_certificates(other));
+    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", other + "/ca.pem", "--token-file", token_file,
+                                "list"}),
+                   "list", "not signed by the --ca");
+    expect_failure(run_process({sfctl_bin, "--host", address, "--token-file", token_file, "list"}), "list",
+                   "lost connection"); // plain HTTP to a TLS port
+
+    EXPECT_EQ(sfctl({"token", "revoke", "ops"}).exit_code, 0);
+    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file",
+                                token_file, "list"}),
+                   "list", "not valid");
+    expect_failure(sfctl({"token", "revoke", "ops"}), "token revoke", "no token 'ops'");
 }
 
 // Reads the pty until `needle` shows up or 5 s pass.

@@ -292,7 +292,8 @@ TEST(SnapshotStream, WrongMagicOrVersionIsRefused) {
     auto result = read_stream(file->fd(), nullptr);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().message,
-              "not a superfluid snapshot (magic '\\x7fELF\\x02\\x01\\x01\\x00', expected 'SFSNAP\\x00\\x00')");
+              "not a superfluid snapshot (it does not start with the SFSNAP magic)");
+    EXPECT_EQ(result.error().message.find("ELF"), std::string::npos) << "the file's bytes are not quoted";
 
     std::vector<uint8_t> v2 = bytes;
     v2[8] = 2;
@@ -329,11 +330,11 @@ TEST(SnapshotStream, UnknownTagsAndFlagsAreRefused) {
     auto file = stream_of(one_record({77, 0, 0, checksum({})}, {}));
     auto result = read_stream(file->fd(), nullptr);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().message, "snapshot record 1: unknown tag 77");
+    EXPECT_EQ(result.error().message, "snapshot record 1: unknown tag");
     file = stream_of(one_record({static_cast<uint32_t>(Tag::Host), kFlagLivePages, 0, checksum({})}, {}));
     result = read_stream(file->fd(), nullptr);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().message, "snapshot record 1 (Host): unknown flags 0x1");
+    EXPECT_EQ(result.error().message, "snapshot record 1 (Host): unknown flags");
 }
 
 // A Memory record's payload with these indices and zero pages.
