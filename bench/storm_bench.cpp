@@ -82,6 +82,7 @@ struct Target {
     std::string name_prefix;
     std::unique_ptr<StoreDataDir> store_data; // with --store lmdb; outlives sfd (declared first)
     std::unique_ptr<SfdProcess> sfd;          // null with --socket
+    std::string backend;                      // what runs the guests (sfd's /v1/host)
 };
 
 // Prints the first few distinct error messages of a phase.
@@ -279,9 +280,10 @@ std::string heading(const StormOptions& o, const Target& target) {
         o.store.empty() ? ""
                         : fmt::format(" with --store {}{}", o.store,
                                       target.store_data ? " --store-data " + target.store_data->path() : "");
-    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}\n", o.n, o.image, o.mem, nic,
-                       o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
-                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket, store);
+    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}; backend {}\n", o.n, o.image, o.mem,
+                       nic, o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
+                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket, store,
+                       target.backend);
 }
 
 int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
@@ -294,7 +296,7 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
                              "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
     if (o.json) {
         nlohmann::json json = to_json(summary);
-        if (auto host = SfdClient(target.socket).host()) json["backend"] = host->value("backend", "");
+        json["backend"] = target.backend;
         if (!o.net.net.empty()) json["with_nic"] = true;
         fmt::print("{}\n", json.dump());
     }
@@ -337,6 +339,7 @@ Result<int> run_storm(const StormOptions& o) {
     CreatePhase phase = create_guests(o, target);
     readings.total_s = phase.total_s;
     readings.store_after = read_store(target);
+    if (auto host = SfdClient(target.socket).host()) target.backend = host->value("backend", "");
     auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings);
     if (target.sfd && !target.sfd->running())
         return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
