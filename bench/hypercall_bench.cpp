@@ -30,7 +30,8 @@ class TextConsole final : public vmm::ConsoleSink {
 };
 
 // One hcloop run: nanoseconds per hypercall, as the guest measured them.
-Result<double> one_run(const std::shared_ptr<const vmm::Backend>& backend, const vmm::Image& image, uint64_t count) {
+Result<double> one_run(const std::shared_ptr<const vmm::Backend>& backend, const vmm::Image& image,
+                       uint64_t count) {
     TextConsole console;
     vmm::GuestConfig config;
     config.name = "hcloop";
@@ -45,7 +46,8 @@ Result<double> one_run(const std::shared_ptr<const vmm::Backend>& backend, const
     return static_cast<double>(ns);
 }
 
-Result<std::vector<double>> measure(vmm::BackendChoice choice, const vmm::Image& image, const HypercallOptions& o) {
+Result<std::vector<double>> measure(vmm::BackendChoice choice, const vmm::Image& image,
+                                    const HypercallOptions& o) {
     vmm::BackendOptions backend_options;
     backend_options.choice = choice;
     SF_TRY_ASSIGN(std::shared_ptr<const vmm::Backend> backend, vmm::open_backend(backend_options));
@@ -68,7 +70,8 @@ int run(const HypercallOptions& o) {
         const std::string name(vmm::backend_choice_name(choice));
         auto samples = measure(choice, *image, o);
         if (!samples) {
-            if (!o.backend.empty()) return fmt::print(stderr, "sf-bench hypercall: {}\n", samples.error().message), 1;
+            if (!o.backend.empty())
+                return fmt::print(stderr, "sf-bench hypercall: {}\n", samples.error().message), 1;
             out["backends"][name] = {{"error", samples.error().message}};
             if (!o.json) fmt::print("  {:<8} not here: {}\n", name, samples.error().message);
             continue;
@@ -77,7 +80,8 @@ int run(const HypercallOptions& o) {
         (choice == vmm::BackendChoice::Kvm ? kvm_median : process_median) = s.median;
         out["backends"][name] = {{"ns_per_hypercall_median", s.median}, {"min", s.min}, {"max", s.max}};
         if (!o.json)
-            fmt::print("  {:<8} one hypercall round trip: median {:.0f} ns (min {:.0f}, max {:.0f}, {} runs of {})\n",
+            fmt::print("  {:<8} one hypercall round trip: median {:.0f} ns (min {:.0f}, max {:.0f}, {} runs "
+                       "of {})\n",
                        name, s.median, s.min, s.max, o.runs, o.count);
     }
     if (kvm_median && process_median) {
@@ -92,9 +96,14 @@ int run(const HypercallOptions& o) {
 
 void add_hypercall_command(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<HypercallOptions>();
-    CLI::App* cmd = app.add_subcommand("hypercall", "Cost of one hypercall round trip on each backend (hcloop guest)");
-    cmd->add_option("--runs", options->runs, "Guest runs per backend")->check(CLI::Range(1, 1000))->capture_default_str();
-    cmd->add_option("--count", options->count, "Hypercalls per run")->check(CLI::Range(1, 100000000))->capture_default_str();
+    CLI::App* cmd =
+        app.add_subcommand("hypercall", "Cost of one hypercall round trip on each backend (hcloop guest)");
+    cmd->add_option("--runs", options->runs, "Guest runs per backend")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cmd->add_option("--count", options->count, "Hypercalls per run")
+        ->check(CLI::Range(1, 100000000))
+        ->capture_default_str();
     cmd->add_option("--backend", options->backend, "Only this backend (default: every one this host has)")
         ->check(CLI::IsMember({"kvm", "process"}));
     cmd->add_flag("--json", options->json, "Print one JSON object");

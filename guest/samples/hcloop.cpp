@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     if (count == 0) count = 1;
     const sf_boot_info* info = sf_get_boot_info();
     const uint64_t start = __builtin_ia32_rdtsc();
-    for (unsigned long long i = 0; i < count; ++i) sf_clock(nullptr, nullptr);
+    for (unsigned long long i = 0; i < count; ++i)
+        sf_clock(nullptr, nullptr);
     const uint64_t cycles = __builtin_ia32_rdtsc() - start;
     const unsigned long long ns = cycles * 1000ull / (info->tsc_hz / 1000000ull) / count;
     printf("hcloop: %llu hypercalls, %llu ns each\n", count, ns);

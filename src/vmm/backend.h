@@ -85,7 +85,8 @@ class Cpu {
     // (the record was checked with check_vcpu_record) and returns the guest's
     // TSC right after (see restore_vcpu_state()).
     [[nodiscard]] virtual Result<x86_64::VcpuRecord> save_state() = 0;
-    [[nodiscard]] virtual Result<uint64_t> restore_state(const x86_64::VcpuRecord& record, uint64_t mem_size) = 0;
+    [[nodiscard]] virtual Result<uint64_t> restore_state(const x86_64::VcpuRecord& record,
+                                                         uint64_t mem_size) = 0;
 
     // Dirty logging of the guest's own writes (live migration; see vm.h).
     virtual bool has_dirty_log() const = 0;

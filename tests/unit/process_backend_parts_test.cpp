@@ -82,16 +82,17 @@ TEST(GuestLayout, MatchesThePageTablesPermissions) {
     uint64_t next = 0;
     for (const auto& r : layout) {
         EXPECT_EQ(r.gpa, next) << "ranges cover memory in order, without gaps";
-        EXPECT_NE(r.perms & (sf::vmm::kPermWrite | sf::vmm::kPermExec), sf::vmm::kPermWrite | sf::vmm::kPermExec)
+        EXPECT_NE(r.perms & (sf::vmm::kPermWrite | sf::vmm::kPermExec),
+                  sf::vmm::kPermWrite | sf::vmm::kPermExec)
             << "W^X at " << std::hex << r.gpa;
         next = r.gpa + r.len;
     }
     EXPECT_EQ(next, kMem);
     using sf::vmm::kPermExec, sf::vmm::kPermRead, sf::vmm::kPermWrite;
     EXPECT_EQ(perms_at(layout, 0), 0u);                                      // page 0
-    EXPECT_EQ(perms_at(layout, SF_BOOT_INFO_GPA), uint32_t(kPermRead));     // boot info
+    EXPECT_EQ(perms_at(layout, SF_BOOT_INFO_GPA), uint32_t(kPermRead));      // boot info
     EXPECT_EQ(perms_at(layout, 0x3000), 0u);                                 // page tables
-    EXPECT_EQ(perms_at(layout, 0x100000), uint32_t(kPermRead | kPermExec)); // text
+    EXPECT_EQ(perms_at(layout, 0x100000), uint32_t(kPermRead | kPermExec));  // text
     EXPECT_EQ(perms_at(layout, 0x101000), uint32_t(kPermRead | kPermWrite)); // a hole between segments
     EXPECT_EQ(perms_at(layout, 0x103000), uint32_t(kPermRead | kPermWrite)); // data
     EXPECT_EQ(perms_at(layout, SF_STACK_GUARD_GPA(kMem)), 0u);               // stack guard
@@ -99,7 +100,8 @@ TEST(GuestLayout, MatchesThePageTablesPermissions) {
 }
 
 TEST(BackendChoice, NamesRoundTrip) {
-    for (auto choice : {sf::vmm::BackendChoice::Auto, sf::vmm::BackendChoice::Kvm, sf::vmm::BackendChoice::Process})
+    for (auto choice :
+         {sf::vmm::BackendChoice::Auto, sf::vmm::BackendChoice::Kvm, sf::vmm::BackendChoice::Process})
         EXPECT_EQ(sf::vmm::parse_backend_choice(sf::vmm::backend_choice_name(choice)), choice);
     EXPECT_FALSE(sf::vmm::parse_backend_choice("xen"));
 }

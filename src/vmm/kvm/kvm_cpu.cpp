@@ -15,7 +15,9 @@ Result<std::unique_ptr<Cpu>> KvmCpu::create(const Kvm& kvm) {
     return std::unique_ptr<Cpu>(new KvmCpu(std::move(vm), std::move(vcpu)));
 }
 
-Result<void> KvmCpu::attach_memory(const GuestMemory& memory) { return vm_.set_memory(memory); }
+Result<void> KvmCpu::attach_memory(const GuestMemory& memory) {
+    return vm_.set_memory(memory);
+}
 
 Result<void> KvmCpu::reset(uint64_t entry, uint64_t stack_top, uint64_t boot_info_gpa) {
     return x86_64::setup_vcpu(vcpu_, entry, stack_top, boot_info_gpa);
@@ -29,10 +31,11 @@ Result<void> KvmCpu::match_tsc_hz(uint64_t saved_hz) {
         SF_TRY_ASSIGN(uint64_t scaled_hz, vcpu_.tsc_hz());
         if (scaled_hz == saved_hz) return ok();
     }
-    return error(ErrorKind::Conflict,
-                 "snapshot TSC runs at {} Hz, this host's at {} Hz and KVM cannot scale it: the guest's rdtsc "
-                 "would change speed; restore it on a host of the same TSC frequency",
-                 saved_hz, here_hz);
+    return error(
+        ErrorKind::Conflict,
+        "snapshot TSC runs at {} Hz, this host's at {} Hz and KVM cannot scale it: the guest's rdtsc "
+        "would change speed; restore it on a host of the same TSC frequency",
+        saved_hz, here_hz);
 }
 
 Result<uint64_t> KvmCpu::rip() const {
@@ -66,13 +69,22 @@ Result<CpuExit> KvmCpu::describe_fault() {
         what = fmt::format("unhandled CPU exception (triple fault), cr2={:#x}", sregs.cr2);
         break;
     }
-    case KVM_EXIT_MMIO: what = fmt::format("access to {:#x}, which is not guest memory", run.mmio.phys_addr); break;
-    case KVM_EXIT_HLT: what = "hlt"; break;
-    case KVM_EXIT_FAIL_ENTRY:
-        what = fmt::format("VM entry failed (hardware reason {:#x})", run.fail_entry.hardware_entry_failure_reason);
+    case KVM_EXIT_MMIO:
+        what = fmt::format("access to {:#x}, which is not guest memory", run.mmio.phys_addr);
         break;
-    case KVM_EXIT_INTERNAL_ERROR: what = fmt::format("KVM internal error (suberror {})", run.internal.suberror); break;
-    default: what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason); break;
+    case KVM_EXIT_HLT:
+        what = "hlt";
+        break;
+    case KVM_EXIT_FAIL_ENTRY:
+        what = fmt::format("VM entry failed (hardware reason {:#x})",
+                           run.fail_entry.hardware_entry_failure_reason);
+        break;
+    case KVM_EXIT_INTERNAL_ERROR:
+        what = fmt::format("KVM internal error (suberror {})", run.internal.suberror);
+        break;
+    default:
+        what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason);
+        break;
     }
     return CpuExit{CpuExit::Kind::Fault, {}, fmt::format("{} at rip={:#x}", what, regs.rip)};
 }

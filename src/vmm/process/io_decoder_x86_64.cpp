@@ -8,9 +8,20 @@ constexpr size_t kMaxInstruction = 15;
 
 bool legacy_prefix(uint8_t b) {
     switch (b) {
-    case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-    case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: return true;
-    default: return false;
+    case 0x66:
+    case 0x67:
+    case 0xf0:
+    case 0xf2:
+    case 0xf3:
+    case 0x26:
+    case 0x2e:
+    case 0x36:
+    case 0x3e:
+    case 0x64:
+    case 0x65:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -32,19 +43,48 @@ std::optional<DecodedIo> decode_io(std::span<const uint8_t> code, uint64_t rax, 
     const uint8_t wide = operand16 ? 2 : 4;
     bool immediate = false;
     switch (op) {
-    case 0xe4: out.access = {0, false, 1}; immediate = true; break; // in al, imm8
-    case 0xe5: out.access = {0, false, wide}; immediate = true; break;
-    case 0xe6: out.access = {0, true, 1}; immediate = true; break; // out imm8, al
-    case 0xe7: out.access = {0, true, wide}; immediate = true; break;
-    case 0xec: out.access = {0, false, 1}; break; // in al, dx
-    case 0xed: out.access = {0, false, wide}; break;
-    case 0xee: out.access = {0, true, 1}; break; // out dx, al
-    case 0xef: out.access = {0, true, wide}; break;
-    case 0x6c: out.access = {0, false, 1}; break; // ins, outs
-    case 0x6d: out.access = {0, false, wide}; break;
-    case 0x6e: out.access = {0, true, 1}; break;
-    case 0x6f: out.access = {0, true, wide}; break;
-    default: return std::nullopt;
+    case 0xe4:
+        out.access = {0, false, 1};
+        immediate = true;
+        break; // in al, imm8
+    case 0xe5:
+        out.access = {0, false, wide};
+        immediate = true;
+        break;
+    case 0xe6:
+        out.access = {0, true, 1};
+        immediate = true;
+        break; // out imm8, al
+    case 0xe7:
+        out.access = {0, true, wide};
+        immediate = true;
+        break;
+    case 0xec:
+        out.access = {0, false, 1};
+        break; // in al, dx
+    case 0xed:
+        out.access = {0, false, wide};
+        break;
+    case 0xee:
+        out.access = {0, true, 1};
+        break; // out dx, al
+    case 0xef:
+        out.access = {0, true, wide};
+        break;
+    case 0x6c:
+        out.access = {0, false, 1};
+        break; // ins, outs
+    case 0x6d:
+        out.access = {0, false, wide};
+        break;
+    case 0x6e:
+        out.access = {0, true, 1};
+        break;
+    case 0x6f:
+        out.access = {0, true, wide};
+        break;
+    default:
+        return std::nullopt;
     }
     if (immediate) {
         if (i >= limit) return std::nullopt;

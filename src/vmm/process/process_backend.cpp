@@ -36,14 +36,17 @@ uint64_t host_tsc_hz() {
     static const uint64_t hz = [] {
         const uint64_t t0 = raw_ns(), c0 = __rdtsc();
         uint64_t t1 = t0, c1 = c0;
-        while (t1 - t0 < 2'000'000) t1 = raw_ns(), c1 = __rdtsc();
-        const unsigned __int128 measured = static_cast<unsigned __int128>(c1 - c0) * 1'000'000'000u / (t1 - t0);
+        while (t1 - t0 < 2'000'000)
+            t1 = raw_ns(), c1 = __rdtsc();
+        const unsigned __int128 measured =
+            static_cast<unsigned __int128>(c1 - c0) * 1'000'000'000u / (t1 - t0);
         return static_cast<uint64_t>((measured + 500) / 1000 * 1000);
     }();
     return hz;
 }
 
-Result<std::shared_ptr<const ProcessBackend>> ProcessBackend::open(const std::string& sandbox_path, bool probe) {
+Result<std::shared_ptr<const ProcessBackend>> ProcessBackend::open(const std::string& sandbox_path,
+                                                                   bool probe) {
     const std::string path = sandbox_path.empty() ? beside_executable("sf-sandbox").string() : sandbox_path;
     if (::access(path.c_str(), X_OK) != 0)
         return error(ErrorKind::Unavailable, "process backend: {}: {} (it is built beside sf-worker)", path,
@@ -56,11 +59,14 @@ Result<std::shared_ptr<const ProcessBackend>> ProcessBackend::open(const std::st
     return std::shared_ptr<const ProcessBackend>(std::move(backend));
 }
 
-Result<std::unique_ptr<Cpu>> ProcessBackend::create_cpu() const { return ProcessCpu::create(sandbox_path_, tsc_hz_); }
+Result<std::unique_ptr<Cpu>> ProcessBackend::create_cpu() const {
+    return ProcessCpu::create(sandbox_path_, tsc_hz_);
+}
 
 std::string ProcessBackend::describe() const {
-    return fmt::format("process ({}): each guest is a process under a seccomp filter, weaker isolation than a VM",
-                       sandbox_path_);
+    return fmt::format(
+        "process ({}): each guest is a process under a seccomp filter, weaker isolation than a VM",
+        sandbox_path_);
 }
 
 } // namespace sf::vmm

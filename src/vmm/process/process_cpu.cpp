@@ -5,8 +5,8 @@
 #include "vmm/process/io_decoder_x86_64.h"
 #include "vmm/x86_64/boot_x86_64.h"
 
-#include <fmt/format.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -33,7 +33,9 @@ constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 |
 constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIf = 1ull << 9, kRflagsIopl3 = 3ull << 12;
 constexpr int kSiKernel = 0x80;
 
-Error os_error(const char* what) { return error("{} failed: {}", what, std::strerror(errno)); }
+Error os_error(const char* what) {
+    return error("{} failed: {}", what, std::strerror(errno));
+}
 
 // The sandbox's view of a stop's FXSAVE area and KVM's kvm_fpu, both ways.
 kvm_fpu fpu_of(const uint8_t* fx) {
@@ -65,17 +67,26 @@ void fxsave_of(const kvm_fpu& fpu, uint8_t* fx) {
 
 std::string exception_name(const sf_sandbox_stop& stop) {
     switch (stop.signo) {
-    case SIGILL: return "invalid opcode";
-    case SIGTRAP: return stop.trapno == 3 ? "breakpoint" : "debug exception";
-    case SIGBUS: return stop.trapno == 17 ? "alignment check" : fmt::format("bus error at {:#x}", stop.fault_addr);
+    case SIGILL:
+        return "invalid opcode";
+    case SIGTRAP:
+        return stop.trapno == 3 ? "breakpoint" : "debug exception";
+    case SIGBUS:
+        return stop.trapno == 17 ? "alignment check" : fmt::format("bus error at {:#x}", stop.fault_addr);
     case SIGFPE:
-        return stop.trapno == 0 ? "divide error" : stop.trapno == 19 ? "SIMD floating-point exception" : "x87 floating-point exception";
+        return stop.trapno == 0    ? "divide error"
+               : stop.trapno == 19 ? "SIMD floating-point exception"
+                                   : "x87 floating-point exception";
     case SIGSEGV:
-        if (stop.code == kSiKernel) return stop.trapno == 13 ? "general protection fault" : fmt::format("exception {}", stop.trapno);
+        if (stop.code == kSiKernel)
+            return stop.trapno == 13 ? "general protection fault" : fmt::format("exception {}", stop.trapno);
         return fmt::format("page fault on {} of {:#x}",
-                           (stop.error_code & 0x10) ? "instruction fetch" : (stop.error_code & 2) ? "write" : "read",
+                           (stop.error_code & 0x10) ? "instruction fetch"
+                           : (stop.error_code & 2)  ? "write"
+                                                    : "read",
                            stop.fault_addr);
-    default: return fmt::format("signal {}", stop.signo);
+    default:
+        return fmt::format("signal {}", stop.signo);
     }
 }
 
@@ -129,7 +140,8 @@ std::string ProcessCpu::death() {
     while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED) < 0) {
         if (errno != EINTR) return fmt::format("sandbox process {} is gone", pid_);
     }
-    if (info.si_code == CLD_EXITED) return fmt::format("sandbox process {} exited with status {}", pid_, info.si_status);
+    if (info.si_code == CLD_EXITED)
+        return fmt::format("sandbox process {} exited with status {}", pid_, info.si_status);
     return fmt::format("sandbox process {} was killed by signal {} ({})", pid_, info.si_status,
                        ::sigabbrev_np(info.si_status) ? ::sigabbrev_np(info.si_status) : "?");
 }
@@ -146,7 +158,8 @@ Result<void> ProcessCpu::attach_memory(const GuestMemory& memory) {
     setup.version = SF_SANDBOX_VERSION;
     setup.mem_size = memory.size();
     setup.region_count = static_cast<uint32_t>(layout.size());
-    for (size_t i = 0; i < layout.size(); ++i) setup.regions[i] = {layout[i].gpa, layout[i].len, layout[i].perms, 0};
+    for (size_t i = 0; i < layout.size(); ++i)
+        setup.regions[i] = {layout[i].gpa, layout[i].len, layout[i].perms, 0};
     iovec iov{&setup, sizeof setup};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
     msghdr msg{};
@@ -165,7 +178,8 @@ Result<void> ProcessCpu::attach_memory(const GuestMemory& memory) {
     SF_TRY_ASSIGN(sf_sandbox_stop stop, next_stop());
     if (stop.kind == SF_SANDBOX_STOP_SETUP_FAILED)
         return error("sandbox {}: set-up failed: {}", pid_, std::strerror(stop.errno_value));
-    if (stop.kind != SF_SANDBOX_STOP_READY) return error("sandbox {}: unexpected first stop {}", pid_, stop.kind);
+    if (stop.kind != SF_SANDBOX_STOP_READY)
+        return error("sandbox {}: unexpected first stop {}", pid_, stop.kind);
     std::memcpy(fxsave_, stop.fxsave, sizeof fxsave_);
     guest_bytes_ = memory.monitor_bytes();
     return ok();
@@ -184,10 +198,11 @@ Result<void> ProcessCpu::reset(uint64_t entry, uint64_t stack_top, uint64_t boot
 Result<void> ProcessCpu::match_tsc_hz(uint64_t saved_hz) {
     const uint64_t diff = saved_hz > tsc_hz_ ? saved_hz - tsc_hz_ : tsc_hz_ - saved_hz;
     if (diff <= tsc_hz_ / 1000) return ok(); // both measured: they differ by the measurement
-    return error(ErrorKind::Conflict,
-                 "snapshot TSC runs at {} Hz, this host's at {} Hz: a process guest reads the host's TSC, so its "
-                 "rdtsc would change speed; restore it on a host of the same TSC frequency",
-                 saved_hz, tsc_hz_);
+    return error(
+        ErrorKind::Conflict,
+        "snapshot TSC runs at {} Hz, this host's at {} Hz: a process guest reads the host's TSC, so its "
+        "rdtsc would change speed; restore it on a host of the same TSC frequency",
+        saved_hz, tsc_hz_);
 }
 
 // The next stop; EINTR with an interruption asked for signals the sandbox once.
@@ -225,7 +240,9 @@ Result<CpuExit> ProcessCpu::run() {
     Result<sf_sandbox_stop> stop = next_stop();
     tls_running = 0;
     tls_interrupt = 0;
-    if (!stop) return CpuExit{CpuExit::Kind::Fault, {}, fmt::format("{} at rip={:#x}", stop.error().message, regs_.rip)};
+    if (!stop)
+        return CpuExit{
+            CpuExit::Kind::Fault, {}, fmt::format("{} at rip={:#x}", stop.error().message, regs_.rip)};
     regs_ = stop->regs;
     std::memcpy(fxsave_, stop->fxsave, sizeof fxsave_);
     return exit_of(*stop);
@@ -234,7 +251,9 @@ Result<CpuExit> ProcessCpu::run() {
 Result<CpuExit> ProcessCpu::exit_of(const sf_sandbox_stop& stop) {
     if (stop.kind == SF_SANDBOX_STOP_INTERRUPTED) return CpuExit{};
     if (stop.kind != SF_SANDBOX_STOP_SIGNAL)
-        return CpuExit{CpuExit::Kind::Fault, {}, fmt::format("sandbox protocol error (stop {}) at rip={:#x}", stop.kind, regs_.rip)};
+        return CpuExit{CpuExit::Kind::Fault,
+                       {},
+                       fmt::format("sandbox protocol error (stop {}) at rip={:#x}", stop.kind, regs_.rip)};
     if (stop.signo == SIGSEGV && stop.code == kSiKernel && regs_.rip < guest_bytes_.size()) {
         const auto bytes = guest_bytes_.subspan(regs_.rip);
         const auto code = bytes.first(std::min<size_t>(bytes.size(), 15));
@@ -249,9 +268,10 @@ Result<CpuExit> ProcessCpu::exit_of(const sf_sandbox_stop& stop) {
 CpuExit ProcessCpu::fault_of(const sf_sandbox_stop& stop) const {
     if (stop.signo == SIGSYS) {
         const bool native = stop.syscall_arch == 0xc000003e; // AUDIT_ARCH_X86_64
-        return CpuExit{CpuExit::Kind::Fault, {},
-                       fmt::format("system call {} ({}), which a guest may not make, at rip={:#x}", stop.syscall_nr,
-                                   native ? "syscall" : "int 0x80", regs_.rip - 2)};
+        return CpuExit{CpuExit::Kind::Fault,
+                       {},
+                       fmt::format("system call {} ({}), which a guest may not make, at rip={:#x}",
+                                   stop.syscall_nr, native ? "syscall" : "int 0x80", regs_.rip - 2)};
     }
     std::string what = fmt::format("unhandled CPU exception ({})", exception_name(stop));
     if (stop.signo == SIGSEGV && stop.code != kSiKernel) what += fmt::format(", cr2={:#x}", stop.fault_addr);

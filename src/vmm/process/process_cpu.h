@@ -61,7 +61,7 @@ class ProcessCpu final : public Cpu {
     Result<sf_sandbox_stop> next_stop();
     Result<CpuExit> exit_of(const sf_sandbox_stop& stop);
     CpuExit fault_of(const sf_sandbox_stop& stop) const;
-    std::string death() ;
+    std::string death();
 
     UniqueFd channel_;
     UniqueFd pidfd_;

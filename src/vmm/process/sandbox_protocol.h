@@ -49,21 +49,21 @@ struct sf_sandbox_regs {
     uint64_t rip, rflags;
 };
 
-#define SF_SANDBOX_STOP_READY 1u       /* memory mapped, no guest code run yet */
-#define SF_SANDBOX_STOP_SIGNAL 2u      /* guest code trapped: signo, code, ... */
-#define SF_SANDBOX_STOP_INTERRUPTED 3u /* SF_SANDBOX_INTERRUPT_SIGNAL arrived */
+#define SF_SANDBOX_STOP_READY 1u        /* memory mapped, no guest code run yet */
+#define SF_SANDBOX_STOP_SIGNAL 2u       /* guest code trapped: signo, code, ... */
+#define SF_SANDBOX_STOP_INTERRUPTED 3u  /* SF_SANDBOX_INTERRUPT_SIGNAL arrived */
 #define SF_SANDBOX_STOP_SETUP_FAILED 4u /* errno_value: why the setup failed */
 
 struct sf_sandbox_stop {
     uint32_t kind;
-    int32_t signo;       /* SIGNAL: the signal (SIGSEGV, SIGILL, SIGSYS, ...) */
-    int32_t code;        /* SIGNAL: si_code */
-    int32_t syscall_nr;  /* SIGSYS: the system call refused */
+    int32_t signo;         /* SIGNAL: the signal (SIGSEGV, SIGILL, SIGSYS, ...) */
+    int32_t code;          /* SIGNAL: si_code */
+    int32_t syscall_nr;    /* SIGSYS: the system call refused */
     uint32_t syscall_arch; /* SIGSYS: AUDIT_ARCH_* of the call */
-    int32_t errno_value; /* SETUP_FAILED */
-    uint64_t fault_addr; /* SIGSEGV, SIGBUS: si_addr */
-    uint64_t trapno;     /* the CPU exception number, as the kernel saw it */
-    uint64_t error_code; /* its error code (page faults: bit 1 write, bit 4 fetch) */
+    int32_t errno_value;   /* SETUP_FAILED */
+    uint64_t fault_addr;   /* SIGSEGV, SIGBUS: si_addr */
+    uint64_t trapno;       /* the CPU exception number, as the kernel saw it */
+    uint64_t error_code;   /* its error code (page faults: bit 1 write, bit 4 fetch) */
     struct sf_sandbox_regs regs;
     uint8_t fxsave[512]; /* x87 and SSE state, FXSAVE layout */
 };

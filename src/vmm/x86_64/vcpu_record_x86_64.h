@@ -30,8 +30,9 @@ inline constexpr uint32_t kMsrFsBase = 0xc0000100;
 inline constexpr uint32_t kMsrGsBase = 0xc0000101;
 inline constexpr uint32_t kMsrKernelGsBase = 0xc0000102;
 inline constexpr uint32_t kMsrTscAux = 0xc0000103;
-inline constexpr std::array<uint32_t, 9> kSavedMsrs = {kMsrTsc,    kMsrStar,   kMsrLstar,        kMsrCstar, kMsrSyscallMask,
-                                                       kMsrFsBase, kMsrGsBase, kMsrKernelGsBase, kMsrTscAux};
+inline constexpr std::array<uint32_t, 9> kSavedMsrs = {kMsrTsc,    kMsrStar,         kMsrLstar,
+                                                       kMsrCstar,  kMsrSyscallMask,  kMsrFsBase,
+                                                       kMsrGsBase, kMsrKernelGsBase, kMsrTscAux};
 inline constexpr size_t kMaxRecordMsrs = 16;
 
 struct MsrValue {
@@ -49,7 +50,7 @@ struct VcpuRecord {
     kvm_regs regs;
     kvm_sregs sregs;
     kvm_fpu fpu;
-    kvm_xcrs xcrs;           // nr_xcrs 0 when the host has no KVM_CAP_XCRS
+    kvm_xcrs xcrs; // nr_xcrs 0 when the host has no KVM_CAP_XCRS
     kvm_vcpu_events events;
     MsrValue msrs[kMaxRecordMsrs];
 };

@@ -72,7 +72,8 @@ namespace {
 constexpr int kChannel = SF_SANDBOX_CHANNEL_FD;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMaxMem = 4ull << 30;
-constexpr int kTrapSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SF_SANDBOX_INTERRUPT_SIGNAL};
+constexpr int kTrapSignals[] = {
+    SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SF_SANDBOX_INTERRUPT_SIGNAL};
 // RFLAGS bits a user-mode sigreturn takes from the frame: CF PF AF ZF SF TF DF OF NT AC.
 constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x40000;
 constexpr uint32_t kXstateMagic1 = 0x46505853; // FP_XSTATE_MAGIC1: an XSAVE frame follows the FXSAVE area
@@ -85,7 +86,8 @@ bool g_started = false;
 }
 
 void send_stop(const sf_sandbox_stop& stop) {
-    if (sf_sandbox_syscall(SYS_write, kChannel, reinterpret_cast<long>(&stop), sizeof stop) != sizeof stop) die(1);
+    if (sf_sandbox_syscall(SYS_write, kChannel, reinterpret_cast<long>(&stop), sizeof stop) != sizeof stop)
+        die(1);
 }
 
 [[noreturn]] void setup_failed(int err) {
@@ -193,7 +195,8 @@ int install_handlers(void* alt_stack, size_t alt_size) {
         if (syscall(SYS_rt_sigaction, signo, &action, nullptr, sizeof action.mask) < 0) return errno;
     sigset_t unblock;
     sigemptyset(&unblock);
-    for (int signo : kTrapSignals) sigaddset(&unblock, signo);
+    for (int signo : kTrapSignals)
+        sigaddset(&unblock, signo);
     return sigprocmask(SIG_UNBLOCK, &unblock, nullptr) < 0 ? errno : 0;
 }
 
@@ -205,7 +208,8 @@ void allow_from(sock_filter*& f, uint32_t nr, const void* site, bool channel_onl
     *f++ = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr));
     *f++ = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, checks);
     *f++ = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer));
-    *f++ = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(ip), 0, static_cast<uint8_t>(checks - 2));
+    *f++ =
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(ip), 0, static_cast<uint8_t>(checks - 2));
     *f++ = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, instruction_pointer) + 4);
     *f++ = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(ip >> 32), 0,
                     static_cast<uint8_t>(checks - 4));
@@ -246,7 +250,8 @@ int receive_setup(sf_sandbox_setup& setup, int& memfd) {
     if (n == 0) die(0); // the monitor let go of a pooled sandbox
     if (n != sizeof setup) return EPROTO;
     cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(int))) return EPROTO;
+    if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+        return EPROTO;
     memcpy(&memfd, CMSG_DATA(cmsg), sizeof memfd);
     if (setup.magic != SF_SANDBOX_MAGIC || setup.version != SF_SANDBOX_VERSION) return EPROTO;
     if (setup.mem_size % kPage != 0 || setup.mem_size < 2 * kPage || setup.mem_size > kMaxMem) return EINVAL;
@@ -254,7 +259,8 @@ int receive_setup(sf_sandbox_setup& setup, int& memfd) {
     uint64_t next = 0;
     for (uint32_t i = 0; i < setup.region_count; ++i) {
         const sf_sandbox_region& r = setup.regions[i];
-        if (r.gpa != next || r.len % kPage != 0 || r.len == 0 || r.len > setup.mem_size - r.gpa || r.perms > 7)
+        if (r.gpa != next || r.len % kPage != 0 || r.len == 0 || r.len > setup.mem_size - r.gpa ||
+            r.perms > 7)
             return EINVAL;
         next = r.gpa + r.len;
     }
@@ -276,7 +282,8 @@ int map_guest(const sf_sandbox_setup& setup, int memfd) {
         const uint64_t from = r.gpa < kPage ? kPage : r.gpa, end = r.gpa + r.len;
         if (end <= from) continue;
         void* start = reinterpret_cast<void*>(from);
-        const int rc = r.perms == 0 ? munmap(start, end - from) : mprotect(start, end - from, protection(r.perms));
+        const int rc =
+            r.perms == 0 ? munmap(start, end - from) : mprotect(start, end - from, protection(r.perms));
         if (rc < 0) return errno;
     }
     return close(memfd) < 0 ? errno : 0;
