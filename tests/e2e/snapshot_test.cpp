@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -70,10 +72,11 @@ Fixture ticker(const std::string& cmdline) {
     return f;
 }
 
-std::unique_ptr<Guest> start(const Fixture& f, ConsoleSink& console) {
-    auto shell = Shell::create(*test::backend_or_null());
+std::unique_ptr<Guest> start(const Fixture& f, ConsoleSink& console,
+                             const std::shared_ptr<const Backend>& backend = test::backend_or_null()) {
+    auto shell = Shell::create(*backend);
     EXPECT_TRUE(shell.ok()) << shell.error().message;
-    auto guest = Guest::create(std::move(*shell), test::backend_or_null()->memory_sharing(), *f.memory_template, f.config, console);
+    auto guest = Guest::create(std::move(*shell), backend->memory_sharing(), *f.memory_template, f.config, console);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
     return guest ? std::move(*guest) : nullptr;
 }
@@ -81,11 +84,12 @@ std::unique_ptr<Guest> start(const Fixture& f, ConsoleSink& console) {
 int memfd() { return ::memfd_create("snapshot-test", MFD_CLOEXEC); }
 
 // Reads the guest part (header first) from fd into a fresh guest.
-std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& console, snapshot::GuestSnapshot* out) {
+std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& console, snapshot::GuestSnapshot* out,
+                                    const std::shared_ptr<const Backend>& backend = test::backend_or_null()) {
     snapshot::Reader reader(fd);
     auto header = reader.header();
     EXPECT_TRUE(header.ok()) << header.error().message;
-    auto memory = f.memory_template->instantiate(test::backend_or_null()->memory_sharing());
+    auto memory = f.memory_template->instantiate(backend->memory_sharing());
     EXPECT_TRUE(memory.ok());
     snapshot::SnapshotLoader loader(*memory);
     for (;;) {
@@ -100,7 +104,7 @@ std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& conso
     EXPECT_TRUE(snap.ok()) << snap.error().message;
     if (!snap) return nullptr;
     if (out) *out = *snap;
-    auto shell = Shell::create(*test::backend_or_null());
+    auto shell = Shell::create(*backend);
     EXPECT_TRUE(shell.ok());
     auto guest = Guest::restore(std::move(*shell), std::move(*memory), f.config, console, *snap);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
@@ -369,3 +373,45 @@ TEST(Snapshot, RestoreRefusesAnotherMemorySize) {
 }
 
 } // namespace
+
+// A snapshot is the same on both backends (the Vcpu record holds user-mode
+// state, which a VM at CPL 3 and a process share): a guest saved on the
+// backend under test restores as a sandboxed process, and one saved as a
+// process restores on the backend under test; each counts on exactly once.
+TEST(Snapshot, MovesBetweenBackends) {
+    SF_REQUIRE_BACKEND();
+    BackendOptions options;
+    options.choice = BackendChoice::Process;
+    options.sandbox_path = test::bin_path("sf-sandbox");
+    auto process = open_backend(options);
+    ASSERT_TRUE(process.ok()) << process.error().message;
+    const std::shared_ptr<const Backend> here = test::backend_or_null();
+    const std::pair<std::shared_ptr<const Backend>, std::shared_ptr<const Backend>> moves[] = {{here, *process},
+                                                                                              {*process, here}};
+    for (const auto& [from, to] : moves) {
+        SCOPED_TRACE(fmt::format("{} -> {}", backend_name(from->kind()), backend_name(to->kind())));
+        Fixture f = ticker("20 10");
+        test::CapturingConsole before;
+        std::unique_ptr<Guest> guest = start(f, before, from);
+        ASSERT_TRUE(guest);
+        run_for(*guest, std::chrono::milliseconds(60));
+        const int fd = memfd();
+        snapshot::Writer writer(fd);
+        ASSERT_TRUE(writer.header().ok());
+        auto touched = guest->touched_pages();
+        ASSERT_TRUE(touched.ok()) << touched.error().message;
+        ASSERT_TRUE(writer.pages(guest->memory(), *touched, snapshot::PageCheck::Full).ok());
+        ASSERT_TRUE(guest->save_state(writer).ok());
+        ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
+        guest.reset();
+        ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+        test::CapturingConsole after;
+        std::unique_ptr<Guest> restored = restore_from(fd, f, after, nullptr, to);
+        ::close(fd);
+        ASSERT_TRUE(restored);
+        auto result = run_foreground(*restored, std::chrono::seconds(5));
+        ASSERT_TRUE(result.ok());
+        EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
+        expect_one_sequence(before.text, after.text, 20, 10, restored->tsc_continued());
+    }
+}
