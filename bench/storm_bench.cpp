@@ -280,10 +280,10 @@ std::string heading(const StormOptions& o, const Target& target) {
         o.store.empty() ? ""
                         : fmt::format(" with --store {}{}", o.store,
                                       target.store_data ? " --store-data " + target.store_data->path() : "");
-    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}; backend {}\n", o.n, o.image, o.mem,
-                       nic, o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
+    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}{}\n", o.n, o.image, o.mem, nic,
+                       o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
                        target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket, store,
-                       target.backend);
+                       target.backend.empty() ? "" : "; backend " + target.backend);
 }
 
 int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
@@ -296,7 +296,7 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
                              "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
     if (o.json) {
         nlohmann::json json = to_json(summary);
-        json["backend"] = target.backend;
+        if (!target.backend.empty()) json["backend"] = target.backend; // a real sfd's; sf-fake-sfd has none
         if (!o.net.net.empty()) json["with_nic"] = true;
         fmt::print("{}\n", json.dump());
     }
