@@ -1,6 +1,8 @@
 // superfluid toolstack: SCM_RIGHTS in one packet.
 #include "host/fd_passing.h"
 
+#include "common/fd_passing.h"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -9,7 +11,7 @@
 namespace sf::host {
 namespace {
 
-// One byte of data with room for one descriptor, as both ends use it.
+// One byte of data with room for one descriptor: what send_fd() sends.
 struct OneDescriptorPacket {
     char byte = 'F';
     iovec part{&byte, 1};
@@ -29,16 +31,11 @@ struct OneDescriptorPacket {
 } // namespace
 
 Result<void> send_fd(int socket, int fd) {
-    OneDescriptorPacket packet;
-    cmsghdr* c = CMSG_FIRSTHDR(&packet.msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    for (;;) {
-        if (::sendmsg(socket, &packet.msg, MSG_NOSIGNAL) >= 0) return ok();
-        if (errno != EINTR) return error(ErrorKind::Unavailable, "passing a descriptor failed: {}", std::strerror(errno));
-    }
+    char byte = 'F';
+    const iovec part{&byte, 1};
+    Result<void> sent = send_with_fd(socket, std::span<const iovec>(&part, 1), fd);
+    if (!sent) return error(ErrorKind::Unavailable, "passing a descriptor failed: {}", sent.error().message);
+    return ok();
 }
 
 Result<UniqueFd> receive_fd(int socket) {

@@ -1,6 +1,8 @@
 // superfluid toolstack: sfd <-> worker packets.
 #include "host/protocol.h"
 
+#include "common/fd_passing.h"
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -20,23 +22,9 @@ Result<void> send_packet(int fd, Type type, uint64_t request_id, uint64_t guest_
     Header header{kMagic, kVersion, static_cast<uint16_t>(type), request_id, guest_id,
                   static_cast<uint32_t>(payload.size()), flags};
     iovec parts[2] = {{&header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
-    msghdr msg{};
-    msg.msg_iov = parts;
-    msg.msg_iovlen = payload.empty() ? 1 : 2;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (pass_fd >= 0) {
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &pass_fd, sizeof pass_fd);
-    }
-    for (;;) {
-        if (::sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0) return ok();
-        if (errno != EINTR) return error(ErrorKind::Unavailable, "send to peer failed: {}", std::strerror(errno));
-    }
+    Result<void> sent = send_with_fd(fd, std::span<const iovec>(parts, payload.empty() ? 1 : 2), pass_fd);
+    if (!sent) return error(ErrorKind::Unavailable, "send to peer failed: {}", sent.error().message);
+    return ok();
 }
 
 // The first descriptor in a received packet's control data; closes any others.

@@ -133,6 +133,31 @@ void expect_one_sequence(const std::string& before, const std::string& after, in
     }
 }
 
+// Saves a stopped ticker whole (every touched page, then its state), ends it,
+// restores it on `to` and checks that it counts on to `count` (10 ms apart),
+// each tick exactly once across both consoles.
+void stop_copy_and_count_on(std::unique_ptr<Guest> guest, const Fixture& f, const std::string& before, int count,
+                            const std::shared_ptr<const Backend>& to) {
+    const int fd = memfd();
+    snapshot::Writer writer(fd);
+    ASSERT_TRUE(writer.header().ok());
+    auto touched = guest->touched_pages();
+    ASSERT_TRUE(touched.ok()) << touched.error().message;
+    ASSERT_TRUE(writer.pages(guest->memory(), *touched, snapshot::PageCheck::Full).ok());
+    ASSERT_TRUE(guest->save_state(writer).ok());
+    ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
+    guest.reset();
+    ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+    test::CapturingConsole after;
+    std::unique_ptr<Guest> restored = restore_from(fd, f, after, nullptr, to);
+    ::close(fd);
+    ASSERT_TRUE(restored);
+    auto result = run_foreground(*restored, std::chrono::seconds(5));
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
+    expect_one_sequence(before, after.text, count, 10, restored->tsc_continued());
+}
+
 TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
     SF_REQUIRE_BACKEND();
     Fixture f = ticker("30 20");
@@ -222,24 +247,7 @@ TEST(Snapshot, DirtyLoggedCopyRestores) {
     if (!guest->has_dirty_log()) {
         // Stop-and-copy, as a migration on this backend does: every touched page, the guest stopped.
         run_for(*guest, std::chrono::milliseconds(60));
-        const int fd = memfd();
-        snapshot::Writer writer(fd);
-        ASSERT_TRUE(writer.header().ok());
-        auto touched = guest->touched_pages();
-        ASSERT_TRUE(touched.ok()) << touched.error().message;
-        ASSERT_TRUE(writer.pages(guest->memory(), *touched, snapshot::PageCheck::Full).ok());
-        ASSERT_TRUE(guest->save_state(writer).ok());
-        ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
-        guest.reset();
-        ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
-        test::CapturingConsole after;
-        std::unique_ptr<Guest> restored = restore_from(fd, f, after, nullptr);
-        ::close(fd);
-        ASSERT_TRUE(restored);
-        auto result = run_foreground(*restored, std::chrono::seconds(5));
-        ASSERT_TRUE(result.ok());
-        EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
-        expect_one_sequence(before.text, after.text, 30, 10, restored->tsc_continued());
+        stop_copy_and_count_on(std::move(guest), f, before.text, 30, test::backend_or_null());
         return;
     }
     run_for(*guest, std::chrono::milliseconds(60));
@@ -395,23 +403,6 @@ TEST(Snapshot, MovesBetweenBackends) {
         std::unique_ptr<Guest> guest = start(f, before, from);
         ASSERT_TRUE(guest);
         run_for(*guest, std::chrono::milliseconds(60));
-        const int fd = memfd();
-        snapshot::Writer writer(fd);
-        ASSERT_TRUE(writer.header().ok());
-        auto touched = guest->touched_pages();
-        ASSERT_TRUE(touched.ok()) << touched.error().message;
-        ASSERT_TRUE(writer.pages(guest->memory(), *touched, snapshot::PageCheck::Full).ok());
-        ASSERT_TRUE(guest->save_state(writer).ok());
-        ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
-        guest.reset();
-        ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
-        test::CapturingConsole after;
-        std::unique_ptr<Guest> restored = restore_from(fd, f, after, nullptr, to);
-        ::close(fd);
-        ASSERT_TRUE(restored);
-        auto result = run_foreground(*restored, std::chrono::seconds(5));
-        ASSERT_TRUE(result.ok());
-        EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
-        expect_one_sequence(before.text, after.text, 20, 10, restored->tsc_continued());
+        stop_copy_and_count_on(std::move(guest), f, before.text, 20, to);
     }
 }

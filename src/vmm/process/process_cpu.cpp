@@ -1,6 +1,7 @@
 // superfluid process backend: a guest's Cpu as a sandbox process.
 #include "vmm/process/process_cpu.h"
 
+#include "common/fd_passing.h"
 #include "superfluid/abi.h"
 #include "vmm/process/io_decoder_x86_64.h"
 #include "vmm/x86_64/boot_x86_64.h"
@@ -160,21 +161,9 @@ Result<void> ProcessCpu::attach_memory(const GuestMemory& memory) {
     setup.region_count = static_cast<uint32_t>(layout.size());
     for (size_t i = 0; i < layout.size(); ++i)
         setup.regions[i] = {layout[i].gpa, layout[i].len, layout[i].perms, 0};
-    iovec iov{&setup, sizeof setup};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))]{};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    const int fd = memory.shared_fd();
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-    if (::sendmsg(channel_.get(), &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof setup))
-        return error("sandbox {}: cannot send its memory: {}", pid_, std::strerror(errno));
+    const iovec part{&setup, sizeof setup};
+    if (Result<void> sent = send_with_fd(channel_.get(), std::span<const iovec>(&part, 1), memory.shared_fd()); !sent)
+        return error("sandbox {}: cannot send its memory: {}", pid_, sent.error().message);
     SF_TRY_ASSIGN(sf_sandbox_stop stop, next_stop());
     if (stop.kind == SF_SANDBOX_STOP_SETUP_FAILED)
         return error("sandbox {}: set-up failed: {}", pid_, std::strerror(stop.errno_value));
