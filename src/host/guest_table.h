@@ -13,6 +13,7 @@
 #pragma once
 
 #include "common/meminfo.h"
+#include "host/console_backlog.h"
 #include "host/guest_service.h"
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
@@ -93,8 +94,11 @@ class GuestTable final : public GuestService {
     pid_t worker_pid(int index) const;
 
   private:
+    // A console follower's bytes wait here for it: a slow one loses the
+    // oldest beyond this budget and is told how many (ConsoleBacklog).
+    static constexpr size_t kFollowerBacklogBytes = 1u << 20;
     struct Follower {
-        std::deque<std::string> chunks;
+        ConsoleBacklog backlog{kFollowerBacklogBytes};
         bool ended = false;
     };
     struct Record {
@@ -205,6 +209,7 @@ class GuestTable final : public GuestService {
     std::vector<int> quick_exits_;                                   // per slot, in a row
     std::string workers_failing_;
     uint64_t next_id_ = 1;
+    uint64_t console_dropped_ = 0; // console bytes dropped for slow followers, all guests
     bool shutting_down_ = false;
     std::condition_variable supervisor_cv_;
     std::vector<int> dead_slots_;
