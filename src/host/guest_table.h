@@ -17,6 +17,7 @@
 #include "host/guest_service.h"
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
+#include "host/memory_budget.h"
 #include "host/migration/guest_description.h"
 #include "host/migration/migration_session.h"
 #include "host/migration/migration_peers.h"
@@ -44,6 +45,9 @@ struct GuestTableOptions {
     size_t guests_per_worker = 256;       // add a worker once every worker has this many
     size_t max_guests_per_worker = 4000;  // hard cap (two descriptors a guest, 20,000 a process)
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
+    // Live guests' memory sizes add up to at most (MemTotal - mem_reserve) x
+    // this (MemoryBudget).
+    double overcommit = 1.0;
     WorkerOptions worker;
     NetServiceOptions net;
     // sfd's store (not owned; outlives the table). Set: every guest's record is
@@ -137,6 +141,10 @@ class GuestTable final : public GuestService {
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
     Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
+    // Needs mutex_: the memory sizes of live (not ended) guests, added up;
+    // whether a guest of `mem_size` bytes more fits the budget (MemoryBudget).
+    uint64_t committed_memory() const;
+    Result<void> admit_memory(uint64_t mem_size) const;
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request, int pass_fd = -1);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
@@ -197,6 +205,7 @@ class GuestTable final : public GuestService {
     std::unique_ptr<SnapshotDir> snapshots_; // null without options_.snapshot_dir
     std::atomic<uint64_t> record_ns_{0}, records_written_{0}; // time creates spent writing records
     mutable MemoryGauge memory_gauge_;
+    std::optional<MemoryBudget> memory_budget_; // set by create()
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed
     std::map<uint64_t, Record> guests_;

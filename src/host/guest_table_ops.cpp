@@ -165,11 +165,12 @@ Result<HostInfo> GuestTable::host_info() {
     std::vector<std::shared_ptr<WorkerProcess>> workers;
     nlohmann::json states = nlohmann::json::object();
     size_t total = 0;
-    uint64_t console_dropped = 0;
+    uint64_t console_dropped = 0, committed = 0;
     {
         std::lock_guard lock(mutex_);
         workers = workers_;
         console_dropped = console_dropped_;
+        committed = committed_memory();
         for (const auto& [id, record] : guests_) {
             auto key = to_string(record.info.state);
             states[key] = states.value(key, 0) + 1;
@@ -198,6 +199,9 @@ Result<HostInfo> GuestTable::host_info() {
                      {"guests_per_worker", options_.guests_per_worker},
                      {"max_guests_per_worker", options_.max_guests_per_worker},
                      {"mem_reserve", options_.mem_reserve},
+                     {"mem_committed", committed},
+                     {"mem_commit_limit", memory_budget_->limit()},
+                     {"overcommit", options_.overcommit},
                      {"console_bytes_dropped", console_dropped},
                      {"store", store_info()}}};
 }

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +26,16 @@ json idle(const std::string& name = "") {
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+// The host's MemTotal in bytes (0 if unreadable).
+uint64_t mem_total() {
+    std::ifstream in("/proc/meminfo");
+    std::string key, unit;
+    uint64_t kib = 0;
+    while (in >> key >> kib >> unit)
+        if (key == "MemTotal:") return kib * 1024;
+    return 0;
+}
 
 } // namespace
 
@@ -199,6 +210,42 @@ TEST(Sfd, FullHostAndMissingMemoryAreRefused) {
     auto r = sfd.create(idle());
     EXPECT_EQ(r.status, 409);
     EXPECT_NE(r.body.find("not enough host memory"), std::string::npos) << r.body;
+}
+
+// Admission counts the memory live guests are committed to, not what is free
+// now: with a budget of 10.5 MiB ((MemTotal - the 256 MiB reserve) x a tiny
+// --overcommit), two 4 MiB guests pass, a third is refused with the numbers,
+// a 2 MiB one still fits, and a destroyed guest gives its share back.
+TEST(Sfd, CreatesPastTheCommittedMemoryBudgetAreRefused) {
+    SF_SFD_REQUIRE_KVM();
+    constexpr uint64_t MiB = 1ull << 20;
+    const uint64_t total = mem_total();
+    ASSERT_GT(total, 512 * MiB);
+    const double ratio = static_cast<double>(10 * MiB + MiB / 2) / static_cast<double>(total - 256 * MiB);
+    char ratio_text[32];
+    std::snprintf(ratio_text, sizeof ratio_text, "%.17g", ratio);
+    Sfd sfd({"--workers", "1", "--overcommit", ratio_text});
+    json host = sfd.get("/v1/host").json();
+    EXPECT_NEAR(host["mem_commit_limit"].get<double>(), static_cast<double>(10 * MiB + MiB / 2), 1024.0);
+    auto sized = [](const std::string& name, const std::string& mem) {
+        json fields = idle(name);
+        fields["mem"] = mem;
+        return fields;
+    };
+    ASSERT_EQ(sfd.create(sized("a", "4M")).status, 201);
+    ASSERT_EQ(sfd.create(sized("b", "4M")).status, 201);
+    auto refused = sfd.create(sized("c", "4M"));
+    EXPECT_EQ(refused.status, 409);
+    EXPECT_NE(refused.body.find("not enough host memory for 4.0 MiB more: live guests have 8.0 MiB of the 10.5 MiB "
+                                "committable"),
+              std::string::npos)
+        << refused.body;
+    EXPECT_NE(refused.body.find("overcommit"), std::string::npos) << refused.body;
+    EXPECT_EQ(sfd.get("/v1/host").json()["mem_committed"], 8 * MiB);
+    EXPECT_EQ(sfd.create(sized("d", "2M")).status, 201) << "a smaller guest still fits";
+    ASSERT_EQ(sfd.del("/v1/guests/a").status, 200);
+    EXPECT_EQ(sfd.create(sized("c", "4M")).status, 201) << "a destroyed guest's memory is free again";
+    EXPECT_EQ(sfd.get("/v1/host").json()["mem_committed"], 10 * MiB);
 }
 
 TEST(Sfd, ConsoleFollowStreamsUntilTheGuestEnds) {
