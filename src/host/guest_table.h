@@ -1,7 +1,8 @@
 // superfluid toolstack: GuestTable, sfd's view of every guest on the host.
 //
 // Implements GuestService over worker slots. It checks a request (name, size,
-// image, host memory, capacity), places the guest on the least loaded live
+// image, host memory now and the memory live guests are committed to, see
+// MemoryBudget, capacity), places the guest on the least loaded live
 // worker, and keeps each guest's record up to date from the workers' events.
 // A supervisor thread starts a fresh worker in the slot of one that died, and
 // adds workers as guests grow: every VM a process holds makes each change to
