@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,16 +25,6 @@ json idle(const std::string& name = "") {
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
-
-// The host's MemTotal in bytes (0 if unreadable).
-uint64_t mem_total() {
-    std::ifstream in("/proc/meminfo");
-    std::string key, unit;
-    uint64_t kib = 0;
-    while (in >> key >> kib >> unit)
-        if (key == "MemTotal:") return kib * 1024;
-    return 0;
-}
 
 } // namespace
 
@@ -219,12 +208,7 @@ TEST(Sfd, FullHostAndMissingMemoryAreRefused) {
 TEST(Sfd, CreatesPastTheCommittedMemoryBudgetAreRefused) {
     SF_SFD_REQUIRE_KVM();
     constexpr uint64_t MiB = 1ull << 20;
-    const uint64_t total = mem_total();
-    ASSERT_GT(total, 512 * MiB);
-    const double ratio = static_cast<double>(10 * MiB + MiB / 2) / static_cast<double>(total - 256 * MiB);
-    char ratio_text[32];
-    std::snprintf(ratio_text, sizeof ratio_text, "%.17g", ratio);
-    Sfd sfd({"--workers", "1", "--overcommit", ratio_text});
+    Sfd sfd({"--workers", "1", "--overcommit", sf::test::overcommit_for(10 * MiB + MiB / 2)});
     json host = sfd.get("/v1/host").json();
     EXPECT_NEAR(host["mem_commit_limit"].get<double>(), static_cast<double>(10 * MiB + MiB / 2), 1024.0);
     auto sized = [](const std::string& name, const std::string& mem) {
