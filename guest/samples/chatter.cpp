@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     static char line[kLineBytes];
     for (unsigned long i = 1; i <= lines; ++i) {
         const int head = snprintf(line, sizeof line, "line %lu/%lu ", i, lines);
-        for (size_t j = static_cast<size_t>(head); j < kLineBytes - 1; ++j) line[j] = '.';
+        for (size_t j = static_cast<size_t>(head); j < kLineBytes - 1; ++j)
+            line[j] = '.';
         line[kLineBytes - 1] = '\n';
         sf_console_write(line, kLineBytes);
     }

@@ -14,7 +14,8 @@ namespace {
 Result<uint64_t> parse_field(std::string_view meminfo, std::string_view name) {
     const std::string key = std::string(name) + ":";
     size_t at = meminfo.find(key);
-    while (at != std::string_view::npos && at > 0 && meminfo[at - 1] != '\n') at = meminfo.find(key, at + 1);
+    while (at != std::string_view::npos && at > 0 && meminfo[at - 1] != '\n')
+        at = meminfo.find(key, at + 1);
     if (at == std::string_view::npos) return error("/proc/meminfo has no {}", name);
     std::string_view rest = meminfo.substr(at + key.size());
     rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
@@ -33,8 +34,12 @@ Result<std::string> read_meminfo() {
 
 } // namespace
 
-Result<uint64_t> parse_mem_available(std::string_view meminfo) { return parse_field(meminfo, "MemAvailable"); }
-Result<uint64_t> parse_mem_total(std::string_view meminfo) { return parse_field(meminfo, "MemTotal"); }
+Result<uint64_t> parse_mem_available(std::string_view meminfo) {
+    return parse_field(meminfo, "MemAvailable");
+}
+Result<uint64_t> parse_mem_total(std::string_view meminfo) {
+    return parse_field(meminfo, "MemTotal");
+}
 
 Result<uint64_t> mem_available() {
     SF_TRY_ASSIGN(const std::string text, read_meminfo());

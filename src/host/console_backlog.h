@@ -44,8 +44,8 @@ class ConsoleBacklog {
     std::deque<std::string> chunks_;
     size_t held_ = 0;
     uint64_t dropped_ = 0;
-    uint64_t unreported_ = 0;       // dropped since the last take()
-    bool taken_ends_line_ = true;   // the last byte taken was a newline (or none was taken)
+    uint64_t unreported_ = 0;     // dropped since the last take()
+    bool taken_ends_line_ = true; // the last byte taken was a newline (or none was taken)
 };
 
 } // namespace sf::host

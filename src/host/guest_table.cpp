@@ -32,7 +32,8 @@ Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& 
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
     SF_TRY_ASSIGN(const uint64_t mem_total, sf::mem_total());
-    SF_TRY_ASSIGN(table->memory_budget_, MemoryBudget::create(mem_total, options.mem_reserve, options.overcommit));
+    SF_TRY_ASSIGN(table->memory_budget_,
+                  MemoryBudget::create(mem_total, options.mem_reserve, options.overcommit));
     if (!options.snapshot_dir.empty()) {
         SF_TRY_ASSIGN(table->snapshots_, SnapshotDir::open(options.snapshot_dir));
     }

@@ -75,19 +75,24 @@ std::string dechunk(const std::string& response) {
     }
 }
 
-uint64_t host_dropped(Sfd& sfd) { return sfd.get("/v1/host").json().value("console_bytes_dropped", uint64_t{0}); }
+uint64_t host_dropped(Sfd& sfd) {
+    return sfd.get("/v1/host").json().value("console_bytes_dropped", uint64_t{0});
+}
 
 } // namespace
 
 TEST(SfdConsole, ASlowFollowerLosesTheOldestBytesAndIsToldHowMany) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1"});
-    ASSERT_EQ(sfd.create({{"image", guest_image("chatter")}, {"name", "chatty"}, {"cmdline", "20000"},
+    ASSERT_EQ(sfd.create({{"image", guest_image("chatter")},
+                          {"name", "chatty"},
+                          {"cmdline", "20000"},
                           {"start", false}})
                   .status,
               201);
     SlowClient follower(sfd.socket());
-    ASSERT_TRUE(follower.send("GET /v1/guests/chatty/console HTTP/1.1\r\nHost: sfd\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        follower.send("GET /v1/guests/chatty/console HTTP/1.1\r\nHost: sfd\r\nConnection: close\r\n\r\n"));
     ASSERT_NE(follower.read(std::chrono::seconds(10), "\r\n\r\n").find("200"), std::string::npos);
     ASSERT_EQ(sfd.post("/v1/guests/chatty/start").status, 200);
     // 20 MiB of lines: the follower reads nothing until sfd has dropped some
@@ -102,7 +107,8 @@ TEST(SfdConsole, ASlowFollowerLosesTheOldestBytesAndIsToldHowMany) {
     const std::regex marker(R"(\[sfd: (\d+) bytes dropped\]\n)");
     uint64_t told = 0;
     int markers = 0;
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), marker); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), marker); it != std::sregex_iterator();
+         ++it) {
         told += std::stoull((*it)[1].str());
         ++markers;
         EXPECT_TRUE(it->position() == 0 || body[static_cast<size_t>(it->position()) - 1] == '\n')
@@ -111,5 +117,6 @@ TEST(SfdConsole, ASlowFollowerLosesTheOldestBytesAndIsToldHowMany) {
     EXPECT_GT(markers, 0) << "the stream does not say that bytes were dropped";
     EXPECT_EQ(told, host_dropped(sfd)) << "every dropped byte is told to the follower";
     const std::string last = "line 20000/20000 ";
-    EXPECT_NE(body.find(last), std::string::npos) << "the newest bytes are kept: " << body.substr(body.size() - 200);
+    EXPECT_NE(body.find(last), std::string::npos)
+        << "the newest bytes are kept: " << body.substr(body.size() - 200);
 }

@@ -32,7 +32,8 @@ std::string overcommit_for(uint64_t budget_bytes) {
         if (key == "MemTotal:") total = kib * 1024;
     const uint64_t usable = total > (256ull << 20) ? total - (256ull << 20) : 1;
     char text[32];
-    std::snprintf(text, sizeof text, "%.17g", static_cast<double>(budget_bytes) / static_cast<double>(usable));
+    std::snprintf(text, sizeof text, "%.17g",
+                  static_cast<double>(budget_bytes) / static_cast<double>(usable));
     return text;
 }
 

@@ -306,7 +306,8 @@ TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
 TEST_F(SfdSnapshot, RestorePastTheCommittedMemoryBudgetIsRefused) {
     SF_SFD_REQUIRE_KVM();
     constexpr uint64_t MiB = 1ull << 20;
-    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path, "--overcommit", sf::test::overcommit_for(6 * MiB)});
+    Sfd sfd(
+        {"--workers", "1", "--snapshot-dir", dir.path, "--overcommit", sf::test::overcommit_for(6 * MiB)});
     create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}, {"mem", "4M"}});
     const std::string file = dir / "tk.snap";
     auto saved = sfd.post("/v1/guests/tk/save", json{{"file", file}, {"keep", true}}.dump());

@@ -220,9 +220,10 @@ TEST(Sfd, CreatesPastTheCommittedMemoryBudgetAreRefused) {
     ASSERT_EQ(sfd.create(sized("b", "4M")).status, 201);
     auto refused = sfd.create(sized("c", "4M"));
     EXPECT_EQ(refused.status, 409);
-    EXPECT_NE(refused.body.find("not enough host memory for 4.0 MiB more: live guests have 8.0 MiB of the 10.5 MiB "
-                                "committable"),
-              std::string::npos)
+    EXPECT_NE(
+        refused.body.find("not enough host memory for 4.0 MiB more: live guests have 8.0 MiB of the 10.5 MiB "
+                          "committable"),
+        std::string::npos)
         << refused.body;
     EXPECT_NE(refused.body.find("overcommit"), std::string::npos) << refused.body;
     EXPECT_EQ(sfd.get("/v1/host").json()["mem_committed"], 8 * MiB);

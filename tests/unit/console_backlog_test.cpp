@@ -48,7 +48,7 @@ TEST(ConsoleBacklog, TheMarkerIsReportedOnceAndOnALineOfItsOwn) {
     ConsoleBacklog backlog(4);
     backlog.push("ab");
     EXPECT_EQ(joined(backlog.take()), "ab"); // no newline taken last
-    backlog.push("cdefgh"); // larger than the budget: its tail "efgh" stays
+    backlog.push("cdefgh");                  // larger than the budget: its tail "efgh" stays
     EXPECT_EQ(backlog.held(), 4u);
     EXPECT_EQ(joined(backlog.take()), "\n[sfd: 2 bytes dropped]\nefgh");
     backlog.push("ij");

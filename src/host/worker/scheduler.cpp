@@ -145,8 +145,11 @@ RunState Scheduler::state(const WorkerGuest& guest) const {
 
 nlohmann::json Scheduler::stats() const {
     std::lock_guard lock(mutex_);
-    return {{"runners", runners_.size()}, {"runnable", queue_.size()}, {"running", running_},
-            {"blocked", blocked_},       {"timers", timers_.size()}};
+    return {{"runners", runners_.size()},
+            {"runnable", queue_.size()},
+            {"running", running_},
+            {"blocked", blocked_},
+            {"timers", timers_.size()}};
 }
 
 // Parks a guest that waits in poll until `wake_host_ns` (UINT64_MAX: for ever, no timer).
@@ -164,7 +167,8 @@ void Scheduler::park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_ho
 // A Blocked guest leaves Blocked: its timer (if any) goes with it.
 void Scheduler::unpark(const WorkerGuest& guest) {
     --blocked_;
-    if (guest.blocked_until_host_ns != UINT64_MAX) timers_.erase(TimerKey{guest.blocked_until_host_ns, &guest});
+    if (guest.blocked_until_host_ns != UINT64_MAX)
+        timers_.erase(TimerKey{guest.blocked_until_host_ns, &guest});
 }
 
 std::shared_ptr<WorkerGuest> Scheduler::next_runnable(std::unique_lock<std::mutex>& lock) {
