@@ -1,5 +1,6 @@
-// superfluid common: the host's available memory (MemAvailable of /proc/meminfo),
-// for sfd's memory reserve and sf-bench's memory per guest.
+// superfluid common: the host's available and total memory (MemAvailable and
+// MemTotal of /proc/meminfo), for sfd's memory reserve and committed-memory
+// budget and sf-bench's memory per guest.
 #pragma once
 
 #include "common/result.h"
@@ -13,8 +14,11 @@ namespace sf {
 
 // Bytes of MemAvailable in a /proc/meminfo text.
 Result<uint64_t> parse_mem_available(std::string_view meminfo);
-// Reads /proc/meminfo.
+// Bytes of MemTotal in a /proc/meminfo text.
+Result<uint64_t> parse_mem_total(std::string_view meminfo);
+// Read /proc/meminfo.
 Result<uint64_t> mem_available();
+Result<uint64_t> mem_total();
 
 // mem_available(), read at most once per `max_age` (a create must not pay for
 // reading /proc/meminfo each time). Thread-safe.

@@ -31,6 +31,9 @@ GuestTable::GuestTable(const GuestTableOptions& options) : options_(options) {
 Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
     if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
+    SF_TRY_ASSIGN(const uint64_t mem_total, sf::mem_total());
+    SF_TRY_ASSIGN(table->memory_budget_,
+                  MemoryBudget::create(mem_total, options.mem_reserve, options.overcommit));
     if (!options.snapshot_dir.empty()) {
         SF_TRY_ASSIGN(table->snapshots_, SnapshotDir::open(options.snapshot_dir));
     }
@@ -109,6 +112,17 @@ Result<void> GuestTable::check_request(const CreateRequest& request) const {
     return ok();
 }
 
+uint64_t GuestTable::committed_memory() const {
+    uint64_t committed = 0;
+    for (const auto& [id, record] : guests_)
+        if (!has_ended(record.info.state)) committed += record.info.mem_size;
+    return committed;
+}
+
+Result<void> GuestTable::admit_memory(uint64_t mem_size) const {
+    return memory_budget_->admit(committed_memory(), mem_size);
+}
+
 Result<int> GuestTable::place() {
     int best = -1;
     for (size_t i = 0; i < workers_.size(); ++i) {
@@ -173,6 +187,7 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
     if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
     if (!request.name.empty() && names_.count(request.name))
         return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
+    SF_TRY(admit_memory(request.mem_size));
     Placed placed;
     SF_TRY_ASSIGN(placed.worker, place());
     placed.process = workers_[static_cast<size_t>(placed.worker)];

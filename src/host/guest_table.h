@@ -1,7 +1,8 @@
 // superfluid toolstack: GuestTable, sfd's view of every guest on the host.
 //
 // Implements GuestService over worker slots. It checks a request (name, size,
-// image, host memory, capacity), places the guest on the least loaded live
+// image, host memory now and the memory live guests are committed to, see
+// MemoryBudget, capacity), places the guest on the least loaded live
 // worker, and keeps each guest's record up to date from the workers' events.
 // A supervisor thread starts a fresh worker in the slot of one that died, and
 // adds workers as guests grow: every VM a process holds makes each change to
@@ -13,12 +14,14 @@
 #pragma once
 
 #include "common/meminfo.h"
+#include "host/console_backlog.h"
 #include "host/guest_service.h"
 #include "host/guest_store.h"
 #include "host/guest_store_gate.h"
+#include "host/memory_budget.h"
 #include "host/migration/guest_description.h"
-#include "host/migration/migration_session.h"
 #include "host/migration/migration_peers.h"
+#include "host/migration/migration_session.h"
 #include "host/migration/migration_token.h"
 #include "host/net_service.h"
 #include "host/snapshot_dir.h"
@@ -43,6 +46,9 @@ struct GuestTableOptions {
     size_t guests_per_worker = 256;       // add a worker once every worker has this many
     size_t max_guests_per_worker = 4000;  // hard cap (two descriptors a guest, 20,000 a process)
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
+    // Live guests' memory sizes add up to at most (MemTotal - mem_reserve) x
+    // this (MemoryBudget).
+    double overcommit = 1.0;
     WorkerOptions worker;
     NetServiceOptions net;
     // sfd's store (not owned; outlives the table). Set: every guest's record is
@@ -93,8 +99,11 @@ class GuestTable final : public GuestService {
     pid_t worker_pid(int index) const;
 
   private:
+    // A console follower's bytes wait here for it: a slow one loses the
+    // oldest beyond this budget and is told how many (ConsoleBacklog).
+    static constexpr size_t kFollowerBacklogBytes = 1u << 20;
     struct Follower {
-        std::deque<std::string> chunks;
+        ConsoleBacklog backlog{kFollowerBacklogBytes};
         bool ended = false;
     };
     struct Record {
@@ -133,6 +142,10 @@ class GuestTable final : public GuestService {
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
     Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
+    // Needs mutex_: the memory sizes of live (not ended) guests, added up;
+    // whether a guest of `mem_size` bytes more fits the budget (MemoryBudget).
+    uint64_t committed_memory() const;
+    Result<void> admit_memory(uint64_t mem_size) const;
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request, int pass_fd = -1);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
@@ -193,6 +206,7 @@ class GuestTable final : public GuestService {
     std::unique_ptr<SnapshotDir> snapshots_; // null without options_.snapshot_dir
     std::atomic<uint64_t> record_ns_{0}, records_written_{0}; // time creates spent writing records
     mutable MemoryGauge memory_gauge_;
+    std::optional<MemoryBudget> memory_budget_; // set by create()
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed
     std::map<uint64_t, Record> guests_;
@@ -205,6 +219,7 @@ class GuestTable final : public GuestService {
     std::vector<int> quick_exits_;                                   // per slot, in a row
     std::string workers_failing_;
     uint64_t next_id_ = 1;
+    uint64_t console_dropped_ = 0; // console bytes dropped for slow followers, all guests
     bool shutting_down_ = false;
     std::condition_variable supervisor_cv_;
     std::vector<int> dead_slots_;

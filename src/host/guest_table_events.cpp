@@ -40,7 +40,11 @@ void GuestTable::on_console(uint64_t id, std::string_view bytes) {
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return;
-    for (auto& follower : it->second.followers) follower->chunks.emplace_back(bytes);
+    for (auto& follower : it->second.followers) {
+        const uint64_t dropped_before = follower->backlog.dropped();
+        follower->backlog.push(bytes);
+        console_dropped_ += follower->backlog.dropped() - dropped_before;
+    }
     changed_.notify_all();
 }
 

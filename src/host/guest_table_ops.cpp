@@ -129,10 +129,9 @@ Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCal
     std::unique_lock lock(mutex_);
     while (more) {
         const bool woke = changed_.wait_for(lock, kFollowHeartbeat, [&] {
-            return follower->ended || !follower->chunks.empty() || shutting_down_;
+            return follower->ended || !follower->backlog.empty() || shutting_down_;
         });
-        std::deque<std::string> chunks;
-        chunks.swap(follower->chunks);
+        std::deque<std::string> chunks = follower->backlog.take();
         const bool last = follower->ended || shutting_down_;
         lock.unlock();
         if (!woke) more = callback({}); // heartbeat: lets a gone client or a stopping server end the follow
@@ -166,9 +165,12 @@ Result<HostInfo> GuestTable::host_info() {
     std::vector<std::shared_ptr<WorkerProcess>> workers;
     nlohmann::json states = nlohmann::json::object();
     size_t total = 0;
+    uint64_t console_dropped = 0, committed = 0;
     {
         std::lock_guard lock(mutex_);
         workers = workers_;
+        console_dropped = console_dropped_;
+        committed = committed_memory();
         for (const auto& [id, record] : guests_) {
             auto key = to_string(record.info.state);
             states[key] = states.value(key, 0) + 1;
@@ -197,6 +199,10 @@ Result<HostInfo> GuestTable::host_info() {
                      {"guests_per_worker", options_.guests_per_worker},
                      {"max_guests_per_worker", options_.max_guests_per_worker},
                      {"mem_reserve", options_.mem_reserve},
+                     {"mem_committed", committed},
+                     {"mem_commit_limit", memory_budget_->limit()},
+                     {"overcommit", options_.overcommit},
+                     {"console_bytes_dropped", console_dropped},
                      {"store", store_info()}}};
 }
 

@@ -54,6 +54,7 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         std::lock_guard lock(mutex_);
         if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
         if (names_.count(name)) return error(ErrorKind::Conflict, "a guest named '{}' exists already", name);
+        SF_TRY(admit_memory(d.mem_size));
         SF_TRY_ASSIGN(placed.worker, place());
         placed.process = workers_[static_cast<size_t>(placed.worker)];
         if (d.nic) {

@@ -40,6 +40,7 @@ struct SfdOptions {
     size_t ring_size = 16 << 10;
     std::string log_dir;
     uint64_t mem_reserve_mib = 256;
+    double overcommit = 1.0;
     std::string store = "mem";
     std::string store_data;
     std::string store_socket; // empty: beside the API socket
@@ -145,6 +146,7 @@ int run(const SfdOptions& o) {
     table_options.guests_per_worker = o.guests_per_worker;
     table_options.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
+    table_options.overcommit = o.overcommit;
     table_options.net.pool_target = o.net_pool;
     table_options.worker.program = sf::beside_executable("sf-worker").string();
     table_options.worker.pool = o.pool;
@@ -262,8 +264,16 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--log-dir", o.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
         ->check(CLI::ExistingDirectory);
-    app.add_option("--mem-reserve", o.mem_reserve_mib, "Host memory (MiB) to keep free: creates beyond it fail")
+    app.add_option("--mem-reserve", o.mem_reserve_mib,
+                   "Host memory (MiB) to keep free: creates fail while less is available, and the memory "
+                   "sizes of live guests add up to at most (MemTotal - this) x --overcommit")
         ->capture_default_str();
+    app.add_option("--overcommit", o.overcommit,
+                   "Guest memory sfd may commit, as a multiple of MemTotal - --mem-reserve: a create or "
+                   "arrival that would take the live guests' memory sizes past it fails (409); above 1 bets "
+                   "that guests leave some of their memory untouched")
+        ->check(CLI::PositiveNumber)
+        ->default_str("1.0");
     app.add_option("--store", o.store,
                    "Store back-end: mem (default), lmdb (durable: a restarted sfd re-adopts the running guests), "
                    "none (no records, no guest store access)")

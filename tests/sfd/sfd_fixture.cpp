@@ -24,6 +24,19 @@ std::string guest_image(const std::string& name) { return std::string(SF_GUEST_D
 
 // The backend under test ($SF_BACKEND, which sfd and sf-worker read too):
 // only an explicit kvm can be missing; process and auto run everywhere.
+std::string overcommit_for(uint64_t budget_bytes) {
+    std::ifstream in("/proc/meminfo");
+    std::string key, unit;
+    uint64_t kib = 0, total = 0;
+    while (total == 0 && in >> key >> kib >> unit)
+        if (key == "MemTotal:") total = kib * 1024;
+    const uint64_t usable = total > (256ull << 20) ? total - (256ull << 20) : 1;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g",
+                  static_cast<double>(budget_bytes) / static_cast<double>(usable));
+    return text;
+}
+
 bool backend_usable() {
     static const bool usable = [] {
         const char* backend = std::getenv("SF_BACKEND");

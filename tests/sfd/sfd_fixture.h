@@ -82,6 +82,10 @@ std::string shell(const std::string& command);
 // acknowledged); the last answer if 5 s pass first.
 std::string page_with(const std::string& ip, const std::string& text);
 
+// The `--overcommit` value that makes sfd's committed-memory budget, (MemTotal
+// - the default 256 MiB reserve) x ratio, `budget_bytes` (within a byte or so).
+std::string overcommit_for(uint64_t budget_bytes);
+
 int count_fds(pid_t pid);
 long rss_kib(pid_t pid);
 // utime + stime of a process, in clock ticks.

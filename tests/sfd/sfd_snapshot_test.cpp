@@ -300,6 +300,29 @@ TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
     EXPECT_GE(ticks(logs_with_tick(sfd, "tk", original_now + 3)).back().index, original_now + 3);
 }
 
+// A restore is admitted against committed memory like a create: with a
+// budget of 6 MiB, a 4 MiB guest's copy is refused (409, nothing created)
+// while the original runs, and restored once the original is gone.
+TEST_F(SfdSnapshot, RestorePastTheCommittedMemoryBudgetIsRefused) {
+    SF_SFD_REQUIRE_KVM();
+    constexpr uint64_t MiB = 1ull << 20;
+    Sfd sfd(
+        {"--workers", "1", "--snapshot-dir", dir.path, "--overcommit", sf::test::overcommit_for(6 * MiB)});
+    create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 50"}, {"name", "tk"}, {"mem", "4M"}});
+    const std::string file = dir / "tk.snap";
+    auto saved = sfd.post("/v1/guests/tk/save", json{{"file", file}, {"keep", true}}.dump());
+    ASSERT_EQ(saved.status, 200) << saved.body;
+    auto refused = sfd.post("/v1/guests/restore", json{{"file", file}, {"name", "tk2"}}.dump());
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_NE(refused.body.find("not enough host memory for 4.0 MiB more: live guests have 4.0 MiB"),
+              std::string::npos)
+        << refused.body;
+    EXPECT_EQ(guest_count(sfd), 1u);
+    ASSERT_EQ(sfd.del("/v1/guests/tk").status, 200);
+    auto restored = sfd.post("/v1/guests/restore", json{{"file", file}, {"name", "tk2"}}.dump());
+    EXPECT_EQ(restored.status, 201) << restored.body;
+}
+
 // restore --paused leaves the guest paused (its console still), resume starts
 // it where it was saved.
 TEST_F(SfdSnapshot, RestorePausedWaitsForResume) {

@@ -201,6 +201,38 @@ TEST(Sfd, FullHostAndMissingMemoryAreRefused) {
     EXPECT_NE(r.body.find("not enough host memory"), std::string::npos) << r.body;
 }
 
+// Admission counts the memory live guests are committed to, not what is free
+// now: with a budget of 10.5 MiB ((MemTotal - the 256 MiB reserve) x a tiny
+// --overcommit), two 4 MiB guests pass, a third is refused with the numbers,
+// a 2 MiB one still fits, and a destroyed guest gives its share back.
+TEST(Sfd, CreatesPastTheCommittedMemoryBudgetAreRefused) {
+    SF_SFD_REQUIRE_KVM();
+    constexpr uint64_t MiB = 1ull << 20;
+    Sfd sfd({"--workers", "1", "--overcommit", sf::test::overcommit_for(10 * MiB + MiB / 2)});
+    json host = sfd.get("/v1/host").json();
+    EXPECT_NEAR(host["mem_commit_limit"].get<double>(), static_cast<double>(10 * MiB + MiB / 2), 1024.0);
+    auto sized = [](const std::string& name, const std::string& mem) {
+        json fields = idle(name);
+        fields["mem"] = mem;
+        return fields;
+    };
+    ASSERT_EQ(sfd.create(sized("a", "4M")).status, 201);
+    ASSERT_EQ(sfd.create(sized("b", "4M")).status, 201);
+    auto refused = sfd.create(sized("c", "4M"));
+    EXPECT_EQ(refused.status, 409);
+    EXPECT_NE(
+        refused.body.find("not enough host memory for 4.0 MiB more: live guests have 8.0 MiB of the 10.5 MiB "
+                          "committable"),
+        std::string::npos)
+        << refused.body;
+    EXPECT_NE(refused.body.find("overcommit"), std::string::npos) << refused.body;
+    EXPECT_EQ(sfd.get("/v1/host").json()["mem_committed"], 8 * MiB);
+    EXPECT_EQ(sfd.create(sized("d", "2M")).status, 201) << "a smaller guest still fits";
+    ASSERT_EQ(sfd.del("/v1/guests/a").status, 200);
+    EXPECT_EQ(sfd.create(sized("c", "4M")).status, 201) << "a destroyed guest's memory is free again";
+    EXPECT_EQ(sfd.get("/v1/host").json()["mem_committed"], 10 * MiB);
+}
+
 TEST(Sfd, ConsoleFollowStreamsUntilTheGuestEnds) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1"});

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 using namespace sf;
 using namespace sf::host;
 using namespace std::chrono_literals;
@@ -64,6 +66,51 @@ TEST_F(WorkerSchedulerTest, QuiesceOfABlockedGuestPausesItAndResumeParksItAgain)
     EXPECT_EQ(scheduler.stats()["blocked"], 0);
     ASSERT_TRUE(scheduler.resume(guest));
     EXPECT_EQ(scheduler.state(*guest), RunState::Blocked);
+    EXPECT_EQ(scheduler.stats()["timers"], 1) << "the first park's timer went with the pause";
+}
+
+// A guest parked with a far deadline and woken by I/O again and again (the
+// runner's part, running it until it parks in poll again, is played by
+// pause + resume with the same deadline: no runners here, nothing runs)
+// keeps one timer, and none once it is removed.
+TEST(WorkerSchedulerTimers, IoWakeUpsOfAFarParkedGuestKeepOneTimer) {
+    NoEvents events;
+    Scheduler scheduler{0, 10'000'000, events};
+    auto guest = std::make_shared<WorkerGuest>(1, 64, events);
+    const uint64_t far = vmm::host_monotonic_ns() + 3600'000'000'000ull;
+    ASSERT_TRUE(scheduler.add_paused(guest, far));
+    constexpr int kWakeUps = 10'000;
+    for (int i = 0; i < kWakeUps; ++i) {
+        ASSERT_TRUE(scheduler.resume(guest));
+        ASSERT_EQ(scheduler.state(*guest), RunState::Blocked);
+        ASSERT_EQ(scheduler.stats()["timers"], 1) << "after " << i << " I/O wake-ups";
+        scheduler.notify(guest); // a frame arrives
+        ASSERT_EQ(scheduler.state(*guest), RunState::Runnable);
+        ASSERT_EQ(scheduler.stats()["timers"], 0);
+        ASSERT_TRUE(scheduler.pause(guest));
+        guest->pending_wake_host_ns = far; // it polls again with the same deadline
+    }
+    ASSERT_TRUE(scheduler.resume(guest));
+    EXPECT_EQ(scheduler.stats()["timers"], 1);
+    EXPECT_EQ(scheduler.stats()["blocked"], 1);
+    (void)scheduler.remove(guest);
+    EXPECT_EQ(scheduler.stats()["timers"], 0) << "a removed guest leaves no timer behind";
+    EXPECT_EQ(scheduler.stats()["blocked"], 0);
+}
+
+// The timer still fires: a guest parked for a moment becomes runnable.
+TEST(WorkerSchedulerTimers, ANearDeadlineWakesTheGuest) {
+    NoEvents events;
+    Scheduler scheduler{0, 10'000'000, events};
+    auto guest = std::make_shared<WorkerGuest>(1, 64, events);
+    ASSERT_TRUE(scheduler.add_paused(guest, vmm::host_monotonic_ns() + 20'000'000));
+    ASSERT_TRUE(scheduler.resume(guest));
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (scheduler.state(*guest) == RunState::Blocked && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::yield();
+    EXPECT_EQ(scheduler.state(*guest), RunState::Runnable);
+    EXPECT_EQ(scheduler.stats()["timers"], 0);
+    EXPECT_EQ(scheduler.stats()["blocked"], 0);
 }
 
 TEST_F(WorkerSchedulerTest, QuiesceOfAPausedOrNewGuestLeavesItSo) {

@@ -46,7 +46,7 @@ Result<void> Scheduler::pause_locked(const std::shared_ptr<WorkerGuest>& guest) 
     switch (guest->state) {
     case RunState::Runnable: guest->state = RunState::Paused; break;
     case RunState::Blocked:
-        --blocked_;
+        unpark(*guest);
         guest->state = RunState::Paused;
         guest->pending_wake_host_ns = guest->blocked_until_host_ns; // its poll still waits for that
         break;
@@ -122,7 +122,7 @@ std::shared_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>
         guest->runner->interrupt();
         released_cv_.wait(lock, [&] { return guest->state != RunState::Running; });
     }
-    if (guest->state == RunState::Blocked) --blocked_;
+    if (guest->state == RunState::Blocked) unpark(*guest);
     guest->state = RunState::Exited;
     ++guest->generation;
     return std::move(guest->vm);
@@ -131,7 +131,7 @@ std::shared_ptr<vmm::Guest> Scheduler::remove(const std::shared_ptr<WorkerGuest>
 void Scheduler::notify(const std::shared_ptr<WorkerGuest>& guest) {
     std::lock_guard lock(mutex_);
     if (guest->state == RunState::Blocked) {
-        --blocked_;
+        unpark(*guest);
         make_runnable(guest);
     } else if (guest->state == RunState::Running || guest->state == RunState::Paused) {
         guest->io_pending = true;
@@ -145,8 +145,11 @@ RunState Scheduler::state(const WorkerGuest& guest) const {
 
 nlohmann::json Scheduler::stats() const {
     std::lock_guard lock(mutex_);
-    return {{"runners", runners_.size()}, {"runnable", queue_.size()}, {"running", running_},
-            {"blocked", blocked_},       {"timers", wakes_.size()}};
+    return {{"runners", runners_.size()},
+            {"runnable", queue_.size()},
+            {"running", running_},
+            {"blocked", blocked_},
+            {"timers", timers_.size()}};
 }
 
 // Parks a guest that waits in poll until `wake_host_ns` (UINT64_MAX: for ever, no timer).
@@ -156,9 +159,16 @@ void Scheduler::park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_ho
     ++guest->generation;
     ++blocked_;
     if (wake_host_ns == UINT64_MAX) return;
-    const bool earliest = wakes_.empty() || wake_host_ns < wakes_.top().host_ns;
-    wakes_.push(Wake{wake_host_ns, guest->generation, guest});
+    const bool earliest = timers_.empty() || wake_host_ns < timers_.begin()->first.first;
+    timers_.emplace(TimerKey{wake_host_ns, guest.get()}, guest);
     if (earliest) timer_cv_.notify_one();
+}
+
+// A Blocked guest leaves Blocked: its timer (if any) goes with it.
+void Scheduler::unpark(const WorkerGuest& guest) {
+    --blocked_;
+    if (guest.blocked_until_host_ns != UINT64_MAX)
+        timers_.erase(TimerKey{guest.blocked_until_host_ns, &guest});
 }
 
 std::shared_ptr<WorkerGuest> Scheduler::next_runnable(std::unique_lock<std::mutex>& lock) {
@@ -243,23 +253,23 @@ Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Re
 void Scheduler::timer_loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        if (wakes_.empty()) {
+        if (timers_.empty()) {
             timer_cv_.wait(lock);
             continue;
         }
         const uint64_t now = vmm::host_monotonic_ns();
-        const Wake& next = wakes_.top();
-        if (next.host_ns > now) {
-            timer_cv_.wait_for(lock, std::chrono::nanoseconds(next.host_ns - now));
+        const auto next = timers_.begin();
+        if (next->first.first > now) {
+            timer_cv_.wait_for(lock, std::chrono::nanoseconds(next->first.first - now));
             continue;
         }
-        std::shared_ptr<WorkerGuest> guest = next.guest.lock();
-        const uint64_t generation = next.generation;
-        wakes_.pop();
-        if (guest && guest->state == RunState::Blocked && guest->generation == generation) {
-            --blocked_;
-            make_runnable(guest);
+        std::shared_ptr<WorkerGuest> guest = next->second.lock();
+        if (!guest || guest->state != RunState::Blocked) { // cannot be: leaving Blocked removes the timer
+            timers_.erase(next);
+            continue;
         }
+        unpark(*guest);
+        make_runnable(guest);
     }
 }
 

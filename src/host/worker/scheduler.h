@@ -1,8 +1,10 @@
 // superfluid worker: Scheduler, which runs a worker's guests on a few threads.
 //
 // A guest holds a runner thread only while its vCPU runs. When it waits in
-// poll it is parked on a timer heap (a deadline of "never" parks it with no
-// timer at all) and costs no CPU; when the deadline passes it is queued for
+// poll it is parked on a timer (a deadline of "never" parks it with no
+// timer at all) and costs no CPU; its timer goes as soon as it leaves
+// Blocked (I/O, pause, removal), so there is at most one timer per blocked
+// guest, however often it parks; when the deadline passes it is queued for
 // the next free runner. A runner gives a guest a time slice and then queues
 // it again behind the others, so a spinning guest cannot starve the rest.
 //
@@ -29,12 +31,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <queue>
 #include <stop_token>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace sf::host {
@@ -77,16 +80,14 @@ class Scheduler {
     // again when resumed.
     void notify(const std::shared_ptr<WorkerGuest>& guest);
     RunState state(const WorkerGuest& guest) const;
-    // {"runners", "runnable", "running", "blocked", "timers"}
+    // {"runners", "runnable", "running", "blocked", "timers"}; "timers" never
+    // exceeds "blocked".
     nlohmann::json stats() const;
 
   private:
-    struct Wake {
-        uint64_t host_ns;
-        uint64_t generation;
-        std::weak_ptr<WorkerGuest> guest;
-        bool operator>(const Wake& other) const { return host_ns > other.host_ns; }
-    };
+    // A blocked guest's timer, ordered by deadline; the pointer only makes
+    // the key unique and findable, the weak_ptr is what is woken.
+    using TimerKey = std::pair<uint64_t, const WorkerGuest*>;
     struct Ended {
         std::shared_ptr<vmm::Guest> vm;
         nlohmann::json event;
@@ -97,6 +98,7 @@ class Scheduler {
     std::shared_ptr<WorkerGuest> next_runnable(std::unique_lock<std::mutex>& lock);
     Ended settle(const std::shared_ptr<WorkerGuest>& guest, Result<vmm::RunOutcome> outcome);
     void park(const std::shared_ptr<WorkerGuest>& guest, uint64_t wake_host_ns);
+    void unpark(const WorkerGuest& guest);
     void make_runnable(const std::shared_ptr<WorkerGuest>& guest);
     Result<void> pause_locked(const std::shared_ptr<WorkerGuest>& guest);
 
@@ -107,7 +109,7 @@ class Scheduler {
     std::condition_variable timer_cv_;    // the timer thread waits here
     std::condition_variable_any released_cv_; // remove() and quiesce() wait here for a runner to let go
     std::deque<std::shared_ptr<WorkerGuest>> queue_;
-    std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes_;
+    std::map<TimerKey, std::weak_ptr<WorkerGuest>> timers_; // one per Blocked guest with a deadline
     size_t running_ = 0, blocked_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> runners_;
