@@ -8,6 +8,7 @@
 // at once (our sfd then gets SIGTERM as its parent-death signal).
 #include "storm_bench.h"
 #include "common/meminfo.h"
+#include "common/units.h"
 #include "common/executable_path.h"
 
 #include "host_stats.h"
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -124,6 +126,21 @@ void for_each_guest(const std::string& socket, size_t count, int parallel, const
         thread.join();
 }
 
+// The --overcommit our sfd needs to admit every guest of the storm (idle
+// guests touch a fraction of their memory: the storm measures density, so it
+// asks sfd to commit more than the host has), unless --sfd-arg gives one.
+Result<std::optional<double>> storm_overcommit(const StormOptions& o) {
+    for (const std::string& arg : o.sfd_args)
+        if (arg.rfind("--overcommit", 0) == 0) return std::optional<double>();
+    SF_TRY_ASSIGN(const uint64_t mem, parse_size(o.mem));
+    SF_TRY_ASSIGN(const uint64_t total, mem_total());
+    constexpr uint64_t kReserve = 256ull << 20; // sfd's default --mem-reserve
+    const double budget = total > kReserve ? static_cast<double>(total - kReserve) : 1.0;
+    const double needed = static_cast<double>(o.n) * static_cast<double>(mem) / budget * 1.1;
+    if (needed <= 1.0) return std::optional<double>();
+    return std::optional<double>(std::ceil(needed * 100.0) / 100.0);
+}
+
 Result<Target> reach_sfd(const StormOptions& o) {
     Target target;
     if (!o.socket.empty()) {
@@ -138,6 +155,12 @@ Result<Target> reach_sfd(const StormOptions& o) {
     std::vector<std::string> args = o.sfd_args;
     if (!o.store.empty()) args.insert(args.end(), {"--store", o.store});
     if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
+    SF_TRY_ASSIGN(const std::optional<double> overcommit, storm_overcommit(o));
+    if (overcommit) {
+        args.insert(args.end(), {"--overcommit", fmt::format("{:.2f}", *overcommit)});
+        fmt::print(stderr, "sf-bench storm: {} guests of {} commit more than this host's memory: sfd --overcommit {:.2f}\n",
+                   o.n, o.mem, *overcommit);
+    }
     if (o.store == "lmdb") {
         SF_TRY_ASSIGN(target.store_data, StoreDataDir::create());
         args.insert(args.end(), {"--store-data", target.store_data->path()});
