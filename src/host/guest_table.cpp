@@ -119,8 +119,13 @@ uint64_t GuestTable::committed_memory() const {
     return committed;
 }
 
-Result<void> GuestTable::admit_memory(uint64_t mem_size) const {
-    return memory_budget_->admit(committed_memory(), mem_size);
+Result<void> GuestTable::admit_memory(uint64_t mem_size) {
+    if (!committed_bound_ || !memory_budget_->admit(*committed_bound_, mem_size)) {
+        committed_bound_ = committed_memory(); // exact: the first time, or near the limit
+        SF_TRY(memory_budget_->admit(*committed_bound_, mem_size));
+    }
+    *committed_bound_ += mem_size;
+    return ok();
 }
 
 Result<int> GuestTable::place() {

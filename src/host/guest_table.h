@@ -142,10 +142,11 @@ class GuestTable final : public GuestService {
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
     Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
-    // Needs mutex_: the memory sizes of live (not ended) guests, added up;
-    // whether a guest of `mem_size` bytes more fits the budget (MemoryBudget).
+    // Needs mutex_: the memory sizes of live (not ended) guests, added up (a
+    // walk over every guest); whether a guest of `mem_size` bytes more fits
+    // the budget (MemoryBudget), counted into committed_bound_ when it does.
     uint64_t committed_memory() const;
-    Result<void> admit_memory(uint64_t mem_size) const;
+    Result<void> admit_memory(uint64_t mem_size);
     Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
     Result<WorkerReply> call_worker(int index, const nlohmann::json& request, int pass_fd = -1);
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
@@ -207,6 +208,12 @@ class GuestTable final : public GuestService {
     std::atomic<uint64_t> record_ns_{0}, records_written_{0}; // time creates spent writing records
     mutable MemoryGauge memory_gauge_;
     std::optional<MemoryBudget> memory_budget_; // set by create()
+    // Needs mutex_: at least committed_memory(): the exact sum at the last
+    // count plus every admission since (guests that end are not taken off).
+    // An admission within it walks no guest; one past it counts exactly
+    // first, so a refusal is always against the true sum. Unset until the
+    // first admission (records recovered at start are counted then).
+    std::optional<uint64_t> committed_bound_;
     mutable std::mutex mutex_;
     std::condition_variable changed_; // any record changed
     std::map<uint64_t, Record> guests_;
