@@ -255,18 +255,44 @@ TEST(Sfd, ThousandCreateDestroyCyclesLeaveNoTrace) {
             ASSERT_EQ(sfd.del("/v1/guests/c").status, 200);
         }
     };
+    // Every worker's shell pool full again (its refill thread idle), so no shell is half made when counting.
+    auto pools_full = [&] {
+        for (int tries = 0; tries < 400; ++tries) {
+            const json workers = sfd.get("/v1/host").json().value("workers", json::array());
+            bool full = !workers.empty();
+            for (const json& w : workers) {
+                const json pool = w.value("pool", json::object());
+                full = full && pool.value("ready", -1) == pool.value("target", -2);
+            }
+            if (full) return true;
+            sleep_ms(25);
+        }
+        return false;
+    };
+    // A process's descriptor count once it has not changed for 300 ms (a guest's
+    // teardown and a pool refill finish on their own threads a moment later).
+    auto settled_fds = [](pid_t p) {
+        int last = sf::test::count_fds(p), same = 0;
+        for (int tries = 0; tries < 100 && same < 6; ++tries) {
+            sleep_ms(50);
+            const int now = sf::test::count_fds(p);
+            same = now == last ? same + 1 : 0;
+            last = now;
+        }
+        return last;
+    };
     warm(50);
-    sleep_ms(500); // let the pools refill
+    ASSERT_TRUE(pools_full());
     auto pids = sfd.worker_pids();
     ASSERT_EQ(pids.size(), 2u);
     std::vector<int> fds;
     std::vector<long> rss;
-    for (pid_t p : {sfd.pid(), pids[0], pids[1]}) fds.push_back(sf::test::count_fds(p)), rss.push_back(sf::test::rss_kib(p));
+    for (pid_t p : {sfd.pid(), pids[0], pids[1]}) fds.push_back(settled_fds(p)), rss.push_back(sf::test::rss_kib(p));
     warm(1000);
-    sleep_ms(500);
+    ASSERT_TRUE(pools_full());
     int i = 0;
     for (pid_t p : {sfd.pid(), pids[0], pids[1]}) {
-        EXPECT_EQ(sf::test::count_fds(p), fds[static_cast<size_t>(i)]) << "pid " << p;
+        EXPECT_EQ(settled_fds(p), fds[static_cast<size_t>(i)]) << "pid " << p;
         EXPECT_LT(sf::test::rss_kib(p), rss[static_cast<size_t>(i)] + 8 * 1024) << "pid " << p << " grew";
         ++i;
     }
