@@ -30,8 +30,8 @@ namespace {
 thread_local volatile sig_atomic_t tls_interrupt = 0;
 thread_local volatile sig_atomic_t tls_running = 0;
 
-constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x40000;
-constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIf = 1ull << 9, kRflagsIopl3 = 3ull << 12;
+constexpr uint64_t kUserFlags = SF_SANDBOX_USER_FLAGS;
+using x86_64::kRflagsFixed, x86_64::kRflagsIf, x86_64::kRflagsIopl3;
 constexpr int kSiKernel = 0x80;
 
 Error os_error(const char* what) {

@@ -68,6 +68,10 @@ struct sf_sandbox_stop {
     uint8_t fxsave[512]; /* x87 and SSE state, FXSAVE layout */
 };
 
+/* RFLAGS bits a user-mode sigreturn takes from a frame (the rest are the
+ * kernel's): CF PF AF ZF SF TF DF OF NT AC. */
+#define SF_SANDBOX_USER_FLAGS 0x44dd5ull
+
 #define SF_SANDBOX_RESUME_RUN 1u
 #define SF_SANDBOX_RESUME_EXIT 2u
 

@@ -2,6 +2,7 @@
 #include "vmm/x86_64/boot_x86_64.h"
 
 #include "superfluid/abi.h"
+#include "vmm/x86_64/vcpu_record_x86_64.h"
 
 #include <algorithm>
 #include <array>
@@ -49,7 +50,6 @@ constexpr uint64_t kCr0Pe = 1ull << 0, kCr0Mp = 1ull << 1, kCr0Et = 1ull << 4, k
                    kCr0Wp = 1ull << 16, kCr0Pg = 1ull << 31;
 constexpr uint64_t kCr4Pae = 1ull << 5, kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
 constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10, kEferNxe = 1ull << 11;
-constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIopl3 = 3ull << 12;
 
 uint64_t round_up(uint64_t value, uint64_t align) { return (value + align - 1) / align * align; }
 

@@ -21,6 +21,10 @@
 
 namespace sf::vmm::x86_64 {
 
+// RFLAGS bits every guest runs with: bit 1 (always set), IF, and IOPL 3 (a
+// KVM guest's; a process guest has IF but IOPL 0, and traps its `out`s).
+inline constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIf = 1ull << 9, kRflagsIopl3 = 3ull << 12;
+
 inline constexpr uint32_t kMsrTsc = 0x10;
 inline constexpr uint32_t kMsrStar = 0xc0000081;
 inline constexpr uint32_t kMsrLstar = 0xc0000082;

@@ -13,7 +13,6 @@ namespace {
 // RFLAGS bits code at CPL 3 with IOPL 3 can change: CF PF AF ZF SF TF IF DF OF NT AC ID.
 constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x4000 |
                                 (1ull << 18) | (1ull << 21);
-constexpr uint64_t kRflagsFixed = 1ull << 1, kRflagsIopl3 = 3ull << 12;
 
 // struct kvm_msrs with room for N entries. In C++, asm/kvm.h's flexible array
 // member gives kvm_msrs another size than the kernel's 8 bytes, and with it

@@ -74,8 +74,7 @@ constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMaxMem = 4ull << 30;
 constexpr int kTrapSignals[] = {
     SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SF_SANDBOX_INTERRUPT_SIGNAL};
-// RFLAGS bits a user-mode sigreturn takes from the frame: CF PF AF ZF SF TF DF OF NT AC.
-constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x40000;
+constexpr uint64_t kUserFlags = SF_SANDBOX_USER_FLAGS;
 constexpr uint32_t kXstateMagic1 = 0x46505853; // FP_XSTATE_MAGIC1: an XSAVE frame follows the FXSAVE area
 
 bool g_started = false;
