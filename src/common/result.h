@@ -24,6 +24,7 @@ enum class ErrorKind {
     ResourceExhausted, // not enough host memory or capacity for it (409)
     Unavailable,       // a component is down (503)
     PermissionDenied,  // this host's configuration does not allow it (403)
+    Closed,            // the peer closed the connection (a worker or a store client went away; 503)
 };
 
 struct Error {

@@ -77,6 +77,7 @@ int http_status(ErrorKind kind) {
     case ErrorKind::ResourceExhausted:
         return 409;
     case ErrorKind::Unavailable:
+    case ErrorKind::Closed:
         return 503;
     case ErrorKind::PermissionDenied:
         return 403;

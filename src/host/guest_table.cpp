@@ -87,7 +87,7 @@ Result<void> GuestTable::spawn_worker(int index) {
 
 WorkerProcess::Callbacks GuestTable::worker_callbacks(int index) {
     WorkerProcess::Callbacks callbacks;
-    callbacks.on_event = [this](uint64_t id, const nlohmann::json& e) { on_event(id, e); };
+    callbacks.on_event = [this](uint64_t id, const worker_api::GuestEvent& e) { on_event(id, e); };
     callbacks.on_console = [this](uint64_t id, std::string_view bytes) { on_console(id, bytes); };
     callbacks.on_exit = [this](int i, const std::string& how) { on_worker_exit(i, how); };
     callbacks.on_store = [this, index](uint64_t id, uint64_t rid, std::string_view m) {
@@ -168,11 +168,10 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
         }
         open_gate(placed.id, placed.process);
     }
-    nlohmann::json message = {{"op", "create"}, {"id", placed.id}, {"name", placed.name},
-                              {"image", request.image}, {"mem", request.mem_size}, {"cmdline", request.cmdline},
-                              {"start", request.start}, {"store", gate_ != nullptr}};
-    if (placed.lease) message["nic"] = placed.lease->worker_json();
-    if (Result<WorkerReply> reply = call_worker(placed.worker, message); !reply) {
+    worker_api::Create message{{placed.id, placed.name, request.image, request.mem_size, request.cmdline,
+                                request.start, gate_ != nullptr,
+                                placed.lease ? std::optional(placed.lease->worker_nic()) : std::nullopt}};
+    if (Result<worker_api::Done> reply = call_worker(placed.worker, message); !reply) {
         std::lock_guard lock(mutex_);
         forget(placed.id, placed.name, placed.worker);
         return std::move(reply).error();
@@ -299,14 +298,11 @@ Result<uint64_t> GuestTable::resolve(const std::string& ref) const {
     return error(ErrorKind::NotFound, "no guest '{}'", ref);
 }
 
-Result<WorkerReply> GuestTable::call_worker(int index, const nlohmann::json& request, int pass_fd) {
-    std::shared_ptr<WorkerProcess> worker;
-    {
-        std::lock_guard lock(mutex_);
-        worker = workers_[static_cast<size_t>(index)];
-    }
+Result<std::shared_ptr<WorkerProcess>> GuestTable::worker_at(int index) const {
+    std::lock_guard lock(mutex_);
+    std::shared_ptr<WorkerProcess> worker = workers_[static_cast<size_t>(index)];
     if (!worker) return error(ErrorKind::Unavailable, "worker {} is restarting", index);
-    return worker->call(request, pass_fd);
+    return worker;
 }
 
 } // namespace sf::host

@@ -121,7 +121,7 @@ class GuestTable final : public GuestService {
     // A restarted sfd with a durable store (guest_table_recovery.cpp).
     Result<void> recover();
     Result<void> adopt(int slot, const std::string& socket);
-    void on_event(uint64_t id, const nlohmann::json& event);
+    void on_event(uint64_t id, const worker_api::GuestEvent& event);
     void on_console(uint64_t id, std::string_view bytes);
     void on_worker_exit(int index, const std::string& how);
     void on_store(int index, uint64_t id, uint64_t request_id, std::string_view message);
@@ -147,8 +147,14 @@ class GuestTable final : public GuestService {
     // the budget (MemoryBudget), counted into committed_bound_ when it does.
     uint64_t committed_memory() const;
     Result<void> admit_memory(uint64_t mem_size);
-    Result<GuestInfo> lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to);
-    Result<WorkerReply> call_worker(int index, const nlohmann::json& request, int pass_fd = -1);
+    template <class Request> Result<GuestInfo> lifecycle(const std::string& ref, GuestState from, GuestState to);
+    // Sends `request` to worker slot `index` (worker_api.h), passing `pass_fd` if >= 0.
+    template <class Request>
+    Result<typename Request::Reply> call_worker(int index, const Request& request, int pass_fd = -1) {
+        SF_TRY_ASSIGN(const std::shared_ptr<WorkerProcess> worker, worker_at(index));
+        return worker->call(request, pass_fd);
+    }
+    Result<std::shared_ptr<WorkerProcess>> worker_at(int index) const; // takes mutex_
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
     struct Placed {
         uint64_t id = 0;
@@ -177,7 +183,7 @@ class GuestTable final : public GuestService {
     // id (the description's if free), a worker, its exact NIC lease, its
     // record (paused, busy "arriving") and store gate. Nothing kept on an error.
     Result<Placed> record_arrival(const GuestDescription& description, const std::string& name);
-    nlohmann::json arrival_request(const Placed& placed, const GuestDescription& description) const;
+    worker_api::GuestSpec arrival_spec(const Placed& placed, const GuestDescription& description) const;
     // The arrived guest's data/ written, state recorded; resumed unless `paused`.
     Result<GuestInfo> settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused);
     // After a snapshot or a migration: destroys the guest here, or (`keep`)

@@ -4,7 +4,6 @@
 
 #include <cstdio>
 
-#include "common/json_fields.h"
 
 namespace sf::host {
 
@@ -12,26 +11,30 @@ void GuestTable::end_followers(Record& record) {
     for (auto& follower : record.followers) follower->ended = true;
 }
 
-void GuestTable::on_event(uint64_t id, const nlohmann::json& event) {
+void GuestTable::on_event(uint64_t id, const worker_api::GuestEvent& event) {
+    using Kind = worker_api::GuestEvent::Kind;
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return;
     Record& record = it->second;
-    const std::string kind = string_field(event, "event");
-    if (kind == "first_output") {
+    switch (event.kind) {
+    case Kind::FirstOutput:
         record.has_output = true;
-        const uint64_t t = u64_field(event, "t_ns");
-        if (t > record.request_ns) record.info.first_output_ms = static_cast<double>(t - record.request_ns) / 1e6;
-    } else if (kind == "exited") {
+        if (event.t_ns > record.request_ns)
+            record.info.first_output_ms = static_cast<double>(event.t_ns - record.request_ns) / 1e6;
+        break;
+    case Kind::Exited:
         record.info.state = GuestState::Exited;
-        record.info.exit_status = static_cast<int32_t>(i64_field(event, "status"));
+        record.info.exit_status = event.status;
         end_followers(record);
         store_state(record);
-    } else if (kind == "crashed") {
+        break;
+    case Kind::Crashed:
         record.info.state = GuestState::Crashed;
-        record.info.reason = string_field(event, "reason", "crashed");
+        record.info.reason = event.reason.empty() ? "crashed" : event.reason;
         end_followers(record);
         store_state(record);
+        break;
     }
     changed_.notify_all();
 }

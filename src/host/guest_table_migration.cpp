@@ -131,15 +131,12 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, M
         SF_TRY(read_reply(reader, to));
     }
     // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's verdict.
-    SF_TRY_ASSIGN(const WorkerReply moved,
+    SF_TRY_ASSIGN(const worker_api::Sent moved,
                   call_worker(busy.worker,
-                              {{"op", "migrate_out"},
-                               {"id", busy.id},
-                               {"timeout_ms", timeout.count()},
-                               {"session", session.to_json()}},
+                              worker_api::MigrateOut{busy.id, static_cast<uint64_t>(timeout.count()), session.to_json()},
                               connection));
     paused = true;
-    SF_TRY(session.continue_from(moved.json));
+    SF_TRY(session.continue_from(moved.session));
     std::vector<DataEntry> data;
     if (records_) {
         SF_TRY_ASSIGN(data, records_->data(busy.id));
@@ -157,11 +154,10 @@ Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, M
     MigrateResult result;
     result.guest = busy.info.name;
     result.to = to;
-    result.downtime_ms = ms_between(u64_field(moved.json, "paused_ns"), running_there);
-    result.bytes_sent = u64_field(moved.json, "bytes_sent");
-    result.rounds = u64_field(moved.json, "rounds");
-    result.phases = moved.json;
-    result.phases.erase("ok");
+    result.downtime_ms = ms_between(moved.paused_ns, running_there);
+    result.bytes_sent = moved.bytes_sent;
+    result.rounds = moved.rounds;
+    result.phases = worker_api::to_object(moved);
     result.phases.erase("session");
     if (const nlohmann::json* receiver = json_field(committed, "receiver")) result.phases["receiver"] = *receiver;
     return result;
@@ -195,7 +191,7 @@ Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& ses
     Result<Placed> placed = record_arrival(description, description.name);
     if (!placed) return refuse(placed.error());
     auto drop = [&](const Error& e) -> Error {
-        (void)call_worker(placed->worker, {{"op", "destroy"}, {"id", placed->id}});
+        (void)call_worker(placed->worker, worker_api::Destroy{placed->id});
         std::lock_guard lock(mutex_);
         forget(placed->id, placed->name, placed->worker);
         return e;
@@ -205,16 +201,13 @@ Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& ses
         if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", placed->id}}); !sent)
             return drop(sent.error());
     }
-    nlohmann::json message = arrival_request(*placed, description);
-    message["op"] = "migrate_in";
-    message["timeout_ms"] = timeout.count();
-    message["session"] = session.to_json();
+    const worker_api::MigrateIn message{arrival_spec(*placed, description), static_cast<uint64_t>(timeout.count()),
+                                        session.to_json()};
     const uint64_t built_from = vmm::host_monotonic_ns();
-    Result<WorkerReply> built = call_worker(placed->worker, message, connection);
+    Result<worker_api::Built> built = call_worker(placed->worker, message, connection);
     if (!built) return drop(built.error());
-    if (Result<void> counted = session.continue_from(built->json); !counted) return drop(counted.error());
-    nlohmann::json figures = built->json.is_object() ? built->json : nlohmann::json::object();
-    figures.erase("ok");
+    if (Result<void> counted = session.continue_from(built->session); !counted) return drop(counted.error());
+    nlohmann::json figures = worker_api::to_object(*built);
     figures.erase("session");
     figures["accept_ms"] = static_cast<double>(built_from - accepted_at) / 1e6; // challenge to placed
     figures["worker_ms"] = static_cast<double>(vmm::host_monotonic_ns() - built_from) / 1e6;

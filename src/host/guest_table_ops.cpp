@@ -21,12 +21,12 @@ Result<GuestTable::Located> GuestTable::locate(const std::string& ref) const {
 Result<GuestInfo> GuestTable::info(const std::string& ref) {
     SF_TRY_ASSIGN(const Located where, locate(ref));
     const auto [id, worker, in_worker] = where;
-    Result<WorkerReply> reply =
-        in_worker ? call_worker(worker, {{"op", "info"}, {"id", id}}) : Result<WorkerReply>(error("gone"));
+    Result<worker_api::GuestStatus> reply =
+        in_worker ? call_worker(worker, worker_api::Info{id}) : Result<worker_api::GuestStatus>(error("gone"));
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
-    if (reply && reply->json.is_object()) it->second.info.console_bytes = u64_field(reply->json, "console_bytes");
+    if (reply) it->second.info.console_bytes = reply->console_bytes;
     return it->second.info;
 }
 
@@ -39,7 +39,8 @@ Result<std::vector<GuestInfo>> GuestTable::list() {
 }
 
 // start/pause/resume: checks the state, asks the worker, records the new state.
-Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, const char* op, GuestState from, GuestState to) {
+template <class Request> Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, GuestState from, GuestState to) {
+    const std::string_view op = worker_api::op_name(Request::kOp);
     uint64_t id;
     int worker;
     {
@@ -52,7 +53,7 @@ Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, const char* op, 
                          to_string(record.info.state));
         worker = record.info.worker;
     }
-    SF_TRY(call_worker(worker, {{"op", op}, {"id", id}}));
+    SF_TRY(call_worker(worker, Request{id}));
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "no guest '{}'", ref);
@@ -65,13 +66,13 @@ Result<GuestInfo> GuestTable::lifecycle(const std::string& ref, const char* op, 
 }
 
 Result<GuestInfo> GuestTable::start(const std::string& ref) {
-    return lifecycle(ref, "start", GuestState::Created, GuestState::Running);
+    return lifecycle<worker_api::Start>(ref, GuestState::Created, GuestState::Running);
 }
 Result<GuestInfo> GuestTable::pause(const std::string& ref) {
-    return lifecycle(ref, "pause", GuestState::Running, GuestState::Paused);
+    return lifecycle<worker_api::Pause>(ref, GuestState::Running, GuestState::Paused);
 }
 Result<GuestInfo> GuestTable::resume(const std::string& ref) {
-    return lifecycle(ref, "resume", GuestState::Paused, GuestState::Running);
+    return lifecycle<worker_api::Resume>(ref, GuestState::Paused, GuestState::Running);
 }
 
 Result<void> GuestTable::destroy(const std::string& ref) {
@@ -84,7 +85,7 @@ Result<void> GuestTable::destroy(const std::string& ref) {
     SF_TRY_ASSIGN(const Located where, locate(ref));
     const auto [id, worker, in_worker] = where;
     if (in_worker) {
-        Result<WorkerReply> reply = call_worker(worker, {{"op", "destroy"}, {"id", id}});
+        Result<worker_api::Done> reply = call_worker(worker, worker_api::Destroy{id});
         if (!reply && reply.error().kind != ErrorKind::NotFound && reply.error().kind != ErrorKind::Unavailable)
             return std::move(reply).error();
     }
@@ -108,8 +109,8 @@ Result<std::string> GuestTable::logs(const std::string& ref) {
     SF_TRY_ASSIGN(const Located where, locate(ref));
     const auto [id, worker, in_worker] = where;
     if (!in_worker) return std::string(); // its worker died with the ring
-    SF_TRY_ASSIGN(WorkerReply reply, call_worker(worker, {{"op", "logs"}, {"id", id}}));
-    return std::move(reply.raw);
+    SF_TRY_ASSIGN(worker_api::ConsoleBytes reply, call_worker(worker, worker_api::Logs{id}));
+    return std::move(reply.bytes);
 }
 
 Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCallback& callback) {
@@ -124,8 +125,8 @@ Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCal
         follower->ended = has_ended(record.info.state) || !record.in_worker;
         record.followers.push_back(follower);
     }
-    Result<WorkerReply> snapshot = call_worker(worker, {{"op", "follow"}, {"id", id}});
-    bool more = snapshot && (snapshot->raw.empty() || callback(snapshot->raw));
+    Result<worker_api::ConsoleBytes> snapshot = call_worker(worker, worker_api::Follow{id});
+    bool more = snapshot && (snapshot->bytes.empty() || callback(snapshot->bytes));
     std::unique_lock lock(mutex_);
     while (more) {
         const bool woke = changed_.wait_for(lock, kFollowHeartbeat, [&] {
@@ -142,7 +143,7 @@ Result<void> GuestTable::follow_console(const std::string& ref, const ConsoleCal
     auto it = guests_.find(id);
     if (it != guests_.end()) std::erase(it->second.followers, follower);
     lock.unlock();
-    if (snapshot) (void)call_worker(worker, {{"op", "unfollow"}, {"id", id}});
+    if (snapshot) (void)call_worker(worker, worker_api::Unfollow{id});
     if (!snapshot) return std::move(snapshot).error();
     return ok();
 }
@@ -182,11 +183,11 @@ Result<HostInfo> GuestTable::host_info() {
         nlohmann::json entry = {{"index", i}, {"pid", workers[i] ? workers[i]->pid() : -1},
                                 {"alive", workers[i] && workers[i]->alive()}};
         if (workers[i] && workers[i]->alive())
-            if (Result<WorkerReply> stats = workers[i]->call({{"op", "stats"}}); stats) {
-                entry["guests"] = u64_field(stats->json, "guests");
-                entry["pool"] = stats->json.value("pool", nlohmann::json::object());
-                entry["scheduler"] = stats->json.value("scheduler", nlohmann::json::object());
-                entry["templates"] = u64_field(stats->json, "templates");
+            if (Result<worker_api::WorkerStats> stats = workers[i]->call(worker_api::Stats{}); stats) {
+                entry["guests"] = stats->guests;
+                entry["pool"] = stats->pool;
+                entry["scheduler"] = stats->scheduler;
+                entry["templates"] = stats->templates;
             }
         list.push_back(entry);
     }

@@ -5,8 +5,6 @@
 // its worker is gone.
 #include "host/guest_table.h"
 
-#include "common/json_fields.h"
-
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -16,37 +14,6 @@
 #include <set>
 
 namespace sf::host {
-namespace {
-
-struct Held { // what an adopted worker says of one guest
-    GuestState state = GuestState::Running;
-    std::optional<int32_t> status;
-    std::optional<std::string> reason;
-    uint64_t console_bytes = 0;
-    std::optional<uint32_t> port;
-};
-
-// The worker's answer to "adopt": what it holds, by guest id.
-std::map<uint64_t, Held> parse_held(const nlohmann::json& reply) {
-    std::map<uint64_t, Held> held;
-    const nlohmann::json* guests = json_field(reply, "guests");
-    if (!guests || !guests->is_array()) return held;
-    for (const nlohmann::json& g : *guests) {
-        const uint64_t id = u64_field(g, "id");
-        const std::optional<GuestState> state = parse_guest_state(string_field(g, "state"));
-        if (id == 0 || !state) continue;
-        Held h;
-        h.state = *state;
-        if (const nlohmann::json* s = json_field(g, "status"); s && s->is_number_integer()) h.status = s->get<int32_t>();
-        if (const nlohmann::json* r = json_field(g, "reason"); r && r->is_string()) h.reason = r->get<std::string>();
-        h.console_bytes = u64_field(g, "console_bytes");
-        if (const nlohmann::json* p = json_field(g, "port"); p && p->is_number_unsigned()) h.port = p->get<uint32_t>();
-        held[id] = h;
-    }
-    return held;
-}
-
-} // namespace
 
 Result<void> GuestTable::recover() {
     SF_TRY_ASSIGN(const std::vector<StoredGuest> guests, records_->guests());
@@ -123,7 +90,7 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
         workers_[static_cast<size_t>(slot)] = worker;
     }
     net_->attach_worker(slot, std::move(ours));
-    Result<WorkerReply> reply = worker->call({{"op", "adopt"}});
+    Result<worker_api::Held> reply = worker->call(worker_api::Adopt{});
     if (!reply) {
         worker->kill();
         return std::move(reply).error();
@@ -132,15 +99,17 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
     std::vector<uint64_t> strays;
     {
         std::lock_guard lock(mutex_);
-        for (auto& [id, held] : parse_held(reply->json)) {
+        for (const worker_api::HeldGuest& held : reply->guests) {
+            const uint64_t id = held.id;
+            const std::optional<GuestState> state = parse_guest_state(held.state);
             auto it = guests_.find(id);
-            if (it == guests_.end() || it->second.info.worker != slot) {
+            if (it == guests_.end() || it->second.info.worker != slot || !state) {
                 strays.push_back(id);
                 continue;
             }
             Record& record = it->second;
             record.in_worker = true;
-            record.info.state = held.state;
+            record.info.state = *state;
             if (held.status) record.info.exit_status = held.status;
             if (held.reason) record.info.reason = held.reason;
             record.info.console_bytes = held.console_bytes;
@@ -151,9 +120,9 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
             open_gate(id, worker);
         }
     }
-    for (uint64_t id : strays) (void)worker->call({{"op", "destroy"}, {"id", id}});
+    for (uint64_t id : strays) (void)worker->call(worker_api::Destroy{id});
     // The guests' connections are new: their watches are registered again.
-    (void)worker->call({{"op", "replay_watches"}});
+    (void)worker->call(worker_api::ReplayWatches{});
     return ok();
 }
 

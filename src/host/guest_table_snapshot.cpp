@@ -108,7 +108,7 @@ Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::strin
         SF_TRY(writer.header());
         SF_TRY(write_json(writer, Tag::Host, description.to_json()));
     }
-    SF_TRY_ASSIGN(const WorkerReply reply, call_worker(busy.worker, {{"op", "save"}, {"id", busy.id}}, fd.get()));
+    SF_TRY_ASSIGN(const worker_api::Saved reply, call_worker(busy.worker, worker_api::Save{busy.id}, fd.get()));
     paused = true;
     std::vector<DataEntry> data;
     if (records_) {
@@ -126,7 +126,7 @@ Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::strin
     struct stat st{};
     ::fstat(fd.get(), &st);
     return SaveResult{busy.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size),
-                      u64_field(reply.json, "pages"), 0};
+                      reply.pages, 0};
 }
 
 Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
@@ -139,15 +139,14 @@ Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
         return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown, checked.error().message);
     const std::string name = request.name.empty() ? checked->description.name : request.name;
     SF_TRY_ASSIGN(const Placed placed, record_arrival(checked->description, name));
-    nlohmann::json message = arrival_request(placed, checked->description);
-    message["op"] = "restore";
-    Result<WorkerReply> built = ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
-                                    ? Result<WorkerReply>(error("lseek: {}", std::strerror(errno)))
-                                    : call_worker(placed.worker, message, fd.get());
+    const worker_api::Restore message{arrival_spec(placed, checked->description)};
+    Result<worker_api::Built> built = ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
+                                          ? Result<worker_api::Built>(error("lseek: {}", std::strerror(errno)))
+                                          : call_worker(placed.worker, message, fd.get());
     Result<GuestInfo> settled = built ? settle_arrival(placed, checked->data, !request.start)
                                       : Result<GuestInfo>(std::move(built).error());
     if (!settled) {
-        (void)call_worker(placed.worker, {{"op", "destroy"}, {"id", placed.id}});
+        (void)call_worker(placed.worker, worker_api::Destroy{placed.id});
         std::lock_guard lock(mutex_);
         forget(placed.id, placed.name, placed.worker);
         return error(settled.error().kind, "restoring {}: {}", shown, settled.error().message);

@@ -108,18 +108,15 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
     return placed;
 }
 
-nlohmann::json GuestTable::arrival_request(const Placed& placed, const GuestDescription& d) const {
-    nlohmann::json request = {{"id", placed.id},           {"name", placed.name}, {"mem", d.mem_size},
-                              {"cmdline", d.cmdline},      {"image", d.image},    {"store", gate_ != nullptr},
-                              {"start", false}};
-    if (placed.lease) request["nic"] = placed.lease->worker_json();
-    return request;
+worker_api::GuestSpec GuestTable::arrival_spec(const Placed& placed, const GuestDescription& d) const {
+    return {placed.id, placed.name, d.image, d.mem_size, d.cmdline, false, gate_ != nullptr,
+            placed.lease ? std::optional(placed.lease->worker_nic()) : std::nullopt};
 }
 
 Result<GuestInfo> GuestTable::settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused) {
     if (records_ && !data.empty()) SF_TRY(records_->put_data(placed.id, data));
     if (placed.lease) net_->announce(placed.lease->port_key); // frames for it come here from now on
-    if (!paused) SF_TRY(call_worker(placed.worker, {{"op", "resume"}, {"id", placed.id}}));
+    if (!paused) SF_TRY(call_worker(placed.worker, worker_api::Resume{placed.id}));
     std::lock_guard lock(mutex_);
     auto it = guests_.find(placed.id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", placed.id);
@@ -138,7 +135,7 @@ void GuestTable::finish_departure(const Busy& busy, bool keep, bool paused) {
         return;
     }
     if (!paused || !busy.was_running) return;
-    if (Result<WorkerReply> resumed = call_worker(busy.worker, {{"op", "resume"}, {"id", busy.id}}); !resumed)
+    if (Result<worker_api::GuestStatus> resumed = call_worker(busy.worker, worker_api::Resume{busy.id}); !resumed)
         std::fprintf(stderr, "sfd: guest %s could not be resumed: %s\n", busy.info.name.c_str(),
                      resumed.error().message.c_str());
 }

@@ -25,9 +25,8 @@ NicInfo NicLease::info() const {
     return NicInfo{network, mac.to_string(), ip.to_string(), static_cast<int>(prefix_len), gateway.to_string()};
 }
 
-nlohmann::json NicLease::worker_json() const {
-    return {{"port", port_key}, {"mac", mac.to_string()}, {"ip", ip.value()},
-            {"mask", mask},     {"gw", gateway.value()},  {"mtu", 1500}};
+worker_api::NicSpec NicLease::worker_nic() const {
+    return {port_key, mac.to_string(), ip.value(), mask, gateway.value(), 1500};
 }
 
 Result<std::unique_ptr<NetService>> NetService::create(NetServiceOptions options) {

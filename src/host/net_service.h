@@ -32,6 +32,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "host/worker_api.h"
 #include "host/guest_service.h"
 #include "host/migration/held_frames.h"
 #include "host/port_keys.h"
@@ -67,7 +68,7 @@ struct NicLease {
 
     NicInfo info() const;
     // The worker's "nic" request object (see Worker::make_nic).
-    nlohmann::json worker_json() const;
+    worker_api::NicSpec worker_nic() const;
 };
 
 class NetService {

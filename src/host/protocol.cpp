@@ -69,10 +69,10 @@ Result<Message> receive(int fd) {
         msg.msg_controllen = sizeof control;
         n = ::recvmsg(fd, &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == ECONNRESET) return error(ErrorKind::Unavailable, "closed"); // the peer died, unread data
+    if (n < 0 && errno == ECONNRESET) return error(ErrorKind::Closed, "closed"); // the peer died, unread data
     if (n < 0) return error(ErrorKind::Unavailable, "receive failed: {}", std::strerror(errno));
     UniqueFd passed = take_descriptors(msg); // closed on every error below
-    if (n == 0) return error(ErrorKind::Unavailable, "closed");
+    if (n == 0) return error(ErrorKind::Closed, "closed");
     const size_t size = static_cast<size_t>(n);
     if (size > buffer.size()) return error("bad packet: {} bytes, more than the maximum", size);
     SF_TRY_ASSIGN(Message message, parse_packet(std::string_view(buffer.data(), size)));

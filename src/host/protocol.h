@@ -1,31 +1,13 @@
 // superfluid toolstack: the wire protocol between sfd and its worker processes.
 //
 // One SOCK_SEQPACKET socket pair per worker: every message is one packet, a
-// fixed 32-byte header and a payload of at most kMaxPayload bytes. Requests
-// (sfd -> worker) and replies carry a JSON object; events (worker -> sfd,
-// request_id 0) carry a JSON object; console packets carry raw console bytes.
+// fixed 32-byte header and a payload of at most kMaxPayload bytes.
 //
-// Requests: {"op": "create", "id", "name", "image", "mem", "cmdline", "start", "store"?: bool}
-//           {"op": "start"|"pause"|"resume"|"destroy"|"info"|"logs"|"follow"|"unfollow", "id"}
-//           {"op": "stats"} {"op": "shutdown"}
-//           {"op": "adopt"}: a restarted sfd took over: reply {"ok", "guests": [{"id", "state",
-//           "status"?, "reason"?, "console_bytes", "port"?}]} (worker_adoption.cpp)
-//           {"op": "replay_watches"}: register every guest's store watches again
-//           Snapshots and migration (docs/migration.md, "Worker operations"), each
-//           with a descriptor (below), replied to when done:
-//           {"op": "save", "id"} + a file: reply {"ok", "bytes", "pages"}
-//           {"op": "restore", create's fields, "start"} + a file at the guest part:
-//           reply {"ok", "bytes", "read_ms", "build_ms"}
-//           {"op": "migrate_out", "id", "timeout_ms"?} + a connected socket: reply {"ok",
-//           "bytes_sent", "rounds", "pages_sent", "precopy_ms", "stop_copy_ms", "reply_ms", "paused_ns"}
-//           {"op": "migrate_in", restore's fields, "timeout_ms"?} + a connected socket:
-//           reply {"ok", "bytes", "read_ms", "build_ms"}
-// Replies:  {"ok": true, "console_bytes"?: N, ...} or {"error": "one line", "kind": ErrorKind as int};
-//           the reply to "logs" and "follow" is the console ring as raw bytes
-//           (kRawPayload), or {"ok": true, "empty": true}. After "follow",
-//           console packets carry exactly the bytes written after that ring.
-// Events:   {"event": "first_output", "t_ns": CLOCK_MONOTONIC ns}
-//           {"event": "exited", "status": N}  {"event": "crashed", "reason": "..."}
+// Requests, replies and events carry the operations of worker_api.h, in its
+// codec (JSON): requests (sfd -> worker) and their replies are matched by
+// request_id; events (worker -> sfd, request_id 0) are about guest_id;
+// console packets carry raw console bytes. After a Follow reply, console
+// packets carry exactly the bytes written after that reply's.
 //
 // Store packets (Type::Store, kRawPayload): a guest's store hypercalls
 // (abi.h, SF_HC_STORE), for a guest created with "store": true. The payload
@@ -45,10 +27,7 @@
 // Descriptors: a request may carry one descriptor (SCM_RIGHTS in the same
 // sendmsg as the packet; send() with pass_fd). receive() puts it in
 // Message::fd (close-on-exec; any extra descriptors are closed). The ops
-// "save" (a file open for writing), "restore" (a file positioned at the first
-// guest record), "migrate_out" and "migrate_in" (a connected stream socket)
-// carry one; see docs/migration.md, "Worker operations". Their replies come
-// when the operation is done, later than replies to requests sent after them.
+// with worker_api's kTakesDescriptor carry one.
 //
 // Threading: send() may be called from several threads at once (one packet
 // is one sendmsg); receive() from one thread.
@@ -96,7 +75,7 @@ Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std
 // The same, passing `pass_fd` (not closed) with the packet in the same sendmsg.
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags, int pass_fd);
-// Receives one packet and the descriptor passed with it; an error when the peer is gone (message "closed":
+// Receives one packet and the descriptor passed with it; an error when the peer is gone (ErrorKind::Closed:
 // it closed the socket, or died with packets of ours unread, which AF_UNIX reports as ECONNRESET) or sent
 // something that is not a valid packet.
 Result<Message> receive(int fd);

@@ -1,7 +1,6 @@
 // superfluid toolstack: starting, talking to and reaping sf-worker processes.
 #include "host/worker_process.h"
 
-#include "common/json_fields.h"
 #include "common/unix_socket.h"
 #include "host/fd_passing.h"
 
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 extern char** environ;
@@ -23,12 +23,6 @@ namespace {
 constexpr int kChildControlFd = 3;
 constexpr int kChildFrameFd = 4;
 constexpr std::chrono::seconds kReplyTimeout{30};
-
-Error reply_error(const nlohmann::json& reply) {
-    const int64_t kind = i64_field(reply, "kind", 0);
-    const bool known = kind >= 0 && kind <= static_cast<int64_t>(ErrorKind::Unavailable);
-    return Error{string_field(reply, "error", "worker error"), known ? static_cast<ErrorKind>(kind) : ErrorKind::Internal};
-}
 
 } // namespace
 
@@ -98,17 +92,15 @@ WorkerProcess::~WorkerProcess() {
     reader_.join();
 }
 
-Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request) { return call(request, -1); }
-
-Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request, int pass_fd) {
+Result<WorkerProcess::Exchanged> WorkerProcess::exchange(const std::string& request, int pass_fd) {
     const uint64_t id = next_request_++;
     {
         std::lock_guard lock(mutex_);
         if (!alive_) return error(ErrorKind::Unavailable, "worker {} is not running", index_);
         pending_.emplace(id, std::nullopt);
     }
-    Result<void> sent = pass_fd < 0 ? wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump())
-                                    : wire::send(fd_.get(), wire::Type::Request, id, 0, request.dump(), 0, pass_fd);
+    Result<void> sent = pass_fd < 0 ? wire::send(fd_.get(), wire::Type::Request, id, 0, request)
+                                    : wire::send(fd_.get(), wire::Type::Request, id, 0, request, 0, pass_fd);
     std::unique_lock lock(mutex_);
     if (!sent) {
         pending_.erase(id);
@@ -118,7 +110,7 @@ Result<WorkerReply> WorkerProcess::call(const nlohmann::json& request, int pass_
         pending_.erase(id); // a late reply finds no one and is dropped
         return error(ErrorKind::Unavailable, "worker {} did not answer within {} s", index_, kReplyTimeout.count());
     }
-    Result<WorkerReply> reply = std::move(*pending_.at(id));
+    Result<Exchanged> reply = std::move(*pending_.at(id));
     pending_.erase(id);
     return reply;
 }
@@ -133,17 +125,14 @@ void WorkerProcess::read_loop() {
         } else if (message->type() == wire::Type::Store) {
             if (callbacks_.on_store) callbacks_.on_store(h.guest_id, h.request_id, message->payload);
         } else if (message->type() == wire::Type::Event) {
-            nlohmann::json event = nlohmann::json::parse(message->payload, nullptr, false);
-            if (event.is_object()) callbacks_.on_event(h.guest_id, event);
+            Result<worker_api::GuestEvent> event = worker_api::decode_event(message->payload);
+            if (event) callbacks_.on_event(h.guest_id, *event);
+            else std::fprintf(stderr, "sfd: worker %d: %s\n", index_, event.error().message.c_str());
         } else if (message->type() == wire::Type::Reply) {
-            WorkerReply reply;
-            if (h.flags & wire::kRawPayload) reply.raw = std::move(message->payload);
-            else reply.json = nlohmann::json::parse(message->payload, nullptr, false);
             std::lock_guard lock(mutex_);
             auto it = pending_.find(h.request_id);
             if (it == pending_.end()) continue;
-            if (reply.json.is_object() && reply.json.contains("error")) it->second.emplace(reply_error(reply.json));
-            else it->second.emplace(std::move(reply));
+            it->second.emplace(Exchanged{std::move(message->payload), (h.flags & wire::kRawPayload) != 0});
             replied_.notify_all();
         }
     }
@@ -176,7 +165,7 @@ std::string WorkerProcess::reap() {
 
 void WorkerProcess::stop(std::chrono::milliseconds grace) {
     if (!alive_) return;
-    (void)wire::send(fd_.get(), wire::Type::Request, 0, 0, nlohmann::json{{"op", "shutdown"}}.dump());
+    (void)wire::send(fd_.get(), wire::Type::Request, 0, 0, worker_api::encode_request(worker_api::Shutdown{}));
     const auto until = std::chrono::steady_clock::now() + grace;
     while (alive_ && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

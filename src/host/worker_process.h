@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/protocol.h"
+#include "host/worker_api.h"
 
 #include <nlohmann/json.hpp>
 
@@ -51,14 +52,9 @@ struct WorkerOptions {
 // Where a worker accepts a restarted sfd.
 std::string worker_socket_path(const std::string& listen_dir, int index);
 
-struct WorkerReply {
-    nlohmann::json json; // the reply object (null for a raw reply)
-    std::string raw;     // a raw reply's bytes
-};
-
 class WorkerProcess {
   public:
-    using EventCallback = std::function<void(uint64_t guest_id, const nlohmann::json& event)>;
+    using EventCallback = std::function<void(uint64_t guest_id, const worker_api::GuestEvent& event)>;
     using ConsoleCallback = std::function<void(uint64_t guest_id, std::string_view bytes)>;
     using ExitCallback = std::function<void(int index, const std::string& how)>;
     // A guest's store request (protocol.h Type::Store): answer with send_store(guest_id, request_id, reply).
@@ -81,10 +77,14 @@ class WorkerProcess {
                                                         Callbacks callbacks);
     ~WorkerProcess();
 
-    Result<WorkerReply> call(const nlohmann::json& request);
-    // The same, handing the worker a duplicate of `pass_fd` with the request
-    // (SCM_RIGHTS): a snapshot file or a migration socket (protocol.h).
-    Result<WorkerReply> call(const nlohmann::json& request, int pass_fd);
+    // Sends one request (worker_api.h) and waits for its reply; with
+    // `pass_fd`, hands the worker a duplicate of it with the request
+    // (SCM_RIGHTS): a snapshot file or a migration socket.
+    template <class Request>
+    Result<typename Request::Reply> call(const Request& request, int pass_fd = -1) {
+        SF_TRY_ASSIGN(const Exchanged reply, exchange(worker_api::encode_request(request), pass_fd));
+        return worker_api::decode_reply<typename Request::Reply>(reply.payload, reply.raw);
+    }
     // Sends a store reply or watch event (request_id 0) for guest `guest_id`.
     Result<void> send_store(uint64_t guest_id, uint64_t request_id, std::string_view message);
     bool alive() const { return alive_; }
@@ -96,6 +96,11 @@ class WorkerProcess {
     void kill();
 
   private:
+    struct Exchanged { // a reply's payload, as it came
+        std::string payload;
+        bool raw = false;
+    };
+    Result<Exchanged> exchange(const std::string& request, int pass_fd);
     WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks);
     void read_loop();
     void fail_pending(const std::string& why);
@@ -110,7 +115,7 @@ class WorkerProcess {
     std::atomic<uint64_t> next_request_{1};
     std::mutex mutex_;
     std::condition_variable replied_;
-    std::map<uint64_t, std::optional<Result<WorkerReply>>> pending_;
+    std::map<uint64_t, std::optional<Result<Exchanged>>> pending_;
     std::thread reader_;
     bool reaped_ = false;
 };

@@ -101,8 +101,8 @@ TEST(MigrationHandshake, SameTokenAgreesOnKeysThatSealBothWays) {
     auto handed = MigrationSession::from_json(sender->to_json());
     ASSERT_TRUE(handed) << handed.error().message;
     EXPECT_EQ(handed->counts(), sender->counts());
-    EXPECT_TRUE(sender->continue_from({{"session", {{"send", 5u}, {"receive", 3u}}}}));
-    EXPECT_FALSE(sender->continue_from({{"session", {{"send", 4u}, {"receive", 3u}}}}))
+    EXPECT_TRUE(sender->continue_from(nlohmann::json{{"send", 5u}, {"receive", 3u}}));
+    EXPECT_FALSE(sender->continue_from(nlohmann::json{{"send", 4u}, {"receive", 3u}}))
         << "a count never goes back";
 }
 

@@ -21,16 +21,16 @@ namespace {
 struct Replies {
     std::mutex mutex;
     std::condition_variable cv;
-    std::map<uint64_t, Result<nlohmann::json>> by_request;
+    std::map<uint64_t, LongOperations::Outcome> by_request;
 
     LongOperations::ReplyFn fn() {
-        return [this](uint64_t request_id, const Result<nlohmann::json>& outcome) {
+        return [this](uint64_t request_id, const LongOperations::Outcome& outcome) {
             std::lock_guard lock(mutex);
             by_request.emplace(request_id, outcome);
             cv.notify_all();
         };
     }
-    Result<nlohmann::json> wait(uint64_t request_id) {
+    LongOperations::Outcome wait(uint64_t request_id) {
         std::unique_lock lock(mutex);
         if (!cv.wait_for(lock, 5s, [&] { return by_request.contains(request_id); }))
             return error("no reply to request {}", request_id);
@@ -50,13 +50,13 @@ TEST(LongOperations, RunsAJobAndRepliesWithItsRequestId) {
     Replies replies;
     LongOperations operations(replies.fn());
     auto [mine, peer] = socket_pair();
-    ASSERT_TRUE(operations.launch(4, 77, std::move(mine), [](int fd, std::stop_token) -> Result<nlohmann::json> {
+    ASSERT_TRUE(operations.launch(4, 77, std::move(mine), [](int fd, std::stop_token) -> LongOperations::Outcome {
         if (::write(fd, "x", 1) != 1) return error("write failed");
-        return nlohmann::json{{"ok", true}};
+        return worker_api::encode_reply(worker_api::Done{});
     }));
-    Result<nlohmann::json> reply = replies.wait(77);
+    LongOperations::Outcome reply = replies.wait(77);
     ASSERT_TRUE(reply) << reply.error().message;
-    EXPECT_EQ((*reply)["ok"], true);
+    EXPECT_EQ(reply->payload, R"({"ok":true})");
     char byte = 0;
     EXPECT_EQ(::read(peer.get(), &byte, 1), 1);
     EXPECT_FALSE(operations.busy(4));
@@ -68,27 +68,27 @@ TEST(LongOperations, OneOperationPerGuest) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     auto [a, a_peer] = socket_pair();
-    ASSERT_TRUE(operations.launch(1, 10, std::move(a), [released](int, std::stop_token) -> Result<nlohmann::json> {
+    ASSERT_TRUE(operations.launch(1, 10, std::move(a), [released](int, std::stop_token) -> LongOperations::Outcome {
         released.wait();
-        return nlohmann::json{{"ok", true}};
+        return worker_api::encode_reply(worker_api::Done{});
     }));
     EXPECT_TRUE(operations.busy(1));
     auto [b, b_peer] = socket_pair();
-    Result<void> second = operations.launch(1, 11, std::move(b), [](int, std::stop_token) -> Result<nlohmann::json> {
-        return nlohmann::json{{"ok", true}};
+    Result<void> second = operations.launch(1, 11, std::move(b), [](int, std::stop_token) -> LongOperations::Outcome {
+        return worker_api::encode_reply(worker_api::Done{});
     });
     ASSERT_FALSE(second);
     EXPECT_EQ(second.error().kind, ErrorKind::Conflict);
     auto [c, c_peer] = socket_pair(); // another guest is fine
-    ASSERT_TRUE(operations.launch(2, 12, std::move(c), [](int, std::stop_token) -> Result<nlohmann::json> {
-        return nlohmann::json{{"ok", true}};
+    ASSERT_TRUE(operations.launch(2, 12, std::move(c), [](int, std::stop_token) -> LongOperations::Outcome {
+        return worker_api::encode_reply(worker_api::Done{});
     }));
     EXPECT_TRUE(replies.wait(12));
     release.set_value();
     EXPECT_TRUE(replies.wait(10));
     auto [d, d_peer] = socket_pair(); // and after the first ended, guest 1 again
-    ASSERT_TRUE(operations.launch(1, 13, std::move(d), [](int, std::stop_token) -> Result<nlohmann::json> {
-        return nlohmann::json{{"ok", true}};
+    ASSERT_TRUE(operations.launch(1, 13, std::move(d), [](int, std::stop_token) -> LongOperations::Outcome {
+        return worker_api::encode_reply(worker_api::Done{});
     }));
     EXPECT_TRUE(replies.wait(13));
 }
@@ -97,18 +97,18 @@ TEST(LongOperations, CancelUnblocksAJobWaitingOnItsSocket) {
     Replies replies;
     LongOperations operations(replies.fn());
     auto [mine, peer] = socket_pair(); // the peer never writes
-    ASSERT_TRUE(operations.launch(3, 20, std::move(mine), [](int fd, std::stop_token stop) -> Result<nlohmann::json> {
+    ASSERT_TRUE(operations.launch(3, 20, std::move(mine), [](int fd, std::stop_token stop) -> LongOperations::Outcome {
         char byte;
         const ssize_t n = ::read(fd, &byte, 1); // blocks until cancel() shuts the socket down
         if (n <= 0 && stop.stop_requested()) return error("cancelled");
-        return nlohmann::json{{"ok", true}};
+        return worker_api::encode_reply(worker_api::Done{});
     }));
     EXPECT_TRUE(operations.busy(3));
     const auto before = std::chrono::steady_clock::now();
     operations.cancel(3);
     EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
     EXPECT_FALSE(operations.busy(3));
-    Result<nlohmann::json> reply = replies.wait(20);
+    LongOperations::Outcome reply = replies.wait(20);
     ASSERT_FALSE(reply);
     EXPECT_EQ(reply.error().message, "cancelled");
 }
@@ -121,8 +121,8 @@ TEST(LongOperations, CancelAfterTheJobEndedLeavesItsSocketUsable) {
     auto [mine, peer] = socket_pair();
     UniqueFd kept(::dup(mine.get())); // sfd's own descriptor of the same socket
     ASSERT_TRUE(kept.valid());
-    ASSERT_TRUE(operations.launch(5, 30, std::move(mine), [](int, std::stop_token) -> Result<nlohmann::json> {
-        return nlohmann::json{{"ok", true}};
+    ASSERT_TRUE(operations.launch(5, 30, std::move(mine), [](int, std::stop_token) -> LongOperations::Outcome {
+        return worker_api::encode_reply(worker_api::Done{});
     }));
     ASSERT_TRUE(replies.wait(30));
     operations.cancel(5);

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct NoEvents final : EventSink {
-    void guest_event(uint64_t, const nlohmann::json&) override {}
+    void guest_event(uint64_t, const worker_api::GuestEvent&) override {}
     void guest_console(uint64_t, std::string_view) override {}
 };
 

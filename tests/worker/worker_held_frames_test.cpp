@@ -28,19 +28,15 @@ constexpr std::array<uint8_t, 6> kPeerMac = {0x02, 0, 0, 0, 0x20, 0x99};
 constexpr uint32_t kGuestIp = 0x0a4d0009; // 10.77.0.9, host order as the worker takes it
 constexpr uint32_t kPeerIp = 0x0a4d00fa;  // 10.77.0.250
 
-nlohmann::json ping_fields(uint64_t id) {
-    return {{"id", id},
-            {"name", "ping" + std::to_string(id)},
-            {"image", guest_image("ping")},
-            {"mem", 4u << 20},
-            {"cmdline", ""},
-            {"nic",
-             {{"port", kPort},
-              {"mac", "02:00:00:00:20:05"},
-              {"ip", kGuestIp},
-              {"mask", 0xffffff00u},
-              {"gw", 0x0a4d0001},
-              {"mtu", 1500}}}};
+api::GuestSpec ping_fields(uint64_t id) {
+    return {.id = id,
+            .name = "ping" + std::to_string(id),
+            .image = guest_image("ping"),
+            .mem = 4u << 20,
+            .cmdline = "",
+            .start = true,
+            .store = false,
+            .nic = api::NicSpec{kPort, "02:00:00:00:20:05", kGuestIp, 0xffffff00u, 0x0a4d0001, 1500}};
 }
 
 void put_be(std::vector<uint8_t>& frame, size_t at, uint32_t value, size_t bytes) {
@@ -87,9 +83,7 @@ class WorkerHeldFramesTest : public WorkerTest {
         a_ = start_worker(0, true);
         b_ = start_worker(1);
         ASSERT_TRUE(a_ && b_);
-        nlohmann::json create = ping_fields(1);
-        create["op"] = "create";
-        Result<nlohmann::json> created = a_->call(create);
+        Result<nlohmann::json> created = a_->call(api::Create{ping_fields(1)});
         ASSERT_TRUE(created && created->contains("ok"))
             << (created ? created->dump() : created.error().message);
         const auto until = std::chrono::steady_clock::now() + 10s; // its NIC is attached once it says so
@@ -100,10 +94,8 @@ class WorkerHeldFramesTest : public WorkerTest {
 
         auto [out_socket, in_socket] = tcp_pair();
         ASSERT_TRUE(out_socket.valid() && in_socket.valid());
-        nlohmann::json arrive = ping_fields(9);
-        arrive["op"] = "migrate_in";
-        const uint64_t in = b_->send(arrive, in_socket.get());
-        const uint64_t out = a_->send({{"op", "migrate_out"}, {"id", 1}}, out_socket.get());
+        const uint64_t in = b_->send(api::MigrateIn{ping_fields(9), 5000, std::nullopt}, in_socket.get());
+        const uint64_t out = a_->send(api::MigrateOut{1, 5000, std::nullopt}, out_socket.get());
         out_socket.reset();
         in_socket.reset();
         Result<nlohmann::json> sent = a_->reply(out);
@@ -142,7 +134,7 @@ TEST_F(WorkerHeldFramesTest, FramesForAGuestThatLeftComeBackMarkedReturned) {
     for (uint8_t tag = 1; tag <= 3; ++tag)
         ASSERT_NO_FATAL_FAILURE(send_to_guest(*a_, arp_request(tag)));
     expect_silence();
-    Result<nlohmann::json> destroyed = a_->call({{"op", "destroy"}, {"id", 1}});
+    Result<nlohmann::json> destroyed = a_->call(api::Destroy{1});
     ASSERT_TRUE(destroyed && destroyed->contains("ok"));
     for (uint8_t tag = 1; tag <= 3; ++tag) {
         std::optional<ChannelFrame> frame = next_frame(a_->frames(), 5s);
@@ -152,7 +144,7 @@ TEST_F(WorkerHeldFramesTest, FramesForAGuestThatLeftComeBackMarkedReturned) {
         EXPECT_EQ(frame->bytes, arp_request(tag)) << "given back in the order they came";
     }
     expect_silence();
-    Result<nlohmann::json> stats = a_->call({{"op", "stats"}});
+    Result<nlohmann::json> stats = a_->call(api::Stats{});
     ASSERT_TRUE(stats);
     EXPECT_EQ((*stats)["frames"]["held"], 3);
     EXPECT_EQ((*stats)["frames"]["returned"], 3);
@@ -162,7 +154,7 @@ TEST_F(WorkerHeldFramesTest, AGuestThatStaysAnswersWhatWasHeldOnceResumed) {
     ASSERT_NO_FATAL_FAILURE(send_to_guest(*a_, arp_request(7)));
     expect_silence();
     // As sfd does when the commit fails: the guest runs on here, the kept frame enters its ring.
-    Result<nlohmann::json> resumed = a_->call({{"op", "resume"}, {"id", 1}});
+    Result<nlohmann::json> resumed = a_->call(api::Resume{1});
     ASSERT_TRUE(resumed && resumed->contains("ok")) << (resumed ? resumed->dump() : resumed.error().message);
     std::optional<ChannelFrame> frame;
     do {
@@ -171,5 +163,5 @@ TEST_F(WorkerHeldFramesTest, AGuestThatStaysAnswersWhatWasHeldOnceResumed) {
     } while (!is_arp_reply_to_peer(frame->bytes));
     EXPECT_EQ(frame->flags, 0);
     ASSERT_NO_FATAL_FAILURE(expect_answer(arp_request(8))); // and the port is no longer held
-    EXPECT_TRUE(b_->call({{"op", "destroy"}, {"id", 9}}));
+    EXPECT_TRUE(b_->call(api::Destroy{9}));
 }

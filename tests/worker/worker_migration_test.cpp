@@ -27,11 +27,8 @@ namespace {
 
 class WorkerMigrationTest : public WorkerTest {
   protected:
-    static nlohmann::json migrate_in(uint64_t id, uint64_t timeout_ms = 5000) {
-        nlohmann::json request = ticker_fields(id);
-        request["op"] = "migrate_in";
-        request["timeout_ms"] = timeout_ms;
-        return request;
+    static api::MigrateIn migrate_in(uint64_t id, uint64_t timeout_ms = 5000) {
+        return api::MigrateIn{ticker_fields(id), timeout_ms, std::nullopt};
     }
     // The sender's guest goes on: running, ticking.
     static void expect_running_on(WorkerUnderTest& worker, uint64_t guest) {
@@ -41,7 +38,7 @@ class WorkerMigrationTest : public WorkerTest {
     }
     static void expect_nothing_on(WorkerUnderTest& worker, uint64_t guest) {
         EXPECT_EQ(worker.state(guest), "");
-        Result<nlohmann::json> stats = worker.call({{"op", "stats"}});
+        Result<nlohmann::json> stats = worker.call(api::Stats{});
         ASSERT_TRUE(stats);
         EXPECT_EQ((*stats)["guests"], 0);
         EXPECT_EQ((*stats)["store"]["guests"], 0);
@@ -51,9 +48,9 @@ class WorkerMigrationTest : public WorkerTest {
     std::string guest_part(WorkerUnderTest& worker) {
         EXPECT_TRUE(worker.create_ticker(1));
         EXPECT_TRUE(wait_for_tick(worker, 1, 3));
-        EXPECT_TRUE(worker.call({{"op", "pause"}, {"id", 1}}));
+        EXPECT_TRUE(worker.call(api::Pause{1}));
         UniqueFd file = temp_file();
-        Result<nlohmann::json> saved = worker.call({{"op", "save"}, {"id", 1}}, file.get());
+        Result<nlohmann::json> saved = worker.call(api::Save{1}, file.get());
         EXPECT_TRUE(saved && saved->contains("ok"));
         std::string bytes(u64_field(saved ? *saved : nlohmann::json{}, "bytes"), '\0');
         EXPECT_EQ(::pread(file.get(), bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
@@ -72,7 +69,7 @@ TEST_F(WorkerMigrationTest, GuestRunsOnTheReceiverAndContinuesItsSequence) {
     ASSERT_TRUE(out_socket.valid() && in_socket.valid());
     const auto before = std::chrono::steady_clock::now();
     const uint64_t in = b->send(migrate_in(9), in_socket.get());
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}}, out_socket.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 5000, std::nullopt}, out_socket.get());
     out_socket.reset();
     in_socket.reset();
     Result<nlohmann::json> sent = a->reply(out);
@@ -91,11 +88,11 @@ TEST_F(WorkerMigrationTest, GuestRunsOnTheReceiverAndContinuesItsSequence) {
     EXPECT_EQ(a->state(1), "paused");
     EXPECT_EQ(b->state(9), "paused");
     const int at_pause = last_tick(a->logs(1));
-    ASSERT_TRUE(b->call({{"op", "resume"}, {"id", 9}})->contains("ok"));
+    ASSERT_TRUE(b->call(api::Resume{9})->contains("ok"));
     ASSERT_TRUE(wait_for_tick(*b, 9, at_pause + 5)) << b->logs(9);
     EXPECT_TRUE(has_tick(b->logs(9), at_pause + 1)) << b->logs(9);
     EXPECT_EQ(last_tick(a->logs(1)), at_pause) << "the sender's copy stays paused";
-    EXPECT_TRUE(a->call({{"op", "destroy"}, {"id", 1}})->contains("ok"));
+    EXPECT_TRUE(a->call(api::Destroy{1})->contains("ok"));
 }
 
 TEST_F(WorkerMigrationTest, ReceiverDyingMidStreamLeavesTheSenderRunning) {
@@ -104,7 +101,7 @@ TEST_F(WorkerMigrationTest, ReceiverDyingMidStreamLeavesTheSenderRunning) {
     ASSERT_TRUE(a->create_ticker(1));
     ASSERT_TRUE(wait_for_tick(*a, 1, 3));
     auto [ours, theirs] = unix_pair();
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}, {"timeout_ms", 2000}}, theirs.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 2000, std::nullopt}, theirs.get());
     theirs.reset();
     std::vector<char> some(8192);
     ASSERT_GT(::read(ours.get(), some.data(), some.size()), 0);
@@ -123,7 +120,7 @@ TEST_F(WorkerMigrationTest, ReceiverRefusingLeavesTheSenderRunning) {
     ASSERT_TRUE(a->create_ticker(1));
     ASSERT_TRUE(wait_for_tick(*a, 1, 3));
     auto [ours, theirs] = unix_pair();
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}}, theirs.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 5000, std::nullopt}, theirs.get());
     theirs.reset();
     { // a receiver that reads the guest part and then fails
         snapshot::Reader reader(ours.get());
@@ -147,7 +144,7 @@ TEST_F(WorkerMigrationTest, SilentReceiverTimesOutAndTheSenderRunsOn) {
     ASSERT_TRUE(a->create_ticker(1));
     ASSERT_TRUE(wait_for_tick(*a, 1, 3));
     auto [ours, theirs] = tcp_pair();
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}, {"timeout_ms", 300}}, theirs.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 300, std::nullopt}, theirs.get());
     theirs.reset();
     std::thread drain([fd = ours.get()] { // reads everything, never replies
         std::vector<char> buffer(1 << 16);
@@ -220,26 +217,24 @@ TEST_F(WorkerMigrationTest, CompleteStreamIsAcknowledgedWithAReply) {
 TEST_F(WorkerMigrationTest, TwoMiBGuestArrivesExactlyAndRunsOn) {
     auto a = start_worker(0), b = start_worker(1);
     ASSERT_TRUE(a && b);
-    nlohmann::json fields = ticker_fields(1);
-    fields["op"] = "create";
-    fields["image"] = guest_image("memticker");
-    fields["mem"] = 4u << 20;
-    fields["cmdline"] = "2048 256 10";
-    ASSERT_TRUE(a->call(fields)->contains("ok"));
+    api::GuestSpec fields = ticker_fields(1);
+    fields.image = guest_image("memticker");
+    fields.mem = 4u << 20;
+    fields.cmdline = "2048 256 10";
+    ASSERT_TRUE(a->call(api::Create{fields})->contains("ok"));
     ASSERT_TRUE(wait_for_tick(*a, 1, 5)) << a->logs(1);
     auto [out_socket, in_socket] = tcp_pair();
-    nlohmann::json in_request = fields;
-    in_request["op"] = "migrate_in";
-    in_request["id"] = 9;
+    api::MigrateIn in_request{fields, 5000, std::nullopt};
+    in_request.guest.id = 9;
     const uint64_t in = b->send(in_request, in_socket.get());
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}}, out_socket.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 5000, std::nullopt}, out_socket.get());
     out_socket.reset();
     in_socket.reset();
     Result<nlohmann::json> sent = a->reply(out);
     Result<nlohmann::json> received = b->reply(in);
     ASSERT_TRUE(sent && sent->contains("ok")) << (sent ? sent->dump() : sent.error().message);
     ASSERT_TRUE(received && received->contains("ok")) << (received ? received->dump() : received.error().message);
-    ASSERT_TRUE(b->call({{"op", "resume"}, {"id", 9}})->contains("ok"));
+    ASSERT_TRUE(b->call(api::Resume{9})->contains("ok"));
     const uint64_t resumed_ns = vmm::host_monotonic_ns();
     std::printf("migrate_out: %s\nmigrate_in: %s\npause to resumed at the receiver: %.2f ms\n", sent->dump().c_str(),
                 received->dump().c_str(), static_cast<double>(resumed_ns - u64_field(*sent, "paused_ns")) / 1e6);

@@ -27,9 +27,9 @@ class WorkerSnapshotTest : public WorkerTest {
     UniqueFd save_ticker(WorkerUnderTest& worker, nlohmann::json& reply) {
         EXPECT_TRUE(worker.create_ticker(1));
         EXPECT_TRUE(wait_for_tick(worker, 1, 5));
-        EXPECT_TRUE(worker.call({{"op", "pause"}, {"id", 1}}));
+        EXPECT_TRUE(worker.call(api::Pause{1}));
         UniqueFd file = temp_file();
-        Result<nlohmann::json> saved = worker.call({{"op", "save"}, {"id", 1}}, file.get());
+        Result<nlohmann::json> saved = worker.call(api::Save{1}, file.get());
         EXPECT_TRUE(saved && !saved->contains("error")) << (saved ? saved->dump() : saved.error().message);
         if (saved) reply = *saved;
         return file;
@@ -55,9 +55,8 @@ TEST_F(WorkerSnapshotTest, SavedTickerRestoredInAnotherWorkerKeepsCounting) {
                 static_cast<unsigned long long>(u64_field(saved, "pages")), at_save);
 
     ASSERT_EQ(::lseek(file.get(), 0, SEEK_SET), 0);
-    nlohmann::json request = ticker_fields(7);
-    request["op"] = "restore";
-    request["start"] = true;
+    api::Restore request{ticker_fields(7)};
+    request.guest.start = true;
     const auto before = std::chrono::steady_clock::now();
     Result<nlohmann::json> restored = b->call(request, file.get());
     const double restore_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
@@ -71,7 +70,7 @@ TEST_F(WorkerSnapshotTest, SavedTickerRestoredInAnotherWorkerKeepsCounting) {
     EXPECT_TRUE(has_tick(console, at_save + 1)) << console;
     EXPECT_EQ(b->state(7), "running");
     EXPECT_EQ(last_tick(a->logs(1)), at_save) << "the saved guest stays paused";
-    ASSERT_TRUE(a->call({{"op", "resume"}, {"id", 1}})); // and can go on (save --keep)
+    ASSERT_TRUE(a->call(api::Resume{1})); // and can go on (save --keep)
     EXPECT_TRUE(wait_for_tick(*a, 1, at_save + 3));
 }
 
@@ -82,16 +81,15 @@ TEST_F(WorkerSnapshotTest, RestoredPausedWaitsForResume) {
     UniqueFd file = save_ticker(*a, saved);
     ASSERT_EQ(::lseek(file.get(), 0, SEEK_SET), 0);
     const int at_save = last_tick(a->logs(1));
-    nlohmann::json request = ticker_fields(7);
-    request["op"] = "restore";
-    request["start"] = false;
+    api::Restore request{ticker_fields(7)};
+    request.guest.start = false;
     Result<nlohmann::json> restored = b->call(request, file.get());
     ASSERT_TRUE(restored && !restored->contains("error")) << (restored ? restored->dump() : restored.error().message);
     EXPECT_EQ(b->state(7), "paused");
-    EXPECT_FALSE(b->call({{"op", "start"}, {"id", 7}})->contains("ok")) << "a restored guest is resumed, not started";
+    EXPECT_FALSE(b->call(api::Start{7})->contains("ok")) << "a restored guest is resumed, not started";
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(last_tick(b->logs(7)), at_save);
-    ASSERT_TRUE(b->call({{"op", "resume"}, {"id", 7}})->contains("ok"));
+    ASSERT_TRUE(b->call(api::Resume{7})->contains("ok"));
     EXPECT_TRUE(wait_for_tick(*b, 7, at_save + 3));
 }
 
@@ -102,14 +100,13 @@ TEST_F(WorkerSnapshotTest, TruncatedFileLeavesNothing) {
     UniqueFd file = save_ticker(*a, saved);
     ASSERT_EQ(::ftruncate(file.get(), static_cast<off_t>(u64_field(saved, "bytes") / 2)), 0);
     ASSERT_EQ(::lseek(file.get(), 0, SEEK_SET), 0);
-    nlohmann::json request = ticker_fields(7);
-    request["op"] = "restore";
+    api::Restore request{ticker_fields(7)};
     Result<nlohmann::json> restored = b->call(request, file.get());
     ASSERT_TRUE(restored);
     EXPECT_TRUE(restored->contains("error")) << restored->dump();
     std::printf("truncated restore: %s\n", string_field(*restored, "error").c_str());
     EXPECT_EQ(b->state(7), "");
-    Result<nlohmann::json> stats = b->call({{"op", "stats"}});
+    Result<nlohmann::json> stats = b->call(api::Stats{});
     ASSERT_TRUE(stats);
     EXPECT_EQ((*stats)["guests"], 0);
     EXPECT_EQ((*stats)["store"]["guests"], 0);
@@ -122,19 +119,19 @@ TEST_F(WorkerSnapshotTest, OneOperationPerGuestAndDestroyCancelsIt) {
     ASSERT_TRUE(a->create_ticker(1));
     ASSERT_TRUE(wait_for_tick(*a, 1, 2));
     auto [ours, theirs] = unix_pair(); // a receiver that never reads nor replies
-    const uint64_t out = a->send({{"op", "migrate_out"}, {"id", 1}, {"timeout_ms", 20000}}, theirs.get());
+    const uint64_t out = a->send(api::MigrateOut{1, 20000, std::nullopt}, theirs.get());
     theirs.reset();
     std::this_thread::sleep_for(50ms);
     UniqueFd file = temp_file();
-    Result<nlohmann::json> save = a->call({{"op", "save"}, {"id", 1}}, file.get());
+    Result<nlohmann::json> save = a->call(api::Save{1}, file.get());
     ASSERT_TRUE(save);
     EXPECT_EQ(i64_field(*save, "kind"), kConflict) << save->dump();
-    Result<nlohmann::json> pause = a->call({{"op", "pause"}, {"id", 1}});
+    Result<nlohmann::json> pause = a->call(api::Pause{1});
     ASSERT_TRUE(pause);
     EXPECT_EQ(i64_field(*pause, "kind"), kConflict) << pause->dump();
 
     const auto before = std::chrono::steady_clock::now();
-    Result<nlohmann::json> destroyed = a->call({{"op", "destroy"}, {"id", 1}});
+    Result<nlohmann::json> destroyed = a->call(api::Destroy{1});
     ASSERT_TRUE(destroyed);
     EXPECT_TRUE(destroyed->contains("ok")) << destroyed->dump();
     EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);

@@ -39,12 +39,15 @@ UniqueFd WorkerTest::temp_file() {
     return UniqueFd(fd);
 }
 
-nlohmann::json WorkerTest::ticker_fields(uint64_t id) {
-    return {{"id", id},
-            {"name", "ticker" + std::to_string(id)},
-            {"image", guest_image("ticker")},
-            {"mem", 2u << 20},
-            {"cmdline", "100000 10"}};
+api::GuestSpec WorkerTest::ticker_fields(uint64_t id) {
+    return {.id = id,
+            .name = "ticker" + std::to_string(id),
+            .image = guest_image("ticker"),
+            .mem = 2u << 20,
+            .cmdline = "100000 10",
+            .start = true,
+            .store = false,
+            .nic = std::nullopt};
 }
 
 std::pair<UniqueFd, UniqueFd> tcp_pair() {

@@ -23,7 +23,7 @@ class WorkerTest : public ::testing::Test {
     // A new empty file, removed at the end of the test; opened read-write.
     UniqueFd temp_file();
     // create's fields for a ticker with id `id` (what restore and migrate_in take too).
-    static nlohmann::json ticker_fields(uint64_t id);
+    static api::GuestSpec ticker_fields(uint64_t id);
 
     std::vector<std::string> files_;
 };

@@ -79,7 +79,7 @@ Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index, bool 
 
 WorkerUnderTest::~WorkerUnderTest() {
     if (pid_ <= 0) return;
-    const uint64_t id = send({{"op", "shutdown"}});
+    const uint64_t id = send(api::Shutdown{});
     (void)reply(id, 10s);
     control_.reset();
     for (int i = 0; i < 500; ++i) {
@@ -96,10 +96,10 @@ void WorkerUnderTest::kill_hard() {
     pid_ = -1;
 }
 
-uint64_t WorkerUnderTest::send(const nlohmann::json& request, int fd) {
+uint64_t WorkerUnderTest::send_payload(const std::string& payload, int fd) {
     const uint64_t id = next_id_++;
-    Result<void> sent = fd >= 0 ? host::wire::send(control_.get(), host::wire::Type::Request, id, 0, request.dump(), 0, fd)
-                                : host::wire::send(control_.get(), host::wire::Type::Request, id, 0, request.dump());
+    Result<void> sent = fd >= 0 ? host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload, 0, fd)
+                                : host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload);
     if (!sent) std::fprintf(stderr, "worker test: %s\n", sent.error().message.c_str());
     return id;
 }
@@ -126,15 +126,13 @@ Result<nlohmann::json> WorkerUnderTest::reply(uint64_t id, std::chrono::millisec
     }
 }
 
-Result<nlohmann::json> WorkerUnderTest::call(const nlohmann::json& request, int fd) { return reply(send(request, fd)); }
-
 std::string WorkerUnderTest::logs(uint64_t guest) {
-    Result<nlohmann::json> r = call({{"op", "logs"}, {"id", guest}});
+    Result<nlohmann::json> r = call(api::Logs{guest});
     return r ? string_field(*r, "raw") : std::string();
 }
 
 std::string WorkerUnderTest::state(uint64_t guest) {
-    Result<nlohmann::json> r = call({{"op", "adopt"}});
+    Result<nlohmann::json> r = call(api::Adopt{});
     if (!r || !r->contains("guests")) return "";
     for (const auto& g : (*r)["guests"])
         if (u64_field(g, "id") == guest) return string_field(g, "state");
@@ -142,12 +140,14 @@ std::string WorkerUnderTest::state(uint64_t guest) {
 }
 
 Result<nlohmann::json> WorkerUnderTest::create_ticker(uint64_t id, int count, int interval_ms) {
-    return call({{"op", "create"},
-                 {"id", id},
-                 {"name", "ticker" + std::to_string(id)},
-                 {"image", guest_image("ticker")},
-                 {"mem", 2u << 20},
-                 {"cmdline", std::to_string(count) + " " + std::to_string(interval_ms)}});
+    return call(api::Create{{.id = id,
+                             .name = "ticker" + std::to_string(id),
+                             .image = guest_image("ticker"),
+                             .mem = 2u << 20,
+                             .cmdline = std::to_string(count) + " " + std::to_string(interval_ms),
+                             .start = true,
+                             .store = false,
+                             .nic = std::nullopt}});
 }
 
 int last_tick(const std::string& console) {

@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "host/worker_api.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,8 @@
 #include <sys/types.h>
 
 namespace sf::test {
+
+namespace api = host::worker_api;
 
 bool backend_usable();
 // Whether the backend under test ($SF_BACKEND) is the process backend.
@@ -40,11 +43,15 @@ class WorkerUnderTest {
     WorkerUnderTest& operator=(const WorkerUnderTest&) = delete;
 
     // Sends a request (passing `fd` with it if >= 0); returns its request id.
-    uint64_t send(const nlohmann::json& request, int fd = -1);
+    template <class Request> uint64_t send(const Request& request, int fd = -1) {
+        return send_payload(api::encode_request(request), fd);
+    }
     // The reply to request `id`: its JSON, or the raw payload as {"raw": ...};
     // an error when none comes in time or the worker is gone.
     Result<nlohmann::json> reply(uint64_t id, std::chrono::milliseconds timeout = std::chrono::seconds(20));
-    Result<nlohmann::json> call(const nlohmann::json& request, int fd = -1);
+    template <class Request> Result<nlohmann::json> call(const Request& request, int fd = -1) {
+        return reply(send(request, fd));
+    }
 
     // The guest's console ring ("logs").
     std::string logs(uint64_t guest);
@@ -57,6 +64,7 @@ class WorkerUnderTest {
     void kill_hard();
 
   private:
+    uint64_t send_payload(const std::string& payload, int fd);
     WorkerUnderTest(UniqueFd control, UniqueFd frames, pid_t pid)
         : control_(std::move(control)), frames_(std::move(frames)), pid_(pid) {}
     UniqueFd control_;

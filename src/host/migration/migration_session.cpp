@@ -69,8 +69,7 @@ nlohmann::json MigrationSession::counts() const {
     return {{"send", send_.sequence()}, {"receive", receive_.sequence()}};
 }
 
-Result<void> MigrationSession::continue_from(const nlohmann::json& worker_reply) {
-    const nlohmann::json* counts = json_field(worker_reply, "session");
+Result<void> MigrationSession::continue_from(const std::optional<nlohmann::json>& counts) {
     const nlohmann::json* send = counts ? json_field(*counts, "send") : nullptr;
     const nlohmann::json* receive = counts ? json_field(*counts, "receive") : nullptr;
     if (!send || !receive || !send->is_number_unsigned() || !receive->is_number_unsigned())

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 namespace sf::host {
 
 class MigrationSession {
@@ -29,8 +31,8 @@ class MigrationSession {
     static Result<MigrationSession> from_json(const nlohmann::json& json);
     // {"send", "receive"}: the next frame numbers, for the worker's reply.
     nlohmann::json counts() const;
-    // Continues at the counts a worker reported ({"session": counts()} in its reply).
-    Result<void> continue_from(const nlohmann::json& worker_reply);
+    // Continues at the counts a worker reported (its counts(); none: an error).
+    Result<void> continue_from(const std::optional<nlohmann::json>& counts);
 
     vmm::snapshot::StreamCipher& sending() { return send_; }
     vmm::snapshot::StreamCipher& receiving() { return receive_; }

@@ -21,7 +21,7 @@ Result<void> LongOperations::launch(uint64_t guest_id, uint64_t request_id, Uniq
     op->fd = std::move(fd);
     try {
         op->thread = std::thread([this, op, request_id, job = std::move(job)] {
-            Result<nlohmann::json> outcome = job(op->fd.get(), op->stop.get_token());
+            Outcome outcome = job(op->fd.get(), op->stop.get_token());
             {
                 std::lock_guard done_lock(mutex_);
                 op->fd.reset();

@@ -24,7 +24,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 
-#include <nlohmann/json.hpp>
+#include "host/worker_api.h"
 
 #include <functional>
 #include <map>
@@ -38,8 +38,9 @@ namespace sf::host {
 class LongOperations {
   public:
     // The work: the descriptor it was given, and a token cancel() requests.
-    using Job = std::function<Result<nlohmann::json>(int fd, std::stop_token stop)>;
-    using ReplyFn = std::function<void(uint64_t request_id, const Result<nlohmann::json>& outcome)>;
+    using Outcome = Result<worker_api::EncodedReply>;
+    using Job = std::function<Outcome(int fd, std::stop_token stop)>;
+    using ReplyFn = std::function<void(uint64_t request_id, const Outcome& outcome)>;
 
     explicit LongOperations(ReplyFn reply) : reply_(std::move(reply)) {}
     ~LongOperations(); // cancels and joins them all

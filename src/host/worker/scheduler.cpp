@@ -6,6 +6,13 @@
 #include <cstdio>
 
 namespace sf::host {
+namespace {
+
+worker_api::GuestEvent crashed(std::string reason) {
+    return {worker_api::GuestEvent::Kind::Crashed, 0, 0, std::move(reason)};
+}
+
+} // namespace
 
 Scheduler::Scheduler(int runners, uint64_t slice_ns, EventSink& events) : slice_ns_(slice_ns), events_(events) {
     for (int i = 0; i < runners; ++i) runners_.emplace_back([this] { runner_loop(); });
@@ -204,10 +211,10 @@ void Scheduler::runner_loop() {
         guest->runner = nullptr;
         Ended ended = settle(guest, std::move(outcome));
         released_cv_.notify_all();
-        if (ended.vm || !ended.event.is_null()) {
+        if (ended.vm || ended.event) {
             lock.unlock();
             ended.vm.reset(); // frees the VM outside the lock
-            if (!ended.event.is_null()) events_.guest_event(guest->id(), ended.event);
+            if (ended.event) events_.guest_event(guest->id(), *ended.event);
             lock.lock();
         }
     }
@@ -221,15 +228,15 @@ Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Re
     }
     if (!outcome) {
         guest->state = RunState::Crashed;
-        return {std::move(guest->vm), {{"event", "crashed"}, {"reason", outcome.error().message}}};
+        return {std::move(guest->vm), crashed(outcome.error().message)};
     }
     switch (outcome->kind) {
     case vmm::RunOutcome::Kind::Exited:
         guest->state = RunState::Exited;
-        return {std::move(guest->vm), {{"event", "exited"}, {"status", outcome->status}}};
+        return {std::move(guest->vm), worker_api::GuestEvent{worker_api::GuestEvent::Kind::Exited, 0, outcome->status, {}}};
     case vmm::RunOutcome::Kind::Faulted:
         guest->state = RunState::Crashed;
-        return {std::move(guest->vm), {{"event", "crashed"}, {"reason", outcome->reason}}};
+        return {std::move(guest->vm), crashed(outcome->reason)};
     case vmm::RunOutcome::Kind::Blocked: {
         uint64_t wake = guest->vm->clock().to_host_ns(outcome->deadline_ns);
         if (std::exchange(guest->pause_requested, false)) {

@@ -90,7 +90,7 @@ class Scheduler {
     using TimerKey = std::pair<uint64_t, const WorkerGuest*>;
     struct Ended {
         std::shared_ptr<vmm::Guest> vm;
-        nlohmann::json event;
+        std::optional<worker_api::GuestEvent> event;
     };
 
     void runner_loop();

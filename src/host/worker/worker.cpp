@@ -1,18 +1,14 @@
 // superfluid worker: serving sfd's requests.
 #include "host/worker/worker.h"
 
-#include "common/json_fields.h"
-
 #include "host/protocol.h"
-#include "host/worker/worker_requests.h"
 #include "net/mac_address.h"
 
 #include <cstdio>
 
 namespace sf::host {
-namespace {
 
-} // namespace
+using namespace worker_api;
 
 Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
     : config_(config), backend_(std::move(backend)),
@@ -22,7 +18,9 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
       }),
       pool_(backend_, config.pool_target),
       scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_),
-      operations_([this](uint64_t request_id, const Result<nlohmann::json>& outcome) { reply(request_id, outcome); }) {
+      operations_([this](uint64_t request_id, const LongOperations::Outcome& outcome) {
+          send_reply(request_id, outcome ? *outcome : encode_error(outcome.error()));
+      }) {
     frames_.start();
 }
 
@@ -49,7 +47,7 @@ Worker::Ended Worker::serve_connection() {
     for (;;) {
         Result<wire::Message> message = wire::receive(config_.control_fd);
         if (!message) {
-            const bool closed = message.error().message == "closed";
+            const bool closed = message.error().kind == ErrorKind::Closed;
             if (!closed) std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
             return closed ? Ended::Lost : Ended::Failed;
         }
@@ -58,55 +56,19 @@ Worker::Ended Worker::serve_connection() {
             continue;
         }
         if (message->type() != wire::Type::Request) continue;
-        nlohmann::json request = nlohmann::json::parse(message->payload, nullptr, false);
-        const uint64_t rid = message->header.request_id;
-        if (request.is_object() && is_long_operation(string_field(request, "op"))) {
-            if (Result<void> launched = launch(request, rid, std::move(message->fd)); !launched)
-                reply(rid, launched.error());
-            continue;
-        }
-        std::string raw;
-        Result<nlohmann::json> reply = request.is_object() ? handle(request, raw)
-                                                            : Result<nlohmann::json>(error("malformed request"));
-        std::lock_guard lock(send_mutex_);
-        if (reply && !raw.empty()) (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, raw, wire::kRawPayload);
-        else (void)wire::send(config_.control_fd, wire::Type::Reply, rid, 0, (reply ? *reply : error_reply(reply.error())).dump());
-        if (string_field(request, "op") == "shutdown") return Ended::Shutdown;
+        if (serve_request(*message) == Op::Shutdown) return Ended::Shutdown;
     }
 }
 
-Result<nlohmann::json> Worker::handle(const nlohmann::json& request, std::string& raw_reply) {
-    const std::string op = string_field(request, "op");
-    if (op == "create") return create(request);
-    if (op == "stats") return stats();
-    if (op == "adopt") return adopt();
-    if (op == "replay_watches") return nlohmann::json{{"ok", true}, {"watches", store_links_.replay_watches()}};
-    if (op == "shutdown") {
-        destroy_all();
-        return nlohmann::json{{"ok", true}};
-    }
-    SF_TRY_ASSIGN(uint64_t id, field_u64(request, "id"));
-    if (op == "destroy") return destroy(id);
-    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
-    if ((op == "start" || op == "pause" || op == "resume") && operations_.busy(id))
-        return error(ErrorKind::Conflict, "guest {} is being saved or migrated", id);
-    if (op == "start") SF_TRY(scheduler_.start(guest));
-    else if (op == "pause") SF_TRY(scheduler_.pause(guest));
-    else if (op == "resume") {
-        if (guest->port_key) frames_.release(*guest->port_key); // frames kept by a failed migration's pause
-        SF_TRY(scheduler_.resume(guest));
-    }
-    else if (op == "unfollow") guest->unfollow();
-    else if (op == "logs" || op == "follow") {
-        raw_reply = op == "follow" ? guest->follow() : guest->console_contents();
-        if (raw_reply.empty()) return nlohmann::json{{"ok", true}, {"empty", true}};
-    } else if (op != "info") return error(ErrorKind::InvalidArgument, "unknown op '{}'", op);
-    return nlohmann::json{{"ok", true}, {"console_bytes", guest->console_total()}};
+void Worker::send_reply(uint64_t request_id, const EncodedReply& reply) {
+    std::lock_guard lock(send_mutex_);
+    (void)wire::send(config_.control_fd, wire::Type::Reply, request_id, 0, reply.payload,
+                     reply.raw ? uint32_t{wire::kRawPayload} : 0u);
 }
 
-Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
-    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
-    auto memory_template = images_.get(string_field(request, "image"), fresh.config.mem_size);
+Result<Done> Worker::create(const Create& request) {
+    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request.guest));
+    auto memory_template = images_.get(request.guest.image, fresh.config.mem_size);
     Result<vmm::Shell> shell = memory_template ? pool_.take() : Result<vmm::Shell>(memory_template.error());
     auto vm = shell ? vmm::Guest::create(std::move(*shell), backend_->memory_sharing(), **memory_template, fresh.config,
                                                 *fresh.guest)
@@ -116,26 +78,82 @@ Result<nlohmann::json> Worker::create(const nlohmann::json& request) {
         return std::move(vm).error();
     }
     SF_TRY(register_guest(fresh, std::move(*vm)));
-    if (bool_field(request, "start", true)) SF_TRY(scheduler_.start(fresh.guest));
-    return nlohmann::json{{"ok", true}};
+    if (request.guest.start) SF_TRY(scheduler_.start(fresh.guest));
+    return Done{};
 }
 
-// create's and restore's fields: {"id", "name", "mem", "cmdline", "nic"?, "store"?}.
-Result<Worker::NewGuest> Worker::prepare_guest(const nlohmann::json& request) {
+Result<std::shared_ptr<WorkerGuest>> Worker::find_idle(uint64_t id) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    if (operations_.busy(id)) return error(ErrorKind::Conflict, "guest {} is being saved or migrated", id);
+    return guest;
+}
+
+GuestStatus Worker::status_of(const WorkerGuest& guest) const { return GuestStatus{guest.console_total()}; }
+
+Result<GuestStatus> Worker::start(const Start& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find_idle(request.id));
+    SF_TRY(scheduler_.start(guest));
+    return status_of(*guest);
+}
+
+Result<GuestStatus> Worker::pause(const Pause& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find_idle(request.id));
+    SF_TRY(scheduler_.pause(guest));
+    return status_of(*guest);
+}
+
+Result<GuestStatus> Worker::resume(const Resume& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find_idle(request.id));
+    if (guest->port_key) frames_.release(*guest->port_key); // frames kept by a failed migration's pause
+    SF_TRY(scheduler_.resume(guest));
+    return status_of(*guest);
+}
+
+Result<GuestStatus> Worker::info(const Info& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(request.id));
+    return status_of(*guest);
+}
+
+Result<ConsoleBytes> Worker::logs(const Logs& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(request.id));
+    return ConsoleBytes{guest->console_contents()};
+}
+
+Result<ConsoleBytes> Worker::follow(const Follow& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(request.id));
+    return ConsoleBytes{guest->follow()};
+}
+
+Result<GuestStatus> Worker::unfollow(const Unfollow& request) {
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(request.id));
+    guest->unfollow();
+    return status_of(*guest);
+}
+
+Result<Done> Worker::shutdown(const Shutdown&) {
+    destroy_all();
+    return Done{};
+}
+
+Result<WatchesReplayed> Worker::replay_watches(const ReplayWatches&) {
+    return WatchesReplayed{static_cast<uint64_t>(store_links_.replay_watches())};
+}
+
+Result<Worker::NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
     NewGuest fresh;
-    SF_TRY_ASSIGN(fresh.config.id, field_u64(request, "id"));
-    SF_TRY_ASSIGN(fresh.config.mem_size, field_u64(request, "mem"));
-    fresh.config.name = string_field(request, "name");
-    fresh.config.cmdline = string_field(request, "cmdline");
+    fresh.config.id = spec.id;
+    fresh.config.mem_size = spec.mem;
+    fresh.config.name = spec.name;
+    fresh.config.cmdline = spec.cmdline;
     SF_TRY(fresh.config.validate());
-    if (auto it = request.find("nic"); it != request.end() && it->is_object()) {
-        SF_TRY_ASSIGN(auto nic, make_nic(*it));
-        fresh.port_key = static_cast<uint32_t>(u64_field(*it, "port"));
+    if (spec.nic) {
+        SF_TRY_ASSIGN(auto nic, make_nic(*spec.nic));
+        fresh.port_key = spec.nic->port;
         fresh.config.nics.push_back(std::move(nic));
     }
     fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.ring_size, *this);
     if (!config_.log_dir.empty()) SF_TRY(fresh.guest->open_log(config_.log_dir + "/" + fresh.config.name + ".log"));
-    if (bool_field(request, "store", false)) {
+    if (spec.store) {
         SF_TRY_ASSIGN(fresh.config.store, open_store(fresh.guest));
     }
     return fresh;
@@ -163,17 +181,16 @@ Result<void> Worker::register_guest(NewGuest& fresh, std::shared_ptr<vmm::Guest>
     return ok();
 }
 
-// {"port": key, "mac": "02:..", "ip", "mask", "gw": host-order numbers, "mtu"}
-Result<std::shared_ptr<vmm::Nic>> Worker::make_nic(const nlohmann::json& nic) {
+Result<std::shared_ptr<vmm::Nic>> Worker::make_nic(const NicSpec& nic) {
     vmm::NicConfig config;
-    Result<net::MacAddress> mac = net::MacAddress::parse(string_field(nic, "mac"));
+    Result<net::MacAddress> mac = net::MacAddress::parse(nic.mac);
     if (!mac) return error(ErrorKind::InvalidArgument, "nic: {}", mac.error().message);
     config.mac = mac->bytes();
-    config.ipv4_addr = static_cast<uint32_t>(u64_field(nic, "ip"));
-    config.ipv4_mask = static_cast<uint32_t>(u64_field(nic, "mask"));
-    config.ipv4_gw = static_cast<uint32_t>(u64_field(nic, "gw"));
-    config.mtu = static_cast<uint16_t>(u64_field(nic, "mtu", 1500));
-    const auto port = static_cast<uint32_t>(u64_field(nic, "port"));
+    config.ipv4_addr = nic.ip;
+    config.ipv4_mask = nic.mask;
+    config.ipv4_gw = nic.gw;
+    config.mtu = nic.mtu;
+    const uint32_t port = nic.port;
     return std::make_shared<vmm::Nic>(config, [this, port](std::span<const uint8_t> frame) {
         frames_.transmit(port, frame);
     });
@@ -186,12 +203,13 @@ Result<std::shared_ptr<vmm::StorePort>> Worker::open_store(const std::shared_ptr
     });
 }
 
-Result<nlohmann::json> Worker::destroy(uint64_t id) {
-    operations_.cancel(id); // a save or migration of it ends first (failed)
-    return remove_guest(id);
+Result<Done> Worker::destroy(const Destroy& request) {
+    operations_.cancel(request.id); // a save or migration of it ends first (failed)
+    SF_TRY(remove_guest(request.id));
+    return Done{};
 }
 
-Result<nlohmann::json> Worker::remove_guest(uint64_t id) {
+Result<void> Worker::remove_guest(uint64_t id) {
     std::shared_ptr<WorkerGuest> guest;
     {
         std::lock_guard lock(guests_mutex_);
@@ -207,7 +225,7 @@ Result<nlohmann::json> Worker::remove_guest(uint64_t id) {
         std::lock_guard lock(send_mutex_);
         ended_.erase(id);
     }
-    return nlohmann::json{{"ok", true}};
+    return ok();
 }
 
 Result<std::shared_ptr<WorkerGuest>> Worker::find(uint64_t id) {
@@ -217,19 +235,18 @@ Result<std::shared_ptr<WorkerGuest>> Worker::find(uint64_t id) {
     return it->second;
 }
 
-Result<nlohmann::json> Worker::stats() {
+Result<WorkerStats> Worker::stats(const Stats&) {
     size_t count;
     {
         std::lock_guard lock(guests_mutex_);
         count = guests_.size();
     }
-    return nlohmann::json{{"ok", true},
-                          {"guests", count},
-                          {"pool", pool_.stats()},
-                          {"scheduler", scheduler_.stats()},
-                          {"frames", frames_.stats()},
-                          {"store", store_links_.stats()},
-                          {"templates", images_.template_count()}};
+    return WorkerStats{count,
+                       pool_.stats(),
+                       scheduler_.stats(),
+                       frames_.stats(),
+                       store_links_.stats(),
+                       static_cast<uint64_t>(images_.template_count())};
 }
 
 void Worker::destroy_all() {
@@ -246,10 +263,10 @@ void Worker::destroy_all() {
     }
 }
 
-void Worker::guest_event(uint64_t id, const nlohmann::json& event) {
+void Worker::guest_event(uint64_t id, const GuestEvent& event) {
     std::lock_guard lock(send_mutex_);
-    if (const std::string kind = string_field(event, "event"); kind == "exited" || kind == "crashed") ended_[id] = event;
-    (void)wire::send(config_.control_fd, wire::Type::Event, 0, id, event.dump());
+    if (event.kind != GuestEvent::Kind::FirstOutput) ended_[id] = event;
+    (void)wire::send(config_.control_fd, wire::Type::Event, 0, id, encode_event(event));
 }
 
 void Worker::guest_console(uint64_t id, std::string_view bytes) {

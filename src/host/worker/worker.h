@@ -20,6 +20,7 @@
 
 #include "host/worker/frame_port.h"
 
+#include "host/protocol.h"
 #include "common/result.h"
 #include "host/worker/image_cache.h"
 #include "host/worker/long_operations.h"
@@ -27,11 +28,13 @@
 #include "host/worker/shell_pool.h"
 #include "host/worker/store_link.h"
 #include "host/worker/worker_guest.h"
+#include "host/worker_api.h"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -73,19 +76,44 @@ class Worker final : public EventSink {
     // listen_path) no new sfd adopts the worker in time. Returns the exit code.
     int serve();
 
-    void guest_event(uint64_t id, const nlohmann::json& event) override;
+    void guest_event(uint64_t id, const worker_api::GuestEvent& event) override;
     void guest_console(uint64_t id, std::string_view bytes) override;
 
   private:
     enum class Ended { Shutdown, Lost, Failed };
     // Serves one sfd connection (config_.control_fd) until it ends.
     Ended serve_connection();
-    Result<nlohmann::json> handle(const nlohmann::json& request, std::string& raw_reply);
+    // Serves one request packet: replies at once, or starts a long
+    // operation. Returns its op (nullopt for a malformed request).
+    std::optional<worker_api::Op> serve_request(wire::Message& message);
+    void send_reply(uint64_t request_id, const worker_api::EncodedReply& reply);
+    // The dispatch table (worker_operations.cpp): one entry per op.
+    struct Operation;
+    static const std::array<Operation, worker_api::kOpCount>& operations();
+    template <class R, auto handler> static Result<worker_api::EncodedReply> serve_op(Worker& w, const nlohmann::json& o);
+    template <class R, auto handler>
+    static Result<void> launch_op(Worker& w, const nlohmann::json& o, uint64_t request_id, UniqueFd fd);
+
+    // The operations answered at once, one per request type.
+    Result<worker_api::Done> create(const worker_api::Create& request);
+    Result<worker_api::GuestStatus> start(const worker_api::Start& request);
+    Result<worker_api::GuestStatus> pause(const worker_api::Pause& request);
+    Result<worker_api::GuestStatus> resume(const worker_api::Resume& request);
+    Result<worker_api::Done> destroy(const worker_api::Destroy& request);
+    Result<worker_api::GuestStatus> info(const worker_api::Info& request);
+    Result<worker_api::ConsoleBytes> logs(const worker_api::Logs& request);
+    Result<worker_api::ConsoleBytes> follow(const worker_api::Follow& request);
+    Result<worker_api::GuestStatus> unfollow(const worker_api::Unfollow& request);
+    Result<worker_api::WorkerStats> stats(const worker_api::Stats& request);
+    Result<worker_api::Done> shutdown(const worker_api::Shutdown& request);
+    Result<worker_api::WatchesReplayed> replay_watches(const worker_api::ReplayWatches& request);
     // Adoption by a restarted sfd (worker_adoption.cpp).
     Result<void> listen();
     bool await_sfd(); // false: nobody came within the grace time
-    Result<nlohmann::json> adopt();
-    Result<nlohmann::json> create(const nlohmann::json& request);
+    Result<worker_api::Held> adopt(const worker_api::Adopt& request);
+    // A guest that may be started, paused or resumed: no long operation holds it.
+    Result<std::shared_ptr<WorkerGuest>> find_idle(uint64_t id);
+    worker_api::GuestStatus status_of(const WorkerGuest& guest) const;
     // A guest being built (create, restore): its config (NIC made, store
     // link open), NIC port and WorkerGuest, not registered yet.
     struct NewGuest {
@@ -93,20 +121,18 @@ class Worker final : public EventSink {
         std::optional<uint32_t> port_key;
         std::shared_ptr<WorkerGuest> guest;
     };
-    Result<NewGuest> prepare_guest(const nlohmann::json& request);
+    Result<NewGuest> prepare_guest(const worker_api::GuestSpec& spec);
     // Gives the guest its VM and registers it (guests_, its switch port); a
     // Conflict if the id is taken (then abandoned, nothing kept).
     Result<void> register_guest(NewGuest& fresh, std::shared_ptr<vmm::Guest> vm);
     // Undoes prepare_guest() (closes its store link).
     void abandon(const NewGuest& fresh);
-    // Long operations (worker_operations.cpp): started on their own thread;
-    // an error here is replied at once.
-    Result<void> launch(const nlohmann::json& request, uint64_t request_id, UniqueFd fd);
-    void reply(uint64_t request_id, const Result<nlohmann::json>& outcome);
-    Result<nlohmann::json> save(uint64_t id, int fd, std::stop_token stop);
-    Result<nlohmann::json> restore(const nlohmann::json& request, int fd, std::stop_token stop);
-    Result<nlohmann::json> migrate_out(const nlohmann::json& request, int fd, std::stop_token stop);
-    Result<nlohmann::json> migrate_in(const nlohmann::json& request, int fd, std::stop_token stop);
+    // Long operations: run on their own thread with the descriptor passed
+    // with the request (worker_snapshot.cpp, worker_migration.cpp).
+    Result<worker_api::Saved> save(const worker_api::Save& request, int fd, std::stop_token stop);
+    Result<worker_api::Built> restore(const worker_api::Restore& request, int fd, std::stop_token stop);
+    Result<worker_api::Sent> migrate_out(const worker_api::MigrateOut& request, int fd, std::stop_token stop);
+    Result<worker_api::Built> migrate_in(const worker_api::MigrateIn& request, int fd, std::stop_token stop);
     // Shared by them (worker_snapshot.cpp). After the pages: the monitor's
     // records (the guest paused), Console, Watches and GuestEnd.
     Result<void> write_guest_records(WorkerGuest& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer);
@@ -115,11 +141,11 @@ class Worker final : public EventSink {
     // The memory and the shell are ready before the first record is read.
     struct Incoming {
         uint64_t start_ns = 0, guest_end_ns = 0, built_ns = 0; // CLOCK_MONOTONIC
-        nlohmann::json timings() const; // {"read_ms", "build_ms"}
+        worker_api::Built built(uint64_t bytes) const; // with read_ms, build_ms
     };
-    Result<std::shared_ptr<WorkerGuest>> read_guest(const nlohmann::json& request, vmm::snapshot::Reader& reader,
+    Result<std::shared_ptr<WorkerGuest>> read_guest(const worker_api::GuestSpec& spec, vmm::snapshot::Reader& reader,
                                                     std::stop_token stop, Incoming& in);
-    Result<std::shared_ptr<vmm::Guest>> build_from_stream(const nlohmann::json& request, NewGuest& fresh,
+    Result<std::shared_ptr<vmm::Guest>> build_from_stream(const worker_api::GuestSpec& spec, NewGuest& fresh,
                                                           vmm::snapshot::Reader& reader, std::stop_token stop,
                                                           Incoming& in);
     // migrate_out's sending part (worker_migration.cpp): pre-copy rounds while
@@ -133,11 +159,9 @@ class Worker final : public EventSink {
     Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
                             int socket, std::stop_token stop, Outgoing& out);
     // destroy() without cancelling the guest's operation (an operation's own undo).
-    Result<nlohmann::json> remove_guest(uint64_t id);
-    Result<std::shared_ptr<vmm::Nic>> make_nic(const nlohmann::json& nic);
+    Result<void> remove_guest(uint64_t id);
+    Result<std::shared_ptr<vmm::Nic>> make_nic(const worker_api::NicSpec& nic);
     Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
-    Result<nlohmann::json> destroy(uint64_t id);
-    Result<nlohmann::json> stats();
     Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
     void destroy_all();
 
@@ -150,7 +174,7 @@ class Worker final : public EventSink {
     std::mutex send_mutex_; // also guards config_.control_fd (replaced on adoption) and ended_
     StoreLinks store_links_; // guests' store requests to sfd (Type::Store); outlives the runners
     UniqueFd listener_;     // listen_path's socket
-    std::map<uint64_t, nlohmann::json> ended_; // each ended guest's last event, for a restarted sfd
+    std::map<uint64_t, worker_api::GuestEvent> ended_; // each ended guest's last event, for a restarted sfd
     ImageCache images_;
     ShellPool pool_;
     Scheduler scheduler_;

@@ -83,29 +83,28 @@ bool Worker::await_sfd() {
     return false;
 }
 
-// {"ok": true, "guests": [{"id", "state", "status"?, "reason"?, "console_bytes"}]}
-Result<nlohmann::json> Worker::adopt() {
+// What this worker holds, for a restarted sfd: each guest's state, console
+// size, switch port, and how it ended (ended_).
+Result<worker_api::Held> Worker::adopt(const worker_api::Adopt&) {
     std::vector<std::shared_ptr<WorkerGuest>> guests;
     {
         std::lock_guard lock(guests_mutex_);
         for (auto& [id, guest] : guests_) guests.push_back(guest);
     }
-    nlohmann::json list = nlohmann::json::array();
+    worker_api::Held held;
     for (const auto& guest : guests) {
-        nlohmann::json entry = {{"id", guest->id()},
-                                {"state", state_name(scheduler_.state(*guest))},
-                                {"console_bytes", guest->console_total()}};
-        if (guest->port_key) entry["port"] = *guest->port_key;
+        worker_api::HeldGuest entry{guest->id(), state_name(scheduler_.state(*guest)), {}, {}, guest->console_total(),
+                                    guest->port_key};
         {
             std::lock_guard lock(send_mutex_);
             if (auto it = ended_.find(guest->id()); it != ended_.end()) {
-                if (it->second.contains("status")) entry["status"] = it->second["status"];
-                if (it->second.contains("reason")) entry["reason"] = it->second["reason"];
+                if (it->second.kind == worker_api::GuestEvent::Kind::Exited) entry.status = it->second.status;
+                else entry.reason = it->second.reason;
             }
         }
-        list.push_back(std::move(entry));
+        held.guests.push_back(std::move(entry));
     }
-    return nlohmann::json{{"ok", true}, {"guests", std::move(list)}};
+    return held;
 }
 
 } // namespace sf::host

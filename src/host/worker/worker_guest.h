@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/worker/console_ring.h"
+#include "host/worker_api.h"
 #include "vmm/console_sink.h"
 #include "vmm/guest.h"
 #include "vmm/thread_alarm.h"
@@ -28,7 +29,7 @@ namespace sf::host {
 class EventSink {
   public:
     virtual ~EventSink() = default;
-    virtual void guest_event(uint64_t id, const nlohmann::json& event) = 0;
+    virtual void guest_event(uint64_t id, const worker_api::GuestEvent& event) = 0;
     virtual void guest_console(uint64_t id, std::string_view bytes) = 0;
 };
 

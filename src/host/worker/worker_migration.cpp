@@ -27,7 +27,6 @@
 
 #include "common/json_fields.h"
 #include "host/migration/migration_session.h"
-#include "host/worker/worker_requests.h"
 #include "vmm/guest_clock.h"
 #include "vmm/snapshot/reader.h"
 #include "vmm/snapshot/writer.h"
@@ -50,15 +49,8 @@ namespace snapshot = vmm::snapshot;
 
 constexpr size_t kSmallDirtySet = 32; // pages: few enough to send while paused
 constexpr uint64_t kMaxRounds = 8;    // pre-copy rounds at most
-constexpr uint64_t kDefaultTimeoutMs = 5000;
-
-std::chrono::milliseconds timeout_of(const nlohmann::json& request) {
-    return std::chrono::milliseconds(u64_field(request, "timeout_ms", kDefaultTimeoutMs));
-}
-
 // The request's session, if it has one.
-Result<std::optional<MigrationSession>> session_of(const nlohmann::json& request) {
-    const nlohmann::json* keys = json_field(request, "session");
+Result<std::optional<MigrationSession>> session_of(const std::optional<nlohmann::json>& keys) {
     if (!keys) return std::optional<MigrationSession>();
     SF_TRY_ASSIGN(MigrationSession session, MigrationSession::from_json(*keys));
     return std::optional<MigrationSession>(std::move(session));
@@ -71,10 +63,10 @@ snapshot::StreamCipher* receiving(std::optional<MigrationSession>& session) {
     return session ? &session->receiving() : nullptr;
 }
 
-// The reply, with the session's counts for sfd to continue from.
-nlohmann::json with_counts(nlohmann::json reply, const std::optional<MigrationSession>& session) {
-    if (session) reply["session"] = session->counts();
-    return reply;
+// The session's counts for sfd to continue from.
+std::optional<nlohmann::json> counts_of(const std::optional<MigrationSession>& session) {
+    if (!session) return std::nullopt;
+    return session->counts();
 }
 
 // Small records go out at once (the Reply, GuestEnd): no Nagle delay. Not TCP (a test's socketpair): no-op.
@@ -188,14 +180,14 @@ Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::
     return ok();
 }
 
-// {"op":"migrate_out","id","timeout_ms"?} + a connected socket.
-Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int socket, std::stop_token stop) {
-    SF_TRY_ASSIGN(const uint64_t id, field_u64(request, "id"));
-    const std::chrono::milliseconds timeout = timeout_of(request);
+// The guest sent on the connected `socket`, up to the receiver's verdict.
+Result<worker_api::Sent> Worker::migrate_out(const worker_api::MigrateOut& request, int socket, std::stop_token stop) {
+    const uint64_t id = request.id;
+    const std::chrono::milliseconds timeout(request.timeout_ms);
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest); // kept alive even if the guest ends meanwhile
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
-    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request));
+    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request.session));
     set_nodelay(socket);
     bound_buffers(socket, SO_SNDBUF);
     if (vm->has_dirty_log()) SF_TRY(vm->enable_dirty_log());
@@ -215,28 +207,27 @@ Result<nlohmann::json> Worker::migrate_out(const nlohmann::json& request, int so
         if (out.was_running) (void)scheduler_.resume(guest); // never left paused by a failure
         return error(done.error().kind, "migrate_out: {}", done.error().message);
     }
-    return with_counts({{"ok", true},
-                          {"bytes_sent", bytes_sent},
-                          {"rounds", out.rounds},
-                          {"pages_sent", pages_sent},
-                          {"precopy_ms", ms_between(out.start_ns, out.precopy_end_ns)},
-                          {"stop_copy_ms", ms_between(out.paused_ns, out.stop_copy_end_ns)},
-                          {"reply_ms", ms_between(out.stop_copy_end_ns, vmm::host_monotonic_ns())},
-                          {"paused_ns", out.paused_ns}},
-                       session);
+    return worker_api::Sent{bytes_sent,
+                            out.rounds,
+                            pages_sent,
+                            ms_between(out.start_ns, out.precopy_end_ns),
+                            ms_between(out.paused_ns, out.stop_copy_end_ns),
+                            ms_between(out.stop_copy_end_ns, vmm::host_monotonic_ns()),
+                            out.paused_ns,
+                            counts_of(session)};
 }
 
-// {"op":"migrate_in", restore's fields, "timeout_ms"?} + a connected socket.
-Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int socket, std::stop_token stop) {
-    const std::chrono::milliseconds timeout = timeout_of(request);
-    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request));
+// A guest read from the connected `socket` and built, paused; the sender told whether it was.
+Result<worker_api::Built> Worker::migrate_in(const worker_api::MigrateIn& request, int socket, std::stop_token stop) {
+    const std::chrono::milliseconds timeout(request.timeout_ms);
+    SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request.session));
     set_nodelay(socket);
     bound_buffers(socket, SO_RCVBUF);
     uint64_t bytes = 0;
     Incoming in;
     Result<std::shared_ptr<WorkerGuest>> built = [&] {
         snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt}, receiving(session));
-        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop, in);
+        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request.guest, reader, stop, in);
         bytes = reader.bytes_read();
         return guest;
     }();
@@ -251,10 +242,9 @@ Result<nlohmann::json> Worker::migrate_in(const nlohmann::json& request, int soc
         (void)remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
         return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}", told.error().message);
     }
-    nlohmann::json reply = in.timings();
-    reply["ok"] = true;
-    reply["bytes"] = bytes;
-    return with_counts(std::move(reply), session);
+    worker_api::Built reply = in.built(bytes);
+    reply.session = counts_of(session);
+    return reply;
 }
 
 } // namespace sf::host

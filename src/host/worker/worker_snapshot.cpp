@@ -2,9 +2,7 @@
 // and the guest part of a stream as both they and a migration write and read it.
 #include "host/worker/worker.h"
 
-#include "common/json_fields.h"
 #include "host/worker/worker_records.h"
-#include "host/worker/worker_requests.h"
 #include "vmm/guest_clock.h"
 #include "vmm/snapshot/loader.h"
 #include "vmm/snapshot/reader.h"
@@ -55,8 +53,9 @@ Result<void> Worker::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, sna
                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&end), sizeof end));
 }
 
-// {"op":"save","id"} + a file: the guest paused, its part of the stream. Reply {"ok","bytes","pages"}.
-Result<nlohmann::json> Worker::save(uint64_t id, int fd, std::stop_token stop) {
+// The guest paused, its part of the stream written to `fd`.
+Result<worker_api::Saved> Worker::save(const worker_api::Save& request, int fd, std::stop_token stop) {
+    const uint64_t id = request.id;
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
     SF_TRY_ASSIGN(const bool was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest);
@@ -71,34 +70,30 @@ Result<nlohmann::json> Worker::save(uint64_t id, int fd, std::stop_token stop) {
         if (was_running) (void)scheduler_.resume(guest); // a failed save leaves it as it was
         return error(written.error().kind, "save: {}", written.error().message);
     }
-    return nlohmann::json{{"ok", true}, {"bytes", writer.bytes_written()}, {"pages", writer.pages_written()}};
+    return worker_api::Saved{writer.bytes_written(), writer.pages_written()};
 }
 
-// {"op":"restore", create's fields, "start"} + a file at the guest part. Reply {"ok","bytes"}.
-Result<nlohmann::json> Worker::restore(const nlohmann::json& request, int fd, std::stop_token stop) {
+// The guest part read from `fd` (positioned at it) and built: paused, or resumed with `start`.
+Result<worker_api::Built> Worker::restore(const worker_api::Restore& request, int fd, std::stop_token stop) {
     snapshot::Reader reader(fd);
     Incoming in;
-    Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request, reader, stop, in);
+    Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request.guest, reader, stop, in);
     if (!guest) return error(guest.error().kind, "restore: {}", guest.error().message);
-    if (bool_field(request, "start", true)) SF_TRY(scheduler_.resume(*guest));
-    nlohmann::json reply = in.timings();
-    reply["ok"] = true;
-    reply["bytes"] = reader.bytes_read();
-    return reply;
+    if (request.guest.start) SF_TRY(scheduler_.resume(*guest));
+    return in.built(reader.bytes_read());
 }
 
-nlohmann::json Worker::Incoming::timings() const {
+worker_api::Built Worker::Incoming::built(uint64_t bytes) const {
     const auto ms = [](uint64_t from, uint64_t to) { return static_cast<double>(to - from) / 1e6; };
-    return {{"read_ms", ms(start_ns, guest_end_ns)}, {"build_ms", ms(guest_end_ns, built_ns)}};
+    return worker_api::Built{bytes, ms(start_ns, guest_end_ns), ms(guest_end_ns, built_ns), std::nullopt};
 }
 
-Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const nlohmann::json& request, snapshot::Reader& reader,
+Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const worker_api::GuestSpec& spec, snapshot::Reader& reader,
                                                         std::stop_token stop, Incoming& in) {
     in.start_ns = vmm::host_monotonic_ns();
-    SF_TRY_ASSIGN(const uint64_t id, field_u64(request, "id"));
-    if (find(id)) return error(ErrorKind::Conflict, "guest {} exists", id);
-    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request));
-    Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(request, fresh, reader, stop, in);
+    if (find(spec.id)) return error(ErrorKind::Conflict, "guest {} exists", spec.id);
+    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(spec));
+    Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(spec, fresh, reader, stop, in);
     if (!vm) {
         abandon(fresh);
         return std::move(vm).error();
@@ -116,10 +111,10 @@ Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const nlohmann::json& re
 // the monitor's records to the loader; Console and Watches are ours. What
 // does not depend on the stream is done before reading it: in a migration,
 // what follows GuestEnd is downtime.
-Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const nlohmann::json& request, NewGuest& fresh,
+Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const worker_api::GuestSpec& spec, NewGuest& fresh,
                                                               snapshot::Reader& reader, std::stop_token stop,
                                                               Incoming& in) {
-    SF_TRY_ASSIGN(auto memory_template, images_.get(string_field(request, "image"), fresh.config.mem_size));
+    SF_TRY_ASSIGN(auto memory_template, images_.get(spec.image, fresh.config.mem_size));
     SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate(backend_->memory_sharing()));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     snapshot::SnapshotLoader loader(memory);
