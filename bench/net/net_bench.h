@@ -7,7 +7,7 @@
 // HTTP requests/s (wrk). Reports medians and guest/host ratios.
 //
 // Needs root. It runs inside a private network namespace: started outside
-// one, it runs itself again under scripts/testns (see private_netns.h), so
+// one, it runs itself again under scripts/testns (see common/private_netns.h), so
 // every address it creates exists only there.
 #pragma once
 
