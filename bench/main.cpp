@@ -1,10 +1,10 @@
-// sf-bench: superfluid's benchmarks. One file per benchmark.
-#include "boot_bench.h"
-#include "hypercall_bench.h"
-#include "migrate_bench.h"
-#include "net_bench.h"
-#include "store_bench.h"
-#include "storm_bench.h"
+// sf-bench: superfluid's benchmarks. One folder per benchmark, each adding its subcommand.
+#include "bench/boot/boot_bench.h"
+#include "bench/hypercall/hypercall_bench.h"
+#include "bench/migrate/migrate_bench.h"
+#include "bench/net/net_bench.h"
+#include "bench/store/store_bench.h"
+#include "bench/storm/storm_bench.h"
 
 #include <CLI/CLI.hpp>
 

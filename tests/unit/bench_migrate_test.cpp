@@ -1,10 +1,10 @@
 // Unit tests of sf-bench migrate's pure parts: the largest gap between ping
 // replies around a migration, the counter's continuity, medians, the summary
 // and its JSON, the targets, the plot's points and `scripts/testhosts env`.
-#include "migrate_env.h"
-#include "migrate_gap.h"
-#include "migrate_plot.h"
-#include "migrate_summary.h"
+#include "bench/migrate/migrate_env.h"
+#include "bench/migrate/migrate_gap.h"
+#include "bench/migrate/migrate_plot.h"
+#include "bench/migrate/migrate_summary.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Unit tests of sf-bench net's pure parts: the parsers of ping's and wrk's
 // output and of interface addresses, the summary and its JSON, and the
 // neighbour table limits storm --net asks for.
-#include "net_parsers.h"
-#include "net_report.h"
-#include "private_netns.h"
+#include "bench/common/private_netns.h"
+#include "bench/net/net_parsers.h"
+#include "bench/net/net_report.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // Unit tests of sf-bench storm's parts that need no daemon: the /proc
 // parsers, the storm summary math and JSON, and the SVG plot writer.
+#include "bench/common/svg_plot.h"
+#include "bench/storm/host_stats.h"
+#include "bench/storm/storm_plot.h"
+#include "bench/storm/storm_summary.h"
 #include "common/meminfo.h"
-#include "host_stats.h"
-#include "storm_plot.h"
-#include "storm_summary.h"
-#include "svg_plot.h"
 
 #include <gtest/gtest.h>
 

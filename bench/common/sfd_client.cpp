@@ -1,0 +1,73 @@
+// sf-bench: sfd API client; see sfd_client.h. The HTTP work is sfctl's
+// client (src/cli/client.h); this adds the timing a benchmark needs.
+#include "bench/common/sfd_client.h"
+
+#include "cli/client.h"
+#include "common/json_fields.h"
+
+#include <chrono>
+
+namespace sf::bench {
+
+SfdClient::SfdClient(const std::string& socket_path) : socket_path_(socket_path) {}
+SfdClient::~SfdClient() = default;
+
+Result<cli::SfdClient*> SfdClient::connection() {
+    if (!client_) {
+        cli::DaemonAddress address;
+        address.socket_path = socket_path_;
+        SF_TRY_ASSIGN(cli::SfdClient client, cli::SfdClient::open(address));
+        client_ = std::make_unique<cli::SfdClient>(std::move(client));
+    }
+    return client_.get();
+}
+
+Result<nlohmann::json> SfdClient::host() {
+    SF_TRY_ASSIGN(cli::SfdClient * client, connection());
+    return client->host_info();
+}
+
+Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
+    SF_TRY_ASSIGN(cli::SfdClient * client, connection());
+    nlohmann::json body = {
+        {"image", request.image}, {"name", request.name}, {"mem", request.mem},
+        {"cmdline", request.cmdline}, {"start", true}, {"wait", "output"},
+        {"wait_timeout_ms", request.wait_timeout.count()},
+    };
+    if (!request.net.empty()) body["net"] = request.net;
+    if (!request.ip.empty()) body["ip"] = request.ip;
+    const auto start = std::chrono::steady_clock::now();
+    Result<nlohmann::json> guest = client->create(body);
+    const auto end = std::chrono::steady_clock::now();
+    if (!guest) return error("POST /v1/guests: {}", guest.error().message);
+    CreatedGuest created;
+    created.client_ms = std::chrono::duration<double, std::milli>(end - start).count();
+    created.id = u64_field(*guest, "id");
+    if (created.id == 0) return error("POST /v1/guests: the guest object has no numeric id");
+    if (const nlohmann::json* ms = json_field(*guest, "first_output_ms"); ms && ms->is_number())
+        created.first_output_ms = ms->get<double>();
+    const nlohmann::json* nic = json_field(*guest, "nic");
+    const nlohmann::json* ip = nic != nullptr && nic->is_object() ? json_field(*nic, "ip") : nullptr;
+    if (ip != nullptr && ip->is_string()) created.ip = ip->get<std::string>();
+    return created;
+}
+
+Result<void> SfdClient::destroy_guest(uint64_t id) {
+    SF_TRY_ASSIGN(cli::SfdClient * client, connection());
+    if (Result<void> done = client->destroy(std::to_string(id)); !done)
+        return error("DELETE /v1/guests/{}: {}", id, done.error().message);
+    return ok();
+}
+
+} // namespace sf::bench
+
+namespace sf::bench {
+
+Result<void> SfdClient::create_network(const std::string& name, const std::string& subnet) {
+    SF_TRY_ASSIGN(cli::SfdClient * client, connection());
+    if (auto created = client->create_network(name, subnet); !created)
+        return error("POST /v1/networks: {}", created.error().message);
+    return ok();
+}
+
+} // namespace sf::bench
