@@ -3,8 +3,8 @@
 // 0x100000 (R+X), data at 0x101000 (R+W). A forbidden access must end the
 // guest as Faulted at that instruction; if it were allowed the guest would
 // spin (jmp .) into the timeout instead.
-#include "../unit/elf_builder.h"
 #include "e2e.h"
+#include "elf_builder.h"
 #include "superfluid/abi.h"
 
 #include <fmt/format.h>

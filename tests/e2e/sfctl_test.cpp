@@ -1,6 +1,6 @@
 // End-to-end: `sfctl run` as a user runs it: output, exit status, one-line errors.
-#include "../unit/elf_builder.h"
 #include "e2e.h"
+#include "elf_builder.h"
 
 #include <filesystem>
 #include <fstream>

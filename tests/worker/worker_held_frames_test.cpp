@@ -5,7 +5,7 @@
 // resumed (it stayed), they enter its ring and the guest answers them.
 #include "worker_test_support.h"
 
-#include "../frame_channel_peer.h"
+#include "frame_channel_peer.h"
 #include "net/frame_channel.h"
 
 #include <poll.h>

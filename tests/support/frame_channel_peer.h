@@ -1,6 +1,6 @@
 // superfluid tests: reading a frame channel (net/frame_channel.h) from the
 // other end, as sfd's switch or a worker would: the next packet, parsed.
-// Header-only: the unit tests and the worker tests both use it.
+// Header-only: the host tests (sfd's switch service) and the worker tests both use it.
 #pragma once
 
 #include "net/frame_channel.h"

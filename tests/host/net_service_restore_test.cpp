@@ -2,10 +2,10 @@
 // (PortKeys; NetService::reserve_keys and restore). The NetService tests make
 // real uplink TAPs, so each runs on a thread of its own in a new, private
 // network namespace; without the right to make one (not root) they skip.
+#include "frame_channel_peer.h"
 #include "host/net_service.h"
 #include "host/port_keys.h"
 #include "net/frame_channel.h"
-#include "../frame_channel_peer.h"
 
 #include <gtest/gtest.h>
 
