@@ -9,8 +9,4 @@ add_library(sfstore-lmdb STATIC
   lmdb_backend.cpp
   backend_factory.cpp
 )
-if(TARGET sfstore-core)
-  target_link_libraries(sfstore-lmdb PUBLIC sfstore-core PkgConfig::LMDB)
-else() # until the core lands: LmdbBackend alone needs only sfcommon
-  target_link_libraries(sfstore-lmdb PUBLIC sfcommon PkgConfig::LMDB)
-endif()
+target_link_libraries(sfstore-lmdb PUBLIC sfstore-core PkgConfig::LMDB)

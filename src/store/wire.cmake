@@ -1,10 +1,5 @@
 # sfstore-wire: XenStore's wire protocol (codec, dispatcher), the unix-socket
 # server and a blocking client; and the sfstore binary.
-if(NOT TARGET sfstore-core)
-  message(STATUS "sfstore-core not there yet: sfstore-wire and sfstore are not built")
-  return()
-endif()
-
 add_library(sfstore-wire STATIC
   wire.cpp
   dispatch.cpp
@@ -17,9 +12,5 @@ add_library(sfstore-wire STATIC
 )
 target_link_libraries(sfstore-wire PUBLIC sfstore-core)
 
-if(NOT TARGET sfstore-lmdb)
-  message(STATUS "sfstore-lmdb not there yet: sfstore is not built")
-  return()
-endif()
 add_executable(sfstore sfstore_main.cpp)
 target_link_libraries(sfstore PRIVATE sfstore-wire sfstore-lmdb CLI11::CLI11)
