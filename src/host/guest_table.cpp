@@ -1,6 +1,8 @@
 // superfluid toolstack: the guest table (creation, placement, records, events).
 #include "host/guest_table.h"
 
+#include "host/create_request_parser.h"
+
 #include <cstdio>
 
 #include "vmm/guest_clock.h"
@@ -101,9 +103,9 @@ Result<void> GuestTable::check_request(const CreateRequest& request) const {
     if (request.image.empty() || request.image[0] != '/')
         return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
     // The worker reads and checks the image (once per file version, see ImageCache).
-    if (request.cmdline.size() >= 1024)
-        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is 1023",
-                     request.cmdline.size());
+    if (request.cmdline.size() > kMaxCmdlineBytes)
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}", request.cmdline.size(),
+                     kMaxCmdlineBytes);
     Result<uint64_t> available = memory_gauge_.available();
     if (available && *available < options_.mem_reserve)
         return error(ErrorKind::ResourceExhausted,
