@@ -26,11 +26,15 @@ constexpr size_t kMaxPorts = 6;
 constexpr uint32_t kFloodBurst = 3;
 constexpr uint32_t kFloodPerSecond = 1'000'000; // one frame's share per microsecond: time moves it here
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
-bool is_vlan_tag(uint16_t type) { return type == 0x8100 || type == 0x88a8; }
+bool is_vlan_tag(uint16_t type) {
+    return type == 0x8100 || type == 0x88a8;
+}
 
 struct Binding {
     std::array<uint8_t, 6> mac;
@@ -51,7 +55,8 @@ bool forged(const Binding& binding, std::span<const uint8_t> frame) {
     const std::span<const uint8_t> payload = frame.subspan(at + 2);
     const uint8_t* p = payload.data();
     if (type == 0x0806) {
-        if (payload.size() < 28 || be16(p) != 1 || be16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4) return true;
+        if (payload.size() < 28 || be16(p) != 1 || be16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4)
+            return true;
         if (!std::equal(binding.mac.begin(), binding.mac.end(), p + 8)) return true;
         const uint32_t sender = be32(p + 14);
         return sender != binding.ip && !(sender == 0 && be16(p + 6) == 1);

@@ -36,11 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (auto reply = arp->answer(bytes)) {
         if (bytes.size() < kArpFrameBytes) std::abort();
         if (std::memcmp(reply->data(), bytes.data() + 22, 6) != 0) std::abort(); // to the asker's MAC
-        if ((*reply)[21] != 2 || (*reply)[6] != 0x02) std::abort();               // a reply, from a known MAC
+        if ((*reply)[21] != 2 || (*reply)[6] != 0x02) std::abort();              // a reply, from a known MAC
         // A request the binding passes asks in the guest's own name (or 0.0.0.0: a probe).
         static const uint8_t kOwnIp[4] = {10, 0, 0, 3}, kNoIp[4] = {};
         if (passes && (std::memcmp(bytes.data() + 22, guest.mac.bytes().data(), 6) != 0 ||
-                       (std::memcmp(bytes.data() + 28, kOwnIp, 4) != 0 && std::memcmp(bytes.data() + 28, kNoIp, 4) != 0)))
+                       (std::memcmp(bytes.data() + 28, kOwnIp, 4) != 0 &&
+                        std::memcmp(bytes.data() + 28, kNoIp, 4) != 0)))
             std::abort();
     }
     return 0;

@@ -32,14 +32,18 @@ nlohmann::json drops_json(const net::DropCounters& drops, bool nonzero_only) {
     return out;
 }
 
-uint64_t total(const net::PortDrops& port) { return std::accumulate(port.drops.begin(), port.drops.end(), uint64_t{0}); }
+uint64_t total(const net::PortDrops& port) {
+    return std::accumulate(port.drops.begin(), port.drops.end(), uint64_t{0});
+}
 
 // The ports that dropped the most frames, most first, each with the MAC and
 // address that tell an operator whose port it is:
 // [{"port": 3, "mac": "02:...", "ip": "10.0.0.5", "dropped": {"forged_arp": 120}}, ...]
 nlohmann::json port_drops_json(std::vector<net::PortDrops> ports, net::PortId uplink) {
     const size_t shown = std::min(ports.size(), kMaxPortDropsShown);
-    const auto most_first = [](const net::PortDrops& a, const net::PortDrops& b) { return total(a) > total(b); };
+    const auto most_first = [](const net::PortDrops& a, const net::PortDrops& b) {
+        return total(a) > total(b);
+    };
     std::partial_sort(ports.begin(), ports.begin() + static_cast<ptrdiff_t>(shown), ports.end(), most_first);
     nlohmann::json out = nlohmann::json::array();
     for (size_t i = 0; i < shown; ++i) {
@@ -201,8 +205,8 @@ Result<NicLease> NetService::lease(const std::string& network, const std::string
 // With mutex_ held: binds the lease's port to its address and records its ARP
 // entry and the lease, once its address, port and key are claimed. On an
 // error (the port is gone or not MAC-locked: not expected) it gives them back.
-Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
-                                          net::Ipv4Address ip) {
+Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort port,
+                                          std::shared_ptr<GuestSink> sink, net::Ipv4Address ip) {
     if (Result<void> bound = state.network->l2_switch().bind_address(port.port, ip); !bound) {
         (void)state.pool->release(port);
         (void)state.network->addresses().release(ip);

@@ -64,7 +64,7 @@
 namespace sf::host {
 
 struct NetServiceOptions {
-    size_t pool_target = 32;        // warm ports per network
+    size_t pool_target = 32;           // warm ports per network
     net::SwitchConfig switch_config{}; // every network's switch: table size, aging, guest ports' flood budget
 };
 

@@ -263,7 +263,8 @@ int main(int argc, char** argv) {
     app.add_option("--pool", o.pool, "Pre-created shells kept ready per worker")->capture_default_str();
     app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")->capture_default_str();
     app.add_option("--flood-burst", o.flood_burst,
-                   "Broadcast/multicast frames a guest may send at once; beyond it, --flood-rate (dropped, counted)")
+                   "Broadcast/multicast frames a guest may send at once; beyond them, --flood-rate "
+                   "(the rest is dropped and counted)")
         ->check(CLI::Range(1u, 1'000'000u))
         ->capture_default_str();
     app.add_option("--flood-rate", o.flood_rate,

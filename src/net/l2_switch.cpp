@@ -87,7 +87,8 @@ Result<void> L2Switch::bind_address(PortId port, Ipv4Address address) {
     Port* p = find_port(port);
     if (!p) return error(ErrorKind::NotFound, "no switch port {}", port);
     if (!p->locked_mac)
-        return error(ErrorKind::InvalidArgument, "switch port {} is not locked to a MAC: it cannot be bound", port);
+        return error(ErrorKind::InvalidArgument, "switch port {} is not locked to a MAC: it cannot be bound",
+                     port);
     if (address.value() == 0)
         return error(ErrorKind::InvalidArgument, "switch port {} cannot be bound to 0.0.0.0", port);
     p->binding = AddressBinding{*p->locked_mac, address};
@@ -107,7 +108,8 @@ void L2Switch::drop(Port* port, DropReason reason) {
 
 // Why a frame from `port` must be dropped, if it must. The flood budget is
 // checked last, so that a frame dropped for another reason costs none of it.
-std::optional<DropReason> L2Switch::check_ingress(Port& port, std::span<const uint8_t> frame, uint64_t now_ns) {
+std::optional<DropReason> L2Switch::check_ingress(Port& port, std::span<const uint8_t> frame,
+                                                  uint64_t now_ns) {
     if (auto reason = check_frame(port, frame)) return reason;
     if (port.binding)
         if (auto reason = port.binding->check(frame)) return reason;

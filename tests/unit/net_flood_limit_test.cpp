@@ -19,7 +19,9 @@ struct CountingSink : PortSink {
     void deliver(std::span<const uint8_t>) override { ++frames; }
 };
 
-MacAddress mac(uint64_t low) { return MacAddress::from_u64(0x020000000000u | low); }
+MacAddress mac(uint64_t low) {
+    return MacAddress::from_u64(0x020000000000u | low);
+}
 
 std::vector<uint8_t> frame(MacAddress dst, MacAddress src) {
     std::vector<uint8_t> f(60, 0);

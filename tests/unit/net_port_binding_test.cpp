@@ -34,7 +34,9 @@ void put32(std::vector<uint8_t>& f, uint32_t v) {
     put16(f, static_cast<uint16_t>(v >> 16));
     put16(f, static_cast<uint16_t>(v));
 }
-void put_mac(std::vector<uint8_t>& f, MacAddress mac) { f.insert(f.end(), mac.bytes().begin(), mac.bytes().end()); }
+void put_mac(std::vector<uint8_t>& f, MacAddress mac) {
+    f.insert(f.end(), mac.bytes().begin(), mac.bytes().end());
+}
 
 // An Ethernet header: destination, source, then each of `types` (VLAN tags
 // with VLAN 0, then the EtherType).
@@ -169,9 +171,10 @@ TEST_F(BindingTest, TheGuestsOwnArpPasses) {
 
 TEST_F(BindingTest, ForgedSourceIpFromAGuestIsDropped) {
     sw.receive(guest, ipv4_frame(kHostMac, kVictimIp, kHostIp), 1);
-    sw.receive(guest, ipv4_frame(kVictimMac, kHostIp, kVictimIp), 1);          // the host's address
+    sw.receive(guest, ipv4_frame(kVictimMac, kHostIp, kVictimIp), 1); // the host's address
     sw.receive(guest, ipv4_frame(MacAddress::broadcast(), kVictimIp, Ipv4Address(0x0a0000ff)), 1);
-    sw.receive(guest, ipv4_frame(MacAddress::broadcast(), Ipv4Address(), Ipv4Address(0xffffffff)), 1); // no DHCP
+    sw.receive(guest, ipv4_frame(MacAddress::broadcast(), Ipv4Address(), Ipv4Address(0xffffffff)),
+               1); // no DHCP
     std::vector<uint8_t> truncated = ipv4_frame(kHostMac, kGuestIp, kHostIp);
     truncated.resize(14 + 19); // shorter than an IPv4 header
     sw.receive(guest, truncated, 1);
@@ -194,12 +197,15 @@ TEST_F(BindingTest, VlanTagsDoNotHideAForgery) {
     EXPECT_EQ(drops(DropReason::ForgedArp), 2u);
     EXPECT_EQ(drops(DropReason::ForgedIp), 1u);
     // Two tags: what is inside is not looked at, the frame is dropped.
-    sw.receive(guest, arp_frame({kArpRequest, kGuestMac, kGuestIp, kGuestIp}, kGuestMac, {0x8100, 0x8100, 0x0806}), 1);
+    sw.receive(guest,
+               arp_frame({kArpRequest, kGuestMac, kGuestIp, kGuestIp}, kGuestMac, {0x8100, 0x8100, 0x0806}),
+               1);
     sw.receive(guest, arp_frame(garp, kGuestMac, {0x88a8, 0x8100, 0x0806}), 1);
     EXPECT_EQ(drops(DropReason::StackedTags), 2u);
     EXPECT_EQ(delivered(), 0u);
     // One tag around the guest's own ARP passes, as any single-tagged frame does.
-    sw.receive(guest, arp_frame({kArpRequest, kGuestMac, kGuestIp, kGuestIp}, kGuestMac, {0x8100, 0x0806}), 2);
+    sw.receive(guest, arp_frame({kArpRequest, kGuestMac, kGuestIp, kGuestIp}, kGuestMac, {0x8100, 0x0806}),
+               2);
     EXPECT_EQ(sinks[victim]->frames.size(), 1u);
 }
 

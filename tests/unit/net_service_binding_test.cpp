@@ -5,10 +5,10 @@
 // broadcast storm is cut to its budget, and the host's ARP cache stays right.
 // Real uplink TAPs: each test runs in a private network namespace (skipped
 // without the right to make one).
+#include "../frame_channel_peer.h"
 #include "host/net_service.h"
 #include "net/arp_responder.h"
 #include "net/frame_channel.h"
-#include "../frame_channel_peer.h"
 #include "netns_test_support.h"
 
 #include <gtest/gtest.h>
@@ -148,7 +148,8 @@ bool receives(const Guest& guest, const std::function<bool(const ChannelFrame&)>
 }
 
 bool is_arp_reply(const ChannelFrame& frame) {
-    return frame.bytes.size() >= 42 && frame.bytes[12] == 0x08 && frame.bytes[13] == 0x06 && frame.bytes[21] == 2;
+    return frame.bytes.size() >= 42 && frame.bytes[12] == 0x08 && frame.bytes[13] == 0x06 &&
+           frame.bytes[21] == 2;
 }
 
 } // namespace
@@ -163,13 +164,15 @@ TEST(NetServiceBinding, ForgedArpFromAGuestDoesNotPoisonTheHost) {
         const Guest& attacker = net.guests[0];
         const Guest& victim = net.guests[1];
         host_sends_to(victim.lease.ip);
-        ASSERT_TRUE(eventually([&] { return host_arp_entry(victim.lease.ip) == victim.lease.mac.to_string(); }));
+        ASSERT_TRUE(
+            eventually([&] { return host_arp_entry(victim.lease.ip) == victim.lease.mac.to_string(); }));
 
         const auto forged = sf::net::gratuitous_arp(attacker.lease.mac, victim.lease.ip);
         net.send(0, forged);
         EXPECT_TRUE(eventually([&] { return net.dropped("forged_arp") == 1; }));
         std::this_thread::sleep_for(std::chrono::milliseconds(100)); // what would have reached the host has
-        EXPECT_EQ(host_arp_entry(victim.lease.ip), victim.lease.mac.to_string()) << "the host's ARP cache was poisoned";
+        EXPECT_EQ(host_arp_entry(victim.lease.ip), victim.lease.mac.to_string())
+            << "the host's ARP cache was poisoned";
         EXPECT_FALSE(receives(net.guests[2], [&](const ChannelFrame& f) {
             return std::equal(forged.begin(), forged.end(), f.bytes.begin(), f.bytes.end());
         })) << "the forged ARP was flooded to another guest";
@@ -240,7 +243,8 @@ TEST(NetServiceBinding, ABroadcastStormIsCutToTheGuestsBudget) {
         while (receives(net.guests[2], [&](const ChannelFrame& f) { return f.bytes == broadcast; }))
             ++reached;
         const auto seconds =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+                .count();
         EXPECT_GE(reached, 10u);
         EXPECT_LE(reached, 10u + static_cast<size_t>(seconds) + 1) << "the storm went past its budget";
         EXPECT_EQ(net.dropped("flood_limited") + reached, static_cast<uint64_t>(kStorm));
