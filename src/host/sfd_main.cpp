@@ -36,6 +36,8 @@ struct SfdOptions {
     size_t max_guests_per_worker = 4000;
     size_t pool = 8;
     size_t net_pool = 32;
+    uint32_t flood_burst = sf::net::SwitchConfig{}.flood_burst;
+    uint32_t flood_rate = sf::net::SwitchConfig{}.flood_per_second;
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
@@ -148,6 +150,8 @@ int run(const SfdOptions& o) {
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.overcommit = o.overcommit;
     table_options.net.pool_target = o.net_pool;
+    table_options.net.switch_config.flood_burst = o.flood_burst;
+    table_options.net.switch_config.flood_per_second = o.flood_rate;
     table_options.worker.program = sf::beside_executable("sf-worker").string();
     table_options.worker.pool = o.pool;
     table_options.worker.runners = o.runners;
@@ -258,6 +262,15 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--pool", o.pool, "Pre-created shells kept ready per worker")->capture_default_str();
     app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")->capture_default_str();
+    app.add_option("--flood-burst", o.flood_burst,
+                   "Broadcast/multicast frames a guest may send at once; beyond them, --flood-rate "
+                   "(the rest is dropped and counted)")
+        ->check(CLI::Range(1u, 1'000'000u))
+        ->capture_default_str();
+    app.add_option("--flood-rate", o.flood_rate,
+                   "Broadcast/multicast frames per second a guest may send on average (0: no limit)")
+        ->check(CLI::Range(0u, 1'000'000'000u))
+        ->capture_default_str();
     app.add_option("--runners", o.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
         ->capture_default_str();
     app.add_option("--ring-size", o.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
