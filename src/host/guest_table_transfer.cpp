@@ -55,8 +55,8 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
         if (names_.count(name)) return error(ErrorKind::Conflict, "a guest named '{}' exists already", name);
         SF_TRY(admit_memory(d.mem_size));
-        SF_TRY_ASSIGN(placed.worker, place());
-        placed.process = workers_[static_cast<size_t>(placed.worker)];
+        SF_TRY_ASSIGN(placed.worker, pool_->place());
+        SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
         if (d.nic) {
             Result<NetworkInfo> network = net_->network_info(d.nic->network);
             if (!network)
@@ -92,7 +92,7 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         placed.info = record.info;
         names_[name] = placed.id;
         guests_.emplace(placed.id, std::move(record));
-        ++load_[static_cast<size_t>(placed.worker)];
+        pool_->count_guest(placed.worker);
     }
     if (records_) {
         Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,

@@ -143,10 +143,10 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
 
 int run(const SfdOptions& o) {
     sf::host::GuestTableOptions table_options;
-    table_options.workers = o.workers;
-    table_options.max_workers = std::max(o.max_workers, o.workers);
-    table_options.guests_per_worker = o.guests_per_worker;
-    table_options.max_guests_per_worker = o.max_guests_per_worker;
+    table_options.pool.workers = o.workers;
+    table_options.pool.max_workers = std::max(o.max_workers, o.workers);
+    table_options.pool.guests_per_worker = o.guests_per_worker;
+    table_options.pool.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.overcommit = o.overcommit;
     table_options.net.pool_target = o.net_pool;
