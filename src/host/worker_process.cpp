@@ -53,7 +53,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--backend",       options.backend,
                                      "--kvm",           options.kvm_device};
     if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
-    if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
+    if (!options.log_dir.empty())
+        args.insert(args.end(), {"--log-dir", options.log_dir, "--log-max-bytes", std::to_string(options.log_max_bytes)});
     if (!options.listen_dir.empty())
         args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
                                  std::to_string(options.orphan_grace_s)});

@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/protocol.h"
+#include "host/worker/console_log.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,7 @@ struct WorkerOptions {
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
+    uint64_t log_max_bytes = kDefaultLogMaxBytes; // sf-worker --log-max-bytes
     // Non-empty: the worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
     // and keeps its guests while sfd is away (sf-worker --listen).
     std::string listen_dir;
