@@ -11,12 +11,18 @@
 //
 // A call that gets no reply within 30 s fails with Unavailable.
 //
+// Sending never waits for the worker (PacketOutbox: sent at once, or queued
+// and sent as the worker reads, up to 8 MiB), so the reader thread, which
+// answers guests' store requests, always gets back to reading: the worker's
+// own sends, which do wait, cannot deadlock with ours.
+//
 // Threading: call() from any thread. The callbacks run on the reader thread
-// and must not call call() on this worker.
+// and must not call call() on this worker; send_store() they may.
 #pragma once
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "host/packet_outbox.h"
 #include "host/protocol.h"
 #include "host/worker/console_log.h"
 
@@ -87,7 +93,8 @@ class WorkerProcess {
     // The same, handing the worker a duplicate of `pass_fd` with the request
     // (SCM_RIGHTS): a snapshot file or a migration socket (protocol.h).
     Result<WorkerReply> call(const nlohmann::json& request, int pass_fd);
-    // Sends a store reply or watch event (request_id 0) for guest `guest_id`.
+    // Sends a store reply or watch event (request_id 0) for guest `guest_id`,
+    // without waiting: Unavailable when the worker is gone or has 8 MiB unread.
     Result<void> send_store(uint64_t guest_id, uint64_t request_id, std::string_view message);
     bool alive() const { return alive_; }
     pid_t pid() const { return pid_; }
@@ -107,6 +114,7 @@ class WorkerProcess {
     const pid_t pid_;
     const bool child_; // false for an adopted worker (not ours to reap)
     UniqueFd fd_;
+    PacketOutbox outbox_; // every packet to the worker
     Callbacks callbacks_;
     std::atomic<bool> alive_{true};
     std::atomic<uint64_t> next_request_{1};
