@@ -273,7 +273,8 @@ Result<void> GuestStore::put_data(uint64_t id, const std::vector<DataEntry>& ent
     }
     Result<void> written = batch.commit();
     store_.disconnect(as_guest);
-    if (!written) return error(written.error().kind, "the guest's store entries (data/): {}", written.error().message);
+    if (!written)
+        return error(written.error().kind, "the guest's store entries (data/): {}", written.error().message);
     return ok();
 }
 

@@ -23,8 +23,10 @@ PacketOutbox::~PacketOutbox() {
     writer_.join();
 }
 
-Result<void> PacketOutbox::post(wire::Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
-                                uint32_t flags, int pass_fd) {
+Result<void> PacketOutbox::post(wire::Type type, uint64_t request_id, uint64_t guest_id,
+                                std::string_view payload, uint32_t flags, int pass_fd) {
+    if (payload.size() > wire::kMaxPayload) // the caller's mistake, not the socket failing
+        return error("packet of {} bytes is too large", payload.size());
     std::lock_guard lock(mutex_);
     if (closed_) return error(ErrorKind::Unavailable, "{}", closed_why_);
     if (queue_.empty()) {
@@ -33,8 +35,8 @@ Result<void> PacketOutbox::post(wire::Type type, uint64_t request_id, uint64_t g
         if (*sent) return ok();
     }
     if (queued_bytes_ + payload.size() > kMaxQueuedBytes)
-        return error(ErrorKind::Unavailable, "the worker has not read {} bytes sent to it: a packet is dropped",
-                     queued_bytes_);
+        return error(ErrorKind::Unavailable,
+                     "the worker has not read {} bytes sent to it: a packet is dropped", queued_bytes_);
     UniqueFd duplicate(pass_fd < 0 ? -1 : ::fcntl(pass_fd, F_DUPFD_CLOEXEC, 0));
     if (pass_fd >= 0 && !duplicate.valid())
         return error(ErrorKind::Internal, "duplicating a descriptor to pass: {}", std::strerror(errno));
@@ -76,8 +78,8 @@ bool PacketOutbox::send_queued() {
     bool any = false;
     while (!queue_.empty()) {
         const Packet& packet = queue_.front();
-        Result<bool> sent = wire::try_send(socket_, packet.type, packet.request_id, packet.guest_id, packet.payload,
-                                           packet.flags, packet.fd.get());
+        Result<bool> sent = wire::try_send(socket_, packet.type, packet.request_id, packet.guest_id,
+                                           packet.payload, packet.flags, packet.fd.get());
         if (!sent) {
             (void)fail(sent.error());
             return any;

@@ -54,7 +54,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--kvm",           options.kvm_device};
     if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
     if (!options.log_dir.empty())
-        args.insert(args.end(), {"--log-dir", options.log_dir, "--log-max-bytes", std::to_string(options.log_max_bytes)});
+        args.insert(args.end(),
+                    {"--log-dir", options.log_dir, "--log-max-bytes", std::to_string(options.log_max_bytes)});
     if (!options.listen_dir.empty())
         args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
                                  std::to_string(options.orphan_grace_s)});
@@ -91,8 +92,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std
 }
 
 WorkerProcess::WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks)
-    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), outbox_(fd_.get()), callbacks_(std::move(callbacks)),
-      reader_([this] { read_loop(); }) {}
+    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), outbox_(fd_.get()),
+      callbacks_(std::move(callbacks)), reader_([this] { read_loop(); }) {}
 
 WorkerProcess::~WorkerProcess() {
     kill();

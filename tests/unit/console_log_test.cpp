@@ -31,7 +31,8 @@ class ConsoleLogTest : public ::testing::Test {
     static std::string text(size_t from, size_t count) {
         static const std::string digits = "0123456789abcdefghijklmnopqrstuvwxyz";
         std::string out;
-        for (size_t i = from; i < from + count; ++i) out += digits[i % digits.size()];
+        for (size_t i = from; i < from + count; ++i)
+            out += digits[i % digits.size()];
         return out;
     }
 

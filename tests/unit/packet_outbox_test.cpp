@@ -63,7 +63,8 @@ TEST_F(PacketOutboxTest, PastTheBoundAPostFailsAndItsPacketIsDropped) {
     PacketOutbox outbox(ours.get());
     uint64_t id = 1;
     Result<void> posted = ok();
-    for (; id < 1000 && posted; ++id) posted = outbox.post(wire::Type::Store, id, 7, kChunk, wire::kRawPayload);
+    for (; id < 1000 && posted; ++id)
+        posted = outbox.post(wire::Type::Store, id, 7, kChunk, wire::kRawPayload);
     ASSERT_FALSE(posted) << "8 MiB unread";
     EXPECT_EQ(posted.error().kind, ErrorKind::Unavailable);
     EXPECT_NE(posted.error().message.find("has not read"), std::string::npos) << posted.error().message;
@@ -78,7 +79,8 @@ TEST_F(PacketOutboxTest, PastTheBoundAPostFailsAndItsPacketIsDropped) {
 
 TEST_F(PacketOutboxTest, AQueuedPacketKeepsItsDescriptor) {
     PacketOutbox outbox(ours.get());
-    for (uint64_t id = 1; id <= 20; ++id) ASSERT_TRUE(outbox.post(wire::Type::Store, id, 7, kChunk));
+    for (uint64_t id = 1; id <= 20; ++id)
+        ASSERT_TRUE(outbox.post(wire::Type::Store, id, 7, kChunk));
     ASSERT_GT(outbox.queued_bytes(), 0u) << "the socket is full: the next packet is queued";
     int pipe_fds[2];
     ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
@@ -94,6 +96,13 @@ TEST_F(PacketOutboxTest, AQueuedPacketKeepsItsDescriptor) {
     char got[2] = {};
     ASSERT_EQ(::read(read_end.get(), got, 2), 2);
     EXPECT_EQ(std::memcmp(got, "hi", 2), 0);
+}
+
+TEST_F(PacketOutboxTest, ATooLargePacketFailsAloneAndTheOutboxGoesOn) {
+    PacketOutbox outbox(ours.get());
+    EXPECT_FALSE(outbox.post(wire::Type::Store, 1, 7, std::string(wire::kMaxPayload + 1, 'x')));
+    ASSERT_TRUE(outbox.post(wire::Type::Store, 2, 7, "fits"));
+    expect_in_order(2, 1, 4);
 }
 
 TEST_F(PacketOutboxTest, APeerThatIsGoneFailsEveryPost) {

@@ -15,8 +15,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <gtest/gtest.h>
@@ -29,9 +29,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kRequests = 128;      // from the worker, 4 KiB each: more than the socket holds
-constexpr int kEventsPerWrite = 3;  // watch events sfd sends after each reply
-constexpr int kOwnEvents = 256;     // sent meanwhile by another sfd thread
+constexpr int kRequests = 128;         // from the worker, 4 KiB each: more than the socket holds
+constexpr int kEventsPerWrite = 3;     // watch events sfd sends after each reply
+constexpr int kOwnEvents = 256;        // sent meanwhile by another sfd thread
 const std::string kMessage(4000, 'm'); // a store message near XenStore's 4 KiB
 
 // A listening SOCK_SEQPACKET socket in a temporary directory, where the fake worker waits for sfd.
@@ -44,7 +44,8 @@ struct FakeWorkerSocket {
         path = worker_socket_path(dir, 0);
         listener.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
         Result<sockaddr_un> address = unix_address(path);
-        if (!address || ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0 ||
+        if (!address ||
+            ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof *address) != 0 ||
             ::listen(listener.get(), 1) != 0)
             listener.reset();
     }
@@ -56,10 +57,12 @@ struct FakeWorkerSocket {
 bool fake_worker(int control, std::shared_future<void> go) {
     wire::size_buffers(control);
     char byte;
-    if (::recv(control, &byte, 1, 0) != 1) return false; // the frame channel (its descriptor is closed on exit)
+    if (::recv(control, &byte, 1, 0) != 1)
+        return false; // the frame channel (its descriptor is closed on exit)
     go.wait();
     for (int i = 1; i <= kRequests; ++i)
-        if (!wire::send(control, wire::Type::Store, static_cast<uint64_t>(i), 7, kMessage, wire::kRawPayload)) return false;
+        if (!wire::send(control, wire::Type::Store, static_cast<uint64_t>(i), 7, kMessage, wire::kRawPayload))
+            return false;
     int replies = 0, events = 0;
     while (replies < kRequests || events < kRequests * kEventsPerWrite + kOwnEvents) {
         Result<wire::Message> m = wire::receive(control);
@@ -77,7 +80,8 @@ struct SeenGoneFirst {
     const UniqueFd& control;
     ~SeenGoneFirst() {
         ::shutdown(control.get(), SHUT_RDWR);
-        for (int i = 0; i < 500 && process && process->alive(); ++i) std::this_thread::sleep_for(10ms);
+        for (int i = 0; i < 500 && process && process->alive(); ++i)
+            std::this_thread::sleep_for(10ms);
         if (process && process->alive()) (void)process.release();
     }
 };
@@ -93,12 +97,15 @@ TEST(WorkerProcessBurst, StoreRequestsAndWatchEventsBothWaysDoNotDeadlock) {
     callbacks.on_event = [](uint64_t, const nlohmann::json&) {};
     callbacks.on_console = [](uint64_t, std::string_view) {};
     callbacks.on_exit = [](int, const std::string&) {};
-    callbacks.on_store = [&](uint64_t guest, uint64_t request_id, std::string_view) { // on sfd's reader thread
+    callbacks.on_store = [&](uint64_t guest, uint64_t request_id,
+                             std::string_view) { // on sfd's reader thread
         WorkerProcess* process = sfd_side.load();
         (void)process->send_store(guest, request_id, kMessage);
-        for (int i = 0; i < kEventsPerWrite; ++i) (void)process->send_store(guest, 0, kMessage);
+        for (int i = 0; i < kEventsPerWrite; ++i)
+            (void)process->send_store(guest, 0, kMessage);
     };
-    Result<std::unique_ptr<WorkerProcess>> adopted = WorkerProcess::adopt(0, socket.path, frames.get(), callbacks);
+    Result<std::unique_ptr<WorkerProcess>> adopted =
+        WorkerProcess::adopt(0, socket.path, frames.get(), callbacks);
     ASSERT_TRUE(adopted) << adopted.error().message;
     std::unique_ptr<WorkerProcess> process = std::move(*adopted);
     sfd_side = process.get();
@@ -107,10 +114,12 @@ TEST(WorkerProcessBurst, StoreRequestsAndWatchEventsBothWaysDoNotDeadlock) {
     ASSERT_TRUE(control.valid());
 
     std::promise<void> go;
-    std::future<bool> worker = std::async(std::launch::async, fake_worker, control.get(), go.get_future().share());
+    std::future<bool> worker =
+        std::async(std::launch::async, fake_worker, control.get(), go.get_future().share());
     go.set_value();
     std::thread own_events([&] { // sfd's API or store threads, sending too
-        for (int i = 0; i < kOwnEvents; ++i) (void)process->send_store(7, 0, kMessage);
+        for (int i = 0; i < kOwnEvents; ++i)
+            (void)process->send_store(7, 0, kMessage);
     });
     const bool finished = worker.wait_for(30s) == std::future_status::ready;
     EXPECT_TRUE(finished) << "sfd and the worker wait for each other to read: a deadlock";

@@ -22,9 +22,11 @@ UniqueFd open_for_append(const std::string& path, int extra_flags) {
 Result<ConsoleLog> ConsoleLog::open(std::string path, uint64_t max_bytes) {
     UniqueFd fd = open_for_append(path, 0);
     if (!fd.valid()) return error(ErrorKind::Internal, "console log {}: {}", path, std::strerror(errno));
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0) return error(ErrorKind::Internal, "console log {}: {}", path, std::strerror(errno));
-    return ConsoleLog(std::move(path), std::max<uint64_t>(max_bytes, 1), std::move(fd), static_cast<uint64_t>(st.st_size));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return error(ErrorKind::Internal, "console log {}: {}", path, std::strerror(errno));
+    return ConsoleLog(std::move(path), std::max<uint64_t>(max_bytes, 1), std::move(fd),
+                      static_cast<uint64_t>(st.st_size));
 }
 
 void ConsoleLog::append(std::string_view bytes) {
