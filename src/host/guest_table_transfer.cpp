@@ -72,9 +72,9 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
             placed.lease = std::move(*lease);
             net_->bind(placed.lease->port_key, placed.worker);
         }
-        if (d.source_id >= 1 && d.source_id <= store::kMaxDomainId && !guests_.count(d.source_id)) {
-            placed.id = d.source_id; // the guest keeps its id (its boot info says it) when it is free here
-        } else if (Result<uint64_t> id = allocate_id(); id) {
+        // This host picks the id, as for a create: never the sender's (the
+        // file's) choice, which could name an id this host has plans for.
+        if (Result<uint64_t> id = allocate_id(); id) {
             placed.id = *id;
         } else {
             if (placed.lease) net_->release(placed.lease->port_key);

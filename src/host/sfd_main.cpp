@@ -41,6 +41,7 @@ struct SfdOptions {
     int runners = 2;
     size_t ring_size = 16 << 10;
     std::string log_dir;
+    uint64_t log_max_bytes = sf::host::kDefaultLogMaxBytes;
     uint64_t mem_reserve_mib = 256;
     double overcommit = 1.0;
     std::string store = "mem";
@@ -157,6 +158,7 @@ int run(const SfdOptions& o) {
     table_options.worker.runners = o.runners;
     table_options.worker.ring_size = o.ring_size;
     table_options.worker.log_dir = o.log_dir;
+    table_options.worker.log_max_bytes = o.log_max_bytes;
     // Which backend runs guests here, found once: the workers are told, never left to guess.
     sf::vmm::BackendOptions backend_options;
     backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
@@ -277,6 +279,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--log-dir", o.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
         ->check(CLI::ExistingDirectory);
+    app.add_option("--log-max-bytes", o.log_max_bytes,
+                   "With --log-dir: a guest's NAME.log grows to at most this many bytes, then becomes NAME.log.1 "
+                   "(replacing an older one) and a new NAME.log starts: at most twice this on disk per guest")
+        ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
+        ->capture_default_str();
     app.add_option("--mem-reserve", o.mem_reserve_mib,
                    "Host memory (MiB) to keep free: creates fail while less is available, and the memory "
                    "sizes of live guests add up to at most (MemTotal - this) x --overcommit")

@@ -47,7 +47,9 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
                                      "--backend",       options.backend,
                                      "--kvm",           options.kvm_device};
     if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
-    if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
+    if (!options.log_dir.empty())
+        args.insert(args.end(),
+                    {"--log-dir", options.log_dir, "--log-max-bytes", std::to_string(options.log_max_bytes)});
     if (!options.listen_dir.empty())
         args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
                                  std::to_string(options.orphan_grace_s)});
@@ -84,8 +86,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std
 }
 
 WorkerProcess::WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks)
-    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), callbacks_(std::move(callbacks)),
-      reader_([this] { read_loop(); }) {}
+    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), outbox_(fd_.get()),
+      callbacks_(std::move(callbacks)), reader_([this] { read_loop(); }) {}
 
 WorkerProcess::~WorkerProcess() {
     kill();
@@ -99,8 +101,7 @@ Result<WorkerProcess::Exchanged> WorkerProcess::exchange(const std::string& requ
         if (!alive_) return error(ErrorKind::Unavailable, "worker {} is not running", index_);
         pending_.emplace(id, std::nullopt);
     }
-    Result<void> sent = pass_fd < 0 ? wire::send(fd_.get(), wire::Type::Request, id, 0, request)
-                                    : wire::send(fd_.get(), wire::Type::Request, id, 0, request, 0, pass_fd);
+    Result<void> sent = outbox_.post(wire::Type::Request, id, 0, request, 0, pass_fd);
     std::unique_lock lock(mutex_);
     if (!sent) {
         pending_.erase(id);
@@ -137,13 +138,14 @@ void WorkerProcess::read_loop() {
         }
     }
     alive_ = false;
+    outbox_.close();
     const std::string how = reap();
     fail_pending(fmt::format("worker {} (pid {}) {}", index_, pid_, how));
     callbacks_.on_exit(index_, how);
 }
 
 Result<void> WorkerProcess::send_store(uint64_t guest_id, uint64_t request_id, std::string_view message) {
-    return wire::send(fd_.get(), wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
+    return outbox_.post(wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
 }
 
 void WorkerProcess::fail_pending(const std::string& why) {
@@ -165,7 +167,7 @@ std::string WorkerProcess::reap() {
 
 void WorkerProcess::stop(std::chrono::milliseconds grace) {
     if (!alive_) return;
-    (void)wire::send(fd_.get(), wire::Type::Request, 0, 0, worker_api::encode_request(worker_api::Shutdown{}));
+    (void)outbox_.post(wire::Type::Request, 0, 0, worker_api::encode_request(worker_api::Shutdown{}));
     const auto until = std::chrono::steady_clock::now() + grace;
     while (alive_ && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -152,7 +152,8 @@ Result<Worker::NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
         fresh.config.nics.push_back(std::move(nic));
     }
     fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.ring_size, *this);
-    if (!config_.log_dir.empty()) SF_TRY(fresh.guest->open_log(config_.log_dir + "/" + fresh.config.name + ".log"));
+    if (!config_.log_dir.empty())
+        SF_TRY(fresh.guest->open_log(config_.log_dir + "/" + fresh.config.name + ".log", config_.log_max_bytes));
     if (spec.store) {
         SF_TRY_ASSIGN(fresh.config.store, open_store(fresh.guest));
     }

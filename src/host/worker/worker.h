@@ -58,6 +58,7 @@ struct WorkerConfig {
     uint64_t slice_ns = 10'000'000;
     size_t ring_size = 16 << 10;
     std::string log_dir; // non-empty: each guest's console is also appended to LOG_DIR/NAME.log
+    uint64_t log_max_bytes = kDefaultLogMaxBytes; // NAME.log's cap: then it becomes NAME.log.1 (ConsoleLog)
     // Non-empty: a unix socket where a restarted sfd reconnects. When sfd goes
     // away the worker keeps its guests running for `orphan_grace_s` seconds
     // waiting for it, then stops them and exits. Empty: it ends with sfd.

@@ -1,6 +1,7 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
 //   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
-//             [--listen SOCKET [--orphan-grace SECONDS]] [--backend kvm|process|auto] [--kvm DEV] [--sandbox PATH]
+//             [--log-dir DIR [--log-max-bytes N]] [--listen SOCKET [--orphan-grace SECONDS]]
+//             [--backend kvm|process|auto] [--kvm DEV] [--sandbox PATH]
 #include "host/worker/worker.h"
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
     app.add_option("--slice-ms", slice_ms, "Time slice of a running guest")->check(CLI::Range(1, 1000));
     app.add_option("--ring-size", config.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10));
     app.add_option("--log-dir", config.log_dir, "Also append each guest's console to DIR/NAME.log");
+    app.add_option("--log-max-bytes", config.log_max_bytes,
+                   "With --log-dir: NAME.log's size cap; past it NAME.log becomes NAME.log.1 (replacing an older "
+                   "one) and a new NAME.log starts")
+        ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
+        ->capture_default_str();
     app.add_option("--listen", config.listen_path,
                    "Outlive sfd: keep the guests when it goes away and accept a restarted sfd on this unix socket");
     app.add_option("--orphan-grace", config.orphan_grace_s,
