@@ -121,7 +121,7 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     SF_TRY_ASSIGN(const Placed placed, record_guest(request, request_ns));
     if (records_) {
         const uint64_t t0 = vmm::host_monotonic_ns();
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
                                                     placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
         record_ns_ += vmm::host_monotonic_ns() - t0;
         ++records_written_;

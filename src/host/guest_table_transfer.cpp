@@ -95,7 +95,7 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         pool_->count_guest(placed.worker);
     }
     if (records_) {
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
                                                     placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
         if (!stored) {
             std::lock_guard lock(mutex_);

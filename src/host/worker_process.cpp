@@ -38,21 +38,12 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     UniqueFd ours(fds[0]), theirs(fds[1]);
     wire::size_buffers(ours.get());
     wire::size_buffers(theirs.get());
-    std::vector<std::string> args = {options.program,   "--control-fd", std::to_string(kChildControlFd),
-                                     "--frame-fd",      std::to_string(kChildFrameFd),
-                                     "--index",         std::to_string(index),
-                                     "--pool",          std::to_string(options.pool),
-                                     "--runners",       std::to_string(options.runners),
-                                     "--ring-size",     std::to_string(options.ring_size),
-                                     "--backend",       options.backend,
-                                     "--kvm",           options.kvm_device};
-    if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
-    if (!options.log_dir.empty())
-        args.insert(args.end(),
-                    {"--log-dir", options.log_dir, "--log-max-bytes", std::to_string(options.log_max_bytes)});
-    if (!options.listen_dir.empty())
-        args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
-                                 std::to_string(options.orphan_grace_s)});
+    WorkerSettings settings = options.settings;
+    settings.index = index;
+    if (!options.listen_dir.empty()) settings.listen_path = worker_socket_path(options.listen_dir, index);
+    std::vector<std::string> args = {options.program, "--control-fd", std::to_string(kChildControlFd), "--frame-fd",
+                                     std::to_string(kChildFrameFd)};
+    for (std::string& arg : to_args(settings)) args.push_back(std::move(arg));
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

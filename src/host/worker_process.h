@@ -24,8 +24,8 @@
 #include "common/unique_fd.h"
 #include "host/packet_outbox.h"
 #include "host/protocol.h"
-#include "host/worker/console_log.h"
 #include "host/worker_api.h"
+#include "host/worker_settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -43,18 +43,10 @@ namespace sf::host {
 
 struct WorkerOptions {
     std::string program; // path of sf-worker
-    size_t pool = 32;
-    int runners = 2;
-    size_t ring_size = 16 << 10;
-    std::string log_dir;
-    uint64_t log_max_bytes = kDefaultLogMaxBytes; // sf-worker --log-max-bytes
-    // Non-empty: the worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
-    // and keeps its guests while sfd is away (sf-worker --listen).
+    // Non-empty: each worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
+    // and keeps its guests while sfd is away (WorkerSettings::listen_path).
     std::string listen_dir;
-    uint64_t orphan_grace_s = 120;
-    std::string backend = "auto"; // sf-worker --backend: sfd passes the kind it found working
-    std::string kvm_device = "/dev/kvm";
-    std::string sandbox; // empty: the worker's default (sf-sandbox beside it)
+    WorkerSettings settings; // for every worker; spawn() fills in its index and listen_path
 };
 
 // Where a worker accepts a restarted sfd.
