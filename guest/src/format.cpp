@@ -106,7 +106,7 @@ const char* parse_spec(const char* f, va_list* ap, Spec* spec) {
             spec->left = true;
             width = width < -static_cast<long>(kWidthMax) ? static_cast<long>(kWidthMax) : -width;
         }
-        spec->width = static_cast<size_t>(width < static_cast<long>(kWidthMax) ? width : kWidthMax);
+        spec->width = width < static_cast<long>(kWidthMax) ? static_cast<size_t>(width) : kWidthMax;
     }
     if (*f == '.') {
         ++f;

@@ -7,8 +7,10 @@
 #include <cstring>
 
 namespace sf {
+namespace {
 
-Result<void> send_with_fd(int socket, std::span<const iovec> parts, int fd) {
+// sendmsg() of `parts` with `fd` attached, retried on EINTR: 0, or the errno.
+int send_packet(int socket, std::span<const iovec> parts, int fd, int flags) {
     msghdr msg{};
     msg.msg_iov = const_cast<iovec*>(parts.data());
     msg.msg_iovlen = parts.size();
@@ -23,9 +25,24 @@ Result<void> send_with_fd(int socket, std::span<const iovec> parts, int fd) {
         std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
     }
     for (;;) {
-        if (::sendmsg(socket, &msg, MSG_NOSIGNAL) >= 0) return ok();
-        if (errno != EINTR) return error(ErrorKind::Unavailable, "{}", std::strerror(errno));
+        if (::sendmsg(socket, &msg, MSG_NOSIGNAL | flags) >= 0) return 0;
+        if (errno != EINTR) return errno;
     }
+}
+
+} // namespace
+
+Result<void> send_with_fd(int socket, std::span<const iovec> parts, int fd) {
+    if (const int e = send_packet(socket, parts, fd, 0); e != 0)
+        return error(ErrorKind::Unavailable, "{}", std::strerror(e));
+    return ok();
+}
+
+Result<bool> try_send_with_fd(int socket, std::span<const iovec> parts, int fd) {
+    const int e = send_packet(socket, parts, fd, MSG_DONTWAIT);
+    if (e == EAGAIN || e == EWOULDBLOCK) return false;
+    if (e != 0) return error(ErrorKind::Unavailable, "{}", std::strerror(e));
+    return true;
 }
 
 } // namespace sf

@@ -15,5 +15,8 @@ namespace sf {
 // Sends `parts` as one packet with `fd` attached (none when fd < 0), never
 // raising SIGPIPE; retried on EINTR. The error is the system's message.
 Result<void> send_with_fd(int socket, std::span<const iovec> parts, int fd);
+// The same without waiting for room in the socket: false when there is none
+// now (nothing was sent).
+Result<bool> try_send_with_fd(int socket, std::span<const iovec> parts, int fd);
 
 } // namespace sf

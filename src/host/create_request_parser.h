@@ -9,13 +9,15 @@
 #pragma once
 
 #include "host/guest_service.h"
+#include "superfluid/abi.h"
 
 #include <string_view>
 
 namespace sf::host {
 
-constexpr size_t kMaxNameBytes = 63;
-constexpr size_t kMaxCmdlineBytes = 1023;
+// A guest's name and command line reach it NUL-terminated in its boot info (abi.h).
+constexpr size_t kMaxNameBytes = SF_NAME_MAX - 1;
+constexpr size_t kMaxCmdlineBytes = SF_CMDLINE_MAX - 1;
 constexpr int64_t kMaxWaitTimeoutMs = 600'000;
 // Network names become Linux interface names (IFNAMSIZ is 16 with the NUL).
 constexpr size_t kMaxNetworkNameBytes = 15;

@@ -21,8 +21,13 @@ using store::TxId;
 constexpr const char* kToolPath = "/tool/superfluid";
 constexpr int kCommitAttempts = 8;
 
+// A quota refusal is the writer's (a guest's) doing, anything else the store failing.
 Error store_failure(std::string_view what, std::string_view path, StoreError e) {
-    return error(ErrorKind::Internal, "store: {} {}: {}", what, path, store::errno_name(e));
+    const char* quota = e == StoreError::TooBig  ? " (a value larger than the guest may write)"
+                        : e == StoreError::Quota ? " (more than the guest may own)"
+                                                 : nullptr;
+    return error(quota ? ErrorKind::ResourceExhausted : ErrorKind::Internal, "store: {}{}{}: {}{}", what,
+                 path.empty() ? "" : " ", path, store::errno_name(e), quota ? quota : "");
 }
 
 std::optional<uint64_t> parse_u64(std::string_view text) {
@@ -254,14 +259,23 @@ Result<void> GuestStore::put_data(uint64_t id, const std::vector<DataEntry>& ent
         return error(ErrorKind::InvalidArgument, "{} store entries; a guest has at most {}", entries.size(),
                      kDataEntriesMax);
     const std::string base = guest_path(id) + "/data/";
-    Batch batch(store_, connection_);
+    // Written as the guest, not as dom0: the permissions and quotas (value
+    // size, nodes owned) of its own writes hold for what arrives with it.
+    const store::ConnectionId as_guest = store_.connect(static_cast<store::DomainId>(id), false);
+    Batch batch(store_, as_guest);
     for (const DataEntry& entry : entries) {
         const std::string_view p = entry.path;
-        if (p.empty() || p.front() == '/' || p.back() == '/' || p.find("//") != std::string_view::npos)
+        if (p.empty() || p.front() == '/' || p.back() == '/' || p.find("//") != std::string_view::npos) {
+            store_.disconnect(as_guest);
             return error(ErrorKind::InvalidArgument, "store entry {:?}: not a relative path", entry.path);
+        }
         batch.write(base + entry.path, entry.value);
     }
-    return batch.commit();
+    Result<void> written = batch.commit();
+    store_.disconnect(as_guest);
+    if (!written)
+        return error(written.error().kind, "the guest's store entries (data/): {}", written.error().message);
+    return ok();
 }
 
 Result<void> GuestStore::put_network(const StoredNetwork& network) {

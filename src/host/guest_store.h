@@ -68,9 +68,11 @@ class GuestStore {
     // The guest's own subtree data/ in pre-order (a parent before its
     // children), for a snapshot or a migration. At most kDataEntriesMax entries.
     Result<std::vector<DataEntry>> data(uint64_t id);
-    // Writes `entries` under the guest's data/ (owned by the guest, like the
-    // keys it writes itself) in one transaction. InvalidArgument for a path
-    // that is absolute, empty or has an empty component.
+    // Writes `entries` under the guest's data/ in one transaction, as the
+    // guest itself (its domain, unprivileged): the store's permissions and
+    // quotas hold as for the guest's own writes, and the nodes are its own.
+    // InvalidArgument for a path that is absolute, empty or has an empty
+    // component; ResourceExhausted past a quota (nothing is written).
     Result<void> put_data(uint64_t id, const std::vector<DataEntry>& entries);
     static constexpr size_t kDataEntriesMax = 1000; // the store's nodes-per-domain quota
 

@@ -1,6 +1,8 @@
 // superfluid toolstack: the guest table (creation, placement, records, events).
 #include "host/guest_table.h"
 
+#include "host/create_request_parser.h"
+
 #include <cstdio>
 
 #include "vmm/guest_clock.h"
@@ -24,12 +26,12 @@ std::string now_rfc3339() {
     return text;
 }
 
-GuestTable::GuestTable(const GuestTableOptions& options) : options_(options) {
-    ensure_slots(static_cast<size_t>(options.workers));
-}
+GuestTable::GuestTable(const GuestTableOptions& options)
+    : options_(options),
+      pool_(std::make_unique<WorkerPool>(options.pool, [this](int slot) { return start_worker(slot); })) {}
 
 Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& options) {
-    if (options.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
+    if (options.pool.workers < 1) return error(ErrorKind::InvalidArgument, "at least one worker is needed");
     std::unique_ptr<GuestTable> table(new GuestTable(options));
     SF_TRY_ASSIGN(const uint64_t mem_total, sf::mem_total());
     SF_TRY_ASSIGN(table->memory_budget_,
@@ -43,46 +45,29 @@ Result<std::unique_ptr<GuestTable>> GuestTable::create(const GuestTableOptions& 
         table->gate_ = std::make_unique<GuestStoreGate>(*options.store);
     }
     if (table->records_ && !options.worker.listen_dir.empty()) SF_TRY(table->recover());
-    size_t slots;
-    {
-        std::lock_guard lock(table->mutex_);
-        table->ensure_slots(static_cast<size_t>(options.workers));
-        slots = table->workers_.size(); // more when recovery adopted a worker of a higher slot
-    }
-    for (size_t i = 0; i < slots; ++i)
-        if (!table->workers_[i]) SF_TRY(table->spawn_worker(static_cast<int>(i)));
-    table->supervisor_ = std::thread([t = table.get()] { t->supervise(); });
+    SF_TRY(table->pool_->start_all()); // every slot recovery did not fill
     return table;
 }
 
 GuestTable::~GuestTable() {
     shutdown();
-    std::vector<std::shared_ptr<WorkerProcess>> workers;
-    {
-        std::lock_guard lock(mutex_);
-        workers.swap(workers_);
-    }
-    workers.clear(); // joins the reader threads while the table still exists
+    pool_.reset(); // joins the workers' reader threads while the table still exists
 }
 
-Result<void> GuestTable::spawn_worker(int index) {
+Result<std::shared_ptr<WorkerProcess>> GuestTable::start_worker(int slot) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
         return error("socketpair failed: {}", std::strerror(errno));
     UniqueFd ours(fds[0]), theirs(fds[1]);
     SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> worker,
-                  WorkerProcess::spawn(index, options_.worker, theirs.get(), worker_callbacks(index)));
+                  WorkerProcess::spawn(slot, options_.worker, theirs.get(), worker_callbacks(slot)));
     if (records_ && !options_.worker.listen_dir.empty())
         if (Result<void> stored = records_->put_worker(
-                {index, worker->pid(), worker_socket_path(options_.worker.listen_dir, index)});
+                {slot, worker->pid(), worker_socket_path(options_.worker.listen_dir, slot)});
             !stored)
-            std::fprintf(stderr, "sfd: worker %d: %s\n", index, stored.error().message.c_str());
-    net_->attach_worker(index, std::move(ours));
-    std::lock_guard lock(mutex_);
-    workers_[static_cast<size_t>(index)] = std::move(worker);
-    load_[static_cast<size_t>(index)] = 0;
-    started_at_[static_cast<size_t>(index)] = std::chrono::steady_clock::now();
-    return ok();
+            std::fprintf(stderr, "sfd: worker %d: %s\n", slot, stored.error().message.c_str());
+    net_->attach_worker(slot, std::move(ours));
+    return std::shared_ptr<WorkerProcess>(std::move(worker));
 }
 
 WorkerProcess::Callbacks GuestTable::worker_callbacks(int index) {
@@ -101,9 +86,9 @@ Result<void> GuestTable::check_request(const CreateRequest& request) const {
     if (request.image.empty() || request.image[0] != '/')
         return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
     // The worker reads and checks the image (once per file version, see ImageCache).
-    if (request.cmdline.size() >= 1024)
-        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is 1023",
-                     request.cmdline.size());
+    if (request.cmdline.size() > kMaxCmdlineBytes)
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}", request.cmdline.size(),
+                     kMaxCmdlineBytes);
     Result<uint64_t> available = memory_gauge_.available();
     if (available && *available < options_.mem_reserve)
         return error(ErrorKind::ResourceExhausted,
@@ -128,27 +113,6 @@ Result<void> GuestTable::admit_memory(uint64_t mem_size) {
     return ok();
 }
 
-Result<int> GuestTable::place() {
-    int best = -1;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        if (!workers_[i] || !workers_[i]->alive() || load_[i] >= options_.max_guests_per_worker) continue;
-        if (best < 0 || load_[i] < load_[static_cast<size_t>(best)]) best = static_cast<int>(i);
-    }
-    // Ask for one more worker ahead of need: when the least loaded has 3/4 of its share.
-    const size_t least = best < 0 ? SIZE_MAX : load_[static_cast<size_t>(best)];
-    if (least >= options_.guests_per_worker * 3 / 4 && workers_.size() < static_cast<size_t>(options_.max_workers) &&
-        !grow_requested_) {
-        grow_requested_ = true;
-        supervisor_cv_.notify_one();
-    }
-    if (best < 0 && !workers_failing_.empty())
-        return error(ErrorKind::Unavailable, "no worker can run guests: {}", workers_failing_);
-    if (best < 0)
-        return error(ErrorKind::ResourceExhausted, "host is full: {} workers with at most {} guests each",
-                     workers_.size(), options_.max_guests_per_worker);
-    return best;
-}
-
 Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     const uint64_t request_ns = vmm::host_monotonic_ns();
     SF_TRY(check_request(request));
@@ -157,7 +121,7 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     SF_TRY_ASSIGN(const Placed placed, record_guest(request, request_ns));
     if (records_) {
         const uint64_t t0 = vmm::host_monotonic_ns();
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
                                                     placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
         record_ns_ += vmm::host_monotonic_ns() - t0;
         ++records_written_;
@@ -193,8 +157,8 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
         return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
     SF_TRY(admit_memory(request.mem_size));
     Placed placed;
-    SF_TRY_ASSIGN(placed.worker, place());
-    placed.process = workers_[static_cast<size_t>(placed.worker)];
+    SF_TRY_ASSIGN(placed.worker, pool_->place());
+    SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
     if (!request.net.empty()) {
         SF_TRY_ASSIGN(placed.lease, net_->lease(request.net, request.ip));
         net_->bind(placed.lease->port_key, placed.worker);
@@ -214,16 +178,8 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
     placed.info = record.info;
     names_[placed.name] = placed.id;
     guests_.emplace(placed.id, std::move(record));
-    ++load_[static_cast<size_t>(placed.worker)];
+    pool_->count_guest(placed.worker);
     return placed;
-}
-
-void GuestTable::ensure_slots(size_t count) {
-    if (workers_.size() >= count) return;
-    workers_.resize(count);
-    load_.resize(count, 0);
-    started_at_.resize(count);
-    quick_exits_.resize(count, 0);
 }
 
 Result<uint64_t> GuestTable::allocate_id() {
@@ -254,14 +210,13 @@ void GuestTable::open_gate(uint64_t id, const std::shared_ptr<WorkerProcess>& wo
 // held): only for a guest that this worker hosts.
 void GuestTable::on_store(int index, uint64_t id, uint64_t request_id, std::string_view message) {
     if (!gate_) return;
-    std::shared_ptr<WorkerProcess> worker;
     {
         std::lock_guard lock(mutex_);
         auto it = guests_.find(id);
         if (it == guests_.end() || !it->second.in_worker || it->second.info.worker != index) return;
-        worker = workers_[static_cast<size_t>(index)];
     }
-    if (worker) (void)worker->send_store(id, request_id, gate_->handle(id, message));
+    Result<std::shared_ptr<WorkerProcess>> worker = pool_->at(index);
+    if (worker) (void)(*worker)->send_store(id, request_id, gate_->handle(id, message));
 }
 
 void GuestTable::forget(uint64_t id, const std::string& name, int worker) {
@@ -270,8 +225,7 @@ void GuestTable::forget(uint64_t id, const std::string& name, int worker) {
     if (auto it = guests_.find(id); it != guests_.end() && it->second.port_key) net_->release(*it->second.port_key);
     names_.erase(name);
     guests_.erase(id);
-    size_t& load = load_[static_cast<size_t>(worker)];
-    if (load > 0) --load; // unless its worker died meanwhile (then it is 0 already)
+    pool_->release_guest(worker);
     changed_.notify_all();
 }
 
@@ -296,13 +250,6 @@ Result<uint64_t> GuestTable::resolve(const std::string& ref) const {
     auto it = names_.find(ref);
     if (it != names_.end()) return it->second;
     return error(ErrorKind::NotFound, "no guest '{}'", ref);
-}
-
-Result<std::shared_ptr<WorkerProcess>> GuestTable::worker_at(int index) const {
-    std::lock_guard lock(mutex_);
-    std::shared_ptr<WorkerProcess> worker = workers_[static_cast<size_t>(index)];
-    if (!worker) return error(ErrorKind::Unavailable, "worker {} is restarting", index);
-    return worker;
 }
 
 } // namespace sf::host

@@ -1,14 +1,9 @@
 // superfluid toolstack: GuestTable, sfd's view of every guest on the host.
 //
-// Implements GuestService over worker slots. It checks a request (name, size,
+// Implements GuestService over a WorkerPool. It checks a request (name, size,
 // image, host memory now and the memory live guests are committed to, see
-// MemoryBudget, capacity), places the guest on the least loaded live
-// worker, and keeps each guest's record up to date from the workers' events.
-// A supervisor thread starts a fresh worker in the slot of one that died, and
-// adds workers as guests grow: every VM a process holds makes each change to
-// that process's memory map slower (KVM's MMU notifiers are called per VM), so
-// creation time stays flat only if guests per worker stay few
-// (guests_per_worker; measured in bench/README.md).
+// MemoryBudget, capacity), places the guest with the pool, and keeps each
+// guest's record up to date from the workers' events.
 //
 // Threading: all methods may be called from many threads at once.
 #pragma once
@@ -25,6 +20,7 @@
 #include "host/migration/migration_token.h"
 #include "host/net_service.h"
 #include "host/snapshot_dir.h"
+#include "host/worker_pool.h"
 #include "host/worker_process.h"
 
 #include <atomic>
@@ -41,10 +37,7 @@
 namespace sf::host {
 
 struct GuestTableOptions {
-    int workers = 4;                      // started at once, and never fewer
-    int max_workers = 64;                 // grown up to as guests come
-    size_t guests_per_worker = 256;       // add a worker once every worker has this many
-    size_t max_guests_per_worker = 4000;  // hard cap (two descriptors a guest, 20,000 a process)
+    WorkerPoolOptions pool;
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
     // Live guests' memory sizes add up to at most (MemTotal - mem_reserve) x
     // this (MemoryBudget).
@@ -117,7 +110,8 @@ class GuestTable final : public GuestService {
     };
 
     explicit GuestTable(const GuestTableOptions& options);
-    Result<void> spawn_worker(int index);
+    // Starts worker `slot`'s process with its frame channel and store record (the pool's Start).
+    Result<std::shared_ptr<WorkerProcess>> start_worker(int slot);
     // A restarted sfd with a durable store (guest_table_recovery.cpp).
     Result<void> recover();
     Result<void> adopt(int slot, const std::string& socket);
@@ -129,8 +123,6 @@ class GuestTable final : public GuestService {
     void open_gate(uint64_t id, const std::shared_ptr<WorkerProcess>& worker);
     WorkerProcess::Callbacks worker_callbacks(int index);
     nlohmann::json store_info() const;
-    void supervise();
-    void grow();
     void end_followers(Record& record);
 
     struct Located {
@@ -140,7 +132,6 @@ class GuestTable final : public GuestService {
     };
     Result<Located> locate(const std::string& ref) const;   // takes mutex_
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
-    Result<int> place();                                    // needs mutex_
     Result<void> check_request(const CreateRequest& request) const;
     // Needs mutex_: the memory sizes of live (not ended) guests, added up (a
     // walk over every guest); whether a guest of `mem_size` bytes more fits
@@ -151,10 +142,8 @@ class GuestTable final : public GuestService {
     // Sends `request` to worker slot `index` (worker_api.h), passing `pass_fd` if >= 0.
     template <class Request>
     Result<typename Request::Reply> call_worker(int index, const Request& request, int pass_fd = -1) {
-        SF_TRY_ASSIGN(const std::shared_ptr<WorkerProcess> worker, worker_at(index));
-        return worker->call(request, pass_fd);
+        return pool_->call(index, request, pass_fd);
     }
-    Result<std::shared_ptr<WorkerProcess>> worker_at(int index) const; // takes mutex_
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
     struct Placed {
         uint64_t id = 0;
@@ -200,7 +189,6 @@ class GuestTable final : public GuestService {
     // The receiver's side; a Reply record {"error"} goes back on failure.
     Result<GuestInfo> accept_guest(int connection, MigrationSession& session);
     Result<uint64_t> allocate_id(); // needs mutex_: the next free id in 1..kMaxDomainId
-    void ensure_slots(size_t count); // needs mutex_: at least `count` worker slots (empty ones null)
     // Needs mutex_: writes the record's state to the store (a failure is logged: the table stays right).
     void store_state(const Record& record);
     // Needs mutex_: undoes a failed create (its record, name, load and NIC lease).
@@ -224,20 +212,13 @@ class GuestTable final : public GuestService {
     std::condition_variable changed_; // any record changed
     std::map<uint64_t, Record> guests_;
     std::map<std::string, uint64_t> names_;
-    std::vector<std::shared_ptr<WorkerProcess>> workers_; // by slot; null while being replaced
-    std::vector<size_t> load_;                            // live guests per slot
-    // A worker that ends within kQuickExit of starting, kMaxQuickExits times
-    // in a row, is not restarted again: creates then fail with 503 and this reason.
-    std::vector<std::chrono::steady_clock::time_point> started_at_; // per slot
-    std::vector<int> quick_exits_;                                   // per slot, in a row
-    std::string workers_failing_;
     uint64_t next_id_ = 1;
     uint64_t console_dropped_ = 0; // console bytes dropped for slow followers, all guests
     bool shutting_down_ = false;
-    std::condition_variable supervisor_cv_;
-    std::vector<int> dead_slots_;
-    bool grow_requested_ = false;
-    std::thread supervisor_;
+    // Last: destroyed first, so that its workers' reader threads end while
+    // what their callbacks use is still here. Its lock is taken after
+    // mutex_, never before.
+    std::unique_ptr<WorkerPool> pool_;
 };
 
 // The current UTC time, "2026-11-22T03:04:05Z" (records' created_at).

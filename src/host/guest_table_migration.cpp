@@ -217,12 +217,12 @@ Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& ses
         Result<nlohmann::json> commit = read_json(reader, Tag::Commit);
         if (!commit) return drop(error("waiting for the sender's commit: {}", commit.error().message));
         Result<std::vector<DataEntry>> entries = data_from_json(*commit);
-        if (!entries) return drop(entries.error());
+        if (!entries) return drop(refuse(entries.error()));
         data = std::move(*entries);
     }
     const uint64_t settle_from = vmm::host_monotonic_ns();
     Result<GuestInfo> settled = settle_arrival(*placed, data, description.paused);
-    if (!settled) return drop(settled.error());
+    if (!settled) return drop(refuse(settled.error())); // the sender waits for a Reply: it says why
     figures["settle_ms"] = static_cast<double>(vmm::host_monotonic_ns() - settle_from) / 1e6;
     vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
     if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)

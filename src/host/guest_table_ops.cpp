@@ -98,7 +98,7 @@ Result<void> GuestTable::destroy(const std::string& ref) {
     if (records_)
         if (Result<void> removed = records_->remove_guest(id); !removed)
             std::fprintf(stderr, "sfd: guest %s: %s\n", it->second.info.name.c_str(), removed.error().message.c_str());
-    if (it->second.in_worker && load_[static_cast<size_t>(worker)] > 0) --load_[static_cast<size_t>(worker)];
+    if (it->second.in_worker) pool_->release_guest(worker);
     names_.erase(it->second.info.name);
     guests_.erase(it);
     changed_.notify_all();
@@ -163,13 +163,12 @@ nlohmann::json GuestTable::store_info() const {
 }
 
 Result<HostInfo> GuestTable::host_info() {
-    std::vector<std::shared_ptr<WorkerProcess>> workers;
+    const std::vector<std::shared_ptr<WorkerProcess>> workers = pool_->workers();
     nlohmann::json states = nlohmann::json::object();
     size_t total = 0;
     uint64_t console_dropped = 0, committed = 0;
     {
         std::lock_guard lock(mutex_);
-        workers = workers_;
         console_dropped = console_dropped_;
         committed = committed_memory();
         for (const auto& [id, record] : guests_) {
@@ -196,9 +195,9 @@ Result<HostInfo> GuestTable::host_info() {
                      {"backend_description", options_.backend_description},
                      {"states", states},
                      {"workers", list},
-                     {"max_workers", options_.max_workers},
-                     {"guests_per_worker", options_.guests_per_worker},
-                     {"max_guests_per_worker", options_.max_guests_per_worker},
+                     {"max_workers", options_.pool.max_workers},
+                     {"guests_per_worker", options_.pool.guests_per_worker},
+                     {"max_guests_per_worker", options_.pool.max_guests_per_worker},
                      {"mem_reserve", options_.mem_reserve},
                      {"mem_committed", committed},
                      {"mem_commit_limit", memory_budget_->limit()},

@@ -52,11 +52,7 @@ Result<void> GuestTable::recover() {
     SF_TRY_ASSIGN(const std::vector<StoredWorker> stored_workers, records_->workers());
     size_t adopted = 0;
     for (const StoredWorker& w : stored_workers) {
-        if (w.slot < 0 || w.slot >= options_.max_workers) continue;
-        {
-            std::lock_guard lock(mutex_);
-            ensure_slots(static_cast<size_t>(w.slot) + 1);
-        }
+        if (w.slot < 0 || w.slot >= options_.pool.max_workers) continue;
         Result<void> done = adopt(w.slot, w.socket);
         if (!done) std::fprintf(stderr, "sfd: worker %d: %s\n", w.slot, done.error().message.c_str());
         else ++adopted;
@@ -85,10 +81,7 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
     SF_TRY_ASSIGN(std::unique_ptr<WorkerProcess> adopted,
                   WorkerProcess::adopt(slot, socket, theirs.get(), worker_callbacks(slot)));
     std::shared_ptr<WorkerProcess> worker = std::move(adopted);
-    {
-        std::lock_guard lock(mutex_);
-        workers_[static_cast<size_t>(slot)] = worker;
-    }
+    pool_->install(slot, worker);
     net_->attach_worker(slot, std::move(ours));
     Result<worker_api::Held> reply = worker->call(worker_api::Adopt{});
     if (!reply) {
@@ -114,7 +107,7 @@ Result<void> GuestTable::adopt(int slot, const std::string& socket) {
             if (held.reason) record.info.reason = held.reason;
             record.info.console_bytes = held.console_bytes;
             record.has_output = held.console_bytes > 0;
-            ++load_[static_cast<size_t>(slot)];
+            pool_->count_guest(slot);
             if (record.port_key) net_->bind(*record.port_key, slot);
             store_state(record);
             open_gate(id, worker);

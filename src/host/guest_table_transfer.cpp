@@ -55,8 +55,8 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
         if (names_.count(name)) return error(ErrorKind::Conflict, "a guest named '{}' exists already", name);
         SF_TRY(admit_memory(d.mem_size));
-        SF_TRY_ASSIGN(placed.worker, place());
-        placed.process = workers_[static_cast<size_t>(placed.worker)];
+        SF_TRY_ASSIGN(placed.worker, pool_->place());
+        SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
         if (d.nic) {
             Result<NetworkInfo> network = net_->network_info(d.nic->network);
             if (!network)
@@ -72,9 +72,9 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
             placed.lease = std::move(*lease);
             net_->bind(placed.lease->port_key, placed.worker);
         }
-        if (d.source_id >= 1 && d.source_id <= store::kMaxDomainId && !guests_.count(d.source_id)) {
-            placed.id = d.source_id; // the guest keeps its id (its boot info says it) when it is free here
-        } else if (Result<uint64_t> id = allocate_id(); id) {
+        // This host picks the id, as for a create: never the sender's (the
+        // file's) choice, which could name an id this host has plans for.
+        if (Result<uint64_t> id = allocate_id(); id) {
             placed.id = *id;
         } else {
             if (placed.lease) net_->release(placed.lease->port_key);
@@ -92,10 +92,10 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         placed.info = record.info;
         names_[name] = placed.id;
         guests_.emplace(placed.id, std::move(record));
-        ++load_[static_cast<size_t>(placed.worker)];
+        pool_->count_guest(placed.worker);
     }
     if (records_) {
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.ring_size,
+        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
                                                     placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
         if (!stored) {
             std::lock_guard lock(mutex_);

@@ -8,8 +8,10 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 
 namespace sf::host {
 
@@ -18,6 +20,43 @@ namespace {
 constexpr uint64_t kTapTag = 1ull << 32;
 constexpr uint64_t kWorkerTag = 2ull << 32;
 constexpr uint64_t kWakeTag = 3ull << 32;
+// Network info lists the ports that dropped the most frames, at most this many.
+constexpr size_t kMaxPortDropsShown = 32;
+
+// {"reason": count} for every drop reason, or only those that happened.
+nlohmann::json drops_json(const net::DropCounters& drops, bool nonzero_only) {
+    nlohmann::json out = nlohmann::json::object();
+    for (size_t i = 0; i < net::kDropReasonCount; ++i)
+        if (!nonzero_only || drops[i] != 0)
+            out[std::string(net::drop_reason_name(static_cast<net::DropReason>(i)))] = drops[i];
+    return out;
+}
+
+uint64_t total(const net::PortDrops& port) {
+    return std::accumulate(port.drops.begin(), port.drops.end(), uint64_t{0});
+}
+
+// The ports that dropped the most frames, most first, each with the MAC and
+// address that tell an operator whose port it is:
+// [{"port": 3, "mac": "02:...", "ip": "10.0.0.5", "dropped": {"forged_arp": 120}}, ...]
+nlohmann::json port_drops_json(std::vector<net::PortDrops> ports, net::PortId uplink) {
+    const size_t shown = std::min(ports.size(), kMaxPortDropsShown);
+    const auto most_first = [](const net::PortDrops& a, const net::PortDrops& b) {
+        return total(a) > total(b);
+    };
+    std::partial_sort(ports.begin(), ports.begin() + static_cast<ptrdiff_t>(shown), ports.end(), most_first);
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < shown; ++i) {
+        const net::PortDrops& port = ports[i];
+        nlohmann::json entry = {{"port", port.port}};
+        if (port.port == uplink) entry["uplink"] = true;
+        if (port.locked_mac) entry["mac"] = port.locked_mac->to_string();
+        if (port.bound_address) entry["ip"] = port.bound_address->to_string();
+        entry["dropped"] = drops_json(port.drops, true);
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
 
 } // namespace
 
@@ -41,7 +80,8 @@ Result<std::unique_ptr<NetService>> NetService::create(NetServiceOptions options
 }
 
 NetService::NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake)
-    : options_(options), epoll_(std::move(epoll)), wake_(std::move(wake)) {}
+    : options_(options), epoll_(std::move(epoll)), wake_(std::move(wake)),
+      table_(net::NetworkTable::kDefaultMaxNetworks, options.switch_config) {}
 
 NetService::~NetService() {
     stopping_ = true;
@@ -90,14 +130,14 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
     const net::Network& n = *state.network;
     const net::SwitchStats s = n.l2_switch().stats();
     const net::PortPoolStats p = state.pool->stats();
-    nlohmann::json drops = nlohmann::json::object();
-    for (size_t i = 0; i < net::kDropReasonCount; ++i)
-        drops[std::string(net::drop_reason_name(static_cast<net::DropReason>(i)))] = s.drops[i];
+    const std::vector<net::PortDrops> ports = n.l2_switch().ports_with_drops();
     nlohmann::json stats = {{"frames", s.frames},   {"unicast_forwarded", s.unicast_forwarded},
                             {"flooded", s.flooded}, {"learned", s.learned},
                             {"moved", s.moved},     {"table_full", s.table_full},
                             {"returned_after_move", state.returned},
-                            {"dropped", drops},
+                            {"dropped", drops_json(s.drops, false)},
+                            {"ports_dropping", ports.size()},
+                            {"port_drops", port_drops_json(ports, state.uplink_port)},
                             {"port_pool", {{"ready", p.ready}, {"target", p.target}, {"taken_warm", p.taken_warm},
                                            {"taken_cold", p.taken_cold}}}};
     return NetworkInfo{n.name(),
@@ -161,9 +201,17 @@ Result<NicLease> NetService::lease(const std::string& network, const std::string
     return record_lease(state, std::move(*port), std::move(sink), address);
 }
 
-// With mutex_ held: the lease's ARP entry and record, once its address and port are claimed.
-NicLease NetService::record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
-                                  net::Ipv4Address ip) {
+// With mutex_ held: binds the lease's port to its address and records its ARP
+// entry and the lease, once its address, port and key are claimed. On an
+// error (the port is gone or not MAC-locked: not expected) it gives them back.
+Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort port,
+                                          std::shared_ptr<GuestSink> sink, net::Ipv4Address ip) {
+    if (Result<void> bound = state.network->l2_switch().bind_address(port.port, ip); !bound) {
+        (void)state.pool->release(port);
+        (void)state.network->addresses().release(ip);
+        keys_.release(sink->key());
+        return std::move(bound).error();
+    }
     NicLease lease{sink->key(), state.network->name(), port.mac, ip, state.network->host_address(),
                    state.network->subnet().prefix(), state.network->subnet().mask()};
     state.arp.add(ip, port.mac);

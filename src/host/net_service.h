@@ -11,6 +11,17 @@
 // guest starts; its frames arrive on that worker's frame channel
 // (net/frame_channel.h) tagged with the port key.
 //
+// Every lease's switch port is locked to its MAC and bound to its address
+// (L2Switch::bind_address), however the lease was made: lease(), restore()
+// after an sfd restart, claim() for a guest restored from a snapshot or
+// migrated here. The binding is made under the service's mutex, before the
+// lease is returned, so no frame of the guest is switched unbound. The
+// guest's ARP and IPv4 in another station's name are dropped and counted
+// (net/address_binding.h), and so are its broadcasts beyond the flood budget
+// of NetServiceOptions::switch_config (net/flood_limiter.h). The ARP
+// responder answers only requests that pass the binding; a forged one goes
+// on to the switch, which drops and counts it. The uplink is not bound.
+//
 // Restart: a restarted sfd gives its surviving guests their NICs back. It
 // calls reserve_keys() before it creates its networks again (so no new port
 // gets a key a surviving guest's worker still tags frames with), creates the
@@ -54,7 +65,8 @@
 namespace sf::host {
 
 struct NetServiceOptions {
-    size_t pool_target = 32; // warm ports per network
+    size_t pool_target = 32;           // warm ports per network
+    net::SwitchConfig switch_config{}; // every network's switch: table size, aging, guest ports' flood budget
 };
 
 struct NicLease {
@@ -149,8 +161,8 @@ class NetService {
     // restore()'s work; `claim_key`: port_key was not issued by this service.
     Result<NicLease> restore_lease(const std::string& network, const std::string& mac, const std::string& ip,
                                    uint32_t port_key, bool claim_key);
-    NicLease record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
-                          net::Ipv4Address ip);
+    Result<NicLease> record_lease(NetworkState& state, net::PoolPort port, std::shared_ptr<GuestSink> sink,
+                                  net::Ipv4Address ip);
     void free_warm_mac(net::MacAddress mac);
     void loop();
     void drain_tap(NetworkState& state);

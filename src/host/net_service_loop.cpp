@@ -2,6 +2,7 @@
 #include "host/net_service.h"
 #include "host/net_service_parts.h"
 
+#include "net/address_binding.h"
 #include "net/frame_channel.h"
 #include "vmm/guest_clock.h"
 
@@ -93,7 +94,9 @@ void NetService::from_worker(int worker, std::span<const uint8_t> packet) {
         }
         return;
     }
-    if (auto reply = record.network->arp.answer(frame->bytes)) {
+    // A request in another station's name is not answered: the switch drops and counts it.
+    const auto reply = record.network->arp.answer(frame->bytes);
+    if (reply && !net::AddressBinding{record.port.mac, record.ip}.check(frame->bytes)) {
         record.sink->deliver(*reply);
         return;
     }

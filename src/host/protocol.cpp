@@ -16,15 +16,23 @@ namespace {
 // A received packet may carry this many descriptors at most before the rest are dropped (MSG_CTRUNC).
 constexpr size_t kMaxDescriptors = 4;
 
-Result<void> send_packet(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
-                         uint32_t flags, int pass_fd) {
+// Sends one packet, waiting for room (Wait::Yes) or not: false when there is none (nothing sent).
+enum class Wait { Yes, No };
+Result<bool> send_packet(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                         uint32_t flags, int pass_fd, Wait wait) {
     if (payload.size() > kMaxPayload) return error("packet of {} bytes is too large", payload.size());
     Header header{kMagic, kVersion, static_cast<uint16_t>(type), request_id, guest_id,
                   static_cast<uint32_t>(payload.size()), flags};
     iovec parts[2] = {{&header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
-    Result<void> sent = send_with_fd(fd, std::span<const iovec>(parts, payload.empty() ? 1 : 2), pass_fd);
-    if (!sent) return error(ErrorKind::Unavailable, "send to peer failed: {}", sent.error().message);
-    return ok();
+    const std::span<const iovec> packet(parts, payload.empty() ? 1 : 2);
+    if (wait == Wait::No) {
+        Result<bool> sent = try_send_with_fd(fd, packet, pass_fd);
+        if (!sent) return error(ErrorKind::Unavailable, "send to peer failed: {}", sent.error().message);
+        return *sent;
+    }
+    if (Result<void> sent = send_with_fd(fd, packet, pass_fd); !sent)
+        return error(ErrorKind::Unavailable, "send to peer failed: {}", sent.error().message);
+    return true;
 }
 
 // The first descriptor in a received packet's control data; closes any others.
@@ -47,13 +55,20 @@ UniqueFd take_descriptors(msghdr& msg) {
 
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags) {
-    return send_packet(fd, type, request_id, guest_id, payload, flags, -1);
+    SF_TRY(send_packet(fd, type, request_id, guest_id, payload, flags, -1, Wait::Yes));
+    return ok();
 }
 
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags, int pass_fd) {
     if (pass_fd < 0) return error(ErrorKind::InvalidArgument, "no descriptor to pass");
-    return send_packet(fd, type, request_id, guest_id, payload, flags, pass_fd);
+    SF_TRY(send_packet(fd, type, request_id, guest_id, payload, flags, pass_fd, Wait::Yes));
+    return ok();
+}
+
+Result<bool> try_send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                      uint32_t flags, int pass_fd) {
+    return send_packet(fd, type, request_id, guest_id, payload, flags, pass_fd, Wait::No);
 }
 
 Result<Message> receive(int fd) {

@@ -29,6 +29,10 @@
 // Message::fd (close-on-exec; any extra descriptors are closed). The ops
 // with worker_api's kTakesDescriptor carry one.
 //
+// Who may block: the worker sends with send(), which waits for room in the
+// socket; sfd never waits (host/packet_outbox.h: try_send(), else a queue),
+// so its reader always gets back to reading and the two cannot deadlock.
+//
 // Threading: send() may be called from several threads at once (one packet
 // is one sendmsg); receive() from one thread.
 #pragma once
@@ -75,6 +79,10 @@ Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std
 // The same, passing `pass_fd` (not closed) with the packet in the same sendmsg.
 Result<void> send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                   uint32_t flags, int pass_fd);
+// As send() (pass_fd < 0: none), but never waits for room in the socket:
+// false when there is none now (nothing was sent).
+Result<bool> try_send(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
+                      uint32_t flags = 0, int pass_fd = -1);
 // Receives one packet and the descriptor passed with it; an error when the peer is gone (ErrorKind::Closed:
 // it closed the socket, or died with packets of ours unread, which AF_UNIX reports as ECONNRESET) or sent
 // something that is not a valid packet.

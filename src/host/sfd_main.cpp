@@ -34,18 +34,16 @@ struct SfdOptions {
     int max_workers = 64;
     size_t guests_per_worker = 256;
     size_t max_guests_per_worker = 4000;
-    size_t pool = 8;
     size_t net_pool = 32;
-    int runners = 2;
-    size_t ring_size = 16 << 10;
-    std::string log_dir;
+    uint32_t flood_burst = sf::net::SwitchConfig{}.flood_burst;
+    uint32_t flood_rate = sf::net::SwitchConfig{}.flood_per_second;
+    sf::host::WorkerSettings worker; // --pool, --runners, --ring-size, --log-dir, --log-max-bytes, --orphan-grace
     uint64_t mem_reserve_mib = 256;
     double overcommit = 1.0;
     std::string store = "mem";
     std::string store_data;
     std::string store_socket; // empty: beside the API socket
     std::string state_dir;    // empty: the API socket's directory
-    uint64_t orphan_grace_s = 120;
     std::string migrate_listen;     // empty: no incoming migrations
     std::string migrate_token_file; // the token shared with the other hosts
     uint64_t migrate_timeout_ms = 5000;
@@ -141,18 +139,17 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
 
 int run(const SfdOptions& o) {
     sf::host::GuestTableOptions table_options;
-    table_options.workers = o.workers;
-    table_options.max_workers = std::max(o.max_workers, o.workers);
-    table_options.guests_per_worker = o.guests_per_worker;
-    table_options.max_guests_per_worker = o.max_guests_per_worker;
+    table_options.pool.workers = o.workers;
+    table_options.pool.max_workers = std::max(o.max_workers, o.workers);
+    table_options.pool.guests_per_worker = o.guests_per_worker;
+    table_options.pool.max_guests_per_worker = o.max_guests_per_worker;
     table_options.mem_reserve = o.mem_reserve_mib << 20;
     table_options.overcommit = o.overcommit;
     table_options.net.pool_target = o.net_pool;
+    table_options.net.switch_config.flood_burst = o.flood_burst;
+    table_options.net.switch_config.flood_per_second = o.flood_rate;
     table_options.worker.program = sf::beside_executable("sf-worker").string();
-    table_options.worker.pool = o.pool;
-    table_options.worker.runners = o.runners;
-    table_options.worker.ring_size = o.ring_size;
-    table_options.worker.log_dir = o.log_dir;
+    table_options.worker.settings = o.worker;
     // Which backend runs guests here, found once: the workers are told, never left to guess.
     sf::vmm::BackendOptions backend_options;
     backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
@@ -161,10 +158,10 @@ int run(const SfdOptions& o) {
     backend_options.probe = true;
     auto backend = sf::vmm::open_backend(backend_options);
     if (!backend) return std::fprintf(stderr, "sfd: %s\n", backend.error().message.c_str()), 1;
-    table_options.worker.backend = sf::vmm::backend_name((*backend)->kind());
-    table_options.worker.kvm_device = o.kvm_device;
-    table_options.worker.sandbox = o.sandbox;
-    table_options.backend = table_options.worker.backend;
+    table_options.worker.settings.backend = sf::vmm::backend_name((*backend)->kind());
+    table_options.worker.settings.kvm_device = o.kvm_device;
+    table_options.worker.settings.sandbox = o.sandbox;
+    table_options.backend = table_options.worker.settings.backend;
     table_options.backend_description = (*backend)->describe();
     std::fprintf(stderr, "sfd: backend %s\n", table_options.backend_description.c_str());
     backend->reset(); // sfd runs no guest itself
@@ -173,7 +170,6 @@ int run(const SfdOptions& o) {
     table_options.store = store->store.get();
     if (o.store == "lmdb") { // durable: workers outlive sfd and a restarted sfd adopts them
         table_options.worker.listen_dir = o.state_dir.empty() ? socket_dir(o) : o.state_dir;
-        table_options.worker.orphan_grace_s = o.orphan_grace_s;
     }
     if (!o.migrate_token_file.empty()) {
         auto token = sf::host::MigrationToken::load(o.migrate_token_file);
@@ -256,14 +252,28 @@ int main(int argc, char** argv) {
                    "Guests per worker (each holds 2 of the 20,000 descriptors a process may have)")
         ->check(CLI::Range(1, 9000))
         ->capture_default_str();
-    app.add_option("--pool", o.pool, "Pre-created shells kept ready per worker")->capture_default_str();
+    app.add_option("--pool", o.worker.pool, "Pre-created shells kept ready per worker")->capture_default_str();
     app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")->capture_default_str();
-    app.add_option("--runners", o.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
+    app.add_option("--flood-burst", o.flood_burst,
+                   "Broadcast/multicast frames a guest may send at once; beyond them, --flood-rate "
+                   "(the rest is dropped and counted)")
+        ->check(CLI::Range(1u, 1'000'000u))
         ->capture_default_str();
-    app.add_option("--ring-size", o.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
+    app.add_option("--flood-rate", o.flood_rate,
+                   "Broadcast/multicast frames per second a guest may send on average (0: no limit)")
+        ->check(CLI::Range(0u, 1'000'000'000u))
         ->capture_default_str();
-    app.add_option("--log-dir", o.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
+    app.add_option("--runners", o.worker.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    app.add_option("--ring-size", o.worker.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
+        ->capture_default_str();
+    app.add_option("--log-dir", o.worker.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
         ->check(CLI::ExistingDirectory);
+    app.add_option("--log-max-bytes", o.worker.log_max_bytes,
+                   "With --log-dir: a guest's NAME.log grows to at most this many bytes, then becomes NAME.log.1 "
+                   "(replacing an older one) and a new NAME.log starts: at most twice this on disk per guest")
+        ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
+        ->capture_default_str();
     app.add_option("--mem-reserve", o.mem_reserve_mib,
                    "Host memory (MiB) to keep free: creates fail while less is available, and the memory "
                    "sizes of live guests add up to at most (MemTotal - this) x --overcommit")
@@ -286,7 +296,7 @@ int main(int argc, char** argv) {
     app.add_option("--state-dir", o.state_dir,
                    "With --store lmdb: where workers wait for a restarted sfd; and where --token-file is by "
                    "default (default: beside --socket)");
-    app.add_option("--orphan-grace", o.orphan_grace_s,
+    app.add_option("--orphan-grace", o.worker.orphan_grace_s,
                    "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
         ->capture_default_str();
     app.add_option("--migrate-listen", o.migrate_listen,

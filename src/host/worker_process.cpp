@@ -38,19 +38,12 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     UniqueFd ours(fds[0]), theirs(fds[1]);
     wire::size_buffers(ours.get());
     wire::size_buffers(theirs.get());
-    std::vector<std::string> args = {options.program,   "--control-fd", std::to_string(kChildControlFd),
-                                     "--frame-fd",      std::to_string(kChildFrameFd),
-                                     "--index",         std::to_string(index),
-                                     "--pool",          std::to_string(options.pool),
-                                     "--runners",       std::to_string(options.runners),
-                                     "--ring-size",     std::to_string(options.ring_size),
-                                     "--backend",       options.backend,
-                                     "--kvm",           options.kvm_device};
-    if (!options.sandbox.empty()) args.insert(args.end(), {"--sandbox", options.sandbox});
-    if (!options.log_dir.empty()) args.insert(args.end(), {"--log-dir", options.log_dir});
-    if (!options.listen_dir.empty())
-        args.insert(args.end(), {"--listen", worker_socket_path(options.listen_dir, index), "--orphan-grace",
-                                 std::to_string(options.orphan_grace_s)});
+    WorkerSettings settings = options.settings;
+    settings.index = index;
+    if (!options.listen_dir.empty()) settings.listen_path = worker_socket_path(options.listen_dir, index);
+    std::vector<std::string> args = {options.program, "--control-fd", std::to_string(kChildControlFd), "--frame-fd",
+                                     std::to_string(kChildFrameFd)};
+    for (std::string& arg : to_args(settings)) args.push_back(std::move(arg));
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -84,8 +77,8 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std
 }
 
 WorkerProcess::WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks)
-    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), callbacks_(std::move(callbacks)),
-      reader_([this] { read_loop(); }) {}
+    : index_(index), pid_(pid), child_(child), fd_(std::move(fd)), outbox_(fd_.get()),
+      callbacks_(std::move(callbacks)), reader_([this] { read_loop(); }) {}
 
 WorkerProcess::~WorkerProcess() {
     kill();
@@ -99,8 +92,7 @@ Result<WorkerProcess::Exchanged> WorkerProcess::exchange(const std::string& requ
         if (!alive_) return error(ErrorKind::Unavailable, "worker {} is not running", index_);
         pending_.emplace(id, std::nullopt);
     }
-    Result<void> sent = pass_fd < 0 ? wire::send(fd_.get(), wire::Type::Request, id, 0, request)
-                                    : wire::send(fd_.get(), wire::Type::Request, id, 0, request, 0, pass_fd);
+    Result<void> sent = outbox_.post(wire::Type::Request, id, 0, request, 0, pass_fd);
     std::unique_lock lock(mutex_);
     if (!sent) {
         pending_.erase(id);
@@ -137,13 +129,14 @@ void WorkerProcess::read_loop() {
         }
     }
     alive_ = false;
+    outbox_.close();
     const std::string how = reap();
     fail_pending(fmt::format("worker {} (pid {}) {}", index_, pid_, how));
     callbacks_.on_exit(index_, how);
 }
 
 Result<void> WorkerProcess::send_store(uint64_t guest_id, uint64_t request_id, std::string_view message) {
-    return wire::send(fd_.get(), wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
+    return outbox_.post(wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
 }
 
 void WorkerProcess::fail_pending(const std::string& why) {
@@ -165,7 +158,7 @@ std::string WorkerProcess::reap() {
 
 void WorkerProcess::stop(std::chrono::milliseconds grace) {
     if (!alive_) return;
-    (void)wire::send(fd_.get(), wire::Type::Request, 0, 0, worker_api::encode_request(worker_api::Shutdown{}));
+    (void)outbox_.post(wire::Type::Request, 0, 0, worker_api::encode_request(worker_api::Shutdown{}));
     const auto until = std::chrono::steady_clock::now() + grace;
     while (alive_ && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

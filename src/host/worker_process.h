@@ -11,14 +11,21 @@
 //
 // A call that gets no reply within 30 s fails with Unavailable.
 //
+// Sending never waits for the worker (PacketOutbox: sent at once, or queued
+// and sent as the worker reads, up to 8 MiB), so the reader thread, which
+// answers guests' store requests, always gets back to reading: the worker's
+// own sends, which do wait, cannot deadlock with ours.
+//
 // Threading: call() from any thread. The callbacks run on the reader thread
-// and must not call call() on this worker.
+// and must not call call() on this worker; send_store() they may.
 #pragma once
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "host/packet_outbox.h"
 #include "host/protocol.h"
 #include "host/worker_api.h"
+#include "host/worker_settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,17 +43,10 @@ namespace sf::host {
 
 struct WorkerOptions {
     std::string program; // path of sf-worker
-    size_t pool = 32;
-    int runners = 2;
-    size_t ring_size = 16 << 10;
-    std::string log_dir;
-    // Non-empty: the worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
-    // and keeps its guests while sfd is away (sf-worker --listen).
+    // Non-empty: each worker accepts a restarted sfd at LISTEN_DIR/worker-<index>.sock
+    // and keeps its guests while sfd is away (WorkerSettings::listen_path).
     std::string listen_dir;
-    uint64_t orphan_grace_s = 120;
-    std::string backend = "auto"; // sf-worker --backend: sfd passes the kind it found working
-    std::string kvm_device = "/dev/kvm";
-    std::string sandbox; // empty: the worker's default (sf-sandbox beside it)
+    WorkerSettings settings; // for every worker; spawn() fills in its index and listen_path
 };
 
 // Where a worker accepts a restarted sfd.
@@ -85,7 +85,8 @@ class WorkerProcess {
         SF_TRY_ASSIGN(const Exchanged reply, exchange(worker_api::encode_request(request), pass_fd));
         return worker_api::decode_reply<typename Request::Reply>(reply.payload, reply.raw);
     }
-    // Sends a store reply or watch event (request_id 0) for guest `guest_id`.
+    // Sends a store reply or watch event (request_id 0) for guest `guest_id`,
+    // without waiting: Unavailable when the worker is gone or has 8 MiB unread.
     Result<void> send_store(uint64_t guest_id, uint64_t request_id, std::string_view message);
     bool alive() const { return alive_; }
     pid_t pid() const { return pid_; }
@@ -110,6 +111,7 @@ class WorkerProcess {
     const pid_t pid_;
     const bool child_; // false for an adopted worker (not ours to reap)
     UniqueFd fd_;
+    PacketOutbox outbox_; // every packet to the worker
     Callbacks callbacks_;
     std::atomic<bool> alive_{true};
     std::atomic<uint64_t> next_request_{1};

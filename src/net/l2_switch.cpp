@@ -1,6 +1,8 @@
 // superfluid switch: L2Switch.
 #include "net/l2_switch.h"
 
+#include <algorithm>
+
 namespace sf::net {
 
 namespace {
@@ -44,7 +46,10 @@ Result<PortId> L2Switch::add_port(PortOptions options) {
         id = static_cast<PortId>(ports_.size());
         ports_.emplace_back();
     }
-    ports_[id] = Port{std::move(options.sink), options.locked_mac, options.enabled, {}};
+    // Only a tenant's (MAC-locked) port gets a flood budget; the uplink carries the host's floods.
+    FloodLimiter floods = options.locked_mac ? FloodLimiter(config_.flood_burst, config_.flood_per_second)
+                                             : FloodLimiter::unlimited();
+    ports_[id] = Port{std::move(options.sink), options.locked_mac, options.enabled, std::nullopt, floods, {}};
     ++port_count_;
     if (options.locked_mac) table_[options.locked_mac->to_u64()] = Entry{id, true, 0};
     return id;
@@ -77,6 +82,19 @@ Result<void> L2Switch::set_enabled(PortId port, bool enabled) {
     return ok();
 }
 
+Result<void> L2Switch::bind_address(PortId port, Ipv4Address address) {
+    std::lock_guard lock(mutex_);
+    Port* p = find_port(port);
+    if (!p) return error(ErrorKind::NotFound, "no switch port {}", port);
+    if (!p->locked_mac)
+        return error(ErrorKind::InvalidArgument, "switch port {} is not locked to a MAC: it cannot be bound",
+                     port);
+    if (address.value() == 0)
+        return error(ErrorKind::InvalidArgument, "switch port {} cannot be bound to 0.0.0.0", port);
+    p->binding = AddressBinding{*p->locked_mac, address};
+    return ok();
+}
+
 L2Switch::Port* L2Switch::find_port(PortId port) {
     if (port >= ports_.size() || !ports_[port]) return nullptr;
     return &*ports_[port];
@@ -88,6 +106,19 @@ void L2Switch::drop(Port* port, DropReason reason) {
     if (port) ++port->stats.rx_drops[index];
 }
 
+// Why a frame from `port` must be dropped, if it must. The flood budget is
+// checked last, so that a frame dropped for another reason costs none of it.
+std::optional<DropReason> L2Switch::check_ingress(Port& port, std::span<const uint8_t> frame,
+                                                  uint64_t now_ns) {
+    if (auto reason = check_frame(port, frame)) return reason;
+    if (port.binding)
+        if (auto reason = port.binding->check(frame)) return reason;
+    const bool floods = MacAddress::from_bytes(frame.data()).is_multicast();
+    if (floods && !port.floods.admit(now_ns)) return DropReason::FloodLimited;
+    return std::nullopt;
+}
+
+// The checks every port's frames pass: size, source MAC, the MAC lock.
 std::optional<DropReason> L2Switch::check_frame(const Port& port, std::span<const uint8_t> frame) const {
     if (!port.enabled) return DropReason::PortDisabled;
     if (frame.size() < kEthHeaderBytes) return DropReason::Runt;
@@ -106,7 +137,7 @@ void L2Switch::receive(PortId ingress, std::span<const uint8_t> frame, uint64_t 
     if (!port) return drop(nullptr, DropReason::UnknownPort);
     port->stats.rx_frames++;
     port->stats.rx_bytes += frame.size();
-    if (auto reason = check_frame(*port, frame)) return drop(port, *reason);
+    if (auto reason = check_ingress(*port, frame, now_ns)) return drop(port, *reason);
 
     learn(MacAddress::from_bytes(frame.data() + 6), ingress, now_ns);
     MacAddress destination = MacAddress::from_bytes(frame.data());
@@ -208,6 +239,21 @@ Result<PortStats> L2Switch::port_stats(PortId port) const {
     std::lock_guard lock(mutex_);
     if (port >= ports_.size() || !ports_[port]) return error(ErrorKind::NotFound, "no switch port {}", port);
     return ports_[port]->stats;
+}
+
+std::vector<PortDrops> L2Switch::ports_with_drops() const {
+    std::lock_guard lock(mutex_);
+    std::vector<PortDrops> out;
+    for (size_t id = 0; id < ports_.size(); ++id) {
+        if (!ports_[id]) continue;
+        const Port& port = *ports_[id];
+        const DropCounters& drops = port.stats.rx_drops;
+        if (std::all_of(drops.begin(), drops.end(), [](uint64_t n) { return n == 0; })) continue;
+        std::optional<Ipv4Address> address;
+        if (port.binding) address = port.binding->ip;
+        out.push_back(PortDrops{static_cast<PortId>(id), port.locked_mac, address, drops});
+    }
+    return out;
 }
 
 SwitchStats L2Switch::stats() const {

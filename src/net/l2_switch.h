@@ -10,11 +10,24 @@
 //   2. drops frames whose source MAC is multicast/broadcast/zero (as Linux's
 //      bridge does) and, on a port locked to a MAC, frames from any other
 //      source (anti-spoofing for tenant ports);
-//   3. learns the source MAC on the ingress port; a MAC seen on another port
+//   3. on a port bound to an address (bind_address), drops ARP and IPv4 in
+//      another station's name (address_binding.h);
+//   4. on a port locked to a MAC, drops broadcast and multicast beyond the
+//      port's flood budget (flood_limiter.h);
+//   5. learns the source MAC on the ingress port; a MAC seen on another port
 //      than before is moved there (a guest that migrated, or moved NIC);
-//   4. sends unicast to the learned port, floods broadcast, multicast and
+//   6. sends unicast to the learned port, floods broadcast, multicast and
 //      unknown unicast to every other enabled port; a frame never goes back
 //      out of its ingress port (unicast to the ingress port is dropped).
+//
+// Guest ports and the uplink: a port locked to a MAC is a tenant's (a
+// guest's) and is held to that MAC, to its flood budget and, once bound, to
+// its address; sfd binds every guest port to its lease's address before the
+// guest's first frame (host/net_service.h). A port with no address bound is
+// not checked for it: the uplink (the host, and what lies behind it) and the
+// ports of tests. Unknown unicast is flooded without a budget: limiting it
+// would also throttle a guest's frames to a station not learned yet, e.g.
+// the host's uplink before the host has sent anything.
 //
 // MAC table: at most `max_learned` learned entries (default 4096), kept in a
 // hash table reserved at construction. Learned entries age out `aging_ns`
@@ -35,6 +48,8 @@
 // after remove_port() returns, its sink is never called again.
 #pragma once
 
+#include "net/address_binding.h"
+#include "net/flood_limiter.h"
 #include "net/mac_address.h"
 #include "net/port_sink.h"
 #include "net/switch_stats.h"
@@ -59,6 +74,18 @@ struct SwitchConfig {
     size_t max_learned = 4096;
     uint64_t aging_ns = 300'000'000'000; // 300 s, the IEEE 802.1D default
     size_t max_ports = 65536;
+    // The flood budget of every port locked to a MAC (flood_limiter.h);
+    // flood_per_second 0: no limit.
+    uint32_t flood_burst = 200;
+    uint32_t flood_per_second = 100;
+};
+
+// A port's drop counters, with what identifies it to an operator.
+struct PortDrops {
+    PortId port = 0;
+    std::optional<MacAddress> locked_mac;
+    std::optional<Ipv4Address> bound_address;
+    DropCounters drops{};
 };
 
 struct PortOptions {
@@ -80,6 +107,12 @@ class L2Switch {
     // NotFound if there is no such port.
     Result<void> remove_port(PortId port);
     Result<void> set_enabled(PortId port, bool enabled);
+    // Binds a port locked to a MAC to `address`: from now on its ARP and IPv4
+    // must be in the name of that MAC and address (address_binding.h).
+    // Binding again replaces the address; removing the port ends it. NotFound;
+    // InvalidArgument if the port is not locked to a MAC or `address` is 0.0.0.0.
+    // Addresses are not checked for uniqueness: the network's AddressPool is.
+    Result<void> bind_address(PortId port, Ipv4Address address);
 
     // Switches one frame (see the header comment). Never fails: problems are counted drops.
     void receive(PortId ingress, std::span<const uint8_t> frame, uint64_t now_ns);
@@ -89,6 +122,8 @@ class L2Switch {
     // The port `mac` would be forwarded to now (no aging applied).
     std::optional<PortId> lookup(MacAddress mac) const;
     Result<PortStats> port_stats(PortId port) const;
+    // Every port that has dropped frames, in PortId order: O(ports).
+    std::vector<PortDrops> ports_with_drops() const;
     SwitchStats stats() const;
 
   private:
@@ -96,6 +131,8 @@ class L2Switch {
         std::shared_ptr<PortSink> sink;
         std::optional<MacAddress> locked_mac;
         bool enabled = true;
+        std::optional<AddressBinding> binding;
+        FloodLimiter floods;
         PortStats stats;
     };
     struct Entry {
@@ -106,6 +143,7 @@ class L2Switch {
 
     Port* find_port(PortId port);
     void drop(Port* port, DropReason reason);
+    std::optional<DropReason> check_ingress(Port& port, std::span<const uint8_t> frame, uint64_t now_ns);
     std::optional<DropReason> check_frame(const Port& port, std::span<const uint8_t> frame) const;
     void learn(MacAddress source, PortId ingress, uint64_t now_ns);
     bool make_room(uint64_t now_ns);

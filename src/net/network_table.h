@@ -22,7 +22,9 @@ namespace sf::net {
 
 class NetworkTable {
   public:
-    explicit NetworkTable(size_t max_networks = 1024, SwitchConfig switch_config = {})
+    static constexpr size_t kDefaultMaxNetworks = 1024;
+
+    explicit NetworkTable(size_t max_networks = kDefaultMaxNetworks, SwitchConfig switch_config = {})
         : max_networks_(max_networks), switch_config_(switch_config) {}
 
     // `subnet` as text ("10.0.0.0/24"). InvalidArgument, Conflict or ResourceExhausted.

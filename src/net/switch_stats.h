@@ -18,12 +18,20 @@ enum class DropReason : uint8_t {
     UnknownPort,  // receive() on a port that does not exist (switch counter only)
     PortDisabled, // from a disabled port, or unicast to one
     SamePort,     // unicast to a MAC learned on the ingress port (never sent back)
+    // From a port bound to an address (a guest's; see address_binding.h):
+    ForgedArp,   // ARP whose sender is not the port's MAC and address
+    ForgedIp,    // IPv4 whose source is not the port's address
+    StackedTags, // a second VLAN tag (its contents could not be checked)
+    // From a port locked to a MAC (a guest's; see flood_limiter.h):
+    FloodLimited, // broadcast or multicast beyond the port's flood budget
 };
-constexpr size_t kDropReasonCount = 7;
+constexpr size_t kDropReasonCount = 11;
+static_assert(static_cast<size_t>(DropReason::FloodLimited) + 1 == kDropReasonCount);
 
 constexpr std::string_view drop_reason_name(DropReason reason) {
     constexpr std::array<std::string_view, kDropReasonCount> kNames = {
-        "runt", "oversized", "bad_source", "spoofed", "unknown_port", "port_disabled", "same_port"};
+        "runt",      "oversized",  "bad_source", "spoofed",      "unknown_port", "port_disabled",
+        "same_port", "forged_arp", "forged_ip",  "stacked_tags", "flood_limited"};
     return kNames[static_cast<size_t>(reason)];
 }
 

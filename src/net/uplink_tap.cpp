@@ -39,7 +39,7 @@ Result<void> set_address(int sock, const std::string& name, unsigned long op, ui
 // never one of the guests' 02:... addresses.
 MacAddress uplink_mac(const std::string& name) {
     uint64_t hash = 0xcbf29ce484222325ull;
-    for (unsigned char c : name) hash = (hash ^ c) * 0x100000001b3ull;
+    for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
     uint8_t bytes[6] = {0x06};
     for (int i = 1; i < 6; ++i) bytes[i] = static_cast<uint8_t>(hash >> (8 * (i - 1)));
     return MacAddress::from_bytes(bytes);

@@ -70,10 +70,14 @@ namespace sf::store {
 using ConnectionId = uint64_t;
 using TxId = uint32_t; // 0: no transaction
 
+// A guest's watches (one connection each): also the most a Watches record
+// may bring with a restored or migrated guest (host/worker/store_link.h).
+inline constexpr size_t kWatchesPerConnection = 128;
+
 struct Quotas {
     size_t nodes_per_domain = 1000; // nodes a domain may own
     size_t value_bytes = 2048;      // one value
-    size_t watches_per_connection = 128;
+    size_t watches_per_connection = kWatchesPerConnection;
     size_t transactions_per_connection = 10;
 };
 

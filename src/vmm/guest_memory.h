@@ -17,6 +17,9 @@
 //    overflowing range. Nothing else turns a guest address into a pointer.
 //  - monitor_bytes() is the whole mapping, for the monitor's own set-up
 //    (page tables, boot info, loading the image) before the guest runs.
+// A handler that checks fields of its argument struct and then uses them
+// checks and uses a copy_from_guest() of it: memory the guest shares may
+// change between two reads of the same field.
 //
 // Snapshots: touched_pages() lists the guest-range pages that exist (were
 // ever touched); while dirty tracking is on, pages the checked accessor hands
@@ -33,6 +36,7 @@
 #include "vmm/dirty_bitmap.h"
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -113,5 +117,16 @@ class GuestMemory {
     std::vector<MemoryRegion> layout_;
     std::unique_ptr<DirtyBitmap> dirty_; // size()/4096 bits (128 bytes for 4 MiB)
 };
+
+// A copy of `in_guest` (a struct in guest memory) read once. The compiler
+// barrier keeps the compiler from reading a field from guest memory again
+// instead of from the copy: a check of the copy then holds for its use.
+template <typename T> T copy_from_guest(const T& in_guest) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T copy;
+    std::memcpy(&copy, &in_guest, sizeof copy);
+    asm volatile("" ::: "memory");
+    return copy;
+}
 
 } // namespace sf::vmm

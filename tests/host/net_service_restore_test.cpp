@@ -6,13 +6,13 @@
 #include "host/net_service.h"
 #include "host/port_keys.h"
 #include "net/frame_channel.h"
+#include "netns_test_support.h"
 
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -31,6 +31,7 @@ using sf::host::NetService;
 using sf::host::NicLease;
 using sf::host::PortKeys;
 using sf::test::ChannelFrame;
+using sf::test::eventually;
 using sf::test::next_frame;
 
 TEST(PortKeys, IssuesInOrderAndReservesTheKeysInUse) {
@@ -59,25 +60,10 @@ TEST(PortKeys, ClaimingAKeyNotIssuedYetMovesIssuePastIt) {
 
 namespace {
 
-// Runs `body` on a thread in a new network namespace; false if it cannot be made.
-bool in_private_netns(const std::function<void()>& body) {
-    bool entered = false;
-    std::thread([&] {
-        if (::unshare(CLONE_NEWNET) != 0) return;
-        entered = true;
-        body();
-    }).join();
-    return entered;
-}
-
-#define SF_IN_NETNS(...)                                                                                     \
-    if (!in_private_netns(__VA_ARGS__))                                                                      \
-    GTEST_SKIP() << "SKIPPED: needs CAP_SYS_ADMIN (a private network namespace)"
-
 // A service with one network, 10.77.0.0/24; keys up to `reserved` kept for restore().
 std::unique_ptr<NetService> service_with(const std::string& network, uint32_t reserved = 0,
                                          size_t pool_target = 4) {
-    auto service = NetService::create({pool_target});
+    auto service = NetService::create({.pool_target = pool_target});
     EXPECT_TRUE(service) << service.error().message;
     if (!service) return nullptr;
     (*service)->reserve_keys(reserved);
@@ -193,7 +179,7 @@ TEST(NetServiceRestore, AnArrivalCannotTakeTheUplinksOrAnyReservedMac) {
 
 TEST(NetServiceRestore, ReservedKeysAreNotHandedOutAgain) {
     SF_IN_NETNS([] {
-        auto service = NetService::create({4}).value();
+        auto service = NetService::create({.pool_target = 4}).value();
         service->reserve_keys(1000); // before the network: its warm ports hold keys
         ASSERT_TRUE(service->create_network({"sfr2", "10.77.0.0/24"}));
         for (int i = 0; i < 6; ++i) { // warm ports and cold ones
@@ -244,15 +230,6 @@ std::vector<uint8_t> frame_from(const sf::net::MacAddress& source) {
     frame[12] = 0x88; // local experimental EtherType
     frame[13] = 0xb5;
     return frame;
-}
-
-// Waits until `done` holds (the data plane is another thread); false after 5 s.
-bool eventually(const std::function<bool()>& done) {
-    for (int i = 0; i < 500; ++i) {
-        if (done()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
 }
 
 // A service on `network` with one lease restored (kMac, 10.77.0.9, key `key`)

@@ -1,8 +1,9 @@
 // superfluid store tests: what only the LMDB back-end promises: data survives
 // reopening (also after kill -9 with transactions open), long paths keep
 // their keys across reopen, a corrupt record or a full map is an error and
-// not a crash, calls may come from different threads, and a Store on it
-// finds its tree again.
+// not a crash (any bytes are an error naming the path, or exactly a node's
+// record), calls may come from different threads, and a Store on it finds
+// its tree again.
 #include "backend_test_support.h"
 
 #include "store/lmdb_backend.h"
@@ -74,18 +75,58 @@ TEST(LmdbRecord, RoundTripsAndRefusesEveryTruncation) {
     EXPECT_FALSE(lmdb::decode_record(bytes + "!", path).ok());
 }
 
-TEST(LmdbRecord, RandomBytesAreAnErrorOrANode) {
+// A record as LmdbBackend writes it, with random fields.
+std::string random_record(std::mt19937& rng) {
+    lmdb::StoredNode stored;
+    stored.id = rng();
+    stored.node.generation = rng() % 3 == 0 ? rng() : rng() % 10;
+    for (auto i = rng() % 4; i > 0; --i)
+        stored.node.perms.entries.push_back({static_cast<DomainId>(rng() % 40), static_cast<Access>(rng() % 4)});
+    stored.node.value = std::string(rng() % 24, static_cast<char>('a' + rng() % 26));
+    stored.path_in_record = rng() % 2 == 0;
+    if (stored.path_in_record) stored.path = "/x";
+    return lmdb::encode_record(stored);
+}
+
+// Changes one to three bytes, cuts, or lengthens a record.
+std::string mutated(std::string bytes, std::mt19937& rng) {
+    switch (rng() % 4) {
+    case 0: return bytes.substr(0, rng() % (bytes.size() + 1));
+    case 1: return bytes + static_cast<char>(rng());
+    default:
+        for (auto i = 1 + rng() % 3; i > 0 && !bytes.empty(); --i)
+            bytes[rng() % bytes.size()] = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
+        return bytes;
+    }
+}
+
+// Bytes found under /x's key, random or a damaged record: either an error
+// that names the path, or a node whose record is exactly those bytes (the
+// decoder reads every field the encoder writes, and nothing else).
+TEST(LmdbRecord, AnyBytesAreAnErrorOrExactlyTheRecordOfANode) {
     std::mt19937 rng(5);
+    int nodes = 0, errors = 0;
     for (int i = 0; i < 20000; ++i) {
-        std::string bytes(rng() % 64, '\0');
-        for (char& c : bytes)
-            c = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
-        if (!bytes.empty() && rng() % 2) bytes[0] = 1; // mostly the right version
+        std::string bytes;
+        if (i % 4 == 0) {
+            bytes.resize(rng() % 64);
+            for (char& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
+            if (!bytes.empty() && rng() % 2) bytes[0] = 1; // mostly the right version
+        } else {
+            bytes = i % 4 == 1 ? random_record(rng) : mutated(random_record(rng), rng);
+        }
         auto decoded = lmdb::decode_record(bytes, "/x");
-        if (!decoded.ok()) {
-            EXPECT_NE(decoded.error().message.find("/x"), std::string::npos);
+        if (decoded.ok()) {
+            ++nodes;
+            ASSERT_EQ(lmdb::encode_record(*decoded), bytes) << "record " << i << " decoded to another node's record";
+        } else {
+            ++errors;
+            ASSERT_NE(decoded.error().message.find("corrupt record for /x: "), std::string::npos)
+                << decoded.error().message;
         }
     }
+    EXPECT_GT(nodes, 5000) << "good records (a quarter of the inputs) and harmless changes decode";
+    EXPECT_GT(errors, 5000) << "random bytes and most damage are refused";
 }
 
 TEST(LmdbBackend, CreatesItsDirectoryAndNeedsOne) {

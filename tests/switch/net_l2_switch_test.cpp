@@ -222,7 +222,7 @@ TEST_F(L2SwitchTest, DisabledPortNeitherSendsNorReceives) {
 }
 
 TEST(L2SwitchLimitsTest, MaxPorts) {
-    L2Switch sw(SwitchConfig{16, 1000, 2});
+    L2Switch sw(SwitchConfig{.max_learned = 16, .aging_ns = 1000, .max_ports = 2});
     auto sink = std::make_shared<RecordingSink>();
     ASSERT_TRUE(sw.add_port(PortOptions{sink, std::nullopt, true}));
     ASSERT_TRUE(sw.add_port(PortOptions{sink, std::nullopt, true}));

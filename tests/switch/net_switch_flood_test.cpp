@@ -80,7 +80,7 @@ TEST(SwitchFloodTest, RandomSourceMacFloodStaysBounded) {
 
 TEST(SwitchFloodTest, FullTableSweepsAreRateLimited) {
     // A tiny table and short aging make the policy visible.
-    L2Switch sw(SwitchConfig{4, 800, 16});
+    L2Switch sw(SwitchConfig{.max_learned = 4, .aging_ns = 800, .max_ports = 16});
     auto sink = std::make_shared<CountingSink>();
     ASSERT_TRUE(sw.add_port(PortOptions{sink, std::nullopt, true}));
     ASSERT_TRUE(sw.add_port(PortOptions{sink, std::nullopt, true}));

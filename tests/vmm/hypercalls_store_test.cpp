@@ -3,8 +3,18 @@
 #include "superfluid/abi.h"
 #include "vmm/hypercalls/hypercalls.h"
 
+#include "common/unique_fd.h"
+
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstddef>
 #include <cstring>
 #include <gtest/gtest.h>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +39,50 @@ class FakeTransport final : public StoreTransport {
     std::vector<StoreMessage> sent;
     StoreMessage reply{xs::kWrite, "OK\0"s};
     bool fail = false;
+};
+
+// How often this thread's code reads [address, address + length): a hardware
+// watchpoint for reads and writes and one for writes (x86 has no read-only
+// one), counted while enabled. Unavailable where perf_event_open is refused.
+class ReadCounter {
+  public:
+    static std::unique_ptr<ReadCounter> watch(const void* address, uint64_t length) {
+        auto counter = std::unique_ptr<ReadCounter>(new ReadCounter);
+        counter->any_ = open_watchpoint(address, length, HW_BREAKPOINT_RW);
+        counter->writes_ = open_watchpoint(address, length, HW_BREAKPOINT_W);
+        if (!counter->any_.valid() || !counter->writes_.valid()) return nullptr;
+        return counter;
+    }
+    // Runs `code` and returns how many of its instructions read the range.
+    template <typename Code> long long reads_during(Code code) {
+        for (int fd : {any_.get(), writes_.get()}) {
+            ::ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+            ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+        }
+        code();
+        for (int fd : {any_.get(), writes_.get()}) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+        return count(any_) - count(writes_);
+    }
+
+  private:
+    ReadCounter() = default;
+    static sf::UniqueFd open_watchpoint(const void* address, uint64_t length, uint32_t type) {
+        perf_event_attr attr{};
+        attr.type = PERF_TYPE_BREAKPOINT;
+        attr.size = sizeof attr;
+        attr.bp_type = type;
+        attr.bp_addr = reinterpret_cast<uintptr_t>(address);
+        attr.bp_len = length;
+        attr.disabled = 1;
+        attr.exclude_kernel = 1;
+        attr.exclude_hv = 1;
+        return sf::UniqueFd(static_cast<int>(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
+    }
+    static long long count(const sf::UniqueFd& fd) {
+        long long n = 0;
+        return ::read(fd.get(), &n, sizeof n) == sizeof n ? n : -1;
+    }
+    sf::UniqueFd any_, writes_;
 };
 
 class StoreHypercallTest : public ::testing::Test {
@@ -270,4 +324,45 @@ TEST_F(StoreHypercallTest, PollReportsStoreEventsAndDoesNotBlockOnThem) {
     EXPECT_EQ(poll->ready_set, SF_POLL_STORE);
     EXPECT_EQ(store_ready_set(nullptr), 0u);
     EXPECT_EQ(SF_POLL_STORE & (SF_POLL_NIC(0) | SF_POLL_NIC(1) | SF_POLL_NIC(2) | SF_POLL_NIC(3)), 0u);
+}
+
+
+// The monitor reads the guest's argument struct once: a guest that changes it
+// meanwhile (from another vCPU, or through memory it shares with a sandbox)
+// cannot have one value checked and another used. Had op been read again
+// after the path was checked, a READ could have its answer buffer checked as
+// a WRITE's value (for reading only) and the answer written into memory the
+// guest may not write. No IN field, counted by a hardware watchpoint, is
+// read more than once per call, whatever the op.
+TEST_F(StoreHypercallTest, TheArgumentStructIsReadOnce) {
+    struct Field {
+        const char* name;
+        size_t offset, length;
+    };
+    const Field fields[] = {{"op", offsetof(sf_hc_store, op), 4},
+                            {"path", offsetof(sf_hc_store, path), 8},
+                            {"path_len", offsetof(sf_hc_store, path_len), 4},
+                            {"value_len", offsetof(sf_hc_store, value_len), 4},
+                            {"value", offsetof(sf_hc_store, value), 8}};
+    const sf_hc_store calls[] = {{SF_STORE_READ, 1, kPath, 6, 64, kValue},
+                                 {SF_STORE_WRITE, 1, kPath, 6, 3, kValue},
+                                 {SF_STORE_LIST, 1, kPath, 6, 64, kValue},
+                                 {SF_STORE_WATCH, 1, kPath, 6, 3, kValue},
+                                 {SF_STORE_NEXT_EVENT, 1, 0, 0, 64, kValue},
+                                 {SF_STORE_READ, 1, kPath, SF_STORE_PATH_MAX + 1, 64, kValue}}; // a fault
+    put(kPath, "data/x");
+    put(kValue, "tok");
+    for (const Field& field : fields) {
+        auto counter = ReadCounter::watch(reinterpret_cast<const char*>(args()) + field.offset, field.length);
+        if (!counter) GTEST_SKIP() << "no hardware watchpoints here (perf_event_open: " << std::strerror(errno) << ")";
+        for (const sf_hc_store& c : calls) {
+            *args() = c;
+            transport->reply = {c.op == SF_STORE_READ ? xs::kRead : c.op == SF_STORE_LIST ? xs::kDirectory : xs::kWrite,
+                                "OK\0"s};
+            if (c.op == SF_STORE_NEXT_EVENT) port.push_event("data/x\0tok\0"s);
+            const long long reads = counter->reads_during([&] { dispatch_hypercall(ctx, SF_HC_STORE, kArgs); });
+            EXPECT_LE(reads, 1) << field.name << " read " << reads << " times by op " << c.op << " (path_len "
+                                << c.path_len << ")";
+        }
+    }
 }

@@ -5,6 +5,7 @@
 #include "host/worker/console_ring.h"
 #include "host/worker/store_link.h"
 #include "host/worker/worker_records.h"
+#include "store/store.h"
 
 #include <cstring>
 #include <gtest/gtest.h>
@@ -168,4 +169,33 @@ TEST(WatchesRecord, RefusesMalformedPayloads) {
     const records::WatchesRecord v2{2, 0};
     EXPECT_FALSE(links->restore_watches(1, std::string(reinterpret_cast<const char*>(&v2), sizeof v2)));
     EXPECT_TRUE(store.sent.empty()); // nothing registered by a refused record
+}
+
+// A guest has at most the store's 128 watches: a record bringing more (each
+// one registered with sfd at once) is refused, and none of it is registered.
+TEST(WatchesRecord, RefusesMoreWatchesThanTheStoreAllowsAGuest) {
+    auto record = [](size_t count) {
+        const records::WatchesRecord header{records::kWatchesVersion, static_cast<uint32_t>(count)};
+        std::string payload(reinterpret_cast<const char*>(&header), sizeof header);
+        for (size_t i = 0; i < count; ++i) {
+            const std::string path = "data/w" + std::to_string(i);
+            const records::WatchEntry entry{static_cast<uint32_t>(path.size()), 1};
+            payload.append(reinterpret_cast<const char*>(&entry), sizeof entry);
+            payload += path + "t";
+        }
+        return payload;
+    };
+    FakeStore store;
+    auto links = store.make();
+    ASSERT_TRUE(links->open(1, nullptr));
+    Result<size_t> refused = links->restore_watches(1, record(store::kWatchesPerConnection + 1));
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("a guest may have 128"), std::string::npos) << refused.error().message;
+    EXPECT_TRUE(store.sent.empty());
+    EXPECT_EQ(links->save_watches(1), record(0)) << "nothing remembered";
+
+    Result<size_t> restored = links->restore_watches(1, record(store::kWatchesPerConnection));
+    ASSERT_TRUE(restored) << restored.error().message;
+    EXPECT_EQ(*restored, store::kWatchesPerConnection);
+    EXPECT_EQ(store.sent.size(), store::kWatchesPerConnection);
 }

@@ -6,12 +6,12 @@
 
 #include "common/json_fields.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 using namespace sf;
 using namespace sf::test;
@@ -87,7 +87,10 @@ TEST_F(WorkerSnapshotTest, RestoredPausedWaitsForResume) {
     ASSERT_TRUE(restored && !restored->contains("error")) << (restored ? restored->dump() : restored.error().message);
     EXPECT_EQ(b->state(7), "paused");
     EXPECT_FALSE(b->call(api::Start{7})->contains("ok")) << "a restored guest is resumed, not started";
-    std::this_thread::sleep_for(100ms);
+    // The original, resumed, ticks on: once it has ticked ten more times (100 ms of its
+    // clock, on a runner that got the CPU), the copy would have ticked too, had it run.
+    ASSERT_TRUE(a->call(api::Resume{1})->contains("ok"));
+    ASSERT_TRUE(wait_for_tick(*a, 1, at_save + 10));
     EXPECT_EQ(last_tick(b->logs(7)), at_save);
     ASSERT_TRUE(b->call(api::Resume{7})->contains("ok"));
     EXPECT_TRUE(wait_for_tick(*b, 7, at_save + 3));
@@ -121,7 +124,7 @@ TEST_F(WorkerSnapshotTest, OneOperationPerGuestAndDestroyCancelsIt) {
     auto [ours, theirs] = unix_pair(); // a receiver that never reads nor replies
     const uint64_t out = a->send(api::MigrateOut{1, 20000, std::nullopt}, theirs.get());
     theirs.reset();
-    std::this_thread::sleep_for(50ms);
+    // The worker takes requests in order: the save and the pause come after the migration began.
     UniqueFd file = temp_file();
     Result<nlohmann::json> save = a->call(api::Save{1}, file.get());
     ASSERT_TRUE(save);
@@ -130,6 +133,10 @@ TEST_F(WorkerSnapshotTest, OneOperationPerGuestAndDestroyCancelsIt) {
     ASSERT_TRUE(pause);
     EXPECT_EQ(i64_field(*pause, "kind"), kConflict) << pause->dump();
 
+    // Destroy cancels a migration under way: its first bytes reached the receiver, which never
+    // reads, so it is sending (and soon waits for room).
+    pollfd sending{ours.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&sending, 1, 10000), 1) << "the migration never started sending";
     const auto before = std::chrono::steady_clock::now();
     Result<nlohmann::json> destroyed = a->call(api::Destroy{1});
     ASSERT_TRUE(destroyed);

@@ -29,7 +29,7 @@ struct GuestDescription {
     std::string cmdline;
     bool store = false;  // the guest had store access (hypercalls)
     bool paused = false; // it was paused (it arrives paused)
-    uint64_t source_id = 0;
+    uint64_t source_id = 0; // its id where it was: informs only (a receiver picks its own)
     std::optional<DescribedNic> nic;
 
     nlohmann::json to_json() const;

@@ -2,6 +2,7 @@
 #include "host/worker/store_link.h"
 
 #include "host/worker/worker_records.h"
+#include "store/store.h"
 #include "store/wire.h"
 
 #include <algorithm>
@@ -261,6 +262,9 @@ Result<std::vector<std::string>> parse_watches(std::string_view payload) {
     std::memcpy(&header, payload.data(), sizeof header);
     if (header.version != records::kWatchesVersion)
         return error("Watches record version {}; this worker reads {}", header.version, records::kWatchesVersion);
+    if (header.count > store::kWatchesPerConnection) // each would be registered with sfd at once
+        return error("Watches record of {} watches; a guest may have {}", header.count,
+                     store::kWatchesPerConnection);
     payload.remove_prefix(sizeof header);
     std::vector<std::string> watches;
     for (uint32_t i = 0; i < header.count; ++i) {

@@ -61,7 +61,8 @@ class StoreLinks {
     // A restored guest's watches (a Watches record's payload), for its link
     // opened already: remembered as accepted and registered with sfd at
     // once, like replay_watches() (they fire once there). Returns how many.
-    // Errors: a malformed payload, or watches for a guest with no link.
+    // Errors: a malformed payload, more watches than the store lets a guest
+    // have (store::kWatchesPerConnection), or watches for a guest with no link.
     Result<size_t> restore_watches(uint64_t guest_id, std::string_view payload);
     // A Type::Store packet from sfd.
     void receive(uint64_t request_id, uint64_t guest_id, std::string_view message);

@@ -16,8 +16,8 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
           std::lock_guard lock(send_mutex_);
           return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
       }),
-      pool_(backend_, config.pool_target),
-      scheduler_(config.runners, config.slice_ns, *this), frames_(config.frame_fd, scheduler_),
+      pool_(backend_, config.settings.pool),
+      scheduler_(config.settings.runners, config.settings.slice_ms * 1'000'000, *this), frames_(config.frame_fd, scheduler_),
       operations_([this](uint64_t request_id, const LongOperations::Outcome& outcome) {
           send_reply(request_id, outcome ? *outcome : encode_error(outcome.error()));
       }) {
@@ -27,9 +27,9 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
 Worker::~Worker() { destroy_all(); }
 
 int Worker::serve() {
-    if (!config_.listen_path.empty())
+    if (!config_.settings.listen_path.empty())
         if (Result<void> listening = listen(); !listening) {
-            std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, listening.error().message.c_str());
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, listening.error().message.c_str());
             return 1;
         }
     for (;;) {
@@ -48,7 +48,7 @@ Worker::Ended Worker::serve_connection() {
         Result<wire::Message> message = wire::receive(config_.control_fd);
         if (!message) {
             const bool closed = message.error().kind == ErrorKind::Closed;
-            if (!closed) std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, message.error().message.c_str());
+            if (!closed) std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, message.error().message.c_str());
             return closed ? Ended::Lost : Ended::Failed;
         }
         if (message->type() == wire::Type::Store) {
@@ -151,8 +151,9 @@ Result<Worker::NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
         fresh.port_key = spec.nic->port;
         fresh.config.nics.push_back(std::move(nic));
     }
-    fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.ring_size, *this);
-    if (!config_.log_dir.empty()) SF_TRY(fresh.guest->open_log(config_.log_dir + "/" + fresh.config.name + ".log"));
+    fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.settings.ring_size, *this);
+    if (!config_.settings.log_dir.empty())
+        SF_TRY(fresh.guest->open_log(config_.settings.log_dir + "/" + fresh.config.name + ".log", config_.settings.log_max_bytes));
     if (spec.store) {
         SF_TRY_ASSIGN(fresh.config.store, open_store(fresh.guest));
     }

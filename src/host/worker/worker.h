@@ -29,6 +29,7 @@
 #include "host/worker/store_link.h"
 #include "host/worker/worker_guest.h"
 #include "host/worker_api.h"
+#include "host/worker_settings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -52,19 +53,7 @@ namespace sf::host {
 struct WorkerConfig {
     int control_fd = -1;
     int frame_fd = -1; // frame channel to sfd's switches (-1: no networking)
-    int index = 0;
-    size_t pool_target = 32;
-    int runners = 2;
-    uint64_t slice_ns = 10'000'000;
-    size_t ring_size = 16 << 10;
-    std::string log_dir; // non-empty: each guest's console is also appended to LOG_DIR/NAME.log
-    // Non-empty: a unix socket where a restarted sfd reconnects. When sfd goes
-    // away the worker keeps its guests running for `orphan_grace_s` seconds
-    // waiting for it, then stops them and exits. Empty: it ends with sfd.
-    std::string listen_path;
-    uint64_t orphan_grace_s = 120;
-    // How guests run (KVM or sandboxed processes); sfd chose it for every worker.
-    vmm::BackendChoice backend = vmm::BackendChoice::Auto;
+    WorkerSettings settings;
 };
 
 class Worker final : public EventSink {

@@ -36,7 +36,7 @@ const char* state_name(RunState state) {
 } // namespace
 
 Result<void> Worker::listen() {
-    const std::string& path = config_.listen_path;
+    const std::string& path = config_.settings.listen_path;
     SF_TRY_ASSIGN(const sockaddr_un address, unix_address(path));
     UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return error("socket failed: {}", std::strerror(errno));
@@ -56,9 +56,9 @@ bool Worker::await_sfd() {
         ::close(config_.control_fd);
         config_.control_fd = -1;
     }
-    std::fprintf(stderr, "sf-worker %d: sfd went away; keeping the guests for %llu s at %s\n", config_.index,
-                 static_cast<unsigned long long>(config_.orphan_grace_s), config_.listen_path.c_str());
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(config_.orphan_grace_s);
+    std::fprintf(stderr, "sf-worker %d: sfd went away; keeping the guests for %llu s at %s\n", config_.settings.index,
+                 static_cast<unsigned long long>(config_.settings.orphan_grace_s), config_.settings.listen_path.c_str());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(config_.settings.orphan_grace_s);
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
@@ -68,7 +68,7 @@ bool Worker::await_sfd() {
         if (!fd.valid()) continue;
         Result<UniqueFd> frames = receive_fd(fd.get());
         if (!frames) {
-            std::fprintf(stderr, "sf-worker %d: %s\n", config_.index, frames.error().message.c_str());
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, frames.error().message.c_str());
             continue;
         }
         wire::size_buffers(fd.get());
@@ -76,10 +76,10 @@ bool Worker::await_sfd() {
         std::lock_guard lock(send_mutex_);
         config_.control_fd = fd.get();
         (void)fd.release();
-        std::fprintf(stderr, "sf-worker %d: adopted by a new sfd\n", config_.index);
+        std::fprintf(stderr, "sf-worker %d: adopted by a new sfd\n", config_.settings.index);
         return true;
     }
-    std::fprintf(stderr, "sf-worker %d: no sfd came back; stopping the guests\n", config_.index);
+    std::fprintf(stderr, "sf-worker %d: no sfd came back; stopping the guests\n", config_.settings.index);
     return false;
 }
 

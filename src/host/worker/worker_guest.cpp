@@ -3,11 +3,7 @@
 
 #include "vmm/guest_clock.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 
 namespace sf::host {
 
@@ -17,7 +13,7 @@ void WorkerGuest::write(std::span<const uint8_t> bytes) {
     {
         std::lock_guard lock(console_mutex_);
         ring_.append(text);
-        if (log_.valid()) (void)!::write(log_.get(), text.data(), text.size()); // best effort, like a tty
+        if (log_) log_->append(text);
         first = !first_output_seen_ && !text.empty();
         first_output_seen_ = first_output_seen_ || first;
         forward = followers_ > 0;
@@ -26,10 +22,10 @@ void WorkerGuest::write(std::span<const uint8_t> bytes) {
     if (forward) events_.guest_console(id_, text);
 }
 
-Result<void> WorkerGuest::open_log(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0) return error(ErrorKind::Internal, "console log {}: {}", path, std::strerror(errno));
-    log_.reset(fd);
+Result<void> WorkerGuest::open_log(const std::string& path, uint64_t max_bytes) {
+    SF_TRY_ASSIGN(ConsoleLog log, ConsoleLog::open(path, max_bytes));
+    std::lock_guard lock(console_mutex_);
+    log_.emplace(std::move(log));
     return ok();
 }
 

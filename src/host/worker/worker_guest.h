@@ -9,7 +9,7 @@
 #pragma once
 
 #include "common/result.h"
-#include "common/unique_fd.h"
+#include "host/worker/console_log.h"
 #include "host/worker/console_ring.h"
 #include "host/worker_api.h"
 #include "vmm/console_sink.h"
@@ -43,8 +43,9 @@ class WorkerGuest final : public vmm::ConsoleSink {
     uint64_t id() const { return id_; }
     void write(std::span<const uint8_t> bytes) override;
     std::string console_contents() const;
-    // Also appends the console to this file (created if missing).
-    Result<void> open_log(const std::string& path);
+    // Also appends the console to this file (created if missing), which is
+    // rotated past max_bytes (ConsoleLog).
+    Result<void> open_log(const std::string& path, uint64_t max_bytes);
     uint64_t console_total() const;
     // Starts forwarding console bytes and returns what the ring holds, at
     // once: the bytes forwarded next are exactly those written after it.
@@ -72,7 +73,7 @@ class WorkerGuest final : public vmm::ConsoleSink {
     mutable std::mutex console_mutex_;
     ConsoleRing ring_;
     int followers_ = 0;
-    UniqueFd log_;
+    std::optional<ConsoleLog> log_;
     bool first_output_seen_ = false;
     EventSink& events_;
 };

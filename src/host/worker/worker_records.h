@@ -8,7 +8,8 @@
 // Console (tag 32): ConsoleRecord, then `kept` bytes of the console ring,
 //   oldest first (kept <= total).
 // Watches (tag 33): WatchesRecord, then `count` entries, each a WatchEntry
-//   and its path and token bytes (no NULs in either).
+//   and its path and token bytes (no NULs in either); count is at most the
+//   store's watches a guest (store::kWatchesPerConnection, 128).
 // GuestEnd (tag 48): GuestEndRecord: the guest part's records and payload
 //   bytes before it, so a reader knows it saw all of them.
 #pragma once

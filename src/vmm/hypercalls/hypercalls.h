@@ -2,7 +2,9 @@
 //
 // A handler runs on the vCPU thread while the guest is stopped in its `out`.
 // It reads its argument struct only through the checked accessor
-// (GuestMemory::guest_struct / guest_span) and tells the loop what to do next.
+// (GuestMemory::guest_struct / guest_span), each field it checks once (a
+// local copy, or copy_from_guest() of the struct: guest memory may change
+// between two reads), and tells the loop what to do next.
 // A guest mistake (bad pointer, bad length) is HypercallResult::fault with a
 // reason; it ends that guest only.
 #pragma once

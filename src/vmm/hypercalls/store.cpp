@@ -37,7 +37,8 @@ std::optional<std::span<uint8_t>> buffer(const GuestMemory& memory, uint64_t gpa
     return memory.guest_span(gpa, len, access);
 }
 
-// Checks the lengths and buffers of `args`: a fault result when the guest got them wrong.
+// Checks the lengths and buffers of `args` (the monitor's copy of the guest's
+// struct): a fault result when the guest got them wrong.
 std::variant<StoreCall, HypercallResult> check_call(const GuestMemory& memory, const sf_hc_store& args) {
     StoreCall call{args.op, {}, {}};
     if (args.op != SF_STORE_NEXT_EVENT) {
@@ -123,14 +124,17 @@ int32_t run_call(sf_hc_store& args, StorePort& store, const StoreCall& call) {
 
 } // namespace
 
+// The guest's struct is read once, into `request`: the op, lengths and
+// addresses checked are those used. `args` is only written (ret, value_len).
 HypercallResult hypercall_store(HypercallContext& ctx, uint64_t arg_gpa) {
     auto* args = ctx.memory.guest_struct<sf_hc_store>(arg_gpa, Access::Write);
     if (args == nullptr) return bad_argument_struct("store", arg_gpa, ctx.memory);
-    if (args->op < SF_STORE_READ || args->op > SF_STORE_NEXT_EVENT) {
+    const sf_hc_store request = copy_from_guest(*args);
+    if (request.op < SF_STORE_READ || request.op > SF_STORE_NEXT_EVENT) {
         args->ret = -SF_EINVAL;
         return HypercallResult::resume();
     }
-    auto checked = check_call(ctx.memory, *args);
+    auto checked = check_call(ctx.memory, request);
     if (auto* fault = std::get_if<HypercallResult>(&checked)) return std::move(*fault);
     const StoreCall& call = std::get<StoreCall>(checked);
     if (takes_answer(call.op)) args->value_len = 0;

@@ -30,6 +30,7 @@ using sf::test::LineConnection;
 using sf::test::Pinger;
 using sf::test::run_command;
 using sf::test::Sfd;
+using sf::test::shell;
 using sf::test::TestHosts;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -558,6 +559,39 @@ TEST_F(Migrate, ClashesAtTheReceiverAreRefused) {
     EXPECT_EQ(left[0].value("name", ""), "other");
     EXPECT_EQ(left[0].value("state", ""), "created");
     EXPECT_EQ(edge(h2).value("free_addresses", -1L), host_[1].free_addresses - 1);
+}
+
+// The guest's store keys arrive under the guest's own quotas at the receiver:
+// a value it could not have written itself (over 2 KiB, put there by dom0)
+// makes the receiver refuse the commit, saying why; the guest runs on at
+// host 1 with its keys. Within the quota it moves, keys and all.
+TEST_F(Migrate, StoreDataOverTheGuestsQuotaIsRefusedAndTheGuestRunsOn) {
+    ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
+    ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
+    ASSERT_NO_FATAL_FAILURE(start_guest(""));
+    const std::string home = "/local/domain/" + std::to_string(host_[0].sfd->get("/v1/guests/kv").json().value("id", 0));
+    auto xs = [](Sfd& sfd, const std::string& command) {
+        return shell("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-" + command);
+    };
+    const std::string large(3000, 'v');
+    ASSERT_EQ(xs(*host_[0].sfd, "write " + home + "/data/small fits"), "");
+    ASSERT_EQ(xs(*host_[0].sfd, "write " + home + "/data/large " + large), "");
+    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("data/large: E2BIG (a value larger than the guest may write)"), std::string::npos)
+        << refused.err;
+    EXPECT_EQ(lines(refused.err), 1u) << refused.err;
+    expect_runs_on(1);
+    expect_nothing_on(2);
+    EXPECT_EQ(xs(*host_[0].sfd, "read " + home + "/data/large"), large + "\n") << "nothing lost at the source";
+
+    ASSERT_EQ(xs(*host_[0].sfd, "rm " + home + "/data/large"), "");
+    Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
+    ASSERT_EQ(moved.status, 0) << moved.err;
+    expect_runs_on(2);
+    const std::string there = "/local/domain/" + std::to_string(host_[1].sfd->get("/v1/guests/kv").json().value("id", 0));
+    EXPECT_EQ(xs(*host_[1].sfd, "read " + there + "/data/small"), "fits\n");
 }
 
 // A link slow enough that the stream takes longer than --migrate-timeout to

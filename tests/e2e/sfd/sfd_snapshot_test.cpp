@@ -377,6 +377,59 @@ TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
     EXPECT_EQ(shell(xs + "read /local/domain/" + back_id + "/data/nested/deep"), "two words\n");
 }
 
+// A restored guest gets an id this host picks, as a create would, never the
+// one in the file (the sender's pick), even when that one is free here.
+TEST_F(SfdSnapshot, ARestoredGuestGetsAnIdOfThisHost) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
+    json first = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "first"}});
+    ASSERT_EQ(first.value("id", 0), 1);
+    const std::string file = dir / "first.snap";
+    ASSERT_EQ(sfctl(sfd, "save first " + file).status, 0); // destroyed: id 1 is free again
+    ASSERT_EQ(create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "second"}})
+                  .value("id", 0),
+              2);
+    Cli restored = sfctl(sfd, "restore " + file);
+    ASSERT_EQ(restored.status, 0) << restored.err;
+    EXPECT_EQ(sfd.get("/v1/guests/first").json().value("id", 0), 3) << "the host's next id, not the file's 1";
+    EXPECT_EQ(sfd.get("/v1/guests/1").status, 404);
+}
+
+// Keys a guest could not have written itself (here a value over its 2 KiB
+// quota, put there by dom0) do not come back with it: the restore is refused
+// saying so (409), nothing is created, and the original keeps its keys.
+TEST_F(SfdSnapshot, StoreDataOverTheGuestsQuotaIsRefused) {
+    SF_SFD_REQUIRE_KVM();
+    Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
+    json guest = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "big"}});
+    const std::string home = "/local/domain/" + std::to_string(guest.value("id", 0));
+    const std::string xs = "XENSTORED_PATH=" + sfd.store_socket() + " xenstore-";
+    const std::string large(3000, 'v');
+    ASSERT_EQ(shell(xs + "write " + home + "/data/small fits"), "");
+    ASSERT_EQ(shell(xs + "write " + home + "/data/large " + large), "");
+    const std::string file = dir / "big.snap";
+    ASSERT_EQ(sfctl(sfd, "save big " + file + " --keep").status, 0);
+
+    auto refused = sfd.post("/v1/guests/restore", json{{"file", file}, {"name", "copy"}}.dump());
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    const std::string message = refused.json().value("error", "");
+    EXPECT_NE(message.find("data/large: E2BIG (a value larger than the guest may write)"), std::string::npos)
+        << message;
+    EXPECT_EQ(guest_count(sfd), 1u) << sfd.get("/v1/guests").body;
+    EXPECT_EQ(sfd.get("/v1/guests/copy").status, 404);
+    EXPECT_TRUE(std::filesystem::exists(file));
+    EXPECT_EQ(shell(xs + "read " + home + "/data/large"), large + "\n") << "the original's keys are untouched";
+    EXPECT_EQ(sfd.get("/v1/guests/big").json().value("state", ""), "running");
+
+    // Within the quota the same guest comes back with its keys.
+    ASSERT_EQ(shell(xs + "rm " + home + "/data/large"), "");
+    ASSERT_EQ(sfctl(sfd, "save big " + file + " --keep").status, 0);
+    auto restored = sfd.post("/v1/guests/restore", json{{"file", file}, {"name", "copy"}}.dump());
+    ASSERT_EQ(restored.status, 201) << restored.body;
+    const std::string copy_home = "/local/domain/" + std::to_string(restored.json().value("id", 0));
+    EXPECT_EQ(shell(xs + "read " + copy_home + "/data/small"), "fits\n");
+}
+
 // Files that are cut, corrupt, of another version, or no file at all: refused
 // before anything is built, with a message naming the problem; no guest is
 // listed and the saved address stays free. The good file then restores.

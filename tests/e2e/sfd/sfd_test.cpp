@@ -334,6 +334,33 @@ TEST(Sfd, ConsoleLogFiles) {
     std::filesystem::remove_all(dir);
 }
 
+// --log-max-bytes: a guest's log file never grows past it; past it NAME.log
+// becomes NAME.log.1 and starts again, the two together the newest output.
+TEST(Sfd, ConsoleLogFilesAreCapped) {
+    SF_SFD_REQUIRE_KVM();
+    char pattern[] = "/tmp/sf-logs-XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    {
+        Sfd sfd({"--workers", "1", "--log-dir", dir, "--log-max-bytes", "4096"});
+        // 400 lines "tick N/400 at T ms" of 20-25 bytes: about 9 KiB, two rotations.
+        ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "chatty"}, {"cmdline", "400 1"}}).status, 201);
+        ASSERT_TRUE(sfd.wait_state("chatty", "exited", std::chrono::seconds(20)));
+    }
+    auto read = [](const std::string& path) {
+        std::ifstream in(path);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    const std::string newest = read(dir + "/chatty.log"), older = read(dir + "/chatty.log.1");
+    EXPECT_LE(newest.size(), 4096u);
+    EXPECT_EQ(older.size(), 4096u);
+    EXPECT_FALSE(std::filesystem::exists(dir + "/chatty.log.2"));
+    const std::string tail = older + newest;
+    EXPECT_NE(tail.find("tick 400/400"), std::string::npos) << newest;
+    EXPECT_EQ(tail.find("tick 1/400 "), std::string::npos) << "the oldest output is gone";
+    EXPECT_EQ(tail.back(), '\n');
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Sfd, AddsWorkersAsGuestsCome) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1", "--max-workers", "3", "--guests-per-worker", "4", "--pool", "2"});

@@ -97,28 +97,34 @@ void send_stop(const sf_sandbox_stop& stop) {
     die(1);
 }
 
+// The kernel's signal frame keeps registers as greg_t (signed), the protocol as uint64_t.
+uint64_t from_greg(greg_t value) { return static_cast<uint64_t>(value); }
+greg_t to_greg(uint64_t value) { return static_cast<greg_t>(value); }
+
 void save_state(const ucontext_t& uc, sf_sandbox_stop& stop) {
     const greg_t* g = uc.uc_mcontext.gregs;
     sf_sandbox_regs& r = stop.regs;
-    r.rax = g[REG_RAX], r.rbx = g[REG_RBX], r.rcx = g[REG_RCX], r.rdx = g[REG_RDX];
-    r.rsi = g[REG_RSI], r.rdi = g[REG_RDI], r.rsp = g[REG_RSP], r.rbp = g[REG_RBP];
-    r.r8 = g[REG_R8], r.r9 = g[REG_R9], r.r10 = g[REG_R10], r.r11 = g[REG_R11];
-    r.r12 = g[REG_R12], r.r13 = g[REG_R13], r.r14 = g[REG_R14], r.r15 = g[REG_R15];
-    r.rip = g[REG_RIP], r.rflags = g[REG_EFL];
-    stop.trapno = g[REG_TRAPNO];
-    stop.error_code = g[REG_ERR];
+    r.rax = from_greg(g[REG_RAX]), r.rbx = from_greg(g[REG_RBX]), r.rcx = from_greg(g[REG_RCX]);
+    r.rdx = from_greg(g[REG_RDX]), r.rsi = from_greg(g[REG_RSI]), r.rdi = from_greg(g[REG_RDI]);
+    r.rsp = from_greg(g[REG_RSP]), r.rbp = from_greg(g[REG_RBP]), r.r8 = from_greg(g[REG_R8]);
+    r.r9 = from_greg(g[REG_R9]), r.r10 = from_greg(g[REG_R10]), r.r11 = from_greg(g[REG_R11]);
+    r.r12 = from_greg(g[REG_R12]), r.r13 = from_greg(g[REG_R13]), r.r14 = from_greg(g[REG_R14]);
+    r.r15 = from_greg(g[REG_R15]), r.rip = from_greg(g[REG_RIP]), r.rflags = from_greg(g[REG_EFL]);
+    stop.trapno = from_greg(g[REG_TRAPNO]);
+    stop.error_code = from_greg(g[REG_ERR]);
     if (uc.uc_mcontext.fpregs != nullptr) memcpy(stop.fxsave, uc.uc_mcontext.fpregs, sizeof stop.fxsave);
 }
 
 void load_state(ucontext_t& uc, const sf_sandbox_resume& resume) {
     greg_t* g = uc.uc_mcontext.gregs;
     const sf_sandbox_regs& r = resume.regs;
-    g[REG_RAX] = r.rax, g[REG_RBX] = r.rbx, g[REG_RCX] = r.rcx, g[REG_RDX] = r.rdx;
-    g[REG_RSI] = r.rsi, g[REG_RDI] = r.rdi, g[REG_RSP] = r.rsp, g[REG_RBP] = r.rbp;
-    g[REG_R8] = r.r8, g[REG_R9] = r.r9, g[REG_R10] = r.r10, g[REG_R11] = r.r11;
-    g[REG_R12] = r.r12, g[REG_R13] = r.r13, g[REG_R14] = r.r14, g[REG_R15] = r.r15;
-    g[REG_RIP] = r.rip;
-    g[REG_EFL] = static_cast<greg_t>((g[REG_EFL] & ~kUserFlags) | (r.rflags & kUserFlags));
+    g[REG_RAX] = to_greg(r.rax), g[REG_RBX] = to_greg(r.rbx), g[REG_RCX] = to_greg(r.rcx);
+    g[REG_RDX] = to_greg(r.rdx), g[REG_RSI] = to_greg(r.rsi), g[REG_RDI] = to_greg(r.rdi);
+    g[REG_RSP] = to_greg(r.rsp), g[REG_RBP] = to_greg(r.rbp), g[REG_R8] = to_greg(r.r8);
+    g[REG_R9] = to_greg(r.r9), g[REG_R10] = to_greg(r.r10), g[REG_R11] = to_greg(r.r11);
+    g[REG_R12] = to_greg(r.r12), g[REG_R13] = to_greg(r.r13), g[REG_R14] = to_greg(r.r14);
+    g[REG_R15] = to_greg(r.r15), g[REG_RIP] = to_greg(r.rip);
+    g[REG_EFL] = to_greg((from_greg(g[REG_EFL]) & ~kUserFlags) | (r.rflags & kUserFlags));
     auto* fp = reinterpret_cast<uint8_t*>(uc.uc_mcontext.fpregs);
     if (fp == nullptr) return;
     uint32_t mxcsr_mask = 0;
