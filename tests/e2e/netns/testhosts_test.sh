@@ -22,6 +22,9 @@ unset SF_TESTHOSTS
 
 x() { "$th" exec --name "$P" "$@"; }                   # x WHERE -- CMD...
 pings() { x "$1" -- ping -c1 -W"${3:-1}" -q "$2" >/dev/null 2>&1; } # pings WHERE ADDR [WAIT]
+# pings_soon WHERE ADDR: a link just set up may drop the first packets (its
+# ports settle, ARP resolves again): waits up to ~5 s for an answer.
+pings_soon() { for _ in 1 2 3 4 5; do pings "$1" "$2" 1 && return 0; done; return 1; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 set_left() { ip netns list | awk '{ print $1 }' | grep -E "^$1-(h[0-9]+|seg|client)$"; }
 no_set_left() { [[ -z "$(set_left "$1")" ]]; }
@@ -109,7 +112,7 @@ check "h1 cut: client still reaches h2" test "$r3" -eq 0
 check "link h1 up: status 0" test $? -eq 0
 check "link h1 up: shaping kept (h1 end)" sh -c "tc -n '$P-h1' qdisc show dev up0 | grep -q 'tbf.*rate 1Gbit'"
 check "link h1 up: shaping kept (segment end)" sh -c "tc -n '$P-seg' qdisc show dev h1 | grep -q 'tbf.*rate 1Gbit'"
-check "link h1 up: h1 reaches h2 again" pings h1 10.99.0.2 2
+check "link h1 up: h1 reaches h2 again" pings_soon h1 10.99.0.2
 wait "$sender"
 check "transfer across the cut: sender ended well" test $? -eq 0
 wait "$listener"
