@@ -61,6 +61,10 @@ struct GuestTableOptions {
 
 class GuestTable final : public GuestService {
   public:
+    // What holds a guest for one long operation; the others wait.
+    enum class Busy : uint8_t { No, Saving, Migrating, Arriving };
+    static const char* describe(Busy busy); // "being saved", "migrating", "arriving"
+
     static Result<std::unique_ptr<GuestTable>> create(const GuestTableOptions& options);
     ~GuestTable() override;
 
@@ -104,7 +108,7 @@ class GuestTable final : public GuestService {
         uint64_t request_ns = 0;
         bool has_output = false;
         bool in_worker = true; // false once its worker died
-        const char* busy = nullptr; // "being saved", "migrating", "arriving": other operations wait
+        Busy busy = Busy::No; // while one operation holds it, the others wait (Conflict)
         std::optional<uint32_t> port_key; // its NIC's lease (NetService)
         std::vector<std::shared_ptr<Follower>> followers;
     };
@@ -155,18 +159,18 @@ class GuestTable final : public GuestService {
     };
     Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
     // Snapshots and migration (guest_table_snapshot.cpp, guest_table_migration.cpp).
-    struct Busy { // a guest marked busy for one operation
+    struct Departing { // a guest marked busy while it is saved or migrated away
         uint64_t id = 0;
         int worker = -1;
         GuestInfo info;
         std::optional<uint32_t> port_key;
         bool was_running = false;
     };
-    Result<Busy> mark_busy(const std::string& ref, const char* what); // takes mutex_
+    Result<Departing> mark_busy(const std::string& ref, Busy what); // takes mutex_
     void clear_busy(uint64_t id);                                     // takes mutex_
-    Result<GuestDescription> describe_guest(const Busy& busy) const;
+    Result<GuestDescription> describe_guest(const Departing& busy) const;
     // A migration's last record, each way (held_frames.h): returns how many were sent.
-    size_t forward_kept_frames(const Busy& busy, int connection, MigrationSession& session);
+    size_t forward_kept_frames(const Departing& busy, int connection, MigrationSession& session);
     void receive_kept_frames(const Placed& placed, int connection, MigrationSession& session);
     // Places a guest arriving from a snapshot or another host: its name, an
     // id (the description's if free), a worker, its exact NIC lease, its
@@ -177,14 +181,14 @@ class GuestTable final : public GuestService {
     Result<GuestInfo> settle_arrival(const Placed& placed, const std::vector<DataEntry>& data, bool paused);
     // After a snapshot or a migration: destroys the guest here, or (`keep`)
     // resumes it if the worker left it paused (`paused`) and it was running.
-    void finish_departure(const Busy& busy, bool keep, bool paused);
+    void finish_departure(const Departing& busy, bool keep, bool paused);
     // `paused`: set once the worker has paused the guest (its save succeeded;
     // a failed worker operation resumes the guest itself).
-    Result<SaveResult> write_snapshot(const Busy& busy, const std::string& name, bool& paused);
+    Result<SaveResult> write_snapshot(const Departing& busy, const std::string& name, bool& paused);
     Result<const SnapshotDir*> snapshots() const;
     // The sender's side once the handshake authenticated the receiver; every record sealed with `session`
     // (the worker continues it for the guest part); `paused` as above.
-    Result<MigrateResult> send_guest(const Busy& busy, int connection, MigrationSession& session,
+    Result<MigrateResult> send_guest(const Departing& busy, int connection, MigrationSession& session,
                                      const std::string& to, bool& paused);
     // The receiver's side; a Reply record {"error"} goes back on failure.
     Result<GuestInfo> accept_guest(int connection, MigrationSession& session);

@@ -61,7 +61,7 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
         return error(ErrorKind::Conflict, "this sfd has no migration token (start it with --migrate-token-file)");
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
     SF_TRY(options_.migration_peers.allow(to));
-    SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "migrating"));
+    SF_TRY_ASSIGN(const Departing busy, mark_busy(ref, Busy::Migrating));
     Result<UniqueFd> connection = to.connect(kConnectTimeout);
     Result<MigrationSession> session =
         connection ? handshake_as_sender(connection->get(), *options_.migration_token, options_.migration_timeout)
@@ -84,7 +84,7 @@ Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateR
 // The frames that reached the guest here while it was paused (its worker
 // returned them when it was destroyed) follow it: one Frames record, empty
 // when there were none, which the receiver waits for.
-size_t GuestTable::forward_kept_frames(const Busy& busy, int connection, MigrationSession& session) {
+size_t GuestTable::forward_kept_frames(const Departing& busy, int connection, MigrationSession& session) {
     const HeldFrames kept = busy.port_key ? net_->take_returned(*busy.port_key) : HeldFrames{};
     const std::string payload = encode_frames(kept);
     vmm::snapshot::Writer writer = sealed_writer(connection, session, options_.migration_timeout);
@@ -117,7 +117,7 @@ void GuestTable::receive_kept_frames(const Placed& placed, int connection, Migra
 }
 
 // The receiver proved itself (handshake_as_sender): everything from here on is sealed.
-Result<MigrateResult> GuestTable::send_guest(const Busy& busy, int connection, MigrationSession& session,
+Result<MigrateResult> GuestTable::send_guest(const Departing& busy, int connection, MigrationSession& session,
                                              const std::string& to, bool& paused) {
     SF_TRY_ASSIGN(GuestDescription description, describe_guest(busy));
     const auto timeout = options_.migration_timeout;

@@ -47,7 +47,8 @@ template <class Request> Result<GuestInfo> GuestTable::lifecycle(const std::stri
         std::lock_guard lock(mutex_);
         SF_TRY_ASSIGN(id, resolve(ref));
         const Record& record = guests_.at(id);
-        if (record.busy) return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, record.busy);
+        if (record.busy != Busy::No)
+            return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, describe(record.busy));
         if (record.info.state != from)
             return error(ErrorKind::Conflict, "cannot {} guest '{}': it is {}", op, record.info.name,
                          to_string(record.info.state));
@@ -79,8 +80,8 @@ Result<void> GuestTable::destroy(const std::string& ref) {
     {
         std::lock_guard lock(mutex_);
         SF_TRY_ASSIGN(const uint64_t busy_id, resolve(ref));
-        if (const Record& record = guests_.at(busy_id); record.busy)
-            return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, record.busy);
+        if (const Record& record = guests_.at(busy_id); record.busy != Busy::No)
+            return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, describe(record.busy));
     }
     SF_TRY_ASSIGN(const Located where, locate(ref));
     const auto [id, worker, in_worker] = where;

@@ -85,7 +85,7 @@ Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& r
     const uint64_t t0 = vmm::host_monotonic_ns();
     SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
     SF_TRY_ASSIGN(const std::string name, dir->name_of(request.file));
-    SF_TRY_ASSIGN(const Busy busy, mark_busy(ref, "being saved"));
+    SF_TRY_ASSIGN(const Departing busy, mark_busy(ref, Busy::Saving));
     bool paused = false;
     Result<SaveResult> saved = write_snapshot(busy, name, paused);
     finish_departure(busy, !saved || request.keep, paused); // a failed save leaves the guest as it was
@@ -93,7 +93,7 @@ Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& r
     return saved;
 }
 
-Result<SaveResult> GuestTable::write_snapshot(const Busy& busy, const std::string& name, bool& paused) {
+Result<SaveResult> GuestTable::write_snapshot(const Departing& busy, const std::string& name, bool& paused) {
     SF_TRY_ASSIGN(const GuestDescription description, describe_guest(busy));
     const SnapshotDir& dir = *snapshots_;
     SF_TRY_ASSIGN(const UniqueFd fd, dir.create_partial(name));

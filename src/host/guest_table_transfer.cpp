@@ -10,25 +10,36 @@
 
 namespace sf::host {
 
-Result<GuestTable::Busy> GuestTable::mark_busy(const std::string& ref, const char* what) {
+const char* GuestTable::describe(Busy busy) {
+    switch (busy) {
+    case Busy::No: return "idle";
+    case Busy::Saving: return "being saved";
+    case Busy::Migrating: return "migrating";
+    case Busy::Arriving: return "arriving";
+    }
+    return "busy";
+}
+
+Result<GuestTable::Departing> GuestTable::mark_busy(const std::string& ref, Busy what) {
     std::lock_guard lock(mutex_);
     SF_TRY_ASSIGN(const uint64_t id, resolve(ref));
     Record& record = guests_.at(id);
-    if (record.busy) return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, record.busy);
+    if (record.busy != Busy::No)
+        return error(ErrorKind::Conflict, "guest '{}' is {}", record.info.name, describe(record.busy));
     if (!record.in_worker || (record.info.state != GuestState::Running && record.info.state != GuestState::Paused))
         return error(ErrorKind::Conflict, "guest '{}' is {}: only a running or paused guest can be {}",
-                     record.info.name, to_string(record.info.state), what);
+                     record.info.name, to_string(record.info.state), describe(what));
     record.busy = what;
-    return Busy{id, record.info.worker, record.info, record.port_key, record.info.state == GuestState::Running};
+    return Departing{id, record.info.worker, record.info, record.port_key, record.info.state == GuestState::Running};
 }
 
 void GuestTable::clear_busy(uint64_t id) {
     std::lock_guard lock(mutex_);
-    if (auto it = guests_.find(id); it != guests_.end()) it->second.busy = nullptr;
+    if (auto it = guests_.find(id); it != guests_.end()) it->second.busy = Busy::No;
     changed_.notify_all();
 }
 
-Result<GuestDescription> GuestTable::describe_guest(const Busy& busy) const {
+Result<GuestDescription> GuestTable::describe_guest(const Departing& busy) const {
     GuestDescription d;
     d.name = busy.info.name;
     d.image = busy.info.image;
@@ -83,7 +94,7 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         Record record;
         record.info = GuestInfo{placed.id, name, d.image, d.mem_size, d.cmdline, GuestState::Paused,
                                 {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
-        record.busy = "arriving";
+        record.busy = Busy::Arriving;
         if (placed.lease) {
             record.info.nic = placed.lease->info();
             record.port_key = placed.lease->port_key;
@@ -120,14 +131,14 @@ Result<GuestInfo> GuestTable::settle_arrival(const Placed& placed, const std::ve
     std::lock_guard lock(mutex_);
     auto it = guests_.find(placed.id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", placed.id);
-    it->second.busy = nullptr;
+    it->second.busy = Busy::No;
     if (it->second.info.state == GuestState::Paused && !paused) it->second.info.state = GuestState::Running;
     store_state(it->second);
     changed_.notify_all();
     return it->second.info;
 }
 
-void GuestTable::finish_departure(const Busy& busy, bool keep, bool paused) {
+void GuestTable::finish_departure(const Departing& busy, bool keep, bool paused) {
     clear_busy(busy.id);
     if (!keep) {
         if (Result<void> gone = destroy(std::to_string(busy.id)); !gone)
