@@ -119,19 +119,7 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     if (request.net.empty() && !request.ip.empty())
         return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
     SF_TRY_ASSIGN(const Placed placed, record_guest(request, request_ns));
-    if (records_) {
-        const uint64_t t0 = vmm::host_monotonic_ns();
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
-                                                    placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
-        record_ns_ += vmm::host_monotonic_ns() - t0;
-        ++records_written_;
-        if (!stored) {
-            std::lock_guard lock(mutex_);
-            forget(placed.id, placed.name, placed.worker);
-            return std::move(stored).error();
-        }
-        open_gate(placed.id, placed.process);
-    }
+    SF_TRY(store_record(placed));
     worker_api::Create message{{placed.id, placed.name, request.image, request.mem_size, request.cmdline,
                                 request.start, gate_ != nullptr,
                                 placed.lease ? std::optional(placed.lease->worker_nic()) : std::nullopt}};
@@ -148,28 +136,39 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
     return it->second.info;
 }
 
-// Checks the name, places the guest, leases its NIC (bound to that worker
-// before the guest can send) and records it; nothing is kept on an error.
 Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request, uint64_t request_ns) {
+    Admission admission{request.name, request.image, request.mem_size, request.cmdline,
+                        request.start ? GuestState::Running : GuestState::Created, Busy::No, request_ns,
+                        [&](int worker) -> Result<std::optional<NicLease>> {
+                            if (request.net.empty()) return std::optional<NicLease>();
+                            SF_TRY_ASSIGN(NicLease lease, net_->lease(request.net, request.ip));
+                            net_->bind(lease.port_key, worker);
+                            return std::optional<NicLease>(std::move(lease));
+                        }};
     std::lock_guard lock(mutex_);
+    return admit(admission);
+}
+
+Result<GuestTable::Placed> GuestTable::admit(const Admission& a) {
     if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
-    if (!request.name.empty() && names_.count(request.name))
-        return error(ErrorKind::Conflict, "a guest named '{}' exists already", request.name);
-    SF_TRY(admit_memory(request.mem_size));
+    if (!a.name.empty() && names_.count(a.name))
+        return error(ErrorKind::Conflict, "a guest named '{}' exists already", a.name);
+    SF_TRY(admit_memory(a.mem_size));
     Placed placed;
     SF_TRY_ASSIGN(placed.worker, pool_->place());
     SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
-    if (!request.net.empty()) {
-        SF_TRY_ASSIGN(placed.lease, net_->lease(request.net, request.ip));
-        net_->bind(placed.lease->port_key, placed.worker);
+    SF_TRY_ASSIGN(placed.lease, a.nic(placed.worker));
+    Result<uint64_t> id = allocate_id();
+    if (!id) {
+        if (placed.lease) net_->release(placed.lease->port_key);
+        return std::move(id).error();
     }
-    SF_TRY_ASSIGN(placed.id, allocate_id());
+    placed.id = *id;
     Record record;
-    record.info = GuestInfo{placed.id, request.name.empty() ? fmt::format("guest-{}", placed.id) : request.name,
-                            request.image, request.mem_size, request.cmdline,
-                            request.start ? GuestState::Running : GuestState::Created,
-                            {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
-    record.request_ns = request_ns;
+    record.info = GuestInfo{placed.id, a.name.empty() ? fmt::format("guest-{}", placed.id) : a.name,
+                            a.image, a.mem_size, a.cmdline, a.state, {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
+    record.request_ns = a.request_ns;
+    record.busy = a.busy;
     if (placed.lease) {
         record.info.nic = placed.lease->info();
         record.port_key = placed.lease->port_key;
@@ -180,6 +179,23 @@ Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request
     guests_.emplace(placed.id, std::move(record));
     pool_->count_guest(placed.worker);
     return placed;
+}
+
+Result<void> GuestTable::store_record(const Placed& placed) {
+    if (!records_) return ok();
+    const uint64_t t0 = vmm::host_monotonic_ns();
+    Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
+                                              placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
+    record_ns_ += vmm::host_monotonic_ns() - t0;
+    ++records_written_;
+    if (!stored) {
+        std::lock_guard lock(mutex_);
+        forget(placed.id, placed.name, placed.worker);
+        return std::move(stored).error();
+    }
+    // Before the worker builds the guest: an arriving one registers its watches again at once.
+    open_gate(placed.id, placed.process);
+    return ok();
 }
 
 Result<uint64_t> GuestTable::allocate_id() {

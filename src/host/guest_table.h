@@ -28,6 +28,7 @@
 #include <optional>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -158,6 +159,26 @@ class GuestTable final : public GuestService {
         std::shared_ptr<WorkerProcess> process;
     };
     Result<Placed> record_guest(const CreateRequest& request, uint64_t request_ns); // takes mutex_
+    // What a new record is made of: a create's or an arrival's.
+    struct Admission {
+        std::string name; // empty: "guest-ID"
+        std::string image;
+        uint64_t mem_size = 0;
+        std::string cmdline;
+        GuestState state = GuestState::Created;
+        Busy busy = Busy::No;
+        uint64_t request_ns = 0;
+        // Its NIC's lease, if it has one, bound to `worker`.
+        std::function<Result<std::optional<NicLease>>(int worker)> nic;
+    };
+    // Needs mutex_: checks the name and memory, places the guest, leases its
+    // NIC (bound to that worker before the guest can send), picks its id and
+    // records it. Nothing is kept on an error.
+    Result<Placed> admit(const Admission& admission);
+    // Writes a placed guest's record to the store and opens its store gate;
+    // on an error the guest is forgotten.
+    Result<void> store_record(const Placed& placed);
+    Result<NicLease> claim_nic(const DescribedNic& nic);
     // Snapshots and migration (guest_table_snapshot.cpp, guest_table_migration.cpp).
     struct Departing { // a guest marked busy while it is saved or migrated away
         uint64_t id = 0;

@@ -60,63 +60,37 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
     if (Result<uint64_t> available = memory_gauge_.available(); available && *available < options_.mem_reserve)
         return error(ErrorKind::ResourceExhausted, "not enough host memory: {} MiB available and sfd keeps {} MiB free",
                      *available >> 20, options_.mem_reserve >> 20);
+    Admission admission{name, d.image, d.mem_size, d.cmdline, GuestState::Paused, Busy::Arriving, 0,
+                        [&](int worker) -> Result<std::optional<NicLease>> {
+                            if (!d.nic) return std::optional<NicLease>();
+                            SF_TRY_ASSIGN(NicLease lease, claim_nic(*d.nic));
+                            net_->bind(lease.port_key, worker);
+                            return std::optional<NicLease>(std::move(lease));
+                        }};
     Placed placed;
     {
         std::lock_guard lock(mutex_);
-        if (shutting_down_) return error(ErrorKind::Unavailable, "sfd is shutting down");
-        if (names_.count(name)) return error(ErrorKind::Conflict, "a guest named '{}' exists already", name);
-        SF_TRY(admit_memory(d.mem_size));
-        SF_TRY_ASSIGN(placed.worker, pool_->place());
-        SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
-        if (d.nic) {
-            Result<NetworkInfo> network = net_->network_info(d.nic->network);
-            if (!network)
-                return error(ErrorKind::Conflict, "this host has no network '{}' (create it with subnet {})",
-                             d.nic->network, d.nic->subnet);
-            if (network->subnet != d.nic->subnet)
-                return error(ErrorKind::Conflict, "network '{}' here has subnet {}, the guest's has {}", d.nic->network,
-                             network->subnet, d.nic->subnet);
-            Result<NicLease> lease = net_->claim(d.nic->network, d.nic->mac, d.nic->ip);
-            if (!lease)
-                return error(lease.error().kind, "the guest's address {} / {}: {}", d.nic->ip, d.nic->mac,
-                             lease.error().message);
-            placed.lease = std::move(*lease);
-            net_->bind(placed.lease->port_key, placed.worker);
-        }
         // This host picks the id, as for a create: never the sender's (the
         // file's) choice, which could name an id this host has plans for.
-        if (Result<uint64_t> id = allocate_id(); id) {
-            placed.id = *id;
-        } else {
-            if (placed.lease) net_->release(placed.lease->port_key);
-            return std::move(id).error();
-        }
-        Record record;
-        record.info = GuestInfo{placed.id, name, d.image, d.mem_size, d.cmdline, GuestState::Paused,
-                                {}, {}, placed.worker, now_rfc3339(), {}, 0, {}};
-        record.busy = Busy::Arriving;
-        if (placed.lease) {
-            record.info.nic = placed.lease->info();
-            record.port_key = placed.lease->port_key;
-        }
-        placed.name = name;
-        placed.info = record.info;
-        names_[name] = placed.id;
-        guests_.emplace(placed.id, std::move(record));
-        pool_->count_guest(placed.worker);
+        SF_TRY_ASSIGN(placed, admit(admission));
     }
-    if (records_) {
-        Result<void> stored = records_->put_guest(placed.info, options_.worker.settings.ring_size,
-                                                    placed.lease ? std::optional(placed.lease->port_key) : std::nullopt);
-        if (!stored) {
-            std::lock_guard lock(mutex_);
-            forget(placed.id, placed.name, placed.worker);
-            return std::move(stored).error();
-        }
-        // Before the worker builds the guest: it registers the guest's watches again at once.
-        open_gate(placed.id, placed.process);
-    }
+    SF_TRY(store_record(placed));
     return placed;
+}
+
+// The arriving guest's exact address, on the network of the same name and subnet here.
+Result<NicLease> GuestTable::claim_nic(const DescribedNic& nic) {
+    Result<NetworkInfo> network = net_->network_info(nic.network);
+    if (!network)
+        return error(ErrorKind::Conflict, "this host has no network '{}' (create it with subnet {})", nic.network,
+                     nic.subnet);
+    if (network->subnet != nic.subnet)
+        return error(ErrorKind::Conflict, "network '{}' here has subnet {}, the guest's has {}", nic.network,
+                     network->subnet, nic.subnet);
+    Result<NicLease> lease = net_->claim(nic.network, nic.mac, nic.ip);
+    if (!lease)
+        return error(lease.error().kind, "the guest's address {} / {}: {}", nic.ip, nic.mac, lease.error().message);
+    return lease;
 }
 
 worker_api::GuestSpec GuestTable::arrival_spec(const Placed& placed, const GuestDescription& d) const {
