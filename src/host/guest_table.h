@@ -175,8 +175,8 @@ class GuestTable final : public GuestService {
     // NIC (bound to that worker before the guest can send), picks its id and
     // records it. Nothing is kept on an error.
     Result<Placed> admit(const Admission& admission);
-    // Writes a placed guest's record to the store and opens its store gate;
-    // on an error the guest is forgotten.
+    // Writes a placed guest's record to the store (none without one); on an
+    // error the guest is forgotten.
     Result<void> store_record(const Placed& placed);
     Result<NicLease> claim_nic(const DescribedNic& nic);
     // Snapshots and migration (guest_table_snapshot.cpp, guest_table_migration.cpp).

@@ -75,6 +75,7 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         SF_TRY_ASSIGN(placed, admit(admission));
     }
     SF_TRY(store_record(placed));
+    open_gate(placed.id, placed.process); // before the worker builds it: it registers its watches again at once
     return placed;
 }
 
