@@ -25,23 +25,6 @@ namespace sf::test {
 
 using namespace std::chrono_literals;
 
-// The backend under test ($SF_BACKEND, which sfd and sf-worker read too):
-// only an explicit kvm can be missing; process and auto run everywhere.
-bool backend_usable() {
-    static const bool usable = [] {
-        const char* backend = std::getenv("SF_BACKEND");
-        if (backend == nullptr || std::string(backend) != "kvm") return true;
-        int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            std::fprintf(stderr, "\n*** WORKER TESTS SKIPPED: SF_BACKEND=kvm, /dev/kvm: %s ***\n\n", std::strerror(errno));
-            return false;
-        }
-        ::close(fd);
-        return true;
-    }();
-    return usable;
-}
-
 bool process_backend() {
     const char* backend = std::getenv("SF_BACKEND");
     return backend != nullptr && std::string(backend) == "process";

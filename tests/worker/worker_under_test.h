@@ -6,6 +6,7 @@
 // Threading: one test thread per WorkerUnderTest.
 #pragma once
 
+#include "backend_under_test.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/worker_api.h"
@@ -22,15 +23,11 @@ namespace sf::test {
 
 namespace api = host::worker_api;
 
-bool backend_usable();
 // Whether the backend under test ($SF_BACKEND) is the process backend.
 bool process_backend();
 std::string guest_image(const std::string& name);
 
-#define SF_WORKER_REQUIRE_KVM()                                                                              \
-    do {                                                                                                     \
-        if (!::sf::test::backend_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
-    } while (0)
+#define SF_WORKER_REQUIRE_KVM() SF_REQUIRE_GUEST_BACKEND("WORKER")
 
 class WorkerUnderTest {
   public:

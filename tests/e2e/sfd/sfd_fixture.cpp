@@ -37,21 +37,6 @@ std::string overcommit_for(uint64_t budget_bytes) {
     return text;
 }
 
-bool backend_usable() {
-    static const bool usable = [] {
-        const char* backend = std::getenv("SF_BACKEND");
-        if (backend == nullptr || std::string(backend) != "kvm") return true;
-        int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            std::fprintf(stderr, "\n*** SFD TESTS SKIPPED: SF_BACKEND=kvm, /dev/kvm: %s ***\n\n", std::strerror(errno));
-            return false;
-        }
-        ::close(fd);
-        return true;
-    }();
-    return usable;
-}
-
 Sfd::Sfd(std::vector<std::string> args) {
     char pattern[] = "/tmp/sf-sfd-test-XXXXXX";
     dir_ = ::mkdtemp(pattern);

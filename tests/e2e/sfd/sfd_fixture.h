@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "backend_under_test.h"
+
 #include <chrono>
 #include <string>
 #include <sys/types.h>
@@ -15,12 +17,8 @@
 namespace sf::test {
 
 std::string guest_image(const std::string& name);
-bool backend_usable();
 
-#define SF_SFD_REQUIRE_KVM()                                                                                 \
-    do {                                                                                                     \
-        if (!::sf::test::backend_usable()) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";               \
-    } while (0)
+#define SF_SFD_REQUIRE_KVM() SF_REQUIRE_GUEST_BACKEND("SFD")
 
 struct HttpResult {
     int status = 0; // 0: no response
