@@ -146,10 +146,9 @@ Result<GuestInfo> GuestTable::create(const CreateRequest& request) {
 Result<GuestTable::Placed> GuestTable::record_guest(const CreateRequest& request, uint64_t request_ns) {
     Admission admission{request.name, request.image, request.mem_size, request.cmdline,
                         request.start ? GuestState::Running : GuestState::Created, Busy::No, request_ns,
-                        [&](int worker) -> Result<std::optional<NicLease>> {
+                        [&]() -> Result<std::optional<NicLease>> {
                             if (request.net.empty()) return std::optional<NicLease>();
                             SF_TRY_ASSIGN(NicLease lease, net_->lease(request.net, request.ip));
-                            net_->bind(lease.port_key, worker);
                             return std::optional<NicLease>(std::move(lease));
                         }};
     std::lock_guard lock(mutex_);
@@ -164,7 +163,8 @@ Result<GuestTable::Placed> GuestTable::admit(const Admission& a) {
     Placed placed;
     SF_TRY_ASSIGN(placed.worker, pool_->place());
     SF_TRY_ASSIGN(placed.process, pool_->at(placed.worker));
-    SF_TRY_ASSIGN(placed.lease, a.nic(placed.worker));
+    SF_TRY_ASSIGN(placed.lease, a.nic());
+    if (placed.lease) net_->bind(placed.lease->port_key, placed.worker); // before the guest can send
     Result<uint64_t> id = allocate_id();
     if (!id) {
         if (placed.lease) net_->release(placed.lease->port_key);

@@ -168,8 +168,8 @@ class GuestTable final : public GuestService {
         GuestState state = GuestState::Created;
         Busy busy = Busy::No;
         uint64_t request_ns = 0;
-        // Its NIC's lease, if it has one, bound to `worker`.
-        std::function<Result<std::optional<NicLease>>(int worker)> nic;
+        // Its NIC's lease, if it has one (admit() binds it to the guest's worker).
+        std::function<Result<std::optional<NicLease>>()> nic;
     };
     // Needs mutex_: checks the name and memory, places the guest, leases its
     // NIC (bound to that worker before the guest can send), picks its id and

@@ -61,10 +61,9 @@ Result<GuestTable::Placed> GuestTable::record_arrival(const GuestDescription& d,
         return error(ErrorKind::ResourceExhausted, "not enough host memory: {} MiB available and sfd keeps {} MiB free",
                      *available >> 20, options_.mem_reserve >> 20);
     Admission admission{name, d.image, d.mem_size, d.cmdline, GuestState::Paused, Busy::Arriving, 0,
-                        [&](int worker) -> Result<std::optional<NicLease>> {
+                        [&]() -> Result<std::optional<NicLease>> {
                             if (!d.nic) return std::optional<NicLease>();
                             SF_TRY_ASSIGN(NicLease lease, claim_nic(*d.nic));
-                            net_->bind(lease.port_key, worker);
                             return std::optional<NicLease>(std::move(lease));
                         }};
     Placed placed;
