@@ -141,14 +141,14 @@ void ApiRoutes::create_guest(const httplib::Request& request, httplib::Response&
                              const std::string&) {
     auto parsed = parse_create_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
-    auto info = service_.create(*parsed);
+    auto info = services_.guests.create(*parsed);
     if (!info) return send_error(response, info.error());
     response.set_header("Location", fmt::format("/v1/guests/{}", info->id));
     send_json(response, 201, to_json(*info));
 }
 
 void ApiRoutes::list_guests(const httplib::Request&, httplib::Response& response, const std::string&) {
-    auto guests = service_.list();
+    auto guests = services_.guests.list();
     if (!guests) return send_error(response, guests.error());
     json array = json::array();
     for (const GuestInfo& info : *guests)
@@ -157,29 +157,29 @@ void ApiRoutes::list_guests(const httplib::Request&, httplib::Response& response
 }
 
 void ApiRoutes::get_guest(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    send_guest(response, service_.info(ref));
+    send_guest(response, services_.guests.info(ref));
 }
 
 void ApiRoutes::start_guest(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    send_guest(response, service_.start(ref));
+    send_guest(response, services_.guests.start(ref));
 }
 
 void ApiRoutes::pause_guest(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    send_guest(response, service_.pause(ref));
+    send_guest(response, services_.guests.pause(ref));
 }
 
 void ApiRoutes::resume_guest(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    send_guest(response, service_.resume(ref));
+    send_guest(response, services_.guests.resume(ref));
 }
 
 void ApiRoutes::destroy_guest(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    auto destroyed = service_.destroy(ref);
+    auto destroyed = services_.guests.destroy(ref);
     if (!destroyed) return send_error(response, destroyed.error());
     send_json(response, 200, json{{"destroyed", ref}});
 }
 
 void ApiRoutes::guest_logs(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    auto text = service_.logs(ref);
+    auto text = services_.guests.logs(ref);
     if (!text) return send_error(response, text.error());
     response.status = 200;
     response.set_content(*text, kText);
@@ -188,7 +188,7 @@ void ApiRoutes::guest_logs(const httplib::Request&, httplib::Response& response,
 // The stream is chunked: the ring's content, then bytes as the guest writes
 // them; it ends with the guest (or is cut when the client goes away).
 void ApiRoutes::guest_console(const httplib::Request&, httplib::Response& response, const std::string& ref) {
-    auto info = service_.info(ref); // a 404 before any byte of a 200 is sent
+    auto info = services_.guests.info(ref); // a 404 before any byte of a 200 is sent
     if (!info) return send_error(response, info.error());
     response.status = 200;
     response.set_chunked_content_provider(kText, [this, ref](size_t, httplib::DataSink& sink) {
@@ -206,7 +206,7 @@ void ApiRoutes::guest_console(const httplib::Request&, httplib::Response& respon
 bool ApiRoutes::stream_console(const std::string& ref, const std::function<bool(std::string_view)>& write,
                                const std::function<bool()>& is_writable) {
     bool cut = false;
-    auto result = service_.follow_console(ref, [&](std::string_view bytes) {
+    auto result = services_.guests.follow_console(ref, [&](std::string_view bytes) {
         // Empty bytes are a heartbeat: the client may have gone while the guest was quiet.
         cut = stopping_ || !is_writable() || (!bytes.empty() && !write(bytes));
         return !cut;
@@ -216,7 +216,7 @@ bool ApiRoutes::stream_console(const std::string& ref, const std::function<bool(
 }
 
 void ApiRoutes::host_info(const httplib::Request&, httplib::Response& response, const std::string&) {
-    auto info = service_.host_info();
+    auto info = services_.guests.host_info();
     if (!info) return send_error(response, info.error());
     send_json(response, 200, info->json);
 }
@@ -224,7 +224,7 @@ void ApiRoutes::host_info(const httplib::Request&, httplib::Response& response, 
 void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
     auto parsed = parse_save_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
-    auto saved = service_.save(ref, *parsed);
+    auto saved = services_.transfers.save(ref, *parsed);
     if (!saved) return send_error(response, saved.error());
     send_json(response, 200, to_json(*saved));
 }
@@ -232,7 +232,7 @@ void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& r
 void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response& response, const std::string&) {
     auto parsed = parse_restore_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
-    auto info = service_.restore(*parsed);
+    auto info = services_.transfers.restore(*parsed);
     if (!info) return send_error(response, info.error());
     response.set_header("Location", fmt::format("/v1/guests/{}", info->id));
     send_json(response, 201, to_json(*info));
@@ -241,7 +241,7 @@ void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response
 void ApiRoutes::migrate_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
     auto parsed = parse_migrate_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
-    auto moved = service_.migrate(ref, *parsed);
+    auto moved = services_.transfers.migrate(ref, *parsed);
     if (!moved) return send_error(response, moved.error());
     send_json(response, 200, to_json(*moved));
 }
@@ -250,14 +250,14 @@ void ApiRoutes::create_network(const httplib::Request& request, httplib::Respons
                                const std::string&) {
     auto parsed = parse_network_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
-    auto info = service_.create_network(*parsed);
+    auto info = services_.networks.create_network(*parsed);
     if (!info) return send_error(response, info.error());
     response.set_header("Location", "/v1/networks/" + info->name);
     send_json(response, 201, to_json(*info));
 }
 
 void ApiRoutes::list_networks(const httplib::Request&, httplib::Response& response, const std::string&) {
-    auto networks = service_.list_networks();
+    auto networks = services_.networks.list_networks();
     if (!networks) return send_error(response, networks.error());
     std::sort(networks->begin(), networks->end(),
               [](const NetworkInfo& a, const NetworkInfo& b) { return a.name < b.name; });
@@ -268,14 +268,14 @@ void ApiRoutes::list_networks(const httplib::Request&, httplib::Response& respon
 }
 
 void ApiRoutes::get_network(const httplib::Request&, httplib::Response& response, const std::string& name) {
-    auto info = service_.network_info(name);
+    auto info = services_.networks.network_info(name);
     if (!info) return send_error(response, info.error());
     send_json(response, 200, to_json(*info));
 }
 
 void ApiRoutes::remove_network(const httplib::Request&, httplib::Response& response,
                                const std::string& name) {
-    auto removed = service_.remove_network(name);
+    auto removed = services_.networks.remove_network(name);
     if (!removed) return send_error(response, removed.error());
     response.status = 204;
 }

@@ -1,7 +1,7 @@
 // superfluid toolstack: ApiRoutes, the route table of sfd's API (docs/api.yaml)
 // and one named handler per route. ApiServer hands every request to
-// dispatch(); the handlers call the GuestService and turn its results into
-// JSON, and its errors into {"error": "..."} with the status of their kind.
+// dispatch(); the handlers call the services (ApiServices) and turn their results
+// into JSON, and their errors into {"error": "..."} with the status of their kind.
 //
 // Threading: dispatch() runs on the server's pool threads, many at once; it
 // keeps no state of its own. A console follow blocks its thread until the
@@ -31,8 +31,8 @@ class ApiRoutes {
   public:
     // `tokens`: managed through /v1/tokens; null: those routes answer 503
     // (a TCP listener's routes get none: tokens are the unix socket's).
-    ApiRoutes(GuestService& service, ApiTokens* tokens, const std::atomic<bool>& stopping)
-        : service_(service), tokens_(tokens), stopping_(stopping) {}
+    ApiRoutes(ApiServices services, ApiTokens* tokens, const std::atomic<bool>& stopping)
+        : services_(services), tokens_(tokens), stopping_(stopping) {}
 
     // Finds the route of the request's method and path and runs it: 404 when
     // no route has that path, 405 (with Allow) when none has that method.
@@ -73,7 +73,7 @@ class ApiRoutes {
     bool stream_console(const std::string& ref, const std::function<bool(std::string_view)>& write,
                         const std::function<bool()>& is_writable);
 
-    GuestService& service_;
+    ApiServices services_;
     ApiTokens* tokens_;
     const std::atomic<bool>& stopping_;
 };

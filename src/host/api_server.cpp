@@ -136,10 +136,10 @@ void log_request(const httplib::Request& request, const httplib::Response& respo
 
 } // namespace
 
-ApiServer::ApiServer(GuestService& service, ListenAddress address, const ApiServerOptions& options,
+ApiServer::ApiServer(ApiServices services, ListenAddress address, const ApiServerOptions& options,
                      std::unique_ptr<httplib::Server> http)
     : address_(std::move(address)), tls_(!options.tls_cert.empty()),
-      routes_(std::make_unique<ApiRoutes>(service, address_.is_unix() ? options.tokens : nullptr, stopping_)),
+      routes_(std::make_unique<ApiRoutes>(services, address_.is_unix() ? options.tokens : nullptr, stopping_)),
       server_(std::move(http)) {
     configure(options.verbose);
 }
@@ -148,11 +148,11 @@ ApiServer::~ApiServer() {
     stop();
 }
 
-Result<std::unique_ptr<ApiServer>> ApiServer::create(GuestService& service, const ListenAddress& address,
+Result<std::unique_ptr<ApiServer>> ApiServer::create(ApiServices services, const ListenAddress& address,
                                                      ApiServerOptions options) {
     std::signal(SIGPIPE, SIG_IGN);
     SF_TRY_ASSIGN(std::unique_ptr<httplib::Server> http, make_http_server(address, options));
-    std::unique_ptr<ApiServer> server(new ApiServer(service, address, options, std::move(http)));
+    std::unique_ptr<ApiServer> server(new ApiServer(services, address, options, std::move(http)));
     SF_TRY(server->bind());
     server->gate_ = std::make_unique<ApiRequestGate>(gate_options(server->address_, options));
     return server;

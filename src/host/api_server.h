@@ -1,5 +1,5 @@
 // superfluid toolstack: ApiServer, sfd's REST+JSON API (docs/api.yaml) over
-// HTTP/1.1 on a unix socket or on TCP, in front of a GuestService.
+// HTTP/1.1 on a unix socket or on TCP, in front of sfd's services (ApiServices).
 //
 // Who may call it: on the unix socket (mode 0600), whoever can open it (root:
 // the trusted admin channel, where tokens are managed). On TCP, a client with
@@ -14,7 +14,7 @@
 //   without tokens, or off loopback without TLS, and loads the certificate. start() then serves on a
 //   background thread pool; stop() (or the destructor) stops accepting, waits
 //   for requests in flight (console follows are cut), and removes the socket.
-// - The service must outlive the server; its methods are called from many
+// - The services must outlive the server; their methods are called from many
 //   pool threads at once.
 // - create() sets SIGPIPE to ignored for the whole process: a client that
 //   goes away mid-response must not kill the daemon.
@@ -65,7 +65,7 @@ class ApiServer {
     static constexpr size_t kThreads = 64;
     static constexpr size_t kMaxBodyBytes = 64 * 1024;
 
-    static Result<std::unique_ptr<ApiServer>> create(GuestService& service, const ListenAddress& address,
+    static Result<std::unique_ptr<ApiServer>> create(ApiServices services, const ListenAddress& address,
                                                      ApiServerOptions options = {});
     ~ApiServer();
     ApiServer(const ApiServer&) = delete;
@@ -81,7 +81,7 @@ class ApiServer {
     bool tls() const { return tls_; }
 
   private:
-    ApiServer(GuestService& service, ListenAddress address, const ApiServerOptions& options,
+    ApiServer(ApiServices services, ListenAddress address, const ApiServerOptions& options,
               std::unique_ptr<httplib::Server> http);
     void configure(bool verbose);
     Result<void> bind();

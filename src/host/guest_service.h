@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -132,6 +133,8 @@ struct HostInfo {
 // returning false. Return false to stop.
 using ConsoleCallback = std::function<bool(std::string_view bytes)>;
 
+// What sfd does for its API, by concern: the guests and the host, networks,
+// and transfers (snapshots and migration). ApiServer takes one of each.
 class GuestService {
   public:
     virtual ~GuestService() = default;
@@ -150,6 +153,24 @@ class GuestService {
     // returns false or the guest ends (then returns).
     virtual Result<void> follow_console(const std::string& ref, const ConsoleCallback& callback) = 0;
     virtual Result<HostInfo> host_info() = 0;
+};
+
+class NetworkService {
+  public:
+    virtual ~NetworkService() = default;
+
+    // create: InvalidArgument (name, subnet), Conflict (name taken, subnet
+    // overlaps, interface exists). remove: NotFound, Conflict while guests
+    // are attached.
+    virtual Result<NetworkInfo> create_network(const CreateNetworkRequest& request) = 0;
+    virtual Result<std::vector<NetworkInfo>> list_networks() = 0;
+    virtual Result<NetworkInfo> network_info(const std::string& name) = 0;
+    virtual Result<void> remove_network(const std::string& name) = 0;
+};
+
+class TransferService {
+  public:
+    virtual ~TransferService() = default;
 
     // Snapshots: NotFound, Conflict (state, busy, name/address taken at
     // restore), InvalidArgument (a bad file, with what is wrong with it).
@@ -158,14 +179,20 @@ class GuestService {
     // Moves a running or paused guest to another sfd. Any failure leaves it
     // here as it was.
     virtual Result<MigrateResult> migrate(const std::string& ref, const MigrateRequest& request) = 0;
+};
 
-    // Networks. create: InvalidArgument (name, subnet), Conflict (name taken,
-    // subnet overlaps, interface exists). remove: NotFound, Conflict while
-    // guests are attached.
-    virtual Result<NetworkInfo> create_network(const CreateNetworkRequest& request) = 0;
-    virtual Result<std::vector<NetworkInfo>> list_networks() = 0;
-    virtual Result<NetworkInfo> network_info(const std::string& name) = 0;
-    virtual Result<void> remove_network(const std::string& name) = 0;
+// The three services the API serves; one object may be all three (a test's fake).
+struct ApiServices {
+    ApiServices(GuestService& guest_service, NetworkService& network_service, TransferService& transfer_service)
+        : guests(guest_service), networks(network_service), transfers(transfer_service) {}
+    template <class All>
+        requires std::derived_from<All, GuestService> && std::derived_from<All, NetworkService> &&
+                 std::derived_from<All, TransferService>
+    ApiServices(All& all) : guests(all), networks(all), transfers(all) {}
+
+    GuestService& guests;
+    NetworkService& networks;
+    TransferService& transfers;
 };
 
 } // namespace sf::host

@@ -4,7 +4,7 @@
 // which is also its store domain id), at most 17 entries a guest; networks
 // and worker processes under /tool/superfluid/. docs/store-layout.md lists
 // every entry. With a durable back-end a restarted sfd rebuilds its view
-// from these records (GuestTable::recover).
+// from these records (host_recovery.h).
 //
 // Permissions: /local/domain/<id> and the toolstack's entries below it are
 // owned by dom0 and readable by the guest; /local/domain/<id>/data is owned by

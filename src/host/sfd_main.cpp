@@ -4,7 +4,7 @@
 #include "common/executable_path.h"
 #include "host/api_server.h"
 #include "host/api_tokens.h"
-#include "host/guest_table.h"
+#include "host/host.h"
 #include "host/migration/migration_listener.h"
 #include "host/listen_address.h"
 #include "vmm/backend.h"
@@ -110,7 +110,7 @@ struct ApiListeners {
     std::unique_ptr<sf::host::ApiServer> tcp;
 };
 
-sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOptions& o) {
+sf::Result<ApiListeners> start_api(sf::host::ApiServices services, const SfdOptions& o) {
     ApiListeners api;
     SF_TRY_ASSIGN(api.tokens,
                   sf::host::ApiTokens::open(o.token_file.empty() ? default_token_file(o) : o.token_file));
@@ -118,7 +118,7 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
     options.verbose = o.verbose;
     options.tokens = api.tokens.get();
     SF_TRY_ASSIGN(const sf::host::ListenAddress socket, sf::host::ListenAddress::unix_socket(o.socket));
-    SF_TRY_ASSIGN(api.local, sf::host::ApiServer::create(service, socket, options));
+    SF_TRY_ASSIGN(api.local, sf::host::ApiServer::create(services, socket, options));
     if (!o.listen.empty()) {
         SF_TRY_ASSIGN(const sf::host::ListenAddress tcp, tcp_address(o));
         options.tls_cert = o.tls_cert;
@@ -129,7 +129,7 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
                                  "NAME; then restart sfd); serving %s only\n",
                          o.listen.c_str(), api.tokens->path().c_str(), o.socket.c_str());
         } else {
-            SF_TRY_ASSIGN(api.tcp, sf::host::ApiServer::create(service, tcp, options));
+            SF_TRY_ASSIGN(api.tcp, sf::host::ApiServer::create(services, tcp, options));
         }
     }
     api.local->start();
@@ -138,18 +138,18 @@ sf::Result<ApiListeners> start_api(sf::host::GuestService& service, const SfdOpt
 }
 
 int run(const SfdOptions& o) {
-    sf::host::GuestTableOptions table_options;
-    table_options.pool.workers = o.workers;
-    table_options.pool.max_workers = std::max(o.max_workers, o.workers);
-    table_options.pool.guests_per_worker = o.guests_per_worker;
-    table_options.pool.max_guests_per_worker = o.max_guests_per_worker;
-    table_options.mem_reserve = o.mem_reserve_mib << 20;
-    table_options.overcommit = o.overcommit;
-    table_options.net.pool_target = o.net_pool;
-    table_options.net.switch_config.flood_burst = o.flood_burst;
-    table_options.net.switch_config.flood_per_second = o.flood_rate;
-    table_options.worker.program = sf::beside_executable("sf-worker").string();
-    table_options.worker.settings = o.worker;
+    sf::host::HostOptions host_options;
+    host_options.pool.workers = o.workers;
+    host_options.pool.max_workers = std::max(o.max_workers, o.workers);
+    host_options.pool.guests_per_worker = o.guests_per_worker;
+    host_options.pool.max_guests_per_worker = o.max_guests_per_worker;
+    host_options.mem_reserve = o.mem_reserve_mib << 20;
+    host_options.overcommit = o.overcommit;
+    host_options.net.pool_target = o.net_pool;
+    host_options.net.switch_config.flood_burst = o.flood_burst;
+    host_options.net.switch_config.flood_per_second = o.flood_rate;
+    host_options.worker.program = sf::beside_executable("sf-worker").string();
+    host_options.worker.settings = o.worker;
     // Which backend runs guests here, found once: the workers are told, never left to guess.
     sf::vmm::BackendOptions backend_options;
     backend_options.choice = *sf::vmm::parse_backend_choice(o.backend);
@@ -158,47 +158,47 @@ int run(const SfdOptions& o) {
     backend_options.probe = true;
     auto backend = sf::vmm::open_backend(backend_options);
     if (!backend) return std::fprintf(stderr, "sfd: %s\n", backend.error().message.c_str()), 1;
-    table_options.worker.settings.backend = sf::vmm::backend_name((*backend)->kind());
-    table_options.worker.settings.kvm_device = o.kvm_device;
-    table_options.worker.settings.sandbox = o.sandbox;
-    table_options.backend = table_options.worker.settings.backend;
-    table_options.backend_description = (*backend)->describe();
-    std::fprintf(stderr, "sfd: backend %s\n", table_options.backend_description.c_str());
+    host_options.worker.settings.backend = sf::vmm::backend_name((*backend)->kind());
+    host_options.worker.settings.kvm_device = o.kvm_device;
+    host_options.worker.settings.sandbox = o.sandbox;
+    host_options.backend = host_options.worker.settings.backend;
+    host_options.backend_description = (*backend)->describe();
+    std::fprintf(stderr, "sfd: backend %s\n", host_options.backend_description.c_str());
     backend->reset(); // sfd runs no guest itself
     auto store = open_store(o);
     if (!store) return std::fprintf(stderr, "sfd: store: %s\n", store.error().message.c_str()), 1;
-    table_options.store = store->store.get();
+    host_options.store = store->store.get();
     if (o.store == "lmdb") { // durable: workers outlive sfd and a restarted sfd adopts them
-        table_options.worker.listen_dir = o.state_dir.empty() ? socket_dir(o) : o.state_dir;
+        host_options.worker.listen_dir = o.state_dir.empty() ? socket_dir(o) : o.state_dir;
     }
     if (!o.migrate_token_file.empty()) {
         auto token = sf::host::MigrationToken::load(o.migrate_token_file);
         if (!token) return std::fprintf(stderr, "sfd: %s\n", token.error().message.c_str()), 2;
-        table_options.migration_token = std::move(*token);
+        host_options.migration.token = std::move(*token);
     }
-    table_options.migration_timeout = std::chrono::milliseconds(o.migrate_timeout_ms);
+    host_options.migration.timeout = std::chrono::milliseconds(o.migrate_timeout_ms);
     auto peers = sf::host::MigrationPeers::parse(o.migrate_peers);
     if (!peers) return std::fprintf(stderr, "sfd: %s\n", peers.error().message.c_str()), 2;
-    table_options.migration_peers = std::move(*peers);
-    table_options.snapshot_dir = o.snapshot_dir;
-    if (!o.migrate_listen.empty() && !table_options.migration_token)
+    host_options.migration.peers = std::move(*peers);
+    host_options.snapshot_dir = o.snapshot_dir;
+    if (!o.migrate_listen.empty() && !host_options.migration.token)
         return std::fprintf(stderr, "sfd: --migrate-listen needs --migrate-token-file\n"), 2;
-    auto table = sf::host::GuestTable::create(table_options);
-    if (!table) return std::fprintf(stderr, "sfd: %s\n", table.error().message.c_str()), 1;
+    auto host = sf::host::Host::create(host_options);
+    if (!host) return std::fprintf(stderr, "sfd: %s\n", host.error().message.c_str()), 1;
     std::unique_ptr<sf::host::MigrationListener> migrations;
     if (!o.migrate_listen.empty()) {
         auto where = sf::host::TcpEndpoint::parse(o.migrate_listen);
         if (!where) return std::fprintf(stderr, "sfd: --migrate-listen: %s\n", where.error().message.c_str()), 2;
         auto listener = sf::host::MigrationListener::start(
-            *where, *table_options.migration_token,
-            [t = table->get()](sf::UniqueFd connection, sf::host::MigrationSession session) {
-                t->receive_migration(std::move(connection), std::move(session));
+            *where, *host_options.migration.token,
+            [h = host->get()](sf::UniqueFd connection, sf::host::MigrationSession session) {
+                h->receive_migration(std::move(connection), std::move(session));
             });
         if (!listener) return std::fprintf(stderr, "sfd: %s\n", listener.error().message.c_str()), 1;
         migrations = std::move(*listener);
         std::fprintf(stderr, "sfd: accepting migrations on %s:%u\n", where->host.c_str(), migrations->port());
     }
-    auto api = start_api(**table, o);
+    auto api = start_api((*host)->services(), o);
     if (!api) return std::fprintf(stderr, "sfd: %s\n", api.error().message.c_str()), 1;
     std::fprintf(stderr, "sfd: listening on %s with %d workers; store: %s%s%s\n",
                  api->local->address().to_string().c_str(), o.workers, o.store.c_str(),
@@ -211,8 +211,8 @@ int run(const SfdOptions& o) {
     if (api->tcp) api->tcp->stop();
     api->local->stop();
     migrations.reset(); // waits for migrations under way (each bounded by its timeout)
-    (*table)->shutdown();
-    table->reset(); // before the store it records into
+    (*host)->shutdown();
+    host->reset(); // before the store it records into
     return 0;
 }
 

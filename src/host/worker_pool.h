@@ -50,9 +50,9 @@ class WorkerPool {
     // Starts a worker in every empty slot (at least options.workers), then the supervisor.
     Result<void> start_all();
 
-    // The least loaded live slot with room, counted as holding one more guest.
+    // The least loaded live slot with room (count_guest() counts the guest placed there).
     Result<int> place();
-    void count_guest(int slot);   // a guest found in an adopted worker
+    void count_guest(int slot);   // a guest placed in the slot, or found in an adopted worker
     void release_guest(int slot); // a guest left the slot (unless its worker died: then it is 0 already)
     // The slot's worker ended and its guests with it: restarted, unless it keeps failing at start.
     void worker_exited(int slot, const std::string& how);

@@ -1,5 +1,6 @@
-// Tests: FakeGuestService, an in-memory GuestService for the API and sfctl
-// tests (no KVM, no workers). It keeps the interface's contract: refs are ids
+// Tests: FakeGuestService, an in-memory GuestService, NetworkService and
+// TransferService (all three of ApiServices) for the API and sfctl tests (no
+// KVM, no workers). It keeps the interface's contract: refs are ids
 // or names, names are unique, states move created -> running <-> paused ->
 // exited, follow_console sends the console then new bytes, with an empty
 // heartbeat every 20 ms, until the guest ends or the callback says stop.
@@ -31,7 +32,9 @@ using host::CreateRequest;
 using host::GuestInfo;
 using host::GuestState;
 
-class FakeGuestService final : public host::GuestService {
+class FakeGuestService final : public host::GuestService,
+                               public host::NetworkService,
+                               public host::TransferService {
   public:
     Result<GuestInfo> create(const CreateRequest& request) override {
         std::lock_guard lock(mutex_);

@@ -8,7 +8,7 @@
 // NAME.partial and renamed once complete and synced, so NAME is never half
 // written. A restore reads and checks the whole file before it builds
 // anything; its errors never quote the file's bytes.
-#include "host/guest_table.h"
+#include "host/snapshots.h"
 
 #include "common/json_fields.h"
 #include "host/migration/json_records.h"
@@ -75,27 +75,27 @@ Result<CheckedSnapshot> check_records(int fd) {
 
 } // namespace
 
-Result<const SnapshotDir*> GuestTable::snapshots() const {
-    if (!snapshots_)
+Result<const SnapshotDir*> Snapshots::dir() const {
+    if (!dir_)
         return error(ErrorKind::PermissionDenied, "this sfd has no snapshot directory (start it with --snapshot-dir DIR)");
-    return snapshots_.get();
+    return dir_.get();
 }
 
-Result<SaveResult> GuestTable::save(const std::string& ref, const SaveRequest& request) {
+Result<SaveResult> Snapshots::save(const std::string& ref, const SaveRequest& request) {
     const uint64_t t0 = vmm::host_monotonic_ns();
-    SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
+    SF_TRY_ASSIGN(const SnapshotDir* dir, this->dir());
     SF_TRY_ASSIGN(const std::string name, dir->name_of(request.file));
-    SF_TRY_ASSIGN(const Departing busy, mark_busy(ref, Busy::Saving));
+    SF_TRY_ASSIGN(const GuestMoves::Departing departing, moves_.depart(ref, Busy::Saving));
     bool paused = false;
-    Result<SaveResult> saved = write_snapshot(busy, name, paused);
-    finish_departure(busy, !saved || request.keep, paused); // a failed save leaves the guest as it was
+    Result<SaveResult> saved = write(departing, name, paused);
+    moves_.finish(departing, !saved || request.keep, paused); // a failed save leaves the guest as it was
     if (saved) saved->ms = ms_since(t0);
     return saved;
 }
 
-Result<SaveResult> GuestTable::write_snapshot(const Departing& busy, const std::string& name, bool& paused) {
-    SF_TRY_ASSIGN(const GuestDescription description, describe_guest(busy));
-    const SnapshotDir& dir = *snapshots_;
+Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, const std::string& name, bool& paused) {
+    SF_TRY_ASSIGN(const GuestDescription description, moves_.describe(departing));
+    const SnapshotDir& dir = *dir_;
     SF_TRY_ASSIGN(const UniqueFd fd, dir.create_partial(name));
     struct Discard {
         const SnapshotDir& dir;
@@ -108,12 +108,10 @@ Result<SaveResult> GuestTable::write_snapshot(const Departing& busy, const std::
         SF_TRY(writer.header());
         SF_TRY(write_json(writer, Tag::Host, description.to_json()));
     }
-    SF_TRY_ASSIGN(const worker_api::Saved reply, call_worker(busy.worker, worker_api::Save{busy.id}, fd.get()));
+    const GuestRef guest = departing.guest.ref();
+    SF_TRY_ASSIGN(const worker_api::Saved reply, moves_.vms().call(guest.where, worker_api::Save{guest.id}, fd.get()));
     paused = true;
-    std::vector<DataEntry> data;
-    if (records_) {
-        SF_TRY_ASSIGN(data, records_->data(busy.id));
-    }
+    SF_TRY_ASSIGN(const std::vector<DataEntry> data, moves_.data(departing));
     {
         vmm::snapshot::Writer writer(fd.get());
         SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
@@ -125,12 +123,11 @@ Result<SaveResult> GuestTable::write_snapshot(const Departing& busy, const std::
     discard_partial.keep = true;
     struct stat st{};
     ::fstat(fd.get(), &st);
-    return SaveResult{busy.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size),
-                      reply.pages, 0};
+    return SaveResult{departing.guest.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size), reply.pages, 0};
 }
 
-Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
-    SF_TRY_ASSIGN(const SnapshotDir* dir, snapshots());
+Result<GuestInfo> Snapshots::restore(const RestoreRequest& request) {
+    SF_TRY_ASSIGN(const SnapshotDir* dir, this->dir());
     SF_TRY_ASSIGN(const std::string file, dir->name_of(request.file));
     SF_TRY_ASSIGN(const UniqueFd fd, dir->open_existing(file));
     const std::string shown = dir->path() + "/" + file;
@@ -138,19 +135,18 @@ Result<GuestInfo> GuestTable::restore(const RestoreRequest& request) {
     if (!checked)
         return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown, checked.error().message);
     const std::string name = request.name.empty() ? checked->description.name : request.name;
-    SF_TRY_ASSIGN(const Placed placed, record_arrival(checked->description, name));
-    const worker_api::Restore message{arrival_spec(placed, checked->description)};
+    SF_TRY_ASSIGN(GuestRegistry::Reservation guest, moves_.arrive(checked->description, name));
+    const worker_api::Restore message{moves_.spec(guest, checked->description)};
     Result<worker_api::Built> built = ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
                                           ? Result<worker_api::Built>(error("lseek: {}", std::strerror(errno)))
-                                          : call_worker(placed.worker, message, fd.get());
-    Result<GuestInfo> settled = built ? settle_arrival(placed, checked->data, !request.start)
+                                          : moves_.vms().call(guest.ref().where, message, fd.get());
+    Result<GuestInfo> settled = built ? moves_.settle(guest, checked->data, !request.start)
                                       : Result<GuestInfo>(std::move(built).error());
     if (!settled) {
-        (void)call_worker(placed.worker, worker_api::Destroy{placed.id});
-        std::lock_guard lock(mutex_);
-        forget(placed.id, placed.name, placed.worker);
+        moves_.drop(std::move(guest));
         return error(settled.error().kind, "restoring {}: {}", shown, settled.error().message);
     }
+    guest.keep();
     return settled;
 }
 

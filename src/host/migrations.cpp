@@ -10,7 +10,7 @@
 // arrives, the sender cannot tell; it resumes its copy too (the guest would
 // then run twice: both sides log it). Closing that window needs a third party
 // (the orchestrator's cluster state).
-#include "host/guest_table.h"
+#include "host/migrations.h"
 
 #include "superfluid/abi.h"
 
@@ -55,44 +55,46 @@ double ms_between(uint64_t from_ns, uint64_t to_ns) {
 
 } // namespace
 
-Result<MigrateResult> GuestTable::migrate(const std::string& ref, const MigrateRequest& request) {
+Result<MigrateResult> Migrations::migrate(const std::string& ref, const MigrateRequest& request) {
     const uint64_t t0 = vmm::host_monotonic_ns();
-    if (!options_.migration_token)
+    if (!options_.token)
         return error(ErrorKind::Conflict, "this sfd has no migration token (start it with --migrate-token-file)");
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
-    SF_TRY(options_.migration_peers.allow(to));
-    SF_TRY_ASSIGN(const Departing busy, mark_busy(ref, Busy::Migrating));
+    SF_TRY(options_.peers.allow(to));
+    SF_TRY_ASSIGN(const GuestMoves::Departing departing, moves_.depart(ref, Busy::Migrating));
     Result<UniqueFd> connection = to.connect(kConnectTimeout);
     Result<MigrationSession> session =
-        connection ? handshake_as_sender(connection->get(), *options_.migration_token, options_.migration_timeout)
+        connection ? handshake_as_sender(connection->get(), *options_.token, options_.timeout)
                    : Result<MigrationSession>(std::move(connection).error());
     bool paused = false;
-    Result<MigrateResult> sent = session ? send_guest(busy, connection->get(), *session, to.to_string(), paused)
+    Result<MigrateResult> sent = session ? send(departing, connection->get(), *session, to.to_string(), paused)
                                          : Result<MigrateResult>(std::move(session).error());
     if (!sent) {
-        finish_departure(busy, true, paused); // the guest runs on here
+        moves_.finish(departing, true, paused); // the guest runs on here
         return error(sent.error().kind == ErrorKind::Internal ? ErrorKind::Unavailable : sent.error().kind,
-                     "migrating '{}' to {} failed, it runs on here: {}", busy.info.name, to.to_string(),
+                     "migrating '{}' to {} failed, it runs on here: {}", departing.guest.info.name, to.to_string(),
                      sent.error().message);
     }
-    finish_departure(busy, false, paused); // gone from here: its port and address are freed
+    moves_.finish(departing, false, paused); // gone from here: its port and address are freed
     sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
-    sent->phases["frames_forwarded"] = forward_kept_frames(busy, connection->get(), *session);
+    sent->phases["frames_forwarded"] = forward_kept_frames(departing, connection->get(), *session);
     return sent;
 }
 
 // The frames that reached the guest here while it was paused (its worker
 // returned them when it was destroyed) follow it: one Frames record, empty
 // when there were none, which the receiver waits for.
-size_t GuestTable::forward_kept_frames(const Departing& busy, int connection, MigrationSession& session) {
-    const HeldFrames kept = busy.port_key ? net_->take_returned(*busy.port_key) : HeldFrames{};
+size_t Migrations::forward_kept_frames(const GuestMoves::Departing& departing, int connection,
+                                       MigrationSession& session) {
+    const std::optional<uint32_t> port_key = departing.guest.port_key;
+    const HeldFrames kept = port_key ? moves_.net().take_returned(*port_key) : HeldFrames{};
     const std::string payload = encode_frames(kept);
-    vmm::snapshot::Writer writer = sealed_writer(connection, session, options_.migration_timeout);
+    vmm::snapshot::Writer writer = sealed_writer(connection, session, options_.timeout);
     if (Result<void> sent = writer.record(Tag::Frames, std::span(reinterpret_cast<const uint8_t*>(payload.data()),
                                                                   payload.size()));
         !sent) {
-        std::fprintf(stderr, "sfd: guest %s: its %zu kept frames were not sent: %s\n", busy.info.name.c_str(),
-                     kept.size(), sent.error().message.c_str());
+        std::fprintf(stderr, "sfd: guest %s: its %zu kept frames were not sent: %s\n",
+                     departing.guest.info.name.c_str(), kept.size(), sent.error().message.c_str());
         return 0;
     }
     return kept.size();
@@ -100,27 +102,28 @@ size_t GuestTable::forward_kept_frames(const Departing& busy, int connection, Mi
 
 // After its commit Reply the receiver takes the Frames record and puts its
 // frames in the guest's ring, as if they had arrived here.
-void GuestTable::receive_kept_frames(const Placed& placed, int connection, MigrationSession& session) {
-    vmm::snapshot::Reader reader = sealed_reader(connection, session, options_.migration_timeout);
+void Migrations::receive_kept_frames(const GuestRegistry::Reservation& guest, int connection,
+                                     MigrationSession& session) {
+    vmm::snapshot::Reader reader = sealed_reader(connection, session, options_.timeout);
     Result<vmm::snapshot::Record> record = read_record(reader, Tag::Frames);
     Result<HeldFrames> frames = record ? decode_frames(record->payload) : Result<HeldFrames>(std::move(record).error());
     if (!frames) {
-        std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n", placed.name.c_str(),
+        std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n", guest.info.name.c_str(),
                      frames.error().message.c_str());
         return;
     }
-    if (!placed.lease) return;
+    if (!guest.nic) return;
     for (size_t i = 0; i < frames->size(); ++i) {
         if (i > 0 && i % kInjectBurst == 0) std::this_thread::sleep_for(kInjectPause); // the guest empties its ring
-        net_->inject(placed.lease->port_key, (*frames)[i]);
+        moves_.net().inject(guest.nic->port_key, (*frames)[i]);
     }
 }
 
 // The receiver proved itself (handshake_as_sender): everything from here on is sealed.
-Result<MigrateResult> GuestTable::send_guest(const Departing& busy, int connection, MigrationSession& session,
-                                             const std::string& to, bool& paused) {
-    SF_TRY_ASSIGN(GuestDescription description, describe_guest(busy));
-    const auto timeout = options_.migration_timeout;
+Result<MigrateResult> Migrations::send(const GuestMoves::Departing& departing, int connection,
+                                       MigrationSession& session, const std::string& to, bool& paused) {
+    SF_TRY_ASSIGN(GuestDescription description, moves_.describe(departing));
+    const auto timeout = options_.timeout;
     {
         vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         SF_TRY(writer.header());
@@ -131,16 +134,15 @@ Result<MigrateResult> GuestTable::send_guest(const Departing& busy, int connecti
         SF_TRY(read_reply(reader, to));
     }
     // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's verdict.
+    const GuestRef guest = departing.guest.ref();
     SF_TRY_ASSIGN(const worker_api::Sent moved,
-                  call_worker(busy.worker,
-                              worker_api::MigrateOut{busy.id, static_cast<uint64_t>(timeout.count()), session.to_json()},
-                              connection));
+                  moves_.vms().call(guest.where,
+                                    worker_api::MigrateOut{guest.id, static_cast<uint64_t>(timeout.count()),
+                                                           session.to_json()},
+                                    connection));
     paused = true;
     SF_TRY(session.continue_from(moved.session));
-    std::vector<DataEntry> data;
-    if (records_) {
-        SF_TRY_ASSIGN(data, records_->data(busy.id));
-    }
+    SF_TRY_ASSIGN(const std::vector<DataEntry> data, moves_.data(departing));
     {
         vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         SF_TRY(write_json(writer, Tag::Commit, data_to_json(data)));
@@ -152,7 +154,7 @@ Result<MigrateResult> GuestTable::send_guest(const Departing& busy, int connecti
     }
     const uint64_t running_there = vmm::host_monotonic_ns();
     MigrateResult result;
-    result.guest = busy.info.name;
+    result.guest = departing.guest.info.name;
     result.to = to;
     result.downtime_ms = ms_between(moved.paused_ns, running_there);
     result.bytes_sent = moved.bytes_sent;
@@ -163,16 +165,16 @@ Result<MigrateResult> GuestTable::send_guest(const Departing& busy, int connecti
     return result;
 }
 
-void GuestTable::receive_migration(UniqueFd connection, MigrationSession session) {
-    Result<GuestInfo> arrived = accept_guest(connection.get(), session);
+void Migrations::receive(UniqueFd connection, MigrationSession session) {
+    Result<GuestInfo> arrived = accept(connection.get(), session);
     if (!arrived) std::fprintf(stderr, "sfd: an incoming migration failed: %s\n", arrived.error().message.c_str());
     else std::fprintf(stderr, "sfd: guest %s arrived (id %llu)\n", arrived->name.c_str(),
                       static_cast<unsigned long long>(arrived->id));
 }
 
 // The sender proved itself (MigrationListener ran handshake_as_receiver): everything here is sealed.
-Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& session) {
-    const auto timeout = options_.migration_timeout;
+Result<GuestInfo> Migrations::accept(int connection, MigrationSession& session) {
+    const auto timeout = options_.timeout;
     auto refuse = [&](const Error& e) -> Error {
         vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
         (void)write_json(writer, Tag::Reply, {{"error", e.message}});
@@ -188,23 +190,22 @@ Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& ses
         if (!parsed) return refuse(parsed.error());
         description = std::move(*parsed);
     }
-    Result<Placed> placed = record_arrival(description, description.name);
-    if (!placed) return refuse(placed.error());
+    Result<GuestRegistry::Reservation> arrived = moves_.arrive(description, description.name);
+    if (!arrived) return refuse(arrived.error());
+    GuestRegistry::Reservation guest = std::move(*arrived);
     auto drop = [&](const Error& e) -> Error {
-        (void)call_worker(placed->worker, worker_api::Destroy{placed->id});
-        std::lock_guard lock(mutex_);
-        forget(placed->id, placed->name, placed->worker);
+        moves_.drop(std::move(guest));
         return e;
     };
     {
         vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
-        if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", placed->id}}); !sent)
+        if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", guest.id()}}); !sent)
             return drop(sent.error());
     }
-    const worker_api::MigrateIn message{arrival_spec(*placed, description), static_cast<uint64_t>(timeout.count()),
+    const worker_api::MigrateIn message{moves_.spec(guest, description), static_cast<uint64_t>(timeout.count()),
                                         session.to_json()};
     const uint64_t built_from = vmm::host_monotonic_ns();
-    Result<worker_api::Built> built = call_worker(placed->worker, message, connection);
+    Result<worker_api::Built> built = moves_.vms().call(guest.ref().where, message, connection);
     if (!built) return drop(built.error());
     if (Result<void> counted = session.continue_from(built->session); !counted) return drop(counted.error());
     nlohmann::json figures = worker_api::to_object(*built);
@@ -221,14 +222,15 @@ Result<GuestInfo> GuestTable::accept_guest(int connection, MigrationSession& ses
         data = std::move(*entries);
     }
     const uint64_t settle_from = vmm::host_monotonic_ns();
-    Result<GuestInfo> settled = settle_arrival(*placed, data, description.paused);
+    Result<GuestInfo> settled = moves_.settle(guest, data, description.paused);
     if (!settled) return drop(refuse(settled.error())); // the sender waits for a Reply: it says why
+    guest.keep();
     figures["settle_ms"] = static_cast<double>(vmm::host_monotonic_ns() - settle_from) / 1e6;
     vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
     if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)
-        std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", placed->name.c_str(),
+        std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", guest.info.name.c_str(),
                      sent.error().message.c_str());
-    else receive_kept_frames(*placed, connection, session);
+    else receive_kept_frames(guest, connection, session);
     return settled;
 }
 

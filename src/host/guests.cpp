@@ -1,0 +1,154 @@
+// superfluid toolstack: the API's guest service over the registry.
+#include "host/guests.h"
+
+#include "host/create_request_parser.h"
+#include "vmm/guest_clock.h"
+#include "vmm/guest_memory.h"
+
+namespace sf::host {
+namespace {
+
+// A guest that went between two steps of a request.
+Error gone(const std::string& ref) { return error(ErrorKind::NotFound, "no guest '{}'", ref); }
+
+} // namespace
+
+Result<void> Guests::check(const CreateRequest& request) const {
+    SF_TRY(vmm::GuestMemory::check_size(request.mem_size));
+    if (request.image.empty() || request.image[0] != '/')
+        return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
+    // The worker reads and checks the image (once per file version, see ImageCache).
+    if (request.cmdline.size() > kMaxCmdlineBytes)
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}", request.cmdline.size(),
+                     kMaxCmdlineBytes);
+    SF_TRY(registry_.check_free_memory());
+    if (request.net.empty() && !request.ip.empty())
+        return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
+    return ok();
+}
+
+Result<GuestInfo> Guests::create(const CreateRequest& request) {
+    const uint64_t request_ns = vmm::host_monotonic_ns();
+    SF_TRY(check(request));
+    GuestKind& kind = *options_.vm;
+    const Admission admission{&kind,
+                              request.name,
+                              request.image,
+                              request.mem_size,
+                              request.cmdline,
+                              request.start ? GuestState::Running : GuestState::Created,
+                              Busy::No,
+                              request_ns,
+                              [&]() -> Result<std::optional<NicLease>> {
+                                  if (request.net.empty()) return std::optional<NicLease>();
+                                  SF_TRY_ASSIGN(NicLease lease, options_.net->lease(request.net, request.ip));
+                                  return std::optional<NicLease>(std::move(lease));
+                              }};
+    SF_TRY_ASSIGN(GuestRegistry::Reservation guest, registry_.admit(admission));
+    if (options_.store) {
+        const uint64_t t0 = vmm::host_monotonic_ns();
+        Result<void> stored = registry_.store(guest);
+        record_ns_ += vmm::host_monotonic_ns() - t0; // a create's time writing its record (/v1/host)
+        ++records_written_;
+        SF_TRY(std::move(stored));
+    }
+    SF_TRY(kind.create(
+        {guest.ref(), guest.info.name, request.image, request.mem_size, request.cmdline, request.start, guest.nic}));
+    guest.keep(); // from here the guest exists: an error (no output in time) leaves it, and its NIC, in place
+    const uint64_t id = guest.id();
+    if (request.start && request.wait_for_output) return registry_.wait_for_output(id, request.wait_timeout);
+    std::optional<GuestEntry> entry = registry_.find(id);
+    if (!entry) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
+    return entry->info;
+}
+
+Result<GuestInfo> Guests::info(const std::string& ref) {
+    SF_TRY_ASSIGN(const GuestEntry entry, registry_.find(ref));
+    if (entry.held)
+        if (Result<uint64_t> bytes = entry.kind->console_bytes(entry.ref()); bytes) {
+            Result<GuestInfo> info = registry_.set_console_bytes(entry.info.id, *bytes);
+            if (!info) return gone(ref);
+            return info;
+        }
+    std::optional<GuestEntry> now = registry_.find(entry.info.id);
+    if (!now) return gone(ref);
+    return now->info;
+}
+
+Result<std::vector<GuestInfo>> Guests::list() { return registry_.list(); }
+
+// start/pause/resume: checks the state, asks the guest's kind, records the new state.
+Result<GuestInfo> Guests::change(const std::string& ref, GuestChange change, GuestState from, GuestState to) {
+    static constexpr std::string_view kOps[] = {"start", "pause", "resume"};
+    SF_TRY_ASSIGN(const GuestEntry entry, registry_.ready_for(ref, from, kOps[static_cast<size_t>(change)]));
+    SF_TRY(entry.kind->change(entry.ref(), change));
+    Result<GuestInfo> info = registry_.changed(entry.info.id, from, to);
+    if (!info) return gone(ref);
+    return info;
+}
+
+Result<GuestInfo> Guests::start(const std::string& ref) {
+    return change(ref, GuestChange::Start, GuestState::Created, GuestState::Running);
+}
+Result<GuestInfo> Guests::pause(const std::string& ref) {
+    return change(ref, GuestChange::Pause, GuestState::Running, GuestState::Paused);
+}
+Result<GuestInfo> Guests::resume(const std::string& ref) {
+    return change(ref, GuestChange::Resume, GuestState::Paused, GuestState::Running);
+}
+
+Result<void> Guests::destroy(const std::string& ref) {
+    SF_TRY_ASSIGN(const GuestEntry entry, registry_.idle(ref));
+    if (entry.held) {
+        Result<void> destroyed = entry.kind->destroy(entry.ref());
+        if (!destroyed && destroyed.error().kind != ErrorKind::NotFound &&
+            destroyed.error().kind != ErrorKind::Unavailable)
+            return destroyed;
+    }
+    if (!registry_.remove(entry.info.id)) return gone(ref);
+    return ok();
+}
+
+Result<std::string> Guests::logs(const std::string& ref) {
+    SF_TRY_ASSIGN(const GuestEntry entry, registry_.find(ref));
+    if (!entry.held) return std::string(); // its holder ended, and the ring with it
+    return entry.kind->logs(entry.ref());
+}
+
+Result<void> Guests::follow_console(const std::string& ref, const ConsoleCallback& callback) {
+    return registry_.follow(
+        ref, [](const GuestEntry& entry) { return entry.kind->follow(entry.ref()); }, callback,
+        [](const GuestEntry& entry) { entry.kind->unfollow(entry.ref()); });
+}
+
+nlohmann::json Guests::store_figures() const {
+    if (!options_.store) return {{"backend", "none"}};
+    const uint64_t written = records_written_;
+    const store::StoreStats stats = options_.store->stats();
+    return {{"backend", options_.store->backend_name()},
+            {"records_written", written},
+            {"record_ms_mean", written ? static_cast<double>(record_ns_) / static_cast<double>(written) / 1e6 : 0.0},
+            {"nodes", stats.nodes},
+            {"watches", stats.watches},
+            {"commits", stats.commits},
+            {"conflicts", stats.conflicts}};
+}
+
+Result<HostInfo> Guests::host_info() {
+    nlohmann::json kind = options_.vm->figures();
+    const GuestRegistry::Figures figures = registry_.figures();
+    nlohmann::json json = {{"guests", figures.guests},
+                           {"backend", options_.backend},
+                           {"backend_description", options_.backend_description},
+                           {"states", figures.states},
+                           {"mem_reserve", options_.mem_reserve},
+                           {"mem_committed", figures.committed},
+                           {"mem_commit_limit", figures.commit_limit},
+                           {"overcommit", options_.overcommit},
+                           {"console_bytes_dropped", figures.console_dropped},
+                           {"store", store_figures()}};
+    json.update(kind);
+    return HostInfo{std::move(json)};
+}
+
+} // namespace sf::host
