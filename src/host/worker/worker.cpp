@@ -2,6 +2,7 @@
 #include "host/worker/worker.h"
 
 #include "host/protocol.h"
+#include "host/worker/worker_operations.h"
 #include "net/mac_address.h"
 
 #include <cstdio>
@@ -18,6 +19,8 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
       }),
       pool_(backend_, config.settings.pool),
       scheduler_(config.settings.runners, config.settings.slice_ms * 1'000'000, *this), frames_(config.frame_fd, scheduler_),
+      snapshots_(*this, scheduler_, store_links_, images_, pool_, *backend_),
+      migrations_(*this, scheduler_, frames_, snapshots_),
       operations_([this](uint64_t request_id, const LongOperations::Outcome& outcome) {
           send_reply(request_id, outcome ? *outcome : encode_error(outcome.error()));
       }) {
@@ -64,6 +67,24 @@ void Worker::send_reply(uint64_t request_id, const EncodedReply& reply) {
     std::lock_guard lock(send_mutex_);
     (void)wire::send(config_.control_fd, wire::Type::Reply, request_id, 0, reply.payload,
                      reply.raw ? uint32_t{wire::kRawPayload} : 0u);
+}
+
+std::optional<Op> Worker::serve_request(wire::Message& message) {
+    const uint64_t request_id = message.header.request_id;
+    Result<ParsedRequest> parsed = parse_request(message.payload);
+    if (!parsed) {
+        send_reply(request_id, encode_error(parsed.error()));
+        return std::nullopt;
+    }
+    const WorkerOperation& operation = worker_operation(parsed->op);
+    if (operation.launch) {
+        Result<void> launched = operation.launch(*this, parsed->object, request_id, std::move(message.fd));
+        if (!launched) send_reply(request_id, encode_error(launched.error())); // else the job replies when done
+        return parsed->op;
+    }
+    Result<EncodedReply> reply = operation.serve(*this, parsed->object);
+    send_reply(request_id, reply ? *reply : encode_error(reply.error()));
+    return parsed->op;
 }
 
 Result<Done> Worker::create(const Create& request) {
@@ -139,7 +160,7 @@ Result<WatchesReplayed> Worker::replay_watches(const ReplayWatches&) {
     return WatchesReplayed{static_cast<uint64_t>(store_links_.replay_watches())};
 }
 
-Result<Worker::NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
+Result<NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
     NewGuest fresh;
     fresh.config.id = spec.id;
     fresh.config.mem_size = spec.mem;

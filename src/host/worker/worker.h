@@ -9,13 +9,16 @@
 //
 // Snapshots and migration (docs/migration.md, "Worker operations"): save,
 // restore, migrate_out and migrate_in come with a descriptor and run on
-// threads of their own (LongOperations; worker_snapshot.cpp,
-// worker_migration.cpp); their replies are sent when they end. While one
-// runs for a guest, start/pause/resume of that guest are refused (Conflict)
-// and destroy cancels it first. Threading: those threads use only the parts
-// safe from any thread (Scheduler, StoreLinks, ImageCache, ShellPool,
-// FramePort, guests_ under guests_mutex_) and send under send_mutex_; a
-// VM they read is held by shared_ptr, so it outlives its guest ending.
+// threads of their own (LongOperations) through WorkerSnapshots and
+// WorkerMigrations, which the Worker owns; their replies are sent when they
+// end. While one runs for a guest, start/pause/resume of that guest are
+// refused (Conflict) and destroy cancels it first. The dispatch table from
+// sfd's ops to all of these is worker_operations.h.
+//
+// Threading: serve() and the operations answered at once run on the main
+// thread. The guest functions for the long operations (find,
+// prepare_guest, register_guest, abandon, remove_guest) are safe from any
+// thread (guests_ under guests_mutex_); sends go under send_mutex_.
 #pragma once
 
 #include "host/worker/frame_port.h"
@@ -28,25 +31,17 @@
 #include "host/worker/shell_pool.h"
 #include "host/worker/store_link.h"
 #include "host/worker/worker_guest.h"
+#include "host/worker/worker_migrations.h"
+#include "host/worker/worker_snapshots.h"
 #include "host/worker_api.h"
 #include "host/worker_settings.h"
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
-#include <array>
-#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
-
-namespace sf::vmm::snapshot {
-class Reader;
-class Writer;
-} // namespace sf::vmm::snapshot
 
 namespace sf::host {
 
@@ -68,21 +63,6 @@ class Worker final : public EventSink {
     void guest_event(uint64_t id, const worker_api::GuestEvent& event) override;
     void guest_console(uint64_t id, std::string_view bytes) override;
 
-  private:
-    enum class Ended { Shutdown, Lost, Failed };
-    // Serves one sfd connection (config_.control_fd) until it ends.
-    Ended serve_connection();
-    // Serves one request packet: replies at once, or starts a long
-    // operation. Returns its op (nullopt for a malformed request).
-    std::optional<worker_api::Op> serve_request(wire::Message& message);
-    void send_reply(uint64_t request_id, const worker_api::EncodedReply& reply);
-    // The dispatch table (worker_operations.cpp): one entry per op.
-    struct Operation;
-    static const std::array<Operation, worker_api::kOpCount>& operations();
-    template <class R, auto handler> static Result<worker_api::EncodedReply> serve_op(Worker& w, const nlohmann::json& o);
-    template <class R, auto handler>
-    static Result<void> launch_op(Worker& w, const nlohmann::json& o, uint64_t request_id, UniqueFd fd);
-
     // The operations answered at once, one per request type.
     Result<worker_api::Done> create(const worker_api::Create& request);
     Result<worker_api::GuestStatus> start(const worker_api::Start& request);
@@ -96,67 +76,44 @@ class Worker final : public EventSink {
     Result<worker_api::WorkerStats> stats(const worker_api::Stats& request);
     Result<worker_api::Done> shutdown(const worker_api::Shutdown& request);
     Result<worker_api::WatchesReplayed> replay_watches(const worker_api::ReplayWatches& request);
-    // Adoption by a restarted sfd (worker_adoption.cpp).
-    Result<void> listen();
-    bool await_sfd(); // false: nobody came within the grace time
-    Result<worker_api::Held> adopt(const worker_api::Adopt& request);
-    // A guest that may be started, paused or resumed: no long operation holds it.
-    Result<std::shared_ptr<WorkerGuest>> find_idle(uint64_t id);
-    worker_api::GuestStatus status_of(const WorkerGuest& guest) const;
-    // A guest being built (create, restore): its config (NIC made, store
-    // link open), NIC port and WorkerGuest, not registered yet.
-    struct NewGuest {
-        vmm::GuestConfig config;
-        std::optional<uint32_t> port_key;
-        std::shared_ptr<WorkerGuest> guest;
-    };
+    Result<worker_api::Held> adopt(const worker_api::Adopt& request); // worker_adoption.cpp
+
+    // The long operations' units, and a job of theirs started on a thread of
+    // its own for the guest (LongOperations::launch).
+    WorkerSnapshots& snapshots() { return snapshots_; }
+    WorkerMigrations& migrations() { return migrations_; }
+    Result<void> launch(uint64_t guest_id, uint64_t request_id, UniqueFd fd, LongOperations::Job job) {
+        return operations_.launch(guest_id, request_id, std::move(fd), std::move(job));
+    }
+
+    // The guests, for the long operations (any thread).
+    Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
     Result<NewGuest> prepare_guest(const worker_api::GuestSpec& spec);
     // Gives the guest its VM and registers it (guests_, its switch port); a
     // Conflict if the id is taken (then abandoned, nothing kept).
     Result<void> register_guest(NewGuest& fresh, std::shared_ptr<vmm::Guest> vm);
     // Undoes prepare_guest() (closes its store link).
     void abandon(const NewGuest& fresh);
-    // Long operations: run on their own thread with the descriptor passed
-    // with the request (worker_snapshot.cpp, worker_migration.cpp).
-    Result<worker_api::Saved> save(const worker_api::Save& request, int fd, std::stop_token stop);
-    Result<worker_api::Built> restore(const worker_api::Restore& request, int fd, std::stop_token stop);
-    Result<worker_api::Sent> migrate_out(const worker_api::MigrateOut& request, int fd, std::stop_token stop);
-    Result<worker_api::Built> migrate_in(const worker_api::MigrateIn& request, int fd, std::stop_token stop);
-    // Shared by them (worker_snapshot.cpp). After the pages: the monitor's
-    // records (the guest paused), Console, Watches and GuestEnd.
-    Result<void> write_guest_records(WorkerGuest& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer);
-    // Reads a guest part up to its GuestEnd and builds the guest (create's
-    // fields in `request`), registered and paused. On failure nothing stays.
-    // The memory and the shell are ready before the first record is read.
-    struct Incoming {
-        uint64_t start_ns = 0, guest_end_ns = 0, built_ns = 0; // CLOCK_MONOTONIC
-        worker_api::Built built(uint64_t bytes) const; // with read_ms, build_ms
-    };
-    Result<std::shared_ptr<WorkerGuest>> read_guest(const worker_api::GuestSpec& spec, vmm::snapshot::Reader& reader,
-                                                    std::stop_token stop, Incoming& in);
-    Result<std::shared_ptr<vmm::Guest>> build_from_stream(const worker_api::GuestSpec& spec, NewGuest& fresh,
-                                                          vmm::snapshot::Reader& reader, std::stop_token stop,
-                                                          Incoming& in);
-    // migrate_out's sending part (worker_migration.cpp): pre-copy rounds while
-    // the guest runs, then it is paused and the rest sent, up to GuestEnd.
-    struct Outgoing {
-        uint64_t rounds = 0;          // Memory passes, the final one included
-        uint64_t start_ns = 0, precopy_end_ns = 0, paused_ns = 0, stop_copy_end_ns = 0;
-        bool was_running = false;     // it ran before it was paused (a failure resumes it)
-        bool held = false;            // its port keeps frames from the pause on (FramePort::hold)
-    };
-    Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
-                            int socket, std::stop_token stop, Outgoing& out);
     // destroy() without cancelling the guest's operation (an operation's own undo).
     Result<void> remove_guest(uint64_t id);
+
+  private:
+    enum class Ended { Shutdown, Lost, Failed };
+    // Serves one sfd connection (config_.control_fd) until it ends.
+    Ended serve_connection();
+    // Serves one request packet: replies at once, or starts a long
+    // operation. Returns its op (nullopt for a malformed request).
+    std::optional<worker_api::Op> serve_request(wire::Message& message);
+    void send_reply(uint64_t request_id, const worker_api::EncodedReply& reply);
+    // Adoption by a restarted sfd (worker_adoption.cpp).
+    Result<void> listen();
+    bool await_sfd(); // false: nobody came within the grace time
+    // A guest that may be started, paused or resumed: no long operation holds it.
+    Result<std::shared_ptr<WorkerGuest>> find_idle(uint64_t id);
+    worker_api::GuestStatus status_of(const WorkerGuest& guest) const;
     Result<std::shared_ptr<vmm::Nic>> make_nic(const worker_api::NicSpec& nic);
     Result<std::shared_ptr<vmm::StorePort>> open_store(const std::shared_ptr<WorkerGuest>& guest);
-    Result<std::shared_ptr<WorkerGuest>> find(uint64_t id);
     void destroy_all();
-
-    // How long a save or migration waits for a running guest to let go of its
-    // runner: longer than a store hypercall may wait for its reply (5 s).
-    static constexpr std::chrono::milliseconds kQuiesceTimeout{6000};
 
     WorkerConfig config_;
     std::shared_ptr<const vmm::Backend> backend_;
@@ -170,6 +127,8 @@ class Worker final : public EventSink {
     FramePort frames_; // after scheduler_: it wakes guests through it
     std::mutex guests_mutex_;
     std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests_;
+    WorkerSnapshots snapshots_;   // over the parts above
+    WorkerMigrations migrations_; // over them and snapshots_
     LongOperations operations_; // last: its threads end before the rest goes
 };
 

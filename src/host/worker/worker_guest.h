@@ -78,4 +78,12 @@ class WorkerGuest final : public vmm::ConsoleSink {
     EventSink& events_;
 };
 
+// A guest being built (create, restore): its config (NIC made, store link
+// open), NIC port and WorkerGuest, not registered yet (Worker::prepare_guest).
+struct NewGuest {
+    vmm::GuestConfig config;
+    std::optional<uint32_t> port_key;
+    std::shared_ptr<WorkerGuest> guest;
+};
+
 } // namespace sf::host

@@ -1,5 +1,5 @@
-// superfluid worker: live migration, both ends (docs/migration.md, "Worker
-// operations" and "Migration").
+// superfluid worker: WorkerMigrations, live migration, both ends
+// (docs/migration.md, "Worker operations" and "Migration").
 //
 // Sender: dirty logging on; round 0 sends every touched page while the guest
 // runs, then rounds of the pages dirtied meanwhile, until few are left (at
@@ -23,10 +23,11 @@
 // and frame counts ("session", host/migration/migration_session.h); every
 // record both ways is sealed with them, and the reply gives the counts back.
 // A request without "session" (tests on a socketpair) runs in clear.
-#include "host/worker/worker.h"
+#include "host/worker/worker_migrations.h"
 
 #include "common/json_fields.h"
 #include "host/migration/migration_session.h"
+#include "host/worker/worker.h"
 #include "vmm/guest_clock.h"
 #include "vmm/snapshot/reader.h"
 #include "vmm/snapshot/writer.h"
@@ -157,15 +158,15 @@ Result<void> read_reply(int socket, snapshot::StreamCipher* cipher, std::chrono:
 
 } // namespace
 
-Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, snapshot::Writer& writer,
-                                int socket, std::stop_token stop, Outgoing& out) {
+Result<void> WorkerMigrations::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm,
+                                          snapshot::Writer& writer, int socket, std::stop_token stop, Outgoing& out) {
     out.start_ns = vmm::host_monotonic_ns();
     std::vector<uint64_t> left;
     if (vm.has_dirty_log()) {
         SF_TRY_ASSIGN(left, precopy(vm, writer, socket, stop, out.rounds));
     }
     out.precopy_end_ns = vmm::host_monotonic_ns();
-    SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
+    SF_TRY_ASSIGN(out.was_running, scheduler_.quiesce(guest, WorkerSnapshots::kQuiesceTimeout, stop));
     out.paused_ns = vmm::host_monotonic_ns();
     if (out.was_running && guest->port_key) {
         frames_.hold(*guest->port_key); // before the last dirty pages: the ring is not written after them
@@ -175,16 +176,17 @@ Result<void> Worker::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::
     SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.has_dirty_log() ? vm.take_dirty_pages() : vm.touched_pages());
     SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
     ++out.rounds;
-    SF_TRY(sent(write_guest_records(*guest, vm, writer), writer, socket));
+    SF_TRY(sent(snapshots_.write_guest_records(*guest, vm, writer), writer, socket));
     out.stop_copy_end_ns = vmm::host_monotonic_ns();
     return ok();
 }
 
 // The guest sent on the connected `socket`, up to the receiver's verdict.
-Result<worker_api::Sent> Worker::migrate_out(const worker_api::MigrateOut& request, int socket, std::stop_token stop) {
+Result<worker_api::Sent> WorkerMigrations::migrate_out(const worker_api::MigrateOut& request, int socket,
+                                                       std::stop_token stop) {
     const uint64_t id = request.id;
     const std::chrono::milliseconds timeout(request.timeout_ms);
-    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, worker_.find(id));
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest); // kept alive even if the guest ends meanwhile
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
     SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request.session));
@@ -218,16 +220,17 @@ Result<worker_api::Sent> Worker::migrate_out(const worker_api::MigrateOut& reque
 }
 
 // A guest read from the connected `socket` and built, paused; the sender told whether it was.
-Result<worker_api::Built> Worker::migrate_in(const worker_api::MigrateIn& request, int socket, std::stop_token stop) {
+Result<worker_api::Built> WorkerMigrations::migrate_in(const worker_api::MigrateIn& request, int socket,
+                                                       std::stop_token stop) {
     const std::chrono::milliseconds timeout(request.timeout_ms);
     SF_TRY_ASSIGN(std::optional<MigrationSession> session, session_of(request.session));
     set_nodelay(socket);
     bound_buffers(socket, SO_RCVBUF);
     uint64_t bytes = 0;
-    Incoming in;
+    WorkerSnapshots::Incoming in;
     Result<std::shared_ptr<WorkerGuest>> built = [&] {
         snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, std::nullopt}, receiving(session));
-        Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request.guest, reader, stop, in);
+        Result<std::shared_ptr<WorkerGuest>> guest = snapshots_.read_guest(request.guest, reader, stop, in);
         bytes = reader.bytes_read();
         return guest;
     }();
@@ -239,7 +242,7 @@ Result<worker_api::Built> Worker::migrate_in(const worker_api::MigrateIn& reques
     }();
     if (!built) return error(built.error().kind, "migrate_in: {}", built.error().message);
     if (!told) {
-        (void)remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
+        (void)worker_.remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
         return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}", told.error().message);
     }
     worker_api::Built reply = in.built(bytes);

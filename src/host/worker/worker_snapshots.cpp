@@ -1,7 +1,8 @@
-// superfluid worker: save and restore (docs/migration.md, "Worker operations"),
-// and the guest part of a stream as both they and a migration write and read it.
-#include "host/worker/worker.h"
+// superfluid worker: WorkerSnapshots, save and restore, and the guest part of
+// a stream as both they and a migration write and read it.
+#include "host/worker/worker_snapshots.h"
 
+#include "host/worker/worker.h"
 #include "host/worker/worker_records.h"
 #include "vmm/guest_clock.h"
 #include "vmm/snapshot/loader.h"
@@ -44,7 +45,7 @@ std::optional<uint64_t> pending_wake(const vmm::Guest& vm) {
 
 } // namespace
 
-Result<void> Worker::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, snapshot::Writer& writer) {
+Result<void> WorkerSnapshots::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, snapshot::Writer& writer) {
     SF_TRY(vm.save_state(writer));
     SF_TRY(writer.record(snapshot::Tag::Console, guest.save_console()));
     SF_TRY(writer.record(snapshot::Tag::Watches, store_links_.save_watches(guest.id())));
@@ -54,9 +55,9 @@ Result<void> Worker::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, sna
 }
 
 // The guest paused, its part of the stream written to `fd`.
-Result<worker_api::Saved> Worker::save(const worker_api::Save& request, int fd, std::stop_token stop) {
+Result<worker_api::Saved> WorkerSnapshots::save(const worker_api::Save& request, int fd, std::stop_token stop) {
     const uint64_t id = request.id;
-    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find(id));
+    SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, worker_.find(id));
     SF_TRY_ASSIGN(const bool was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
     std::shared_ptr<vmm::Guest> vm = scheduler_.vm(*guest);
     if (!vm) return error(ErrorKind::Conflict, "guest {} has ended", id);
@@ -74,7 +75,7 @@ Result<worker_api::Saved> Worker::save(const worker_api::Save& request, int fd, 
 }
 
 // The guest part read from `fd` (positioned at it) and built: paused, or resumed with `start`.
-Result<worker_api::Built> Worker::restore(const worker_api::Restore& request, int fd, std::stop_token stop) {
+Result<worker_api::Built> WorkerSnapshots::restore(const worker_api::Restore& request, int fd, std::stop_token stop) {
     snapshot::Reader reader(fd);
     Incoming in;
     Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request.guest, reader, stop, in);
@@ -83,26 +84,27 @@ Result<worker_api::Built> Worker::restore(const worker_api::Restore& request, in
     return in.built(reader.bytes_read());
 }
 
-worker_api::Built Worker::Incoming::built(uint64_t bytes) const {
+worker_api::Built WorkerSnapshots::Incoming::built(uint64_t bytes) const {
     const auto ms = [](uint64_t from, uint64_t to) { return static_cast<double>(to - from) / 1e6; };
     return worker_api::Built{bytes, ms(start_ns, guest_end_ns), ms(guest_end_ns, built_ns), std::nullopt};
 }
 
-Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const worker_api::GuestSpec& spec, snapshot::Reader& reader,
-                                                        std::stop_token stop, Incoming& in) {
+Result<std::shared_ptr<WorkerGuest>> WorkerSnapshots::read_guest(const worker_api::GuestSpec& spec,
+                                                                 snapshot::Reader& reader, std::stop_token stop,
+                                                                 Incoming& in) {
     in.start_ns = vmm::host_monotonic_ns();
-    if (find(spec.id)) return error(ErrorKind::Conflict, "guest {} exists", spec.id);
-    SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(spec));
+    if (worker_.find(spec.id)) return error(ErrorKind::Conflict, "guest {} exists", spec.id);
+    SF_TRY_ASSIGN(NewGuest fresh, worker_.prepare_guest(spec));
     Result<std::shared_ptr<vmm::Guest>> vm = build_from_stream(spec, fresh, reader, stop, in);
     if (!vm) {
-        abandon(fresh);
+        worker_.abandon(fresh);
         return std::move(vm).error();
     }
     if (Result<void> paused = scheduler_.add_paused(fresh.guest, pending_wake(**vm)); !paused) {
-        abandon(fresh);
+        worker_.abandon(fresh);
         return paused.error();
     }
-    SF_TRY(register_guest(fresh, std::move(*vm)));
+    SF_TRY(worker_.register_guest(fresh, std::move(*vm)));
     in.built_ns = vmm::host_monotonic_ns();
     return fresh.guest;
 }
@@ -111,11 +113,11 @@ Result<std::shared_ptr<WorkerGuest>> Worker::read_guest(const worker_api::GuestS
 // the monitor's records to the loader; Console and Watches are ours. What
 // does not depend on the stream is done before reading it: in a migration,
 // what follows GuestEnd is downtime.
-Result<std::shared_ptr<vmm::Guest>> Worker::build_from_stream(const worker_api::GuestSpec& spec, NewGuest& fresh,
-                                                              snapshot::Reader& reader, std::stop_token stop,
-                                                              Incoming& in) {
+Result<std::shared_ptr<vmm::Guest>> WorkerSnapshots::build_from_stream(const worker_api::GuestSpec& spec,
+                                                                       NewGuest& fresh, snapshot::Reader& reader,
+                                                                       std::stop_token stop, Incoming& in) {
     SF_TRY_ASSIGN(auto memory_template, images_.get(spec.image, fresh.config.mem_size));
-    SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate(backend_->memory_sharing()));
+    SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate(backend_.memory_sharing()));
     SF_TRY_ASSIGN(vmm::Shell shell, pool_.take());
     snapshot::SnapshotLoader loader(memory);
     std::optional<std::string> watches;
