@@ -1,5 +1,6 @@
-# sfstore-core: the store's semantics (paths, permissions, Store, its
-# transactions and watches) over the Backend interface, and MemBackend.
+# sfstore-core: the store's semantics (paths, permissions, Store and its parts:
+# NodeTree, Connections, Watches, Transactions, Operation, NodeOps) over the
+# Backend interface, and MemBackend.
 add_library(sfstore-core STATIC
   errors.cpp
   path.cpp
@@ -7,11 +8,13 @@ add_library(sfstore-core STATIC
   mem_backend.cpp
   working_set.cpp
   watch_registry.cpp
+  node_tree.cpp
+  connections.cpp
+  watches.cpp
+  transactions.cpp
+  operation.cpp
+  node_ops.cpp
   store.cpp
-  store_access.cpp
-  store_ops.cpp
-  store_transactions.cpp
-  store_watches.cpp
 )
 find_package(Threads REQUIRED)
 target_link_libraries(sfstore-core PUBLIC sfcommon Threads::Threads)

@@ -2,9 +2,11 @@
 //
 // They are XenStore's: on the wire an error reply carries the errno's name
 // ("ENOENT"), which is what xenstore-utils and pyxs print and raise.
+// SF_STORE_TRY and SF_STORE_ASSIGN pass a StoreResult's error up, as SF_TRY does.
 #pragma once
 
 #include <string>
+#include <utility>
 #include <variant>
 
 namespace sf::store {
@@ -54,3 +56,19 @@ struct Done {}; // the value of an operation that returns nothing
 using StoreStatus = StoreResult<Done>;
 
 } // namespace sf::store
+
+// Returns the error of a failed StoreResult expression from the enclosing function.
+#define SF_STORE_TRY(expr)                                                                                   \
+    do {                                                                                                     \
+        auto sf_store_try_ = (expr);                                                                         \
+        if (!sf_store_try_.ok()) return sf_store_try_.error();                                               \
+    } while (0)
+
+// Declares `decl` from the value of a StoreResult expression, or returns its error.
+#define SF_STORE_ASSIGN(decl, expr) SF_STORE_ASSIGN_IMPL_(decl, expr, SF_STORE_CONCAT_(sf_store_, __LINE__))
+#define SF_STORE_CONCAT_(a, b) SF_STORE_CONCAT2_(a, b)
+#define SF_STORE_CONCAT2_(a, b) a##b
+#define SF_STORE_ASSIGN_IMPL_(decl, expr, tmp)                                                               \
+    auto tmp = (expr);                                                                                       \
+    if (!tmp.ok()) return tmp.error();                                                                       \
+    decl = std::move(tmp).value()

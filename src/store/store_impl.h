@@ -1,116 +1,44 @@
-// superfluid store: Store::Impl, the state behind Store and the pieces its
-// files share (connections, transactions, pending watch events).
+// superfluid store: Store::Impl, the state behind Store: the parts it is
+// made of and the mutex that guards them all.
 //
-// Files: store.cpp (creation, connections, the locked public methods),
-// store_access.cpp (operation context, permission checks, node creation,
-// applying a WorkingSet), store_ops.cpp (read, write, mkdir, rm, directory,
-// permissions), store_transactions.cpp, store_watches.cpp (watches, domain
-// introduction, firing events).
+//   NodeTree      the committed tree: back-end, generations, nodes per owner (node_tree.h)
+//   Connections   the callers (connections.h)
+//   Watches       watches, domain introduction, the Outbox of events (watches.h)
+//   Transactions  open transactions and their commits (transactions.h)
+//   NodeOps       read, write, mkdir, rm, directory, permissions (node_ops.h)
+//   Operation     one request's context and its permission checks (operation.h)
 //
-// Every Impl method runs with `mutex` held; watch events are collected into
-// an Outbox and delivered by the public method after unlocking.
+// Threading: every part runs with `mutex` held; watch events are collected
+// into an Outbox and delivered by the public method after unlocking.
 #pragma once
 
+#include "store/connections.h"
+#include "store/node_ops.h"
+#include "store/node_tree.h"
+#include "store/operation.h"
 #include "store/store.h"
-#include "store/watch_registry.h"
-#include "store/working_set.h"
+#include "store/transactions.h"
+#include "store/watches.h"
 
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
-#include <string>
-#include <unordered_map>
+#include <type_traits>
 #include <utility>
-#include <vector>
-
-// Returns the error of a failed StoreResult expression from the enclosing function.
-#define SF_STORE_TRY(expr)                                                                                   \
-    do {                                                                                                     \
-        auto sf_store_try_ = (expr);                                                                         \
-        if (!sf_store_try_.ok()) return sf_store_try_.error();                                               \
-    } while (0)
-
-// Declares `decl` from the value of a StoreResult expression, or returns its error.
-#define SF_STORE_ASSIGN(decl, expr) SF_STORE_ASSIGN_IMPL_(decl, expr, SF_STORE_CONCAT_(sf_store_, __LINE__))
-#define SF_STORE_CONCAT_(a, b) SF_STORE_CONCAT2_(a, b)
-#define SF_STORE_CONCAT2_(a, b) a##b
-#define SF_STORE_ASSIGN_IMPL_(decl, expr, tmp)                                                               \
-    auto tmp = (expr);                                                                                       \
-    if (!tmp.ok()) return tmp.error();                                                                       \
-    decl = std::move(tmp).value()
 
 namespace sf::store {
 
-struct Connection {
-    ConnectionId id = 0;
-    DomainId domid = 0;
-    bool privileged = false;
-    std::shared_ptr<WatchSink> sink;
-    std::set<std::pair<std::string, std::string>> watches; // (canonical path, token)
-    std::set<TxId> transactions;                           // open
-};
-
-// A change watches may fire for: watches at or above `path` get `path`; for
-// a removal, watches below it get their own path.
-struct FiredChange {
-    std::string path;
-    std::vector<Permissions> readers; // a watcher must be able to read under one of these
-    bool removed = false;
-    std::unordered_map<std::string, Permissions> removed_perms; // each removed node's permissions
-};
-
-struct Transaction {
-    Transaction(TxId tx_id, ConnectionId owner, Backend& backend)
-        : id(tx_id), connection(owner), nodes(backend) {}
-    TxId id;
-    ConnectionId connection;
-    WorkingSet nodes;
-    std::vector<FiredChange> events; // fired at commit
-};
-
-// Watch events waiting for the mutex to be released.
-class Outbox {
-  public:
-    void add(const std::shared_ptr<WatchSink>& sink, ConnectionId connection, WatchEvent event);
-    void deliver();
-
-  private:
-    struct Delivery {
-        std::shared_ptr<WatchSink> sink;
-        ConnectionId connection;
-        WatchEvent event;
-    };
-    std::vector<Delivery> deliveries_;
-};
-
-// One operation: its connection and the nodes it works on (its transaction's, or its own).
-struct Operation {
-    Connection* connection = nullptr;
-    Transaction* transaction = nullptr; // nullptr: own changes, applied when the operation finishes
-    std::unique_ptr<WorkingSet> own_nodes;
-    std::vector<FiredChange> own_events;
-
-    WorkingSet& nodes() { return transaction ? transaction->nodes : *own_nodes; }
-    std::vector<FiredChange>& events() { return transaction ? transaction->events : own_events; }
-    bool privileged() const { return connection->privileged; }
-};
-
 struct Store::Impl {
+    Impl(std::unique_ptr<Backend> backend, const Quotas& quotas)
+        : tree(std::move(backend), quotas.nodes_per_domain), watches(quotas.watches_per_connection),
+          transactions(tree, watches, quotas.transactions_per_connection), ops(tree, quotas.value_bytes) {}
+
     std::mutex mutex;
-    std::unique_ptr<Backend> backend;
-    Quotas quotas;
-    uint64_t generation = 0; // the last one stamped
-    ConnectionId next_connection = 1;
-    TxId next_transaction = 1;
-    std::unordered_map<ConnectionId, std::unique_ptr<Connection>> connections;
-    std::unordered_map<TxId, std::unique_ptr<Transaction>> transactions;
-    WatchRegistry watches;
-    std::unordered_map<DomainId, int64_t> owned_nodes; // per owner domain
-    int64_t node_count = 0;
-    uint64_t commits = 0;
-    uint64_t conflicts = 0;
-    std::set<DomainId> introduced;
+    // In this order: Transactions and NodeOps keep pointers to the parts above them.
+    NodeTree tree;
+    Connections connections;
+    Watches watches;
+    Transactions transactions;
+    NodeOps ops;
 
     // Runs `op(outbox)` under the mutex, then delivers the events it queued.
     template <typename Op> auto locked(Op&& op) {
@@ -123,47 +51,45 @@ struct Store::Impl {
         return result;
     }
 
-    // store.cpp
-    Result<void> open();
-    void disconnect(ConnectionId c);
+    // Under the mutex: `op(connection)` on connection `c` (Invalid when it is unknown).
+    template <typename Op>
+    auto on_connection(ConnectionId c, Op&& op) -> std::invoke_result_t<Op, Connection&> {
+        std::lock_guard lock(mutex);
+        Connection* connection = connections.find(c);
+        if (!connection) return StoreError::Invalid;
+        return op(*connection);
+    }
 
-    // store_access.cpp
-    Connection* find_connection(ConnectionId c);
+    // As on_connection(), for `op(connection, outbox)`; then delivers the events it queued.
+    template <typename Op> auto on_connection_firing(ConnectionId c, Op&& op) {
+        return locked([&](Outbox& outbox) -> std::invoke_result_t<Op, Connection&, Outbox&> {
+            Connection* connection = connections.find(c);
+            if (!connection) return StoreError::Invalid;
+            return op(*connection, outbox);
+        });
+    }
+
+    // Under the mutex: `read(operation)` on connection `c`'s nodes, in transaction `tx` or out of any.
+    template <typename Read>
+    auto reading(ConnectionId c, TxId tx, Read&& read) -> std::invoke_result_t<Read, Operation&> {
+        std::lock_guard lock(mutex);
+        SF_STORE_ASSIGN(Operation op, begin(c, tx));
+        return read(op);
+    }
+
+    // As reading(), for `change(operation)`; then, when it succeeded outside
+    // a transaction, applies its changes and delivers its events.
+    template <typename Change> StoreStatus changing(ConnectionId c, TxId tx, Change&& change) {
+        return locked([&](Outbox& outbox) -> StoreStatus {
+            SF_STORE_ASSIGN(Operation op, begin(c, tx));
+            SF_STORE_TRY(change(op));
+            return finish(op, outbox);
+        });
+    }
+
     StoreResult<Operation> begin(ConnectionId c, TxId tx);
     StoreStatus finish(Operation& op, Outbox& outbox);
-    StoreStatus apply(WorkingSet& nodes);
-    bool may(const Connection& c, const Permissions& perms, Access wanted) const;
-    StoreResult<const Node*> nearest_existing_above(WorkingSet& nodes, const std::string& path);
-    StoreResult<const Node*> readable(Operation& op, const std::string& path);
-    StoreResult<const Node*> writable_or_absent(Operation& op, const std::string& path);
-    StoreStatus create_with_parents(Operation& op, const std::string& path, std::string_view value);
-
-    // store_ops.cpp
-    StoreResult<std::string> read(ConnectionId c, TxId tx, std::string_view path);
-    StoreStatus write(ConnectionId c, TxId tx, std::string_view path, std::string_view value, Outbox& outbox);
-    StoreStatus mkdir(ConnectionId c, TxId tx, std::string_view path, Outbox& outbox);
-    StoreStatus rm(ConnectionId c, TxId tx, std::string_view path, Outbox& outbox);
-    StoreResult<std::vector<std::string>> directory(ConnectionId c, TxId tx, std::string_view path);
-    StoreResult<Permissions> get_perms(ConnectionId c, TxId tx, std::string_view path);
-    StoreStatus set_perms(ConnectionId c, TxId tx, std::string_view path, const Permissions& perms,
-                          Outbox& outbox);
-
-    // store_transactions.cpp
-    StoreResult<TxId> transaction_start(ConnectionId c);
-    StoreStatus transaction_end(ConnectionId c, TxId tx, bool commit, Outbox& outbox);
-    StoreStatus commit(const Connection& connection, Transaction& transaction, Outbox& outbox);
-    void abort_all(Connection& connection);
-
-    // store_watches.cpp
-    StoreStatus watch(ConnectionId c, std::string_view path, std::string_view token, Outbox& outbox);
-    StoreStatus unwatch(ConnectionId c, std::string_view path, std::string_view token);
-    StoreStatus reset_watches(ConnectionId c);
-    void remove_all_watches(Connection& connection);
-    StoreStatus introduce_domain(ConnectionId c, DomainId domid, Outbox& outbox);
-    StoreStatus release_domain(ConnectionId c, DomainId domid, Outbox& outbox);
-    StoreResult<bool> is_domain_introduced(ConnectionId c, DomainId domid);
-    void fire(const FiredChange& change, Outbox& outbox) const;
-    void fire_special(std::string_view special, Outbox& outbox) const;
+    void disconnect(ConnectionId c);
 };
 
 } // namespace sf::store
