@@ -38,7 +38,10 @@
 #define SF_MEM_MIN (2ull << 20)       /* 2 MiB */
 #define SF_MEM_MAX (4ull << 30)       /* 4 GiB: hypercall addresses are 32-bit */
 #define SF_STACK_SIZE (256ull << 10)  /* [mem_size - SF_STACK_SIZE, mem_size) */
+/* clang-format 14 would read "(mem_size) -" as a cast */
+/* clang-format off */
 #define SF_STACK_GUARD_GPA(mem_size) ((mem_size) - SF_STACK_SIZE - SF_PAGE_SIZE) /* unmapped */
+/* clang-format on */
 
 #define SF_NAME_MAX 64u     /* guest name, NUL-terminated */
 #define SF_CMDLINE_MAX 1024u /* command line, NUL-terminated */
@@ -100,6 +103,7 @@ struct sf_hc_clock {
  * SF_HC_NET_KICK does), so a guest that answers and then waits makes one exit.
  * It returns at once when a ready source already has work.
  */
+/* clang-format off */
 struct sf_hc_poll {
     uint64_t deadline_ns; /* IN: on the monotonic clock of sf_hc_clock */
     uint64_t ready_set;   /* OUT: bitmask of ready sources, SF_POLL_NIC(i), SF_POLL_STORE (0: deadline passed) */
@@ -108,6 +112,7 @@ struct sf_hc_poll {
 #define SF_POLL_NIC(i) (1ull << (i)) /* NIC i's RX ring holds frames */
 #define SF_POLL_STORE (1ull << 63)   /* store watch events are queued (ABI 3): drain them with
                                         SF_STORE_NEXT_EVENT, or poll keeps returning at once */
+/* clang-format on */
 
 /* End the guest. Does not return. */
 struct sf_hc_exit {

@@ -27,10 +27,13 @@
 
 namespace sf::host::worker_api {
 
+// Tables, one line per op, reply or request (clang-format off, on).
+// clang-format off
 enum class Op : uint8_t {
     Create, Start, Pause, Resume, Destroy, Info, Logs, Follow, Unfollow,
     Stats, Shutdown, Adopt, ReplayWatches, Save, Restore, MigrateOut, MigrateIn,
 };
+// clang-format on
 inline constexpr size_t kOpCount = static_cast<size_t>(Op::MigrateIn) + 1;
 // The op's name on the wire ("create", "migrate_out", ...), and back.
 std::string_view op_name(Op op);
@@ -58,9 +61,11 @@ struct GuestSpec {
 };
 
 // Replies.
+// clang-format off
 struct Done {};                                        // Create, Destroy, Shutdown
 struct GuestStatus { uint64_t console_bytes = 0; };    // Start, Pause, Resume, Info, Unfollow
 struct ConsoleBytes { std::string bytes; };            // Logs, Follow: the console ring's content
+// clang-format on
 struct WorkerStats {
     uint64_t guests = 0;
     nlohmann::json pool, scheduler, frames, store; // each part's own counters
@@ -74,9 +79,11 @@ struct HeldGuest { // what a worker holds of one guest, for a restarted sfd
     uint64_t console_bytes = 0;
     std::optional<uint32_t> port;
 };
+// clang-format off
 struct Held { std::vector<HeldGuest> guests; };
 struct WatchesReplayed { uint64_t watches = 0; };
 struct Saved { uint64_t bytes = 0, pages = 0; };
+// clang-format on
 // Restore and MigrateIn: the guest part read and built (paused unless started).
 struct Built {
     uint64_t bytes = 0;
@@ -96,6 +103,7 @@ struct Sent { // MigrateOut, once the receiver accepted the guest part
     static constexpr bool kTakesDescriptor = descriptor;                                                           \
     using Reply = reply
 
+// clang-format off
 struct Create { SF_WORKER_OP(Create, Done, false); GuestSpec guest; };
 struct Start { SF_WORKER_OP(Start, GuestStatus, false); uint64_t id = 0; };
 struct Pause { SF_WORKER_OP(Pause, GuestStatus, false); uint64_t id = 0; };
@@ -116,6 +124,7 @@ struct ReplayWatches { SF_WORKER_OP(ReplayWatches, WatchesReplayed, false); };
 struct Save { SF_WORKER_OP(Save, Saved, true); uint64_t id = 0; };
 // + a file positioned at the guest part.
 struct Restore { SF_WORKER_OP(Restore, Built, true); GuestSpec guest; };
+// clang-format on
 // + a connected socket: pre-copy, pause, the rest, the receiver's verdict.
 struct MigrateOut {
     SF_WORKER_OP(MigrateOut, Sent, true);

@@ -127,12 +127,14 @@ class Migrate : public ::testing::Test {
         std::filesystem::create_directories(dir);
         // Its peers: the two hosts, where NoReceiverFailsFast... finds nobody, and the
         // men in the middle of the threat-model tests (10.99.0.100:7450, the client namespace).
+        // clang-format off
         const std::vector<std::string> args{"--workers", "1", "--migrate-listen", h.address + ":7440",
                                             "--migrate-token-file", token, "--migrate-timeout",
                                             std::to_string(timeout_ms), "--snapshot-dir", dir,
                                             "--migrate-peer", "10.99.0.1", "--migrate-peer", "10.99.0.2",
                                             "--migrate-peer", "10.99.0.2:7449", "--migrate-peer", "10.99.0.77",
                                             "--migrate-peer", "10.99.0.100:7450"};
+        // clang-format on
         h.sfd = std::make_unique<Sfd>(
             args, dir, std::vector<std::string>{"ip", "netns", "exec", hosts_->ns("h" + std::to_string(i))});
         ASSERT_TRUE(h.sfd->running()) << "sfd in " << hosts_->ns("h" + std::to_string(i)) << " did not start";

@@ -123,8 +123,11 @@ std::vector<uint8_t> syn_frame(const std::vector<uint8_t>& dst_mac, uint32_t src
     for (int i = 0; i < 4; ++i) ip[16 + i] = static_cast<uint8_t>(dst_ip >> (24 - 8 * i));
     const uint16_t ip_sum = checksum(ip, 20);
     ip[10] = static_cast<uint8_t>(ip_sum >> 8), ip[11] = static_cast<uint8_t>(ip_sum);
+    // The TCP header's bytes, laid out by hand.
+    // clang-format off
     uint8_t tcp[20] = {static_cast<uint8_t>(src_port >> 8), static_cast<uint8_t>(src_port), 0, 80, 0x12, 0x34, 0x56, 0x78,
                        0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0};
+    // clang-format on
     uint32_t pseudo = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff) + 6 + 20;
     const uint16_t tcp_sum = checksum(tcp, 20, pseudo);
     tcp[16] = static_cast<uint8_t>(tcp_sum >> 8), tcp[17] = static_cast<uint8_t>(tcp_sum);
