@@ -62,12 +62,19 @@ Result<GuestRegistry::Reservation> GuestMoves::arrive(const GuestDescription& d,
     SF_TRY(registry_.check_free_memory());
     // This host picks the id, as for a create: never the sender's (the
     // file's) choice, which could name an id this host has plans for.
-    const Admission admission{&vms_, name, d.image, d.mem_size, d.cmdline, GuestState::Paused, Busy::Arriving, 0,
-                              [&]() -> Result<std::optional<NicLease>> {
-                                  if (!d.nic) return std::optional<NicLease>();
-                                  SF_TRY_ASSIGN(NicLease lease, claim_nic(*d.nic));
-                                  return std::optional<NicLease>(std::move(lease));
-                              }};
+    Admission admission;
+    admission.kind = &vms_;
+    admission.name = name;
+    admission.image = d.image;
+    admission.mem_size = d.mem_size;
+    admission.cmdline = d.cmdline;
+    admission.state = GuestState::Paused;
+    admission.busy = Busy::Arriving;
+    admission.nic = [&]() -> Result<std::optional<NicLease>> {
+        if (!d.nic) return std::optional<NicLease>();
+        SF_TRY_ASSIGN(NicLease lease, claim_nic(*d.nic));
+        return std::optional<NicLease>(std::move(lease));
+    };
     SF_TRY_ASSIGN(GuestRegistry::Reservation guest, registry_.admit(admission));
     SF_TRY(registry_.store(guest));
     vms_.open_gate(guest.ref()); // before the worker builds it: it registers its watches again at once

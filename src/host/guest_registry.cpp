@@ -62,8 +62,15 @@ Result<GuestRegistry::Reservation> GuestRegistry::admit(const Admission& a) {
     }
     if (*nic) a.kind->bind_nic((*nic)->port_key, where); // before the guest can send
     Record record;
-    record.entry.info = GuestInfo{id, a.name.empty() ? fmt::format("guest-{}", id) : a.name,
-                                  a.image, a.mem_size, a.cmdline, a.state, {}, {}, where, now_rfc3339(), {}, 0, {}};
+    GuestInfo& info = record.entry.info;
+    info.id = id;
+    info.name = a.name.empty() ? fmt::format("guest-{}", id) : a.name;
+    info.image = a.image;
+    info.mem_size = a.mem_size;
+    info.cmdline = a.cmdline;
+    info.state = a.state;
+    info.worker = where;
+    info.created_at = now_rfc3339();
     record.entry.kind = a.kind;
     record.entry.busy = a.busy;
     record.serial = next_serial_++;
