@@ -10,14 +10,15 @@ check() { # check DESCRIPTION COMMAND...
   local what=$1; shift
   if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
 }
-namespaces() { ip netns list | grep -c '^sf-test-' || true; }
-before=$(namespaces)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Each command notes its namespace's name, so that the end checks those
+# only: tests running beside this one make namespaces of their own.
+note="echo \"\$SF_TESTNS\" >>$tmp/names;"
 
-"$testns" run -- sh -c 'exit 3'
+"$testns" run -- sh -c "$note exit 3"
 check "exit status passed through" test $? -eq 3
-"$testns" run -- sh -c 'kill -KILL $$'
+"$testns" run -- sh -c "$note kill -KILL \$\$"
 check "death by signal is 128+N" test $? -eq 137
 
 "$testns" run -- sh -c 'echo "$SF_TESTNS"; ip -br link; readlink /proc/self/ns/net' >"$tmp/inside"
@@ -28,11 +29,11 @@ check "only one interface" test "$(wc -l <"$tmp/inside")" -eq 3
 check "another namespace than ours" test "$(sed -n 3p "$tmp/inside")" != "$(readlink /proc/self/ns/net)"
 check "namespace deleted" test ! -e "/run/netns/$name"
 
-"$testns" run -- sh -c "sleep 300 & echo \$! >$tmp/pid; exit 0"
+"$testns" run -- sh -c "$note sleep 300 & echo \$! >$tmp/pid; exit 0"
 gone_or_zombie() { ! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" | grep -q Z; } # an init may not reap
 check "process left inside is killed" gone_or_zombie "$(cat "$tmp/pid")"
 
-"$testns" run -- sleep 300 &
+"$testns" run -- sh -c "$note exec sleep 300" &
 runner=$!
 sleep 1
 kill -TERM "$runner"
@@ -46,5 +47,7 @@ check "run without a command: 2" test $? -eq 2
 "$testns" --help | grep -q 'testns run -- CMD'
 check "--help" test $? -eq 0
 
-check "no namespace left behind" test "$(namespaces)" -eq "$before"
+echo "$name" >>"$tmp/names"
+left_behind() { while read -r ns; do [[ -e "/run/netns/$ns" ]] && echo "$ns"; done <"$tmp/names"; }
+check "5 namespaces made, none left behind" test "$(wc -l <"$tmp/names")" -eq 5 -a -z "$(left_behind)"
 [[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }
