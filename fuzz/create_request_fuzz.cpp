@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (network && (network->name.empty() || network->subnet.empty())) std::abort();
     sf::Result<sf::host::CreateRequest> request = sf::host::parse_create_request(body);
     if (!request) {
-        if (request.error().kind != sf::ErrorKind::InvalidArgument || request.error().message.empty()) std::abort();
+        if (request.error().kind != sf::ErrorKind::InvalidArgument || request.error().message.empty())
+            std::abort();
         if (request.error().message.find('\n') != std::string::npos) std::abort(); // one line
         return 0;
     }

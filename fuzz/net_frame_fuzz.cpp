@@ -103,20 +103,14 @@ void socket_call(Stack& s, int listener, uint8_t arg, std::vector<int>& conns) {
         if (c >= 0) conns.push_back(c);
         break;
     }
-    case 1:
-        (void)s.tcp_read(pick, buf, arg);
-        break;
-    case 2:
-        (void)s.tcp_write(pick, buf, static_cast<size_t>(arg) * 3);
-        break;
+    case 1: (void)s.tcp_read(pick, buf, arg); break;
+    case 2: (void)s.tcp_write(pick, buf, static_cast<size_t>(arg) * 3); break;
     case 3:
         s.tcp_close(pick);
         for (size_t i = 0; i < conns.size(); ++i)
             if (conns[i] == pick) conns.erase(conns.begin() + static_cast<long>(i));
         break;
-    default:
-        (void)s.udp_sendto(0, 0x0a000003u, 9, buf, arg);
-        break;
+    default: (void)s.udp_sendto(0, 0x0a000003u, 9, buf, arg); break;
     }
 }
 

@@ -180,9 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (sw.remove_port(id)) ports[id] = PortState{};
             break;
         }
-        default:
-            (void)sw.expire(now);
-            break;
+        default: (void)sw.expire(now); break;
         }
         if (sw.stats().table_size > kMaxLearned + locked) std::abort();
     }

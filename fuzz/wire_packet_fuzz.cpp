@@ -72,9 +72,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view payload = message->payload;
     switch (message->type()) {
     case sf::host::wire::Type::Request: decode_any_request(payload); break;
-    case sf::host::wire::Type::Reply: decode_any_reply(payload, (message->header.flags & sf::host::wire::kRawPayload) != 0); break;
+    case sf::host::wire::Type::Reply:
+        decode_any_reply(payload, (message->header.flags & sf::host::wire::kRawPayload) != 0);
+        break;
     case sf::host::wire::Type::Event:
-        if (sf::Result<api::GuestEvent> event = api::decode_event(payload); event) (void)api::encode_event(*event);
+        if (sf::Result<api::GuestEvent> event = api::decode_event(payload); event)
+            (void)api::encode_event(*event);
         break;
     default: break;
     }

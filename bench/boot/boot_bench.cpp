@@ -13,9 +13,9 @@
 #include "vmm/foreground.h"
 #include "vmm/guest.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,7 +47,9 @@ struct Samples {
     std::vector<double> fork_first, fork_exit, spawn_first, spawn_exit;
 };
 
-double ms_since(uint64_t start_ns, uint64_t end_ns) { return static_cast<double>(end_ns - start_ns) / 1e6; }
+double ms_since(uint64_t start_ns, uint64_t end_ns) {
+    return static_cast<double>(end_ns - start_ns) / 1e6;
+}
 
 class FirstByteConsole final : public vmm::ConsoleSink {
   public:
@@ -58,8 +60,8 @@ class FirstByteConsole final : public vmm::ConsoleSink {
 };
 
 // One guest boot; appends to the guest samples unless `record` is false.
-Result<void> boot_guest(const std::shared_ptr<const vmm::Backend>& backend, const BootOptions& options, Samples& out,
-                        bool record) {
+Result<void> boot_guest(const std::shared_ptr<const vmm::Backend>& backend, const BootOptions& options,
+                        Samples& out, bool record) {
     FirstByteConsole console;
     vmm::GuestConfig config;
     config.name = "hello";
@@ -149,8 +151,8 @@ Result<Samples> measure(BootOptions& options) {
 }
 
 void print_text(const BootOptions& options, const Samples& s, double ratio) {
-    fmt::print("sf-bench boot: {} runs of {} (after {} warm-up runs); milliseconds\n", options.runs, options.image,
-               options.warmup);
+    fmt::print("sf-bench boot: {} runs of {} (after {} warm-up runs); milliseconds\n", options.runs,
+               options.image, options.warmup);
     fmt::print("  {:<40} {:>8} {:>8} {:>8}\n", "", "median", "p90", "p99");
     auto row = [](const char* label, const std::vector<double>& samples) {
         Summary m = summarize(samples);
@@ -164,8 +166,9 @@ void print_text(const BootOptions& options, const Samples& s, double ratio) {
     row("fork+exec: to exit", s.fork_exit);
     row("posix_spawn: to first output", s.spawn_first);
     row("posix_spawn: to exit", s.spawn_exit);
-    fmt::print("  ratio guest / fork+exec (first output, medians): {:.2f}  (target <= 1.5, and median <= 1 ms)\n",
-               ratio);
+    fmt::print(
+        "  ratio guest / fork+exec (first output, medians): {:.2f}  (target <= 1.5, and median <= 1 ms)\n",
+        ratio);
 }
 
 void print_json(const BootOptions& options, const Samples& s, double ratio) {
@@ -195,8 +198,10 @@ int run(BootOptions options) {
         return 1;
     }
     const double ratio = summarize(samples->guest_first).median / summarize(samples->fork_first).median;
-    if (options.json) print_json(options, *samples, ratio);
-    else print_text(options, *samples, ratio);
+    if (options.json)
+        print_json(options, *samples, ratio);
+    else
+        print_text(options, *samples, ratio);
     return 0;
 }
 
@@ -204,18 +209,22 @@ int run(BootOptions options) {
 
 void add_boot_command(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<BootOptions>();
-    CLI::App* cmd = app.add_subcommand("boot", "Time from request to a guest's first output, against fork+exec "
-                                               "and posix_spawn of a static host program");
-    cmd->add_option("--runs", options->runs, "Measured runs of each")->check(CLI::Range(1, 1000000))
+    CLI::App* cmd =
+        app.add_subcommand("boot", "Time from request to a guest's first output, against fork+exec "
+                                   "and posix_spawn of a static host program");
+    cmd->add_option("--runs", options->runs, "Measured runs of each")
+        ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
-    cmd->add_option("--warmup", options->warmup, "Unmeasured runs first")->check(CLI::Range(0, 10000))
+    cmd->add_option("--warmup", options->warmup, "Unmeasured runs first")
+        ->check(CLI::Range(0, 10000))
         ->capture_default_str();
     cmd->add_flag("--json", options->json, "Print one JSON object");
     cmd->add_option("--backend", options->backend, "How guests run: kvm, process or auto")
         ->check(CLI::IsMember({"auto", "kvm", "process"}))
         ->envname("SF_BACKEND")
         ->capture_default_str();
-    cmd->add_option("--image", options->image, "Guest image (default: build/guests/hello beside this binary)");
+    cmd->add_option("--image", options->image,
+                    "Guest image (default: build/guests/hello beside this binary)");
     cmd->add_option("--host-program", options->host_program,
                     "Static host program for the baseline (default: sf-hello-host beside this binary)");
     cmd->callback([options, &exit_code] { exit_code = run(*options); });

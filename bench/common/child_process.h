@@ -59,7 +59,7 @@ class ChildProcess {
 struct CommandOutput {
     int exit_status = -1; // -1: killed by a signal (or by the timeout)
     bool timed_out = false;
-    std::string output;   // stdout and stderr, interleaved
+    std::string output; // stdout and stderr, interleaved
 };
 
 // Runs argv[0] (searched in PATH) to its end, or kills it after `timeout`.

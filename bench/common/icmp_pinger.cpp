@@ -71,11 +71,12 @@ Result<bool> IcmpPinger::await_reply(uint32_t ip, uint16_t first, uint16_t last,
             if (reply.type == ICMP_ECHOREPLY && since_first <= static_cast<uint16_t>(last - first) &&
                 ntohl(from.sin_addr.s_addr) == ip)
                 return true; // the reply to any try of this ping()
-            continue; // one to an earlier ping()
+            continue;        // one to an earlier ping()
         }
         if (n < 0 && errno != EINTR && !lost_in_transit(errno))
             return error("ICMP recvfrom: {}", std::strerror(errno));
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() < 0) return false;
         pollfd pfd{fd_, POLLIN, 0};
         ::poll(&pfd, 1, static_cast<int>(left.count()) + 1);
@@ -91,7 +92,8 @@ Result<double> IcmpPinger::ping(uint32_t ip, std::chrono::milliseconds interval,
         SF_TRY_ASSIGN(bool answered,
                       await_reply(ip, first, sequence, std::chrono::steady_clock::now() + interval));
         if (answered)
-            return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
     }
     return error("no ICMP echo reply in {} tries {} ms apart", tries, interval.count());
 }

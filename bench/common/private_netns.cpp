@@ -71,7 +71,8 @@ void ignore_signal(int) {}
 bool inside_testns() {
     const char* name = std::getenv("SF_TESTNS");
     if (name == nullptr || *name == '\0' || std::strchr(name, '/') != nullptr) return false;
-    struct stat ours{}, named{};
+    struct stat ours {
+    }, named{};
     const std::string path = std::string("/run/netns/") + name;
     if (::stat("/proc/self/ns/net", &ours) != 0 || ::stat(path.c_str(), &named) != 0) return false;
     return ours.st_dev == named.st_dev && ours.st_ino == named.st_ino;

@@ -30,8 +30,12 @@ Result<nlohmann::json> SfdClient::host() {
 Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
     SF_TRY_ASSIGN(cli::SfdClient * client, connection());
     nlohmann::json body = {
-        {"image", request.image}, {"name", request.name}, {"mem", request.mem},
-        {"cmdline", request.cmdline}, {"start", true}, {"wait", "output"},
+        {"image", request.image},
+        {"name", request.name},
+        {"mem", request.mem},
+        {"cmdline", request.cmdline},
+        {"start", true},
+        {"wait", "output"},
         {"wait_timeout_ms", request.wait_timeout.count()},
     };
     if (!request.net.empty()) body["net"] = request.net;

@@ -28,8 +28,8 @@ struct GuestRequest {
     std::string mem;   // a size as the API takes it, e.g. "4M"
     std::string cmdline;
     std::chrono::milliseconds wait_timeout{10000}; // for wait=output
-    std::string net; // non-empty: one NIC on this network
-    std::string ip;  // with net: the address asked for (empty: the network picks one)
+    std::string net;                               // non-empty: one NIC on this network
+    std::string ip; // with net: the address asked for (empty: the network picks one)
 };
 
 struct CreatedGuest {

@@ -17,13 +17,17 @@ double rank(const std::vector<double>& sorted, double fraction) {
 Summary summarize(std::vector<double> samples) {
     if (samples.empty()) return {};
     std::sort(samples.begin(), samples.end());
-    return Summary{rank(samples, 0.5), rank(samples, 0.9), rank(samples, 0.99), samples.front(), samples.back()};
+    return Summary{rank(samples, 0.5), rank(samples, 0.9), rank(samples, 0.99), samples.front(),
+                   samples.back()};
 }
 
 nlohmann::json to_json(const Summary& s) {
     auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
-    return {{"median", round3(s.median)}, {"p90", round3(s.p90)}, {"p99", round3(s.p99)},
-            {"min", round3(s.min)},       {"max", round3(s.max)}};
+    return {{"median", round3(s.median)},
+            {"p90", round3(s.p90)},
+            {"p99", round3(s.p99)},
+            {"min", round3(s.min)},
+            {"max", round3(s.max)}};
 }
 
 } // namespace sf::bench

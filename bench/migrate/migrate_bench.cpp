@@ -108,7 +108,8 @@ Result<std::unique_ptr<HostDaemon>> start_daemon(const MigrateOptions& o, const 
     d.extra_args.insert(d.extra_args.end(), {"--backend", o.backend});
     if (!o.dry_run) // every host may send to every other (sfd refuses migrations to anything else)
         for (const std::string& peer : set.hosts->env().host_addr)
-            d.extra_args.insert(d.extra_args.end(), {"--migrate-peer", fmt::format("{}:{}", peer, o.migrate_port)});
+            d.extra_args.insert(d.extra_args.end(),
+                                {"--migrate-peer", fmt::format("{}:{}", peer, o.migrate_port)});
     SF_TRY_ASSIGN(auto daemon, HostDaemon::start(d));
     SfdClient client(daemon->socket_path());
     SF_TRY(client.create_network(o.network, o.subnet));

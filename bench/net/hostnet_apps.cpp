@@ -13,8 +13,10 @@ std::vector<HostApp> make_host_apps() {
     auto echo = std::make_shared<net::UdpEcho>();
     auto http = std::make_shared<net::HttpServer>();
     return {
-        HostApp{"udp-echo", [echo](net::Stack& stack) { return echo->start(stack); }, [echo] { echo->service(); }},
-        HostApp{"http", [http](net::Stack& stack) { return http->start(stack); }, [http] { http->service(); }},
+        HostApp{"udp-echo", [echo](net::Stack& stack) { return echo->start(stack); },
+                [echo] { echo->service(); }},
+        HostApp{"http", [http](net::Stack& stack) { return http->start(stack); },
+                [http] { http->service(); }},
     };
 }
 

@@ -27,8 +27,8 @@ HostNetLoop::HostNetLoop(std::unique_ptr<TapDevice> tap, std::vector<HostApp> ap
 
 HostNetLoop::~HostNetLoop() = default;
 
-Result<std::unique_ptr<HostNetLoop>> HostNetLoop::create(std::unique_ptr<TapDevice> tap, const HostNetConfig& config,
-                                                         std::vector<HostApp> apps) {
+Result<std::unique_ptr<HostNetLoop>>
+HostNetLoop::create(std::unique_ptr<TapDevice> tap, const HostNetConfig& config, std::vector<HostApp> apps) {
     std::unique_ptr<HostNetLoop> loop(new HostNetLoop(std::move(tap), std::move(apps)));
     net::Config stack_config;
     std::memcpy(stack_config.mac, config.mac, sizeof stack_config.mac);

@@ -44,8 +44,8 @@ struct HostApp {
 
 class HostNetLoop {
   public:
-    static Result<std::unique_ptr<HostNetLoop>> create(std::unique_ptr<TapDevice> tap, const HostNetConfig& config,
-                                                       std::vector<HostApp> apps);
+    static Result<std::unique_ptr<HostNetLoop>>
+    create(std::unique_ptr<TapDevice> tap, const HostNetConfig& config, std::vector<HostApp> apps);
     ~HostNetLoop();
     HostNetLoop(const HostNetLoop&) = delete;
     HostNetLoop& operator=(const HostNetLoop&) = delete;

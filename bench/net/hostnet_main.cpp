@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
                  "(the baseline of sf-bench net; run it inside scripts/testns)"};
     Options o;
     app.add_option("--tap", o.tap, "TAP device to create")->required();
-    app.add_option("--host-address", o.host_address, "The TAP's host-side address, e.g. 10.78.0.1/24")->required();
+    app.add_option("--host-address", o.host_address, "The TAP's host-side address, e.g. 10.78.0.1/24")
+        ->required();
     app.add_option("--ip", o.ip, "The stack's address (default: the host-side address + 1)");
     CLI11_PARSE(app, argc, argv);
     auto ran = run(o);

@@ -43,7 +43,8 @@ struct Step {
 
 class Bench {
   public:
-    Bench(const NetOptions& o, GuestTargets& guests, HostTarget& host) : o_(o), guests_(guests), hostnet_(host) {}
+    Bench(const NetOptions& o, GuestTargets& guests, HostTarget& host)
+        : o_(o), guests_(guests), hostnet_(host) {}
 
     // Runs every measurement `runs` times; false if interrupted.
     Result<bool> run_all() {
@@ -104,8 +105,8 @@ Result<int> run_inside(const NetOptions& o) {
     const NetFigures figures =
         summarize_net(bench.guest_samples(), bench.host_samples(), o.runs, o.measure.duration_s);
     std::FILE* text_out = o.json ? stderr : stdout;
-    fmt::print(text_out, "sf-bench net: {} runs; guests in sfd on {}; host process sf-hostnet on {}\n{}", o.runs,
-               guest_options.subnet, host_options.host_address, format_text(figures));
+    fmt::print(text_out, "sf-bench net: {} runs; guests in sfd on {}; host process sf-hostnet on {}\n{}",
+               o.runs, guest_options.subnet, host_options.host_address, format_text(figures));
     if (o.json) {
         nlohmann::json json = to_json(figures);
         json["backend"] = o.backend;
@@ -147,8 +148,9 @@ int run(NetOptions o) {
 void add_net_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<NetOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "net", "Guest networking (ping, UDP echo, HTTP) against sf-hostnet, the same stack and apps as a host "
-               "process; root, inside a private network namespace (scripts/testns; entered by itself)");
+        "net",
+        "Guest networking (ping, UDP echo, HTTP) against sf-hostnet, the same stack and apps as a host "
+        "process; root, inside a private network namespace (scripts/testns; entered by itself)");
     cmd->add_flag("--json", o->json, "Print one JSON object on stdout (the table goes to stderr)");
     cmd->add_option("--backend", o->backend, "Our sfd's --backend: kvm, process or auto")
         ->check(CLI::IsMember({"auto", "kvm", "process"}))

@@ -25,13 +25,16 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 } // namespace
 
 Result<void> measure_ping(uint32_t ip, const MeasureOptions& o, NetSamples& samples) {
-    const std::vector<std::string> argv = {"ping", "-n", "-c", std::to_string(o.ping_count),
-                                           "-i", fmt::format("{:g}", o.ping_interval_s), "-W", "1", dotted(ip)};
+    const std::vector<std::string> argv = {
+        "ping", "-n", "-c",      std::to_string(o.ping_count), "-i", fmt::format("{:g}", o.ping_interval_s),
+        "-W",   "1",  dotted(ip)};
     const double expected_s = o.ping_count * o.ping_interval_s + 1;
     SF_TRY_ASSIGN(CommandOutput out, run_command(argv, seconds_to_ms(expected_s * 3 + 10)));
     if (out.timed_out) return error("ping {}: did not finish in time", dotted(ip));
     auto counts = parse_ping_counts(out.output);
-    if (!counts) return error("ping {} (status {}): {}\n{}", dotted(ip), out.exit_status, counts.error().message, out.output);
+    if (!counts)
+        return error("ping {} (status {}): {}\n{}", dotted(ip), out.exit_status, counts.error().message,
+                     out.output);
     const std::vector<double> times = parse_ping_times(out.output);
     if (times.empty()) return error("ping {}: no replies", dotted(ip));
     samples.pings_sent += counts->transmitted;
@@ -53,9 +56,9 @@ Result<void> measure_udp(uint32_t ip, const MeasureOptions& o, NetSamples& sampl
 
 Result<void> measure_http(uint32_t ip, const MeasureOptions& o, NetSamples& samples) {
     const int seconds = static_cast<int>(std::ceil(o.duration_s));
-    const std::vector<std::string> argv = {"wrk", "-t1", fmt::format("-c{}", o.wrk_connections),
-                                           fmt::format("-d{}s", seconds), "--timeout", "2s",
-                                           fmt::format("http://{}/", dotted(ip))};
+    const std::vector<std::string> argv = {
+        "wrk",       "-t1", fmt::format("-c{}", o.wrk_connections), fmt::format("-d{}s", seconds),
+        "--timeout", "2s",  fmt::format("http://{}/", dotted(ip))};
     SF_TRY_ASSIGN(CommandOutput out, run_command(argv, std::chrono::seconds(seconds + 20)));
     if (out.timed_out) return error("wrk {}: did not finish in time", dotted(ip));
     auto report = parse_wrk(out.output);

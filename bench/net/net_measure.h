@@ -13,10 +13,10 @@
 namespace sf::bench {
 
 struct MeasureOptions {
-    double duration_s = 3;        // of each UDP and HTTP measurement
-    int ping_count = 200;         // echo requests per ping run
+    double duration_s = 3; // of each UDP and HTTP measurement
+    int ping_count = 200;  // echo requests per ping run
     double ping_interval_s = 0.002;
-    int udp_window = 16;          // datagrams in flight
+    int udp_window = 16; // datagrams in flight
     int wrk_connections = 4;
 };
 

@@ -59,7 +59,8 @@ uint64_t socket_errors(std::string_view line) {
 
 Result<InterfaceAddress> parse_interface_address(std::string_view text) {
     const size_t slash = text.find('/');
-    if (slash == std::string_view::npos) return error("{:?}: expected ADDRESS/PREFIX, e.g. 10.78.0.1/24", text);
+    if (slash == std::string_view::npos)
+        return error("{:?}: expected ADDRESS/PREFIX, e.g. 10.78.0.1/24", text);
     auto ip = net::Ipv4Address::parse(text.substr(0, slash));
     if (!ip) return ip.error();
     const std::string_view prefix = text.substr(slash + 1);
@@ -83,7 +84,8 @@ std::vector<double> parse_ping_times(std::string_view output) {
         if (line.find("icmp_seq=") == std::string_view::npos || line.find("(DUP!)") != std::string_view::npos)
             continue;
         double ms = 0;
-        if (number_after(line, " time=", ms) && line.find(" ms", line.find(" time=")) != std::string_view::npos)
+        if (number_after(line, " time=", ms) &&
+            line.find(" ms", line.find(" time=")) != std::string_view::npos)
             times.push_back(ms);
     }
     return times;

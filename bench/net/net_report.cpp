@@ -76,8 +76,10 @@ std::string format_text(const NetFigures& f) {
     std::string out = fmt::format("{:<28} {:>12} {:>14} {:>12}\n", "", "guest", "host process", "guest/host");
     out += fmt::format("{:<28} {:>12.3f} {:>14.3f} {:>11.2f}x\n", "ping rtt median (ms)", f.guest.ping_rtt_ms,
                        f.host.ping_rtt_ms, f.ratio_ping);
-    out += fmt::format("{:<28} {:>12.3f} {:>14.3f}\n", "ping rtt p90 (ms)", f.guest.ping_p90_ms, f.host.ping_p90_ms);
-    out += fmt::format("{:<28} {:>12.1f} {:>14.1f}\n", "ping loss (%)", f.guest.ping_loss_pct, f.host.ping_loss_pct);
+    out += fmt::format("{:<28} {:>12.3f} {:>14.3f}\n", "ping rtt p90 (ms)", f.guest.ping_p90_ms,
+                       f.host.ping_p90_ms);
+    out += fmt::format("{:<28} {:>12.1f} {:>14.1f}\n", "ping loss (%)", f.guest.ping_loss_pct,
+                       f.host.ping_loss_pct);
     out += fmt::format("{:<28} {:>12.0f} {:>14.0f} {:>12.2f}\n", "udp echo (datagrams/s)", f.guest.udp_pps,
                        f.host.udp_pps, f.ratio_udp);
     out += fmt::format("{:<28} {:>12} {:>14}\n", "udp datagrams lost (all runs)", f.guest.udp_written_off,

@@ -14,12 +14,12 @@ namespace sf::bench {
 
 // What was measured against one side (the guests, or the host process).
 struct NetSamples {
-    std::vector<double> ping_ms;   // every reply's round trip, over all runs
+    std::vector<double> ping_ms; // every reply's round trip, over all runs
     uint64_t pings_sent = 0;
-    std::vector<double> udp_pps;   // one per run
-    uint64_t udp_written_off = 0;  // datagrams given up as lost, all runs
-    std::vector<double> http_rps;  // one per run
-    uint64_t http_errors = 0;      // wrk's socket errors and non-2xx answers, all runs
+    std::vector<double> udp_pps;  // one per run
+    uint64_t udp_written_off = 0; // datagrams given up as lost, all runs
+    std::vector<double> http_rps; // one per run
+    uint64_t http_errors = 0;     // wrk's socket errors and non-2xx answers, all runs
 };
 
 struct NetSideFigures {

@@ -66,7 +66,8 @@ GuestTargets::~GuestTargets() {
     client_.reset();
     if (sfd_) {
         const std::string ended = sfd_->stop();
-        if (!sfd_->exited_cleanly()) fmt::print(stderr, "sf-bench net: sfd {}\n{}\n", ended, sfd_->log_tail(10));
+        if (!sfd_->exited_cleanly())
+            fmt::print(stderr, "sf-bench net: sfd {}\n{}\n", ended, sfd_->log_tail(10));
     }
 }
 
@@ -78,8 +79,9 @@ Result<std::unique_ptr<HostTarget>> HostTarget::start(const HostTargetOptions& o
     if (::mkdtemp(pattern.data()) == nullptr) return error("mkdtemp {}: {}", pattern, std::strerror(errno));
     t->dir_ = pattern;
     t->ip_ = host.ip + 1;
-    SF_TRY_ASSIGN(t->process_, ChildProcess::start({o.binary, "--tap", o.tap, "--host-address", o.host_address},
-                                                   t->dir_ + "/sf-hostnet.log"));
+    SF_TRY_ASSIGN(t->process_,
+                  ChildProcess::start({o.binary, "--tap", o.tap, "--host-address", o.host_address},
+                                      t->dir_ + "/sf-hostnet.log"));
     if (auto answering = wait_until_answering(t->ip_, "sf-hostnet"); !answering)
         return error("{}\n{}", answering.error().message, t->process_->log_tail(5));
     return t;

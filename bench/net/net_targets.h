@@ -24,9 +24,9 @@
 namespace sf::bench {
 
 struct GuestTargetOptions {
-    std::string sfd;                    // sfd binary
-    std::vector<std::string> sfd_args;  // e.g. --workers 1
-    std::string guests_dir;             // build/guests
+    std::string sfd;                   // sfd binary
+    std::vector<std::string> sfd_args; // e.g. --workers 1
+    std::string guests_dir;            // build/guests
     std::string network = "sfbench0", subnet = "10.77.0.0/24";
     std::string mem = "4M";
 };
@@ -55,7 +55,7 @@ class GuestTargets {
 };
 
 struct HostTargetOptions {
-    std::string binary;                  // sf-hostnet
+    std::string binary; // sf-hostnet
     std::string tap = "sfhost0";
     std::string host_address = "10.78.0.1/24"; // the stack answers at the next address
 };

@@ -46,7 +46,8 @@ void set_ipv4(sockaddr* target, uint32_t host_order) {
 }
 
 Result<void> interface_ioctl(const IoctlSocket& s, unsigned long request, ifreq& ifr, const char* what) {
-    if (::ioctl(s.fd(), request, &ifr) < 0) return error("{} on {}: {}", what, ifr.ifr_name, std::strerror(errno));
+    if (::ioctl(s.fd(), request, &ifr) < 0)
+        return error("{} on {}: {}", what, ifr.ifr_name, std::strerror(errno));
     return ok();
 }
 
@@ -62,8 +63,10 @@ Result<void> disable_ipv6(const std::string& name) {
 
 } // namespace
 
-Result<std::unique_ptr<TapDevice>> TapDevice::open(const std::string& name, uint32_t host_ip, unsigned prefix_len) {
-    if (name.empty() || name.size() >= IFNAMSIZ) return error("TAP name {:?}: 1 to {} bytes", name, IFNAMSIZ - 1);
+Result<std::unique_ptr<TapDevice>> TapDevice::open(const std::string& name, uint32_t host_ip,
+                                                   unsigned prefix_len) {
+    if (name.empty() || name.size() >= IFNAMSIZ)
+        return error("TAP name {:?}: 1 to {} bytes", name, IFNAMSIZ - 1);
     if (prefix_len == 0 || prefix_len > 30) return error("prefix length /{}: must be 1-30", prefix_len);
     const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return error("/dev/net/tun: {}", std::strerror(errno));

@@ -22,7 +22,8 @@ class TapDevice {
   public:
     // Creates TAP `name` (at most 15 bytes), non-blocking, and gives the host
     // side `host_ip`/`prefix_len` (host byte order), IPv6 off, link up.
-    static Result<std::unique_ptr<TapDevice>> open(const std::string& name, uint32_t host_ip, unsigned prefix_len);
+    static Result<std::unique_ptr<TapDevice>> open(const std::string& name, uint32_t host_ip,
+                                                   unsigned prefix_len);
     ~TapDevice();
     TapDevice(const TapDevice&) = delete;
     TapDevice& operator=(const TapDevice&) = delete;

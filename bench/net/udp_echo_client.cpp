@@ -21,7 +21,8 @@ class EchoSession {
     EchoSession(int fd, const UdpEchoOptions& o) : fd_(fd), o_(o), buf_(o.payload < 8 ? 8 : o.payload) {}
 
     Result<void> fill_window() {
-        while (in_flight_ < o_.window) SF_TRY(send_one());
+        while (in_flight_ < o_.window)
+            SF_TRY(send_one());
         return ok();
     }
     // Reads every echo waiting; sends one datagram for each.

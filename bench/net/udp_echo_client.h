@@ -18,8 +18,8 @@ struct UdpEchoOptions {
     uint32_t ip = 0; // host byte order
     uint16_t port = 7;
     std::chrono::milliseconds duration{3000};
-    int window = 16;             // datagrams in flight
-    size_t payload = 64;         // bytes, at least 8 (a sequence number)
+    int window = 16;     // datagrams in flight
+    size_t payload = 64; // bytes, at least 8 (a sequence number)
     std::chrono::milliseconds loss_timeout{50};
 };
 

@@ -14,7 +14,6 @@
 
 namespace sf::bench {
 
-
 // Aggregate CPU time of all CPUs from the "cpu " line of /proc/stat, in
 // clock ticks. `idle` counts idle and iowait; `total` counts user, nice,
 // system, idle, iowait, irq, softirq and steal (guest time is already part

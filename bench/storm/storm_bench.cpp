@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -47,7 +47,7 @@ struct StormOptions {
     bool json = false;
     std::string plot, socket, image, mem = "4M", sfd;
     std::vector<std::string> sfd_args;
-    std::string store; // mem, none or lmdb: our sfd's --store (empty: sfd's default)
+    std::string store;   // mem, none or lmdb: our sfd's --store (empty: sfd's default)
     std::string backend; // our sfd's --backend (empty: sfd's default, $SF_BACKEND or auto)
     int parallel = 1;
     double cpu_seconds = 5;
@@ -158,8 +158,10 @@ Result<Target> reach_sfd(const StormOptions& o) {
     SF_TRY_ASSIGN(const std::optional<double> overcommit, storm_overcommit(o));
     if (overcommit) {
         args.insert(args.end(), {"--overcommit", fmt::format("{:.2f}", *overcommit)});
-        fmt::print(stderr, "sf-bench storm: {} guests of {} commit more than this host's memory: sfd --overcommit {:.2f}\n",
-                   o.n, o.mem, *overcommit);
+        fmt::print(
+            stderr,
+            "sf-bench storm: {} guests of {} commit more than this host's memory: sfd --overcommit {:.2f}\n",
+            o.n, o.mem, *overcommit);
     }
     if (o.store == "lmdb") {
         SF_TRY_ASSIGN(target.store_data, StoreDataDir::create());
@@ -295,18 +297,19 @@ std::optional<StoreReading> read_store(const Target& target) {
 }
 
 std::string heading(const StormOptions& o, const Target& target) {
-    const std::string nic =
-        o.net.net.empty() ? ""
-                          : fmt::format(", a NIC each on {} ({}; created = answering its first ping)", o.net.net,
-                                        o.net.subnet);
+    const std::string nic = o.net.net.empty()
+                                ? ""
+                                : fmt::format(", a NIC each on {} ({}; created = answering its first ping)",
+                                              o.net.net, o.net.subnet);
     const std::string store =
         o.store.empty() ? ""
                         : fmt::format(" with --store {}{}", o.store,
                                       target.store_data ? " --store-data " + target.store_data->path() : "");
-    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}{}\n", o.n, o.image, o.mem, nic,
+    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}{}\n", o.n, o.image, o.mem,
+                       nic,
                        o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
-                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket, store,
-                       target.backend.empty() ? "" : "; backend " + target.backend);
+                       target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket,
+                       store, target.backend.empty() ? "" : "; backend " + target.backend);
 }
 
 int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
@@ -315,8 +318,9 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
     std::FILE* text_out = o.json ? stderr : stdout;
     fmt::print(text_out, "{}{}", heading(o, target), format_text(summary));
     if (!o.net.net.empty())
-        fmt::print(text_out, "  with --net a creation time runs from the request to the guest's first ping reply; "
-                             "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
+        fmt::print(text_out,
+                   "  with --net a creation time runs from the request to the guest's first ping reply; "
+                   "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
     if (o.json) {
         nlohmann::json json = to_json(summary);
         if (!target.backend.empty()) json["backend"] = target.backend; // a real sfd's; sf-fake-sfd has none
@@ -389,8 +393,8 @@ int run_in_namespace(const StormOptions& o) {
         return 1;
     }
     const auto& v = (*limits)->new_values();
-    fmt::print(stderr, "sf-bench storm: net.ipv4.neigh.default.gc_thresh1/2/3 = {}/{}/{} for this run\n", v[0],
-               v[1], v[2]);
+    fmt::print(stderr, "sf-bench storm: net.ipv4.neigh.default.gc_thresh1/2/3 = {}/{}/{} for this run\n",
+               v[0], v[1], v[2]);
     auto status = rerun_inside_testns("sf-bench storm");
     if (!status) fmt::print(stderr, "sf-bench storm: {}\n", status.error().message);
     return status ? *status : 1; // the limits are restored here
@@ -399,7 +403,8 @@ int run_in_namespace(const StormOptions& o) {
 int run(StormOptions options) {
     if (!options.net.net.empty() && !inside_testns()) return run_in_namespace(options);
     if (options.image.empty())
-        options.image = beside_executable(options.net.net.empty() ? "../guests/idle" : "../guests/ping").string();
+        options.image =
+            beside_executable(options.net.net.empty() ? "../guests/idle" : "../guests/ping").string();
     std::error_code ec;
     options.image = std::filesystem::absolute(options.image, ec).lexically_normal().string();
     if (!std::filesystem::is_regular_file(options.image, ec)) {
@@ -442,10 +447,11 @@ void add_storm_command(CLI::App& app, int& exit_code) {
                     "Extra argument for the sfd started, once per word: "
                     "--sfd-arg=--workers --sfd-arg=2")
         ->allow_extra_args(false);
-    cmd->add_option("--store", o->store,
-                    "Store back-end of the sfd started (its --store): mem, none (no records), or lmdb (durable, "
-                    "in a temporary --store-data directory removed at the end); default: sfd's own (mem). "
-                    "The summary reports the store's mean time per create and its share of the median")
+    cmd->add_option(
+           "--store", o->store,
+           "Store back-end of the sfd started (its --store): mem, none (no records), or lmdb (durable, "
+           "in a temporary --store-data directory removed at the end); default: sfd's own (mem). "
+           "The summary reports the store's mean time per create and its share of the median")
         ->check(CLI::IsMember({"mem", "none", "lmdb"}));
     cmd->add_option("--cpu-seconds", o->cpu_seconds, "Window of the idle CPU measurement")
         ->check(CLI::Range(0.1, 600.0))

@@ -14,9 +14,9 @@
 namespace sf::bench {
 
 struct StormNetOptions {
-    std::string net;                     // network name (also the uplink TAP's name)
+    std::string net; // network name (also the uplink TAP's name)
     std::string subnet = "10.200.0.0/16";
-    int ping_interval_ms = 20;           // between echo requests to a new guest
+    int ping_interval_ms = 20; // between echo requests to a new guest
     int ping_tries = 100;
 };
 

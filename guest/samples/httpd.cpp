@@ -26,7 +26,8 @@ char page[sf::net::HttpServer::kPageMax + 1];
 int64_t load_page() {
     const int64_t n = sf_store_read(kPageKey, page, sizeof page);
     app.set_page(n >= 0 ? page : nullptr, n >= 0 ? static_cast<size_t>(n) : 0);
-    if (n == -SF_ERANGE) printf("httpd: data/page is over %zu bytes: serving the built-in page\n", sizeof page - 1);
+    if (n == -SF_ERANGE)
+        printf("httpd: data/page is over %zu bytes: serving the built-in page\n", sizeof page - 1);
     return n;
 }
 

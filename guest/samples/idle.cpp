@@ -13,5 +13,6 @@ int main(int argc, char** argv) {
         sf_sleep_ns(strtoull(argv[1], nullptr, 10) * 1000000000ull);
         return 0;
     }
-    for (;;) sf_poll(UINT64_MAX);
+    for (;;)
+        sf_poll(UINT64_MAX);
 }

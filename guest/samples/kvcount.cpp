@@ -20,7 +20,8 @@ bool touch_working_set(unsigned long kib) {
     if (kib == 0) return true;
     auto* bytes = static_cast<unsigned char*>(malloc(kib << 10));
     if (bytes == nullptr) return false;
-    for (unsigned long i = 0; i < (kib << 10); ++i) bytes[i] = static_cast<unsigned char>(i * 7 + 1);
+    for (unsigned long i = 0; i < (kib << 10); ++i)
+        bytes[i] = static_cast<unsigned char>(i * 7 + 1);
     return true;
 }
 

@@ -86,8 +86,10 @@ void do_flood(unsigned long count) {
         snprintf(key, sizeof key, "data/k%lu", written);
         if ((ret = sf_store_write(key, "flood")) < 0) break;
     }
-    if (ret < 0) printf("store flood: %lu written, then %s\n", written, sf_error_name(ret));
-    else printf("store flood: %lu written\n", written);
+    if (ret < 0)
+        printf("store flood: %lu written, then %s\n", written, sf_error_name(ret));
+    else
+        printf("store flood: %lu written\n", written);
 }
 
 void do_escape(const char* path) {
@@ -97,9 +99,10 @@ void do_escape(const char* path) {
 }
 
 [[noreturn]] void usage(const char* why) {
-    printf("storecheck: %s\nusage: storecheck {read KEY | write KEY VALUE | rm KEY | list KEY | watch KEY [N] | "
-           "flood N | escape PATH}...\n",
-           why);
+    printf(
+        "storecheck: %s\nusage: storecheck {read KEY | write KEY VALUE | rm KEY | list KEY | watch KEY [N] | "
+        "flood N | escape PATH}...\n",
+        why);
     sf_exit(2);
 }
 

@@ -8,14 +8,14 @@
 // guest-to-guest forwarding; it waits only in poll.
 #include "sf/hypercall.h"
 #include "sf/libc.h"
-#include "sf/strtol.h"
 #include "sf/net/netif.h"
+#include "sf/strtol.h"
 
 namespace {
 
 constexpr unsigned long kCountMax = 1000;
-constexpr uint64_t kIntervalNs = 10000000;  // 10 ms
-constexpr uint64_t kGraceNs = 2000000000;   // 2 s after the last send
+constexpr uint64_t kIntervalNs = 10000000; // 10 ms
+constexpr uint64_t kGraceNs = 2000000000;  // 2 s after the last send
 constexpr uint16_t kLocalPortBase = 40000;
 
 struct Client {

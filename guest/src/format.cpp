@@ -54,46 +54,26 @@ bool parse_count(const char** f, va_list* ap, long* out) {
 const char* parse_flags(const char* f, Spec* spec) {
     for (;; ++f) {
         switch (*f) {
-        case '-':
-            spec->left = true;
-            break;
-        case '0':
-            spec->zero = true;
-            break;
-        case '+':
-            spec->plus = true;
-            break;
-        case ' ':
-            spec->space = true;
-            break;
-        case '#':
-            spec->alt = true;
-            break;
-        default:
-            return f;
+        case '-': spec->left = true; break;
+        case '0': spec->zero = true; break;
+        case '+': spec->plus = true; break;
+        case ' ': spec->space = true; break;
+        case '#': spec->alt = true; break;
+        default: return f;
         }
     }
 }
 
 const char* parse_length(const char* f, Spec* spec) {
     switch (*f) {
-    case 'h':
-        spec->length = f[1] == 'h' ? Length::kChar : Length::kShort;
-        return f + (f[1] == 'h' ? 2 : 1);
+    case 'h': spec->length = f[1] == 'h' ? Length::kChar : Length::kShort; return f + (f[1] == 'h' ? 2 : 1);
     case 'l':
         spec->length = f[1] == 'l' ? Length::kLongLong : Length::kLong;
         return f + (f[1] == 'l' ? 2 : 1);
-    case 'z':
-        spec->length = Length::kSize;
-        return f + 1;
-    case 'j':
-        spec->length = Length::kMax;
-        return f + 1;
-    case 't':
-        spec->length = Length::kPtrdiff;
-        return f + 1;
-    default:
-        return f;
+    case 'z': spec->length = Length::kSize; return f + 1;
+    case 'j': spec->length = Length::kMax; return f + 1;
+    case 't': spec->length = Length::kPtrdiff; return f + 1;
+    default: return f;
     }
 }
 
@@ -121,44 +101,28 @@ const char* parse_spec(const char* f, va_list* ap, Spec* spec) {
 
 long long fetch_signed(va_list* ap, Length length) {
     switch (length) {
-    case Length::kChar:
-        return static_cast<signed char>(va_arg(*ap, int));
-    case Length::kShort:
-        return static_cast<short>(va_arg(*ap, int));
-    case Length::kLong:
-        return va_arg(*ap, long);
-    case Length::kLongLong:
-        return va_arg(*ap, long long);
-    case Length::kSize:
-        return va_arg(*ap, long); // ssize_t
-    case Length::kMax:
-        return va_arg(*ap, long); // intmax_t
-    case Length::kPtrdiff:
-        return va_arg(*ap, long);
-    case Length::kInt:
-        break;
+    case Length::kChar: return static_cast<signed char>(va_arg(*ap, int));
+    case Length::kShort: return static_cast<short>(va_arg(*ap, int));
+    case Length::kLong: return va_arg(*ap, long);
+    case Length::kLongLong: return va_arg(*ap, long long);
+    case Length::kSize: return va_arg(*ap, long); // ssize_t
+    case Length::kMax: return va_arg(*ap, long);  // intmax_t
+    case Length::kPtrdiff: return va_arg(*ap, long);
+    case Length::kInt: break;
     }
     return va_arg(*ap, int);
 }
 
 unsigned long long fetch_unsigned(va_list* ap, Length length) {
     switch (length) {
-    case Length::kChar:
-        return static_cast<unsigned char>(va_arg(*ap, unsigned));
-    case Length::kShort:
-        return static_cast<unsigned short>(va_arg(*ap, unsigned));
-    case Length::kLong:
-        return va_arg(*ap, unsigned long);
-    case Length::kLongLong:
-        return va_arg(*ap, unsigned long long);
-    case Length::kSize:
-        return va_arg(*ap, size_t);
-    case Length::kMax:
-        return va_arg(*ap, unsigned long); // uintmax_t
-    case Length::kPtrdiff:
-        return va_arg(*ap, unsigned long);
-    case Length::kInt:
-        break;
+    case Length::kChar: return static_cast<unsigned char>(va_arg(*ap, unsigned));
+    case Length::kShort: return static_cast<unsigned short>(va_arg(*ap, unsigned));
+    case Length::kLong: return va_arg(*ap, unsigned long);
+    case Length::kLongLong: return va_arg(*ap, unsigned long long);
+    case Length::kSize: return va_arg(*ap, size_t);
+    case Length::kMax: return va_arg(*ap, unsigned long); // uintmax_t
+    case Length::kPtrdiff: return va_arg(*ap, unsigned long);
+    case Length::kInt: break;
     }
     return va_arg(*ap, unsigned);
 }
@@ -241,14 +205,10 @@ Integer integer_arg(Spec* spec, va_list* ap) {
         const auto m = static_cast<unsigned long long>(v);
         return {v < 0 ? 0 - m : m, v < 0, 10, false};
     }
-    case 'u':
-        return {fetch_unsigned(ap, spec->length), false, 10, false};
-    case 'o':
-        return {fetch_unsigned(ap, spec->length), false, 8, false};
-    case 'x':
-        return {fetch_unsigned(ap, spec->length), false, 16, false};
-    case 'X':
-        return {fetch_unsigned(ap, spec->length), false, 16, true};
+    case 'u': return {fetch_unsigned(ap, spec->length), false, 10, false};
+    case 'o': return {fetch_unsigned(ap, spec->length), false, 8, false};
+    case 'x': return {fetch_unsigned(ap, spec->length), false, 16, false};
+    case 'X': return {fetch_unsigned(ap, spec->length), false, 16, true};
     default: // 'p'
         spec->alt = true;
         return {reinterpret_cast<uintptr_t>(va_arg(*ap, void*)), false, 16, false};
@@ -266,20 +226,14 @@ const char* format_conversion(sf_format_sink* sink, const char* pct, va_list* ap
     case 'o':
     case 'x':
     case 'X':
-    case 'p':
-        emit_integer(sink, spec, integer_arg(&spec, ap));
-        break;
-    case 's':
-        emit_string(sink, spec, va_arg(*ap, const char*));
-        break;
+    case 'p': emit_integer(sink, spec, integer_arg(&spec, ap)); break;
+    case 's': emit_string(sink, spec, va_arg(*ap, const char*)); break;
     case 'c': {
         const char c = static_cast<char>(va_arg(*ap, int));
         emit_text(sink, spec, &c, 1);
         break;
     }
-    case '%':
-        sf_sink_write(sink, "%", 1);
-        break;
+    case '%': sf_sink_write(sink, "%", 1); break;
     default: // unknown or truncated: copy it as written
         sf_sink_write(sink, pct, static_cast<size_t>(next - pct));
         break;

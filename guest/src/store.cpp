@@ -16,9 +16,14 @@ struct StoreArgs {
 // One SF_HC_STORE; *answer_len (if given) receives the OUT value_len.
 int64_t store_call(const StoreArgs& a, uint32_t* answer_len = nullptr) {
     const size_t path_len = a.path == nullptr ? 0 : sf_strlen(a.path);
-    if (path_len > SF_STORE_PATH_MAX || a.value_len > UINT32_MAX) return -SF_EINVAL; // the monitor would end us
-    sf_hc_store hc{a.op, 0, reinterpret_cast<uintptr_t>(a.path), static_cast<uint32_t>(path_len),
-                   static_cast<uint32_t>(a.value_len), reinterpret_cast<uintptr_t>(a.value)};
+    if (path_len > SF_STORE_PATH_MAX || a.value_len > UINT32_MAX)
+        return -SF_EINVAL; // the monitor would end us
+    sf_hc_store hc{a.op,
+                   0,
+                   reinterpret_cast<uintptr_t>(a.path),
+                   static_cast<uint32_t>(path_len),
+                   static_cast<uint32_t>(a.value_len),
+                   reinterpret_cast<uintptr_t>(a.value)};
     sf_hypercall(SF_HC_STORE, &hc);
     if (answer_len != nullptr) *answer_len = hc.value_len;
     return hc.ret;

@@ -43,7 +43,7 @@
 #define SF_STACK_GUARD_GPA(mem_size) ((mem_size) - SF_STACK_SIZE - SF_PAGE_SIZE) /* unmapped */
 /* clang-format on */
 
-#define SF_NAME_MAX 64u     /* guest name, NUL-terminated */
+#define SF_NAME_MAX 64u      /* guest name, NUL-terminated */
 #define SF_CMDLINE_MAX 1024u /* command line, NUL-terminated */
 #define SF_NIC_MAX 4u
 
@@ -59,13 +59,13 @@ struct sf_nic_info {
 
 /* Written by the monitor at SF_BOOT_INFO_GPA before the first instruction; read-only to the guest. */
 struct sf_boot_info {
-    uint32_t abi_version;     /* IN: SF_ABI_VERSION */
-    uint32_t nic_count;       /* IN: valid entries in nics[] */
-    uint64_t mem_size;        /* IN: bytes of guest memory, top of the stack */
-    uint64_t tsc_hz;          /* IN: TSC ticks per second (rdtsc works at CPL 3) */
-    uint64_t guest_id;        /* IN: host-unique id of this guest */
-    uint64_t store_reserved;  /* reserved for store access (abi_version 1: zero) */
-    char name[SF_NAME_MAX];   /* IN: guest name, NUL-terminated */
+    uint32_t abi_version;         /* IN: SF_ABI_VERSION */
+    uint32_t nic_count;           /* IN: valid entries in nics[] */
+    uint64_t mem_size;            /* IN: bytes of guest memory, top of the stack */
+    uint64_t tsc_hz;              /* IN: TSC ticks per second (rdtsc works at CPL 3) */
+    uint64_t guest_id;            /* IN: host-unique id of this guest */
+    uint64_t store_reserved;      /* reserved for store access (abi_version 1: zero) */
+    char name[SF_NAME_MAX];       /* IN: guest name, NUL-terminated */
     char cmdline[SF_CMDLINE_MAX]; /* IN: command line, NUL-terminated */
     struct sf_nic_info nics[SF_NIC_MAX];
 };
@@ -80,7 +80,7 @@ enum sf_hypercall {
     SF_HC_NET_ATTACH = 5,
     SF_HC_NET_KICK = 6,
     SF_HC_STORE = 7, /* ABI 3 */
-    SF_HC_COUNT /* one past the highest number */
+    SF_HC_COUNT      /* one past the highest number */
 };
 
 /* Write bytes to the guest's console. */
@@ -116,7 +116,7 @@ struct sf_hc_poll {
 
 /* End the guest. Does not return. */
 struct sf_hc_exit {
-    int32_t status;      /* IN: exit status, 0 = success */
+    int32_t status; /* IN: exit status, 0 = success */
     uint32_t reserved;
 };
 
@@ -144,7 +144,7 @@ struct sf_hc_exit {
 #define SF_NET_FRAME_MAX 1514u
 
 struct sf_net_slot {
-    uint16_t len;        /* producer: frame length */
+    uint16_t len; /* producer: frame length */
     uint16_t reserved[3];
     uint8_t frame[SF_NET_SLOT_SIZE - 8];
 };
@@ -170,17 +170,17 @@ struct sf_net_rings {
  * Frames for the NIC before it is attached are dropped.
  */
 struct sf_hc_net_attach {
-    uint32_t nic;       /* IN */
+    uint32_t nic; /* IN */
     uint32_t reserved;
-    uint64_t rings;     /* IN: guest address of struct sf_net_rings */
-    int64_t ret;        /* OUT: 0, or -SF_ENODEV (no such NIC) / -SF_EBUSY (attached) / -SF_EINVAL (misplaced) */
+    uint64_t rings; /* IN: guest address of struct sf_net_rings */
+    int64_t ret;    /* OUT: 0, or -SF_ENODEV (no such NIC) / -SF_EBUSY (attached) / -SF_EINVAL (misplaced) */
 };
 
 /* Sends what NIC `nic`'s TX ring holds. */
 struct sf_hc_net_kick {
-    uint32_t nic;       /* IN */
+    uint32_t nic; /* IN */
     uint32_t reserved;
-    int64_t ret;        /* OUT: frames taken from the ring, or -SF_ENODEV (not attached) */
+    int64_t ret; /* OUT: frames taken from the ring, or -SF_ENODEV (not attached) */
 };
 
 /*

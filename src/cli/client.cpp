@@ -51,10 +51,13 @@ Error transport_error(const DaemonAddress& address, httplib::Error failure) {
         return error(ErrorKind::Unavailable, "cannot reach sfd at {}: {} (is sfd running?)",
                      address.to_string(), connect_failure(address));
     if (failure == Error::SSLServerVerification)
-        return error(ErrorKind::Unavailable, "sfd at {}: its TLS certificate is not signed by the --ca given, or not "
-                     "for this address", address.to_string());
+        return error(ErrorKind::Unavailable,
+                     "sfd at {}: its TLS certificate is not signed by the --ca given, or not "
+                     "for this address",
+                     address.to_string());
     if (failure == Error::SSLConnection)
-        return error(ErrorKind::Unavailable, "sfd at {}: the TLS 1.3 handshake failed (does it speak TLS? check --ca)",
+        return error(ErrorKind::Unavailable,
+                     "sfd at {}: the TLS 1.3 handshake failed (does it speak TLS? check --ca)",
                      address.to_string());
     if (failure == Error::SSLLoadingCerts)
         return error(ErrorKind::InvalidArgument, "cannot load the CA file given with --ca");
@@ -140,7 +143,8 @@ Result<SfdClient> SfdClient::open(const DaemonAddress& address, const ClientCred
     http->set_write_timeout(kConnectTimeoutSec, 0);
     http->set_decompress(false);
     http->set_keep_alive(true); // sf-bench makes thousands of requests on one client
-    if (address.socket_path.empty() && !credentials.token.empty()) http->set_bearer_token_auth(credentials.token.c_str());
+    if (address.socket_path.empty() && !credentials.token.empty())
+        http->set_bearer_token_auth(credentials.token.c_str());
     return SfdClient(address, std::move(http));
 }
 
@@ -188,7 +192,9 @@ Result<json> SfdClient::act(std::string_view ref, std::string_view action, const
     return call("POST", fmt::format("{}/{}", guest_path(ref), action), body.dump());
 }
 
-Result<json> SfdClient::restore(const json& body) { return call("POST", "/v1/guests/restore", body.dump()); }
+Result<json> SfdClient::restore(const json& body) {
+    return call("POST", "/v1/guests/restore", body.dump());
+}
 
 Result<void> SfdClient::destroy(std::string_view ref) {
     SF_TRY(call("DELETE", guest_path(ref)));
@@ -225,7 +231,8 @@ Result<void> SfdClient::remove_network(std::string_view name) {
 }
 
 Result<json> SfdClient::create_token(std::string_view name) {
-    return call("POST", "/v1/tokens", json{{"name", name}}.dump(-1, ' ', false, json::error_handler_t::replace));
+    return call("POST", "/v1/tokens",
+                json{{"name", name}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Result<json> SfdClient::list_tokens() {

@@ -33,7 +33,8 @@ void add_list_command(CLI::App& app, const ClientOptions& options, int& exit_cod
 void add_info_command(CLI::App& app, const ClientOptions& options, int& exit_code);
 void add_logs_command(CLI::App& app, const ClientOptions& options, int& exit_code);
 void add_console_command(CLI::App& app, const ClientOptions& options, int& exit_code);
-void add_transfer_commands(CLI::App& app, const ClientOptions& options, int& exit_code); // save restore migrate
+void add_transfer_commands(CLI::App& app, const ClientOptions& options,
+                           int& exit_code);                                        // save restore migrate
 void add_net_command(CLI::App& app, const ClientOptions& options, int& exit_code); // net create|list|info|rm
 void add_token_command(CLI::App& app, const ClientOptions& options, int& exit_code); // token create|ls|revoke
 

@@ -16,10 +16,12 @@ void add_client_options(CLI::App& app, ClientOptions& options) {
     app.add_option("--host", options.host,
                    "sfd's TCP address, HOST:PORT (as sfd --listen); wins over --socket. Needs a token "
                    "(--token-file or $SF_TOKEN)");
-    app.add_option("--ca", options.ca_file, "With --host: talk TLS 1.3, checking sfd's certificate against this CA (PEM)")
+    app.add_option("--ca", options.ca_file,
+                   "With --host: talk TLS 1.3, checking sfd's certificate against this CA (PEM)")
         ->envname("SF_CA");
-    app.add_option("--token-file", options.token_file,
-                   "With --host: a file whose first line is the API token (sfctl token create); or set $SF_TOKEN")
+    app.add_option(
+           "--token-file", options.token_file,
+           "With --host: a file whose first line is the API token (sfctl token create); or set $SF_TOKEN")
         ->envname("SF_TOKEN_FILE");
 }
 
@@ -32,8 +34,10 @@ Result<std::string> read_token(const ClientOptions& options) {
     std::ifstream in(options.token_file);
     std::string line;
     if (!in || !std::getline(in, line))
-        return error(ErrorKind::InvalidArgument, "--token-file {}: cannot read a token from it", options.token_file);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        return error(ErrorKind::InvalidArgument, "--token-file {}: cannot read a token from it",
+                     options.token_file);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
     return line;
 }
 
@@ -46,8 +50,8 @@ Result<SfdClient> open_client(const ClientOptions& options) {
         // sfd serves plain HTTP on loopback only: elsewhere the token would go in clear to whoever answers.
         const bool loopback = address.host.starts_with("127.") || address.host == "localhost";
         if (!loopback && credentials.ca_file.empty())
-            return error(ErrorKind::InvalidArgument, "--host {}: not loopback, so TLS: give --ca FILE (or $SF_CA)",
-                         address.to_string());
+            return error(ErrorKind::InvalidArgument,
+                         "--host {}: not loopback, so TLS: give --ca FILE (or $SF_CA)", address.to_string());
     }
     return SfdClient::open(address, credentials);
 }

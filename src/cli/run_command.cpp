@@ -1,4 +1,5 @@
-// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--backend kvm|process|auto]
+// sfctl run IMAGE [--mem SIZE] [--cmdline ARGS] [--timeout DURATION] [--name NAME] [--backend
+// kvm|process|auto]
 //           [--kvm DEV] [--timings]
 //
 // Exit status: the guest's own (0-255); 124 when the timeout passed; 125 when
@@ -50,13 +51,16 @@ class StdoutConsole final : public vmm::ConsoleSink {
     uint64_t first_byte_ns = 0;
 };
 
-void fail(const std::string& message) { fmt::print(stderr, "sfctl run: {}\n", message); }
+void fail(const std::string& message) {
+    fmt::print(stderr, "sfctl run: {}\n", message);
+}
 
 Result<vmm::GuestConfig> make_config(const RunOptions& options) {
     vmm::GuestConfig config;
     SF_TRY_ASSIGN(config.mem_size, parse_size(options.mem));
     config.cmdline = options.cmdline;
-    config.name = options.name.empty() ? std::filesystem::path(options.image).filename().string() : options.name;
+    config.name =
+        options.name.empty() ? std::filesystem::path(options.image).filename().string() : options.name;
     SF_TRY(config.validate());
     return config;
 }
@@ -64,7 +68,9 @@ Result<vmm::GuestConfig> make_config(const RunOptions& options) {
 int report(const vmm::ForegroundResult& result, const RunOptions& options) {
     switch (result.kind) {
     case vmm::ForegroundResult::Kind::Exited: return result.status & 0xff;
-    case vmm::ForegroundResult::Kind::Faulted: fail(fmt::format("guest crashed: {}", result.reason)); return kExitCrashed;
+    case vmm::ForegroundResult::Kind::Faulted:
+        fail(fmt::format("guest crashed: {}", result.reason));
+        return kExitCrashed;
     case vmm::ForegroundResult::Kind::TimedOut:
         fail(fmt::format("guest stopped: timeout of {} passed", options.timeout));
         return kExitTimedOut;
@@ -100,7 +106,8 @@ int run(const RunOptions& options) {
     int code = report(*result, options);
     if (options.timings) {
         double first = console.first_byte_ns ? double(console.first_byte_ns - start_ns) / 1e6 : -1;
-        fmt::print(stderr, "sfctl run: {}: first output {:.3f} ms, ended {:.3f} ms after the request, status {}\n",
+        fmt::print(stderr,
+                   "sfctl run: {}: first output {:.3f} ms, ended {:.3f} ms after the request, status {}\n",
                    config->name, first, double(end_ns - start_ns) / 1e6, code);
     }
     return code;
@@ -115,11 +122,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--mem", options->mem, "Guest memory, e.g. 4M, 64MiB (4 KiB multiple, 2 MiB to 4 GiB)")
         ->capture_default_str();
     cmd->add_option("--cmdline", options->cmdline, "Command line passed to the guest");
-    cmd->add_option("--timeout", options->timeout, "Stop the guest after this long, e.g. 500ms, 10s (exit 124)");
+    cmd->add_option("--timeout", options->timeout,
+                    "Stop the guest after this long, e.g. 500ms, 10s (exit 124)");
     cmd->add_option("--name", options->name, "Guest name (default: the image's file name)");
-    cmd->add_option("--backend", options->backend,
-                    "How the guest runs: kvm (a VM), process (a sandboxed process; weaker isolation), or auto "
-                    "(kvm where usable, else process)")
+    cmd->add_option(
+           "--backend", options->backend,
+           "How the guest runs: kvm (a VM), process (a sandboxed process; weaker isolation), or auto "
+           "(kvm where usable, else process)")
         ->check(CLI::IsMember({"auto", "kvm", "process"}))
         ->envname("SF_BACKEND")
         ->capture_default_str();

@@ -24,7 +24,8 @@ Result<uint64_t> mem_total();
 // reading /proc/meminfo each time). Thread-safe.
 class MemoryGauge {
   public:
-    explicit MemoryGauge(std::chrono::milliseconds max_age = std::chrono::milliseconds(50)) : max_age_(max_age) {}
+    explicit MemoryGauge(std::chrono::milliseconds max_age = std::chrono::milliseconds(50))
+        : max_age_(max_age) {}
     Result<uint64_t> available();
 
   private:

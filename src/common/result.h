@@ -103,7 +103,9 @@ template <> class [[nodiscard]] Result<void> {
     bool ok_ = true;
 };
 
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+    return {};
+}
 
 } // namespace sf
 
@@ -111,7 +113,7 @@ inline Result<void> ok() { return {}; }
 #define SF_TRY(expr)                                                                                         \
     do {                                                                                                     \
         auto sf_try_result_ = (expr);                                                                        \
-        if (!sf_try_result_.ok()) return std::move(sf_try_result_).error();                                 \
+        if (!sf_try_result_.ok()) return std::move(sf_try_result_).error();                                  \
     } while (0)
 
 // Declares `decl` from the value of a Result expression, or returns its error.

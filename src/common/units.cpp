@@ -12,7 +12,8 @@ namespace {
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -32,7 +33,8 @@ struct NumberAndSuffix {
 
 Result<NumberAndSuffix> split_number(std::string_view text, std::string_view what) {
     size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
         ++digits;
     if (digits == 0) return error("invalid {} {:?}: expected a number", what, text);
     std::string_view number = text.substr(0, digits);
@@ -54,11 +56,16 @@ Result<uint64_t> parse_size(std::string_view text) {
     if (!n.integral) return error("invalid size {:?}: use a whole number (e.g. 1536K, not 1.5M)", text);
     uint64_t shift = 0;
     const std::string_view s = n.suffix;
-    if (s.empty() || is_any(s, {"b"})) shift = 0;
-    else if (is_any(s, {"k", "kb", "kib"})) shift = 10;
-    else if (is_any(s, {"m", "mb", "mib"})) shift = 20;
-    else if (is_any(s, {"g", "gb", "gib"})) shift = 30;
-    else return error("invalid size {:?}: unknown unit {:?} (use K, M or G)", text, s);
+    if (s.empty() || is_any(s, {"b"}))
+        shift = 0;
+    else if (is_any(s, {"k", "kb", "kib"}))
+        shift = 10;
+    else if (is_any(s, {"m", "mb", "mib"}))
+        shift = 20;
+    else if (is_any(s, {"g", "gb", "gib"}))
+        shift = 30;
+    else
+        return error("invalid size {:?}: unknown unit {:?} (use K, M or G)", text, s);
     if (shift > 0 && n.integer > (UINT64_MAX >> shift)) return error("invalid size {:?}: too large", text);
     return n.integer << shift;
 }
@@ -67,13 +74,20 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     SF_TRY_ASSIGN(NumberAndSuffix n, split_number(text, "duration"));
     double scale = 0;
     const std::string_view s = n.suffix;
-    if (s == "ns") scale = 1;
-    else if (s == "us") scale = 1e3;
-    else if (s == "ms") scale = 1e6;
-    else if (s.empty() || s == "s") scale = 1e9;
-    else if (s == "m") scale = 60e9;
-    else if (s == "h") scale = 3600e9;
-    else return error("invalid duration {:?}: unknown unit {:?} (use ns, us, ms, s, m or h)", text, s);
+    if (s == "ns")
+        scale = 1;
+    else if (s == "us")
+        scale = 1e3;
+    else if (s == "ms")
+        scale = 1e6;
+    else if (s.empty() || s == "s")
+        scale = 1e9;
+    else if (s == "m")
+        scale = 60e9;
+    else if (s == "h")
+        scale = 3600e9;
+    else
+        return error("invalid duration {:?}: unknown unit {:?} (use ns, us, ms, s, m or h)", text, s);
     double ns = n.value * scale;
     if (!std::isfinite(ns) || ns > 9.2e18) return error("invalid duration {:?}: too large", text);
     return std::chrono::nanoseconds(static_cast<int64_t>(ns));

@@ -23,7 +23,8 @@ Result<UniqueFd> connect_unix(const std::string& path, int type) {
     UniqueFd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return error("socket: {}", std::strerror(errno));
     int rc;
-    do rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    do
+        rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
     while (rc < 0 && errno == EINTR);
     if (rc < 0) return error(ErrorKind::Unavailable, "connect to {}: {}", path, std::strerror(errno));
     return fd;

@@ -62,11 +62,13 @@ void ApiRequestGate::set_aside_content_type(httplib::Request& request) {
 }
 
 std::optional<ApiRefusal> ApiRequestGate::check(const httplib::Request& request) {
-    const std::string type = request.has_header(kSetAsideContentType) ? request.get_header_value(kSetAsideContentType)
-                                                                     : request.get_header_value("Content-Type");
+    const std::string type = request.has_header(kSetAsideContentType)
+                                 ? request.get_header_value(kSetAsideContentType)
+                                 : request.get_header_value("Content-Type");
     if (has_body(request) && !is_json(type))
-        return refuse(415,
-                      fmt::format("a request body must be sent as Content-Type: application/json, not {:?}", type));
+        return refuse(
+            415,
+            fmt::format("a request body must be sent as Content-Type: application/json, not {:?}", type));
     if (!options_.remote) return std::nullopt;
     return check_remote(request);
 }

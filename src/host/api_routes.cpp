@@ -68,21 +68,14 @@ bool method_matches(std::string_view route_method, std::string_view method) {
 
 int http_status(ErrorKind kind) {
     switch (kind) {
-    case ErrorKind::InvalidArgument:
-        return 400;
-    case ErrorKind::NotFound:
-        return 404;
-    case ErrorKind::Conflict:
-        return 409;
-    case ErrorKind::ResourceExhausted:
-        return 409;
+    case ErrorKind::InvalidArgument: return 400;
+    case ErrorKind::NotFound: return 404;
+    case ErrorKind::Conflict: return 409;
+    case ErrorKind::ResourceExhausted: return 409;
     case ErrorKind::Unavailable:
-    case ErrorKind::Closed:
-        return 503;
-    case ErrorKind::PermissionDenied:
-        return 403;
-    case ErrorKind::Internal:
-        return 500;
+    case ErrorKind::Closed: return 503;
+    case ErrorKind::PermissionDenied: return 403;
+    case ErrorKind::Internal: return 500;
     }
     return 500;
 }
@@ -221,7 +214,8 @@ void ApiRoutes::host_info(const httplib::Request&, httplib::Response& response, 
     send_json(response, 200, info->json);
 }
 
-void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
+void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& response,
+                           const std::string& ref) {
     auto parsed = parse_save_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
     auto saved = services_.transfers.save(ref, *parsed);
@@ -229,7 +223,8 @@ void ApiRoutes::save_guest(const httplib::Request& request, httplib::Response& r
     send_json(response, 200, to_json(*saved));
 }
 
-void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response& response, const std::string&) {
+void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response& response,
+                              const std::string&) {
     auto parsed = parse_restore_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
     auto info = services_.transfers.restore(*parsed);
@@ -238,7 +233,8 @@ void ApiRoutes::restore_guest(const httplib::Request& request, httplib::Response
     send_json(response, 201, to_json(*info));
 }
 
-void ApiRoutes::migrate_guest(const httplib::Request& request, httplib::Response& response, const std::string& ref) {
+void ApiRoutes::migrate_guest(const httplib::Request& request, httplib::Response& response,
+                              const std::string& ref) {
     auto parsed = parse_migrate_request(request.body);
     if (!parsed) return send_error(response, parsed.error());
     auto moved = services_.transfers.migrate(ref, *parsed);
@@ -286,13 +282,15 @@ Result<ApiTokens*> ApiRoutes::tokens() const {
 }
 
 // {"name": NAME} -> 201 {"name", "token"}: the secret, shown this once.
-void ApiRoutes::create_token(const httplib::Request& request, httplib::Response& response, const std::string&) {
+void ApiRoutes::create_token(const httplib::Request& request, httplib::Response& response,
+                             const std::string&) {
     auto store = tokens();
     if (!store) return send_error(response, store.error());
     auto body = parse_json_object(request.body);
     if (!body) return send_error(response, body.error());
-    auto name = body->contains("name") ? string_field((*body)["name"], "name")
-                                       : Result<std::string>(error(ErrorKind::InvalidArgument, "name: required"));
+    auto name = body->contains("name")
+                    ? string_field((*body)["name"], "name")
+                    : Result<std::string>(error(ErrorKind::InvalidArgument, "name: required"));
     if (!name) return send_error(response, name.error());
     auto secret = (*store)->create(*name);
     if (!secret) return send_error(response, secret.error());
@@ -305,7 +303,9 @@ void ApiRoutes::list_tokens(const httplib::Request&, httplib::Response& response
     if (!store) return send_error(response, store.error());
     json array = json::array();
     for (const ApiToken& token : (*store)->list())
-        array.push_back({{"name", token.name}, {"created", token.created}, {"sha256_prefix", token.sha256.substr(0, 12)}});
+        array.push_back({{"name", token.name},
+                         {"created", token.created},
+                         {"sha256_prefix", token.sha256.substr(0, 12)}});
     send_json(response, 200, json{{"tokens", std::move(array)}});
 }
 

@@ -4,9 +4,9 @@
 #include "host/api_routes.h"
 
 #include <httplib.h>
-#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -24,24 +24,15 @@ constexpr size_t kKeepAliveMaxRequests = 100;
 
 std::string status_text(int status) {
     switch (status) {
-    case 400:
-        return "bad request";
-    case 401:
-        return "unauthorized";
-    case 404:
-        return "not found";
-    case 405:
-        return "method not allowed";
-    case 408:
-        return "request timed out";
-    case 413:
-        return fmt::format("request body larger than {} bytes", ApiServer::kMaxBodyBytes);
-    case 414:
-        return "request URI too long";
-    case 500:
-        return "internal error";
-    default:
-        return fmt::format("HTTP status {}", status);
+    case 400: return "bad request";
+    case 401: return "unauthorized";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 408: return "request timed out";
+    case 413: return fmt::format("request body larger than {} bytes", ApiServer::kMaxBodyBytes);
+    case 414: return "request URI too long";
+    case 500: return "internal error";
+    default: return fmt::format("HTTP status {}", status);
     }
 }
 
@@ -98,22 +89,24 @@ Result<std::unique_ptr<httplib::Server>> make_http_server(const ListenAddress& a
                                                           const ApiServerOptions& options) {
     const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
     if (address.is_unix()) {
-        if (tls) return error(ErrorKind::InvalidArgument, "TLS is for TCP listeners, not {}", address.to_string());
+        if (tls)
+            return error(ErrorKind::InvalidArgument, "TLS is for TCP listeners, not {}", address.to_string());
         return std::make_unique<httplib::Server>();
     }
     if (!options.tokens)
         return error(ErrorKind::InvalidArgument, "the API on {} needs tokens: TCP clients must authenticate",
                      address.to_string());
     if (!tls && !address.is_loopback())
-        return error(ErrorKind::InvalidArgument, "the API on {} (not loopback) needs TLS: --tls-cert and --tls-key",
-                     address.to_string());
+        return error(ErrorKind::InvalidArgument,
+                     "the API on {} (not loopback) needs TLS: --tls-cert and --tls-key", address.to_string());
     if (!tls) return std::make_unique<httplib::Server>();
     if (options.tls_cert.empty() || options.tls_key.empty())
         return error(ErrorKind::InvalidArgument, "TLS needs both a certificate and a key file");
     auto server = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
     if (!server->is_valid())
-        return error(ErrorKind::InvalidArgument, "cannot load the TLS certificate {} and key {} (PEM, matching?)",
-                     options.tls_cert, options.tls_key);
+        return error(ErrorKind::InvalidArgument,
+                     "cannot load the TLS certificate {} and key {} (PEM, matching?)", options.tls_cert,
+                     options.tls_key);
     if (SSL_CTX_set_min_proto_version(server->ssl_context(), TLS1_3_VERSION) != 1)
         return error("this OpenSSL cannot do TLS 1.3");
     return std::unique_ptr<httplib::Server>(std::move(server));
@@ -139,7 +132,8 @@ void log_request(const httplib::Request& request, const httplib::Response& respo
 ApiServer::ApiServer(ApiServices services, ListenAddress address, const ApiServerOptions& options,
                      std::unique_ptr<httplib::Server> http)
     : address_(std::move(address)), tls_(!options.tls_cert.empty()),
-      routes_(std::make_unique<ApiRoutes>(services, address_.is_unix() ? options.tokens : nullptr, stopping_)),
+      routes_(
+          std::make_unique<ApiRoutes>(services, address_.is_unix() ? options.tokens : nullptr, stopping_)),
       server_(std::move(http)) {
     configure(options.verbose);
 }
@@ -175,7 +169,8 @@ void ApiServer::configure(bool verbose) {
     // in pre-routing, with the body unread, the client got a reset instead of the answer (closing a
     // socket with unread bytes sends RST), and a kept-alive connection would read the body as a request.
     auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
-        if (std::optional<ApiRefusal> refusal = gate_->check(request)) return answer_refusal(*refusal, response);
+        if (std::optional<ApiRefusal> refusal = gate_->check(request))
+            return answer_refusal(*refusal, response);
         routes_->dispatch(request, response);
     };
     http.Get(".*", dispatch).Post(".*", dispatch).Put(".*", dispatch).Patch(".*", dispatch);

@@ -111,15 +111,9 @@ Result<void> parse_ip(const json& value, CreateRequest& out) {
 
 const std::map<std::string, FieldParser, std::less<>>& field_parsers() {
     static const std::map<std::string, FieldParser, std::less<>> parsers{
-        {"image", parse_image},
-        {"name", parse_name},
-        {"mem", parse_mem},
-        {"cmdline", parse_cmdline},
-        {"net", parse_net},
-        {"ip", parse_ip},
-        {"start", parse_start},
-        {"wait", parse_wait},
-        {"wait_timeout_ms", parse_wait_timeout},
+        {"image", parse_image},     {"name", parse_name}, {"mem", parse_mem},
+        {"cmdline", parse_cmdline}, {"net", parse_net},   {"ip", parse_ip},
+        {"start", parse_start},     {"wait", parse_wait}, {"wait_timeout_ms", parse_wait_timeout},
     };
     return parsers;
 }
@@ -166,8 +160,7 @@ Result<CreateRequest> parse_create_request(std::string_view body) {
     const auto& parsers = field_parsers();
     for (const auto& [key, value] : object.items()) {
         auto parser = parsers.find(key);
-        if (parser == parsers.end())
-            return invalid("unknown field {:?} (known: {})", key, known_fields());
+        if (parser == parsers.end()) return invalid("unknown field {:?} (known: {})", key, known_fields());
         SF_TRY(parser->second(value, request));
     }
     if (!object.contains("image")) return invalid("image: required (the path of a guest image)");

@@ -41,11 +41,15 @@ Result<void> send_fd(int socket, int fd) {
 Result<UniqueFd> receive_fd(int socket) {
     OneDescriptorPacket packet;
     ssize_t n;
-    do n = ::recvmsg(socket, &packet.msg, MSG_CMSG_CLOEXEC);
+    do
+        n = ::recvmsg(socket, &packet.msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n <= 0) return error(ErrorKind::Unavailable, "no descriptor received: {}", n == 0 ? "closed" : std::strerror(errno));
+    if (n <= 0)
+        return error(ErrorKind::Unavailable, "no descriptor received: {}",
+                     n == 0 ? "closed" : std::strerror(errno));
     for (cmsghdr* c = CMSG_FIRSTHDR(&packet.msg); c; c = CMSG_NXTHDR(&packet.msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) continue;
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+            continue;
         int fd = -1;
         std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
         return UniqueFd(fd);

@@ -47,7 +47,8 @@ void GuestMoves::finish(const Departing& departing, bool keep, bool paused) {
     if (!keep) {
         if (Result<void> gone = vms_.destroy(guest.ref());
             !gone && gone.error().kind != ErrorKind::NotFound && gone.error().kind != ErrorKind::Unavailable)
-            std::fprintf(stderr, "sfd: guest %s: %s\n", guest.info.name.c_str(), gone.error().message.c_str());
+            std::fprintf(stderr, "sfd: guest %s: %s\n", guest.info.name.c_str(),
+                         gone.error().message.c_str());
         (void)registry_.remove(guest.info.id);
         return;
     }
@@ -85,23 +86,25 @@ Result<GuestRegistry::Reservation> GuestMoves::arrive(const GuestDescription& d,
 Result<NicLease> GuestMoves::claim_nic(const DescribedNic& nic) {
     Result<NetworkInfo> network = net_.network_info(nic.network);
     if (!network)
-        return error(ErrorKind::Conflict, "this host has no network '{}' (create it with subnet {})", nic.network,
-                     nic.subnet);
+        return error(ErrorKind::Conflict, "this host has no network '{}' (create it with subnet {})",
+                     nic.network, nic.subnet);
     if (network->subnet != nic.subnet)
         return error(ErrorKind::Conflict, "network '{}' here has subnet {}, the guest's has {}", nic.network,
                      network->subnet, nic.subnet);
     Result<NicLease> lease = net_.claim(nic.network, nic.mac, nic.ip);
     if (!lease)
-        return error(lease.error().kind, "the guest's address {} / {}: {}", nic.ip, nic.mac, lease.error().message);
+        return error(lease.error().kind, "the guest's address {} / {}: {}", nic.ip, nic.mac,
+                     lease.error().message);
     return lease;
 }
 
-worker_api::GuestSpec GuestMoves::spec(const GuestRegistry::Reservation& guest, const GuestDescription& d) const {
+worker_api::GuestSpec GuestMoves::spec(const GuestRegistry::Reservation& guest,
+                                       const GuestDescription& d) const {
     return vms_.spec({guest.ref(), guest.info.name, d.image, d.mem_size, d.cmdline, false, guest.nic});
 }
 
-Result<GuestInfo> GuestMoves::settle(const GuestRegistry::Reservation& guest, const std::vector<DataEntry>& data,
-                                     bool paused) {
+Result<GuestInfo> GuestMoves::settle(const GuestRegistry::Reservation& guest,
+                                     const std::vector<DataEntry>& data, bool paused) {
     if (records_ && !data.empty()) SF_TRY(records_->put_data(guest.id(), data));
     if (guest.nic) net_.announce(guest.nic->port_key); // frames for it come here from now on
     if (!paused) SF_TRY(vms_.change(guest.ref(), GuestChange::Resume));
@@ -109,6 +112,8 @@ Result<GuestInfo> GuestMoves::settle(const GuestRegistry::Reservation& guest, co
 }
 
 // The worker's copy goes here; the record leaves with `guest` as this returns.
-void GuestMoves::drop(GuestRegistry::Reservation guest) { (void)vms_.destroy(guest.ref()); }
+void GuestMoves::drop(GuestRegistry::Reservation guest) {
+    (void)vms_.destroy(guest.ref());
+}
 
 } // namespace sf::host

@@ -30,7 +30,8 @@ class GuestMoves {
         GuestEntry guest; // as it was when marked
         bool was_running() const { return guest.info.state == GuestState::Running; }
     };
-    // Marks a running or paused VM `ref` busy with `what` (Conflict if it is busy, in another state, or no VM).
+    // Marks a running or paused VM `ref` busy with `what` (Conflict if it is busy, in another state, or no
+    // VM).
     Result<Departing> depart(const std::string& ref, Busy what);
     Result<GuestDescription> describe(const Departing& departing) const;
     // Its store subtree (data/), none without a store.
@@ -45,9 +46,11 @@ class GuestMoves {
     // nor when the Reservation is dropped unkept.
     Result<GuestRegistry::Reservation> arrive(const GuestDescription& description, const std::string& name);
     // The worker's spec of the arriving guest.
-    worker_api::GuestSpec spec(const GuestRegistry::Reservation& guest, const GuestDescription& description) const;
+    worker_api::GuestSpec spec(const GuestRegistry::Reservation& guest,
+                               const GuestDescription& description) const;
     // The arrived guest's data/ written, state recorded; resumed unless `paused`.
-    Result<GuestInfo> settle(const GuestRegistry::Reservation& guest, const std::vector<DataEntry>& data, bool paused);
+    Result<GuestInfo> settle(const GuestRegistry::Reservation& guest, const std::vector<DataEntry>& data,
+                             bool paused);
     // Drops an arrival whose worker may have built it: the worker's copy goes, then the record.
     void drop(GuestRegistry::Reservation guest);
 

@@ -39,7 +39,8 @@ const char* describe(Busy busy) {
 GuestRegistry::GuestRegistry(RegistryOptions options) : options_(std::move(options)) {}
 
 GuestRegistry::Reservation::Reservation(Reservation&& other) noexcept
-    : info(std::move(other.info)), nic(std::move(other.nic)), registry_(other.registry_), serial_(other.serial_) {
+    : info(std::move(other.info)), nic(std::move(other.nic)), registry_(other.registry_),
+      serial_(other.serial_) {
     other.registry_ = nullptr;
 }
 
@@ -99,7 +100,8 @@ Result<void> GuestRegistry::check_free_memory() const {
 Result<void> GuestRegistry::store(const Reservation& reservation) {
     if (!options_.records) return ok();
     return options_.records->put_guest(reservation.info, options_.ring_size,
-                                       reservation.nic ? std::optional(reservation.nic->port_key) : std::nullopt);
+                                       reservation.nic ? std::optional(reservation.nic->port_key)
+                                                       : std::nullopt);
 }
 
 void GuestRegistry::release(uint64_t id, uint64_t serial) {
@@ -159,7 +161,8 @@ std::vector<GuestInfo> GuestRegistry::list() const {
     std::lock_guard lock(mutex_);
     std::vector<GuestInfo> out;
     out.reserve(guests_.size());
-    for (const auto& [id, record] : guests_) out.push_back(record.entry.info);
+    for (const auto& [id, record] : guests_)
+        out.push_back(record.entry.info);
     return out;
 }
 
@@ -179,7 +182,8 @@ Result<GuestEntry> GuestRegistry::idle(const std::string& ref) const {
     return entry;
 }
 
-Result<GuestEntry> GuestRegistry::ready_for(const std::string& ref, GuestState from, std::string_view op) const {
+Result<GuestEntry> GuestRegistry::ready_for(const std::string& ref, GuestState from,
+                                            std::string_view op) const {
     SF_TRY_ASSIGN(GuestEntry entry, idle(ref));
     if (entry.info.state != from)
         return error(ErrorKind::Conflict, "cannot {} guest '{}': it is {}", op, entry.info.name,
@@ -214,8 +218,8 @@ Result<GuestInfo> GuestRegistry::wait_for_output(uint64_t id, std::chrono::milli
         return it == guests_.end() || it->second.has_output || has_ended(it->second.entry.info.state);
     };
     if (!changed_.wait_for(lock, timeout, done))
-        return error(ErrorKind::Unavailable, "guest {} wrote nothing to its console within {} ms (it runs on)", id,
-                     timeout.count());
+        return error(ErrorKind::Unavailable,
+                     "guest {} wrote nothing to its console within {} ms (it runs on)", id, timeout.count());
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
     return it->second.entry.info;
@@ -268,7 +272,8 @@ void GuestRegistry::remove(std::map<uint64_t, Record>::iterator it) {
     entry.kind->release(entry.ref(), entry.held);
     if (options_.records)
         if (Result<void> removed = options_.records->remove_guest(entry.info.id); !removed)
-            std::fprintf(stderr, "sfd: guest %s: %s\n", entry.info.name.c_str(), removed.error().message.c_str());
+            std::fprintf(stderr, "sfd: guest %s: %s\n", entry.info.name.c_str(),
+                         removed.error().message.c_str());
     names_.erase(entry.info.name);
     guests_.erase(it);
     changed_.notify_all();
@@ -277,11 +282,13 @@ void GuestRegistry::remove(std::map<uint64_t, Record>::iterator it) {
 void GuestRegistry::store_state(const Record& record) {
     if (!options_.records) return;
     if (Result<void> stored = options_.records->put_state(record.entry.info); !stored)
-        std::fprintf(stderr, "sfd: guest %s: %s\n", record.entry.info.name.c_str(), stored.error().message.c_str());
+        std::fprintf(stderr, "sfd: guest %s: %s\n", record.entry.info.name.c_str(),
+                     stored.error().message.c_str());
 }
 
 void GuestRegistry::end_followers(Record& record) {
-    for (auto& follower : record.followers) follower->ended = true;
+    for (auto& follower : record.followers)
+        follower->ended = true;
 }
 
 void GuestRegistry::first_output(uint64_t id, uint64_t t_ns) {
@@ -300,8 +307,10 @@ void GuestRegistry::ended(uint64_t id, GuestState state, std::optional<int32_t> 
     if (it == guests_.end()) return;
     GuestInfo& info = it->second.entry.info;
     info.state = state;
-    if (state == GuestState::Exited) info.exit_status = status;
-    else info.reason = reason.empty() ? "crashed" : std::move(reason);
+    if (state == GuestState::Exited)
+        info.exit_status = status;
+    else
+        info.reason = reason.empty() ? "crashed" : std::move(reason);
     end_followers(it->second);
     store_state(it->second);
     changed_.notify_all();
@@ -337,7 +346,8 @@ void GuestRegistry::holder_lost(const GuestKind* kind, int where, const std::str
     changed_.notify_all();
 }
 
-Result<void> GuestRegistry::follow(const std::string& ref, const Snapshot& snapshot, const ConsoleCallback& callback,
+Result<void> GuestRegistry::follow(const std::string& ref, const Snapshot& snapshot,
+                                   const ConsoleCallback& callback,
                                    const std::function<void(const GuestEntry&)>& unfollow) {
     auto follower = std::make_shared<Follower>();
     GuestEntry entry;
@@ -360,11 +370,13 @@ Result<void> GuestRegistry::follow(const std::string& ref, const Snapshot& snaps
         const bool last = follower->ended || shutting_down_;
         lock.unlock();
         if (!woke) more = callback({}); // heartbeat: lets a gone client or a stopping server end the follow
-        for (const std::string& chunk : chunks) more = more && callback(chunk);
+        for (const std::string& chunk : chunks)
+            more = more && callback(chunk);
         lock.lock();
         if (last) break;
     }
-    if (auto it = guests_.find(entry.info.id); it != guests_.end()) std::erase(it->second.followers, follower);
+    if (auto it = guests_.find(entry.info.id); it != guests_.end())
+        std::erase(it->second.followers, follower);
     lock.unlock();
     if (!ring) return std::move(ring).error();
     unfollow(entry);
@@ -388,7 +400,8 @@ void GuestRegistry::recover(const std::vector<GuestEntry>& entries) {
 bool GuestRegistry::adopted(uint64_t id, const GuestKind* kind, int where, const HeldState& held) {
     std::lock_guard lock(mutex_);
     auto it = guests_.find(id);
-    if (it == guests_.end() || it->second.entry.kind != kind || it->second.entry.info.worker != where) return false;
+    if (it == guests_.end() || it->second.entry.kind != kind || it->second.entry.info.worker != where)
+        return false;
     Record& record = it->second;
     record.entry.held = true;
     record.entry.info.state = held.state;
@@ -443,7 +456,8 @@ bool GuestRegistry::shutting_down() const {
 
 void GuestRegistry::end_all_follows() {
     std::lock_guard lock(mutex_);
-    for (auto& [id, record] : guests_) end_followers(record);
+    for (auto& [id, record] : guests_)
+        end_followers(record);
     changed_.notify_all();
 }
 

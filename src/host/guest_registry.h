@@ -69,9 +69,9 @@ struct Admission {
 struct RegistryOptions {
     MemoryBudget budget;
     uint64_t mem_reserve = 256ull << 20; // host memory sfd keeps free
-    NetService* net = nullptr;     // the NIC leases (not owned)
-    GuestStore* records = nullptr; // not owned; null: no records kept
-    uint64_t ring_size = 0;        // each guest's console ring, for its store record
+    NetService* net = nullptr;           // the NIC leases (not owned)
+    GuestStore* records = nullptr;       // not owned; null: no records kept
+    uint64_t ring_size = 0;              // each guest's console ring, for its store record
 };
 
 class GuestRegistry {
@@ -179,12 +179,12 @@ class GuestRegistry {
     };
 
     Result<uint64_t> resolve(const std::string& ref) const; // needs mutex_
-    Result<uint64_t> allocate_id();                          // needs mutex_
-    uint64_t committed_memory() const;                       // needs mutex_: live guests' memory, added up
-    Result<void> admit_memory(uint64_t mem_size);            // needs mutex_
-    void store_state(const Record& record);                  // needs mutex_
-    void remove(std::map<uint64_t, Record>::iterator it);    // needs mutex_
-    void release(uint64_t id, uint64_t serial);              // a Reservation dropped unkept
+    Result<uint64_t> allocate_id();                         // needs mutex_
+    uint64_t committed_memory() const;                      // needs mutex_: live guests' memory, added up
+    Result<void> admit_memory(uint64_t mem_size);           // needs mutex_
+    void store_state(const Record& record);                 // needs mutex_
+    void remove(std::map<uint64_t, Record>::iterator it);   // needs mutex_
+    void release(uint64_t id, uint64_t serial);             // a Reservation dropped unkept
     static void end_followers(Record& record);
 
     const RegistryOptions options_;
@@ -215,8 +215,8 @@ class GuestRegistry::Reservation {
     GuestRef ref() const { return {info.id, info.worker}; }
     void keep() { registry_ = nullptr; }
 
-    GuestInfo info;               // as recorded
-    std::optional<NicLease> nic;  // its NIC's lease, bound to its placement
+    GuestInfo info;              // as recorded
+    std::optional<NicLease> nic; // its NIC's lease, bound to its placement
 
   private:
     friend class GuestRegistry;

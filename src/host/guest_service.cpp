@@ -12,16 +12,11 @@ std::optional<GuestState> parse_guest_state(std::string_view name) {
 
 const char* to_string(GuestState state) {
     switch (state) {
-    case GuestState::Created:
-        return "created";
-    case GuestState::Running:
-        return "running";
-    case GuestState::Paused:
-        return "paused";
-    case GuestState::Exited:
-        return "exited";
-    case GuestState::Crashed:
-        return "crashed";
+    case GuestState::Created: return "created";
+    case GuestState::Running: return "running";
+    case GuestState::Paused: return "paused";
+    case GuestState::Exited: return "exited";
+    case GuestState::Crashed: return "crashed";
     }
     return "unknown";
 }
@@ -72,13 +67,17 @@ nlohmann::json to_json(const NetworkInfo& info) {
 }
 
 nlohmann::json to_json(const SaveResult& r) {
-    return {{"guest", to_json(r.guest)}, {"file", r.file}, {"bytes", r.bytes}, {"pages", r.pages}, {"ms", r.ms}};
+    return {
+        {"guest", to_json(r.guest)}, {"file", r.file}, {"bytes", r.bytes}, {"pages", r.pages}, {"ms", r.ms}};
 }
 
 nlohmann::json to_json(const MigrateResult& r) {
-    return {{"guest", r.guest},         {"to", r.to},
-            {"total_ms", r.total_ms},   {"downtime_ms", r.downtime_ms},
-            {"bytes_sent", r.bytes_sent}, {"rounds", r.rounds},
+    return {{"guest", r.guest},
+            {"to", r.to},
+            {"total_ms", r.total_ms},
+            {"downtime_ms", r.downtime_ms},
+            {"bytes_sent", r.bytes_sent},
+            {"rounds", r.rounds},
             {"phases", r.phases.is_null() ? nlohmann::json::object() : r.phases}};
 }
 

@@ -28,7 +28,9 @@ enum class GuestState { Created, Running, Paused, Exited, Crashed };
 const char* to_string(GuestState state);
 // The state named `name` (as to_string writes it); nullopt for any other text.
 std::optional<GuestState> parse_guest_state(std::string_view name);
-inline bool has_ended(GuestState state) { return state == GuestState::Exited || state == GuestState::Crashed; }
+inline bool has_ended(GuestState state) {
+    return state == GuestState::Exited || state == GuestState::Crashed;
+}
 
 // A guest's NIC as the API shows it.
 struct NicInfo {
@@ -48,7 +50,7 @@ struct NetworkInfo {
     std::string uplink;       // the uplink TAP's interface name (== name)
     uint64_t guests = 0;      // guest addresses in use
     uint64_t free_addresses = 0;
-    nlohmann::json stats;     // switch counters: {"frames", "flooded", "dropped", ...} and the port pool's
+    nlohmann::json stats; // switch counters: {"frames", "flooded", "dropped", ...} and the port pool's
 };
 nlohmann::json to_json(const NetworkInfo& info);
 
@@ -64,13 +66,13 @@ struct GuestInfo {
     uint64_t mem_size = 0;
     std::string cmdline;
     GuestState state = GuestState::Created;
-    std::optional<int32_t> exit_status;   // Exited
-    std::optional<std::string> reason;    // Crashed: why
-    int worker = -1;                      // index of the worker process hosting it
-    std::string created_at;               // RFC 3339, UTC
+    std::optional<int32_t> exit_status;    // Exited
+    std::optional<std::string> reason;     // Crashed: why
+    int worker = -1;                       // index of the worker process hosting it
+    std::string created_at;                // RFC 3339, UTC
     std::optional<double> first_output_ms; // from the create request to the first console byte
-    uint64_t console_bytes = 0;           // console bytes written since start
-    std::optional<NicInfo> nic;           // with --net: its one NIC
+    uint64_t console_bytes = 0;            // console bytes written since start
+    std::optional<NicInfo> nic;            // with --net: its one NIC
 };
 nlohmann::json to_json(const GuestInfo& info);
 
@@ -94,7 +96,7 @@ struct SaveRequest {
     bool keep = false; // leave the guest running (default: it is destroyed once saved, like `xl save`)
 };
 struct SaveResult {
-    GuestInfo guest; // as it was saved
+    GuestInfo guest;  // as it was saved
     std::string file; // the path written, in the snapshot directory
     uint64_t bytes = 0;
     uint64_t pages = 0;
@@ -183,12 +185,13 @@ class TransferService {
 
 // The three services the API serves; one object may be all three (a test's fake).
 struct ApiServices {
-    ApiServices(GuestService& guest_service, NetworkService& network_service, TransferService& transfer_service)
+    ApiServices(GuestService& guest_service, NetworkService& network_service,
+                TransferService& transfer_service)
         : guests(guest_service), networks(network_service), transfers(transfer_service) {}
     template <class All>
-        requires std::derived_from<All, GuestService> && std::derived_from<All, NetworkService> &&
-                 std::derived_from<All, TransferService>
-    ApiServices(All& all) : guests(all), networks(all), transfers(all) {}
+    requires std::derived_from<All, GuestService> && std::derived_from<All, NetworkService> &&
+        std::derived_from<All, TransferService>
+        ApiServices(All& all) : guests(all), networks(all), transfers(all) {}
 
     GuestService& guests;
     NetworkService& networks;

@@ -48,7 +48,9 @@ Permissions readable_by(uint64_t id) {
 class Batch {
   public:
     Batch(store::Store& s, store::ConnectionId c) : store_(s), connection_(c) {}
-    void write(std::string path, std::string value) { ops_.push_back({Op::Write, std::move(path), std::move(value), {}}); }
+    void write(std::string path, std::string value) {
+        ops_.push_back({Op::Write, std::move(path), std::move(value), {}});
+    }
     void mkdir(std::string path) { ops_.push_back({Op::Mkdir, std::move(path), {}, {}}); }
     void rm(std::string path) { ops_.push_back({Op::Rm, std::move(path), {}, {}}); }
     void set_perms(std::string path, Permissions perms) {
@@ -81,7 +83,10 @@ class Batch {
         Permissions perms;
     };
     static const char* op_name(Op::Kind k) {
-        return k == Op::Write ? "write" : k == Op::Mkdir ? "mkdir" : k == Op::Rm ? "rm" : "set permissions of";
+        return k == Op::Write   ? "write"
+               : k == Op::Mkdir ? "mkdir"
+               : k == Op::Rm    ? "rm"
+                                : "set permissions of";
     }
     StoreStatus apply(TxId tx, const Op& op) {
         switch (op.kind) {
@@ -106,11 +111,15 @@ void add_state(Batch& batch, const std::string& home, const GuestInfo& info) {
 
 } // namespace
 
-std::string guest_path(uint64_t id) { return store::domain_path(static_cast<store::DomainId>(id)); }
+std::string guest_path(uint64_t id) {
+    return store::domain_path(static_cast<store::DomainId>(id));
+}
 
 GuestStore::GuestStore(store::Store& s) : store_(s), connection_(s.connect(store::kDom0, true)) {}
 
-GuestStore::~GuestStore() { store_.disconnect(connection_); }
+GuestStore::~GuestStore() {
+    store_.disconnect(connection_);
+}
 
 Result<void> GuestStore::put_guest(const GuestInfo& info, size_t console_ring_bytes,
                                    std::optional<uint32_t> port_key) {
@@ -319,7 +328,8 @@ Result<std::vector<StoredWorker>> GuestStore::workers() {
         SF_TRY_ASSIGN(const std::string pid, read(fmt::format("{}/{}/pid", base, slot)));
         SF_TRY_ASSIGN(std::string socket, read(fmt::format("{}/{}/socket", base, slot)));
         const std::optional<uint64_t> parsed_pid = parse_u64(pid);
-        out.push_back({static_cast<int>(*index), parsed_pid ? static_cast<pid_t>(*parsed_pid) : -1, std::move(socket)});
+        out.push_back(
+            {static_cast<int>(*index), parsed_pid ? static_cast<pid_t>(*parsed_pid) : -1, std::move(socket)});
     }
     return out;
 }

@@ -55,7 +55,8 @@ class GuestStore {
     GuestStore& operator=(const GuestStore&) = delete;
 
     // Writes a new guest's whole record in one transaction and introduces its domain.
-    Result<void> put_guest(const GuestInfo& info, size_t console_ring_bytes, std::optional<uint32_t> port_key);
+    Result<void> put_guest(const GuestInfo& info, size_t console_ring_bytes,
+                           std::optional<uint32_t> port_key);
     // Records a guest's state (and exit status or crash reason).
     Result<void> put_state(const GuestInfo& info);
     // Removes the guest's subtree (its own data/ too) and releases its domain.

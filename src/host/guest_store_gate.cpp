@@ -22,7 +22,8 @@ GuestStoreGate::GuestStoreGate(store::Store& s) : store_(s) {}
 
 GuestStoreGate::~GuestStoreGate() {
     std::lock_guard lock(mutex_);
-    for (auto& [id, entry] : guests_) store_.disconnect(entry.connection);
+    for (auto& [id, entry] : guests_)
+        store_.disconnect(entry.connection);
 }
 
 void GuestStoreGate::open(uint64_t id, WorkerLink link) {
@@ -49,8 +50,10 @@ std::string GuestStoreGate::handle(uint64_t id, std::string_view message) {
     std::string reply;
     store::wire::Header header{};
     if (message.size() >= store::wire::kHeaderSize) header = store::wire::read_header(message.data());
-    const size_t payload = message.size() < store::wire::kHeaderSize ? 0 : message.size() - store::wire::kHeaderSize;
-    if (message.size() < store::wire::kHeaderSize || header.len != payload || payload > store::wire::kPayloadMax) {
+    const size_t payload =
+        message.size() < store::wire::kHeaderSize ? 0 : message.size() - store::wire::kHeaderSize;
+    if (message.size() < store::wire::kHeaderSize || header.len != payload ||
+        payload > store::wire::kPayloadMax) {
         store::wire::append_error(reply, header, store::StoreError::Invalid);
         return reply;
     }

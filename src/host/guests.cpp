@@ -9,7 +9,9 @@ namespace sf::host {
 namespace {
 
 // A guest that went between two steps of a request.
-Error gone(const std::string& ref) { return error(ErrorKind::NotFound, "no guest '{}'", ref); }
+Error gone(const std::string& ref) {
+    return error(ErrorKind::NotFound, "no guest '{}'", ref);
+}
 
 } // namespace
 
@@ -19,8 +21,8 @@ Result<void> Guests::check(const CreateRequest& request) const {
         return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
     // The worker reads and checks the image (once per file version, see ImageCache).
     if (request.cmdline.size() > kMaxCmdlineBytes)
-        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}", request.cmdline.size(),
-                     kMaxCmdlineBytes);
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}",
+                     request.cmdline.size(), kMaxCmdlineBytes);
     SF_TRY(registry_.check_free_memory());
     if (request.net.empty() && !request.ip.empty())
         return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
@@ -52,8 +54,8 @@ Result<GuestInfo> Guests::create(const CreateRequest& request) {
         ++records_written_;
         SF_TRY(std::move(stored));
     }
-    SF_TRY(kind.create(
-        {guest.ref(), guest.info.name, request.image, request.mem_size, request.cmdline, request.start, guest.nic}));
+    SF_TRY(kind.create({guest.ref(), guest.info.name, request.image, request.mem_size, request.cmdline,
+                        request.start, guest.nic}));
     guest.keep(); // from here the guest exists: an error (no output in time) leaves it, and its NIC, in place
     const uint64_t id = guest.id();
     if (request.start && request.wait_for_output) return registry_.wait_for_output(id, request.wait_timeout);
@@ -75,7 +77,9 @@ Result<GuestInfo> Guests::info(const std::string& ref) {
     return now->info;
 }
 
-Result<std::vector<GuestInfo>> Guests::list() { return registry_.list(); }
+Result<std::vector<GuestInfo>> Guests::list() {
+    return registry_.list();
+}
 
 // start/pause/resume: checks the state, asks the guest's kind, records the new state.
 Result<GuestInfo> Guests::change(const std::string& ref, GuestChange change, GuestState from, GuestState to) {
@@ -127,7 +131,8 @@ nlohmann::json Guests::store_figures() const {
     const store::StoreStats stats = options_.store->stats();
     return {{"backend", options_.store->backend_name()},
             {"records_written", written},
-            {"record_ms_mean", written ? static_cast<double>(record_ns_) / static_cast<double>(written) / 1e6 : 0.0},
+            {"record_ms_mean",
+             written ? static_cast<double>(record_ns_) / static_cast<double>(written) / 1e6 : 0.0},
             {"nodes", stats.nodes},
             {"watches", stats.watches},
             {"commits", stats.commits},

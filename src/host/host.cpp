@@ -22,33 +22,37 @@ Result<std::unique_ptr<Host>> Host::create(const HostOptions& o) {
         host->records_ = std::make_unique<GuestStore>(*o.store);
         host->gate_ = std::make_unique<GuestStoreGate>(*o.store);
     }
-    host->registry_ = std::make_unique<GuestRegistry>(
-        RegistryOptions{budget, o.mem_reserve, host->net_.get(), host->records_.get(), o.worker.settings.ring_size});
-    host->vms_ = std::make_unique<VmGuests>(VmGuestsOptions{o.pool, o.worker, host->registry_.get(), host->net_.get(),
-                                                            host->records_.get(), host->gate_.get()});
+    host->registry_ = std::make_unique<GuestRegistry>(RegistryOptions{
+        budget, o.mem_reserve, host->net_.get(), host->records_.get(), o.worker.settings.ring_size});
+    host->vms_ = std::make_unique<VmGuests>(VmGuestsOptions{
+        o.pool, o.worker, host->registry_.get(), host->net_.get(), host->records_.get(), host->gate_.get()});
     if (host->records_ && !o.worker.listen_dir.empty()) {
         SF_TRY(recover_host(*host->records_, *host->net_, *host->registry_, *host->vms_, o.pool.max_workers));
     }
     SF_TRY(host->vms_->start_workers()); // every slot recovery did not fill
-    host->guests_ = std::make_unique<Guests>(GuestsOptions{host->registry_.get(), host->vms_.get(), host->net_.get(),
-                                                           o.store, o.backend, o.backend_description, o.mem_reserve,
-                                                           o.overcommit});
+    host->guests_ = std::make_unique<Guests>(
+        GuestsOptions{host->registry_.get(), host->vms_.get(), host->net_.get(), o.store, o.backend,
+                      o.backend_description, o.mem_reserve, o.overcommit});
     host->networks_ = std::make_unique<Networks>(*host->net_, host->records_.get());
-    host->moves_ = std::make_unique<GuestMoves>(*host->registry_, *host->vms_, *host->net_, host->records_.get());
+    host->moves_ =
+        std::make_unique<GuestMoves>(*host->registry_, *host->vms_, *host->net_, host->records_.get());
     host->snapshots_ = std::make_unique<Snapshots>(*host->moves_, std::move(snapshot_dir));
     host->migrations_ = std::make_unique<Migrations>(*host->moves_, o.migration);
     host->transfers_ = std::make_unique<Transfers>(*host->snapshots_, *host->migrations_);
     return host;
 }
 
-Host::~Host() { shutdown(); }
+Host::~Host() {
+    shutdown();
+}
 
 void Host::shutdown() {
     if (!registry_ || !registry_->shut_down()) return;
     if (vms_) vms_->shutdown(std::chrono::seconds(10));
     registry_->end_all_follows();
     if (records_)
-        if (Result<void> cleared = records_->clear(); !cleared) std::fprintf(stderr, "sfd: %s\n", cleared.error().message.c_str());
+        if (Result<void> cleared = records_->clear(); !cleared)
+            std::fprintf(stderr, "sfd: %s\n", cleared.error().message.c_str());
 }
 
 } // namespace sf::host

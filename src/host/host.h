@@ -49,7 +49,8 @@ struct HostOptions {
 // The API's transfers: snapshots and migrations.
 class Transfers final : public TransferService {
   public:
-    Transfers(Snapshots& snapshots, Migrations& migrations) : snapshots_(snapshots), migrations_(migrations) {}
+    Transfers(Snapshots& snapshots, Migrations& migrations)
+        : snapshots_(snapshots), migrations_(migrations) {}
     Result<SaveResult> save(const std::string& ref, const SaveRequest& request) override {
         return snapshots_.save(ref, request);
     }

@@ -19,12 +19,14 @@ std::vector<GuestEntry> entries(const std::vector<StoredGuest>& guests, NetServi
         entry.kind = &kind;
         const GuestInfo& info = stored.info;
         if (info.nic && stored.port_key) {
-            Result<NicLease> lease = net.restore(info.nic->network, info.nic->mac, info.nic->ip, *stored.port_key);
+            Result<NicLease> lease =
+                net.restore(info.nic->network, info.nic->mac, info.nic->ip, *stored.port_key);
             if (lease) {
                 entry.port_key = lease->port_key;
                 entry.info.nic = lease->info();
             } else {
-                std::fprintf(stderr, "sfd: guest %s: its NIC: %s\n", info.name.c_str(), lease.error().message.c_str());
+                std::fprintf(stderr, "sfd: guest %s: its NIC: %s\n", info.name.c_str(),
+                             lease.error().message.c_str());
             }
         }
         out.push_back(std::move(entry));
@@ -39,12 +41,14 @@ Result<Recovered> recover_host(GuestStore& records, NetService& net, GuestRegist
     SF_TRY_ASSIGN(const std::vector<StoredGuest> guests, records.guests());
     // Keys the surviving guests' frames carry must not be handed out again.
     uint32_t highest_key = 0;
-    for (const StoredGuest& g : guests) highest_key = std::max(highest_key, g.port_key.value_or(0));
+    for (const StoredGuest& g : guests)
+        highest_key = std::max(highest_key, g.port_key.value_or(0));
     net.reserve_keys(highest_key);
     SF_TRY_ASSIGN(const std::vector<StoredNetwork> networks, records.networks());
     for (const StoredNetwork& n : networks)
         if (Result<NetworkInfo> made = net.create_network({n.name, n.subnet}); !made)
-            std::fprintf(stderr, "sfd: recovering network %s: %s\n", n.name.c_str(), made.error().message.c_str());
+            std::fprintf(stderr, "sfd: recovering network %s: %s\n", n.name.c_str(),
+                         made.error().message.c_str());
     // Records first, so that events a worker sends once adopted find them.
     registry.recover(entries(guests, net, vms));
     Recovered recovered;
@@ -53,8 +57,10 @@ Result<Recovered> recover_host(GuestStore& records, NetService& net, GuestRegist
     for (const StoredWorker& w : workers) {
         if (w.slot < 0 || w.slot >= max_workers) continue;
         Result<void> done = vms.adopt(w.slot, w.socket);
-        if (!done) std::fprintf(stderr, "sfd: worker %d: %s\n", w.slot, done.error().message.c_str());
-        else ++recovered.adopted;
+        if (!done)
+            std::fprintf(stderr, "sfd: worker %d: %s\n", w.slot, done.error().message.c_str());
+        else
+            ++recovered.adopted;
     }
     recovered.lost = registry.mark_unadopted([](const GuestInfo& info) {
         return fmt::format("its worker process {} was gone when sfd restarted", info.worker);

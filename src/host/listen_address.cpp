@@ -85,7 +85,8 @@ Result<ListenAddress> ListenAddress::parse(std::string_view text) {
     const std::string host(text.substr(0, colon));
     in_addr parsed{};
     if (::inet_pton(AF_INET, host.c_str(), &parsed) != 1)
-        return error(ErrorKind::InvalidArgument, "listen address '{}': '{}' is not an IPv4 address", text, host);
+        return error(ErrorKind::InvalidArgument, "listen address '{}': '{}' is not an IPv4 address", text,
+                     host);
     SF_TRY_ASSIGN(ListenAddress address, loopback(0));
     SF_TRY_ASSIGN(address.port, parse_port(text.substr(colon + 1), text));
     address.host = host;

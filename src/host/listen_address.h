@@ -14,9 +14,9 @@ namespace sf::host {
 struct ListenAddress {
     static constexpr const char* kDefaultSocket = "/run/superfluid/sfd.sock";
 
-    std::string socket_path;       // non-empty: a unix socket at this path
+    std::string socket_path;        // non-empty: a unix socket at this path
     std::string host = "127.0.0.1"; // otherwise TCP on this IPv4 address
-    int port = 0;                  // (0: any free port)
+    int port = 0;                   // (0: any free port)
 
     // A path (any text containing '/') or "IPV4:PORT" (no names: sfd does not
     // resolve them). What a TCP listener needs (tokens, TLS off loopback) is

@@ -39,13 +39,17 @@ constexpr std::chrono::milliseconds kConnectTimeout{2000};
 constexpr size_t kInjectBurst = SF_NET_RING_SLOTS / 2;
 constexpr std::chrono::microseconds kInjectPause{1000};
 
-IoDeadline bounded(std::chrono::milliseconds timeout) { return IoDeadline{timeout, IoDeadline::Clock::now() + timeout}; }
+IoDeadline bounded(std::chrono::milliseconds timeout) {
+    return IoDeadline{timeout, IoDeadline::Clock::now() + timeout};
+}
 
 // A Writer / Reader on the connection, sealed with the session's keys.
-vmm::snapshot::Writer sealed_writer(int connection, MigrationSession& session, std::chrono::milliseconds timeout) {
+vmm::snapshot::Writer sealed_writer(int connection, MigrationSession& session,
+                                    std::chrono::milliseconds timeout) {
     return vmm::snapshot::Writer(connection, bounded(timeout), &session.sending());
 }
-vmm::snapshot::Reader sealed_reader(int connection, MigrationSession& session, std::chrono::milliseconds timeout) {
+vmm::snapshot::Reader sealed_reader(int connection, MigrationSession& session,
+                                    std::chrono::milliseconds timeout) {
     return vmm::snapshot::Reader(connection, bounded(timeout), &session.receiving());
 }
 
@@ -58,7 +62,8 @@ double ms_between(uint64_t from_ns, uint64_t to_ns) {
 Result<MigrateResult> Migrations::migrate(const std::string& ref, const MigrateRequest& request) {
     const uint64_t t0 = vmm::host_monotonic_ns();
     if (!options_.token)
-        return error(ErrorKind::Conflict, "this sfd has no migration token (start it with --migrate-token-file)");
+        return error(ErrorKind::Conflict,
+                     "this sfd has no migration token (start it with --migrate-token-file)");
     SF_TRY_ASSIGN(const TcpEndpoint to, TcpEndpoint::parse(request.to));
     SF_TRY(options_.peers.allow(to));
     SF_TRY_ASSIGN(const GuestMoves::Departing departing, moves_.depart(ref, Busy::Migrating));
@@ -67,13 +72,14 @@ Result<MigrateResult> Migrations::migrate(const std::string& ref, const MigrateR
         connection ? handshake_as_sender(connection->get(), *options_.token, options_.timeout)
                    : Result<MigrationSession>(std::move(connection).error());
     bool paused = false;
-    Result<MigrateResult> sent = session ? send(departing, connection->get(), *session, to.to_string(), paused)
-                                         : Result<MigrateResult>(std::move(session).error());
+    Result<MigrateResult> sent = session
+                                     ? send(departing, connection->get(), *session, to.to_string(), paused)
+                                     : Result<MigrateResult>(std::move(session).error());
     if (!sent) {
         moves_.finish(departing, true, paused); // the guest runs on here
         return error(sent.error().kind == ErrorKind::Internal ? ErrorKind::Unavailable : sent.error().kind,
-                     "migrating '{}' to {} failed, it runs on here: {}", departing.guest.info.name, to.to_string(),
-                     sent.error().message);
+                     "migrating '{}' to {} failed, it runs on here: {}", departing.guest.info.name,
+                     to.to_string(), sent.error().message);
     }
     moves_.finish(departing, false, paused); // gone from here: its port and address are freed
     sent->total_ms = ms_between(t0, vmm::host_monotonic_ns());
@@ -90,8 +96,8 @@ size_t Migrations::forward_kept_frames(const GuestMoves::Departing& departing, i
     const HeldFrames kept = port_key ? moves_.net().take_returned(*port_key) : HeldFrames{};
     const std::string payload = encode_frames(kept);
     vmm::snapshot::Writer writer = sealed_writer(connection, session, options_.timeout);
-    if (Result<void> sent = writer.record(Tag::Frames, std::span(reinterpret_cast<const uint8_t*>(payload.data()),
-                                                                  payload.size()));
+    if (Result<void> sent = writer.record(
+            Tag::Frames, std::span(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
         !sent) {
         std::fprintf(stderr, "sfd: guest %s: its %zu kept frames were not sent: %s\n",
                      departing.guest.info.name.c_str(), kept.size(), sent.error().message.c_str());
@@ -106,15 +112,17 @@ void Migrations::receive_kept_frames(const GuestRegistry::Reservation& guest, in
                                      MigrationSession& session) {
     vmm::snapshot::Reader reader = sealed_reader(connection, session, options_.timeout);
     Result<vmm::snapshot::Record> record = read_record(reader, Tag::Frames);
-    Result<HeldFrames> frames = record ? decode_frames(record->payload) : Result<HeldFrames>(std::move(record).error());
+    Result<HeldFrames> frames =
+        record ? decode_frames(record->payload) : Result<HeldFrames>(std::move(record).error());
     if (!frames) {
-        std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n", guest.info.name.c_str(),
-                     frames.error().message.c_str());
+        std::fprintf(stderr, "sfd: guest %s: the frames kept at its old host are lost: %s\n",
+                     guest.info.name.c_str(), frames.error().message.c_str());
         return;
     }
     if (!guest.nic) return;
     for (size_t i = 0; i < frames->size(); ++i) {
-        if (i > 0 && i % kInjectBurst == 0) std::this_thread::sleep_for(kInjectPause); // the guest empties its ring
+        if (i > 0 && i % kInjectBurst == 0)
+            std::this_thread::sleep_for(kInjectPause); // the guest empties its ring
         moves_.net().inject(guest.nic->port_key, (*frames)[i]);
     }
 }
@@ -133,7 +141,8 @@ Result<MigrateResult> Migrations::send(const GuestMoves::Departing& departing, i
         vmm::snapshot::Reader reader = sealed_reader(connection, session, timeout);
         SF_TRY(read_reply(reader, to));
     }
-    // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's verdict.
+    // The guest part: the worker pre-copies, pauses the guest, sends the rest and reads the receiver's
+    // verdict.
     const GuestRef guest = departing.guest.ref();
     SF_TRY_ASSIGN(const worker_api::Sent moved,
                   moves_.vms().call(guest.where,
@@ -161,15 +170,18 @@ Result<MigrateResult> Migrations::send(const GuestMoves::Departing& departing, i
     result.rounds = moved.rounds;
     result.phases = worker_api::to_object(moved);
     result.phases.erase("session");
-    if (const nlohmann::json* receiver = json_field(committed, "receiver")) result.phases["receiver"] = *receiver;
+    if (const nlohmann::json* receiver = json_field(committed, "receiver"))
+        result.phases["receiver"] = *receiver;
     return result;
 }
 
 void Migrations::receive(UniqueFd connection, MigrationSession session) {
     Result<GuestInfo> arrived = accept(connection.get(), session);
-    if (!arrived) std::fprintf(stderr, "sfd: an incoming migration failed: %s\n", arrived.error().message.c_str());
-    else std::fprintf(stderr, "sfd: guest %s arrived (id %llu)\n", arrived->name.c_str(),
-                      static_cast<unsigned long long>(arrived->id));
+    if (!arrived)
+        std::fprintf(stderr, "sfd: an incoming migration failed: %s\n", arrived.error().message.c_str());
+    else
+        std::fprintf(stderr, "sfd: guest %s arrived (id %llu)\n", arrived->name.c_str(),
+                     static_cast<unsigned long long>(arrived->id));
 }
 
 // The sender proved itself (MigrationListener ran handshake_as_receiver): everything here is sealed.
@@ -202,8 +214,8 @@ Result<GuestInfo> Migrations::accept(int connection, MigrationSession& session) 
         if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"id", guest.id()}}); !sent)
             return drop(sent.error());
     }
-    const worker_api::MigrateIn message{moves_.spec(guest, description), static_cast<uint64_t>(timeout.count()),
-                                        session.to_json()};
+    const worker_api::MigrateIn message{moves_.spec(guest, description),
+                                        static_cast<uint64_t>(timeout.count()), session.to_json()};
     const uint64_t built_from = vmm::host_monotonic_ns();
     Result<worker_api::Built> built = moves_.vms().call(guest.ref().where, message, connection);
     if (!built) return drop(built.error());
@@ -228,9 +240,10 @@ Result<GuestInfo> Migrations::accept(int connection, MigrationSession& session) 
     figures["settle_ms"] = static_cast<double>(vmm::host_monotonic_ns() - settle_from) / 1e6;
     vmm::snapshot::Writer writer = sealed_writer(connection, session, timeout);
     if (Result<void> sent = write_json(writer, Tag::Reply, {{"ok", true}, {"receiver", figures}}); !sent)
-        std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n", guest.info.name.c_str(),
-                     sent.error().message.c_str());
-    else receive_kept_frames(guest, connection, session);
+        std::fprintf(stderr, "sfd: guest %s runs here but the sender may not know: %s\n",
+                     guest.info.name.c_str(), sent.error().message.c_str());
+    else
+        receive_kept_frames(guest, connection, session);
     return settled;
 }
 

@@ -36,13 +36,15 @@ class Migrations {
     // The sender's side once the handshake authenticated the receiver; every
     // record sealed with `session` (the worker continues it for the guest
     // part); `paused`: set once the worker has paused the guest.
-    Result<MigrateResult> send(const GuestMoves::Departing& departing, int connection, MigrationSession& session,
-                               const std::string& to, bool& paused);
+    Result<MigrateResult> send(const GuestMoves::Departing& departing, int connection,
+                               MigrationSession& session, const std::string& to, bool& paused);
     // The receiver's side; a Reply record {"error"} goes back on failure.
     Result<GuestInfo> accept(int connection, MigrationSession& session);
     // A migration's last record, each way (held_frames.h): returns how many were sent.
-    size_t forward_kept_frames(const GuestMoves::Departing& departing, int connection, MigrationSession& session);
-    void receive_kept_frames(const GuestRegistry::Reservation& guest, int connection, MigrationSession& session);
+    size_t forward_kept_frames(const GuestMoves::Departing& departing, int connection,
+                               MigrationSession& session);
+    void receive_kept_frames(const GuestRegistry::Reservation& guest, int connection,
+                             MigrationSession& session);
 
     GuestMoves& moves_;
     const MigrationsOptions options_;

@@ -61,7 +61,8 @@ nlohmann::json port_drops_json(std::vector<net::PortDrops> ports, net::PortId up
 } // namespace
 
 NicInfo NicLease::info() const {
-    return NicInfo{network, mac.to_string(), ip.to_string(), static_cast<int>(prefix_len), gateway.to_string()};
+    return NicInfo{network, mac.to_string(), ip.to_string(), static_cast<int>(prefix_len),
+                   gateway.to_string()};
 }
 
 worker_api::NicSpec NicLease::worker_nic() const {
@@ -131,15 +132,21 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
     const net::SwitchStats s = n.l2_switch().stats();
     const net::PortPoolStats p = state.pool->stats();
     const std::vector<net::PortDrops> ports = n.l2_switch().ports_with_drops();
-    nlohmann::json stats = {{"frames", s.frames},   {"unicast_forwarded", s.unicast_forwarded},
-                            {"flooded", s.flooded}, {"learned", s.learned},
-                            {"moved", s.moved},     {"table_full", s.table_full},
+    nlohmann::json stats = {{"frames", s.frames},
+                            {"unicast_forwarded", s.unicast_forwarded},
+                            {"flooded", s.flooded},
+                            {"learned", s.learned},
+                            {"moved", s.moved},
+                            {"table_full", s.table_full},
                             {"returned_after_move", state.returned},
                             {"dropped", drops_json(s.drops, false)},
                             {"ports_dropping", ports.size()},
                             {"port_drops", port_drops_json(ports, state.uplink_port)},
-                            {"port_pool", {{"ready", p.ready}, {"target", p.target}, {"taken_warm", p.taken_warm},
-                                           {"taken_cold", p.taken_cold}}}};
+                            {"port_pool",
+                             {{"ready", p.ready},
+                              {"target", p.target},
+                              {"taken_warm", p.taken_warm},
+                              {"taken_cold", p.taken_cold}}}};
     return NetworkInfo{n.name(),
                        n.subnet().to_string(),
                        n.host_address().to_string(),
@@ -152,7 +159,8 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
 std::vector<NetworkInfo> NetService::list_networks() const {
     std::lock_guard lock(mutex_);
     std::vector<NetworkInfo> out;
-    for (const auto& [name, state] : networks_) out.push_back(describe(*state));
+    for (const auto& [name, state] : networks_)
+        out.push_back(describe(*state));
     return out;
 }
 
@@ -212,14 +220,21 @@ Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort por
         keys_.release(sink->key());
         return std::move(bound).error();
     }
-    NicLease lease{sink->key(), state.network->name(), port.mac, ip, state.network->host_address(),
-                   state.network->subnet().prefix(), state.network->subnet().mask()};
+    NicLease lease{sink->key(),
+                   state.network->name(),
+                   port.mac,
+                   ip,
+                   state.network->host_address(),
+                   state.network->subnet().prefix(),
+                   state.network->subnet().mask()};
     state.arp.add(ip, port.mac);
     ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1, {}};
     return lease;
 }
 
-void NetService::reserve_keys(uint32_t highest_used) { keys_.reserve(highest_used); }
+void NetService::reserve_keys(uint32_t highest_used) {
+    keys_.reserve(highest_used);
+}
 
 Result<NicLease> NetService::restore(const std::string& network, const std::string& mac,
                                      const std::string& ip, uint32_t port_key) {
@@ -251,7 +266,8 @@ Result<NicLease> NetService::restore_lease(const std::string& network, const std
     return record_lease(state, std::move(*port), std::move(sink), address);
 }
 
-Result<NicLease> NetService::claim(const std::string& network, const std::string& mac, const std::string& ip) {
+Result<NicLease> NetService::claim(const std::string& network, const std::string& mac,
+                                   const std::string& ip) {
     return restore_lease(network, mac, ip, keys_.issue(), false);
 }
 

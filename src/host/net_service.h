@@ -43,10 +43,10 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "host/worker_api.h"
 #include "host/guest_service.h"
 #include "host/migration/held_frames.h"
 #include "host/port_keys.h"
+#include "host/worker_api.h"
 #include "net/arp_responder.h"
 #include "net/mac_allocator.h"
 #include "net/network.h"

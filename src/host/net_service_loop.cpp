@@ -41,7 +41,8 @@ void NetService::loop() {
         if (now - last_expire >= kExpireMs * 1'000'000ull) {
             last_expire = now;
             std::lock_guard lock(mutex_);
-            for (auto& [name, state] : networks_) state->network->l2_switch().expire(now);
+            for (auto& [name, state] : networks_)
+                state->network->l2_switch().expire(now);
         }
     }
 }

@@ -21,8 +21,9 @@ enum class Wait { Yes, No };
 Result<bool> send_packet(int fd, Type type, uint64_t request_id, uint64_t guest_id, std::string_view payload,
                          uint32_t flags, int pass_fd, Wait wait) {
     if (payload.size() > kMaxPayload) return error("packet of {} bytes is too large", payload.size());
-    Header header{kMagic, kVersion, static_cast<uint16_t>(type), request_id, guest_id,
-                  static_cast<uint32_t>(payload.size()), flags};
+    Header header{kMagic,     kVersion, static_cast<uint16_t>(type),
+                  request_id, guest_id, static_cast<uint32_t>(payload.size()),
+                  flags};
     iovec parts[2] = {{&header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}};
     const std::span<const iovec> packet(parts, payload.empty() ? 1 : 2);
     if (wait == Wait::No) {
@@ -44,8 +45,10 @@ UniqueFd take_descriptors(msghdr& msg) {
         for (size_t i = 0; i < count; ++i) {
             int passed = -1;
             std::memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
-            if (!first.valid()) first.reset(passed);
-            else ::close(passed);
+            if (!first.valid())
+                first.reset(passed);
+            else
+                ::close(passed);
         }
     }
     return first;
@@ -97,13 +100,16 @@ Result<Message> receive(int fd) {
 
 Result<Message> parse_packet(std::string_view packet) {
     Message message;
-    if (packet.size() < sizeof(Header)) return error("bad packet: {} bytes, shorter than a header", packet.size());
-    if (packet.size() > sizeof(Header) + kMaxPayload) return error("bad packet: {} bytes, too long", packet.size());
+    if (packet.size() < sizeof(Header))
+        return error("bad packet: {} bytes, shorter than a header", packet.size());
+    if (packet.size() > sizeof(Header) + kMaxPayload)
+        return error("bad packet: {} bytes, too long", packet.size());
     std::memcpy(&message.header, packet.data(), sizeof(Header));
     const Header& h = message.header;
     if (h.magic != kMagic || h.version != kVersion) return error("bad packet: wrong magic or version");
     if (h.payload_len != packet.size() - sizeof(Header)) return error("bad packet: payload length mismatch");
-    if (h.type < 1 || h.type > static_cast<uint16_t>(Type::Store)) return error("bad packet: unknown type {}", h.type);
+    if (h.type < 1 || h.type > static_cast<uint16_t>(Type::Store))
+        return error("bad packet: unknown type {}", h.type);
     message.payload.assign(packet.substr(sizeof(Header)));
     return message;
 }

@@ -61,7 +61,7 @@ struct Header {
     uint64_t request_id; // 0 for events and console packets
     uint64_t guest_id;   // the guest an event or console packet is about
     uint32_t payload_len;
-    uint32_t flags;      // Flags
+    uint32_t flags; // Flags
 };
 static_assert(sizeof(Header) == 32);
 static_assert(alignof(Header) == 8);

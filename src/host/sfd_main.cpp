@@ -5,11 +5,11 @@
 #include "host/api_server.h"
 #include "host/api_tokens.h"
 #include "host/host.h"
-#include "host/migration/migration_listener.h"
 #include "host/listen_address.h"
-#include "vmm/backend.h"
+#include "host/migration/migration_listener.h"
 #include "store/backend_factory.h"
 #include "store/store_server.h"
+#include "vmm/backend.h"
 
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <csignal>
-#include <vector>
 #include <cstdio>
+#include <vector>
 
 namespace {
 
@@ -37,13 +37,14 @@ struct SfdOptions {
     size_t net_pool = 32;
     uint32_t flood_burst = sf::net::SwitchConfig{}.flood_burst;
     uint32_t flood_rate = sf::net::SwitchConfig{}.flood_per_second;
-    sf::host::WorkerSettings worker; // --pool, --runners, --ring-size, --log-dir, --log-max-bytes, --orphan-grace
+    sf::host::WorkerSettings
+        worker; // --pool, --runners, --ring-size, --log-dir, --log-max-bytes, --orphan-grace
     uint64_t mem_reserve_mib = 256;
     double overcommit = 1.0;
     std::string store = "mem";
     std::string store_data;
-    std::string store_socket; // empty: beside the API socket
-    std::string state_dir;    // empty: the API socket's directory
+    std::string store_socket;       // empty: beside the API socket
+    std::string state_dir;          // empty: the API socket's directory
     std::string migrate_listen;     // empty: no incoming migrations
     std::string migrate_token_file; // the token shared with the other hosts
     uint64_t migrate_timeout_ms = 5000;
@@ -96,7 +97,8 @@ std::string default_token_file(const SfdOptions& o) {
 // --listen's address, checked: IPV4:PORT, and off loopback only with TLS.
 sf::Result<sf::host::ListenAddress> tcp_address(const SfdOptions& o) {
     SF_TRY_ASSIGN(sf::host::ListenAddress tcp, sf::host::ListenAddress::parse(o.listen));
-    if (tcp.is_unix()) return sf::error(sf::ErrorKind::InvalidArgument, "--listen {}: expected IPV4:PORT", o.listen);
+    if (tcp.is_unix())
+        return sf::error(sf::ErrorKind::InvalidArgument, "--listen {}: expected IPV4:PORT", o.listen);
     if (!tcp.is_loopback() && o.tls_cert.empty())
         return sf::error(sf::ErrorKind::InvalidArgument,
                          "--listen {} is not loopback: it needs --tls-cert and --tls-key", o.listen);
@@ -125,8 +127,9 @@ sf::Result<ApiListeners> start_api(sf::host::ApiServices services, const SfdOpti
         options.tls_key = o.tls_key;
         options.host_names = o.api_names;
         if (api.tokens->empty()) {
-            std::fprintf(stderr, "sfd: not listening on %s: no API tokens in %s yet (create one: sfctl token create "
-                                 "NAME; then restart sfd); serving %s only\n",
+            std::fprintf(stderr,
+                         "sfd: not listening on %s: no API tokens in %s yet (create one: sfctl token create "
+                         "NAME; then restart sfd); serving %s only\n",
                          o.listen.c_str(), api.tokens->path().c_str(), o.socket.c_str());
         } else {
             SF_TRY_ASSIGN(api.tcp, sf::host::ApiServer::create(services, tcp, options));
@@ -188,7 +191,8 @@ int run(const SfdOptions& o) {
     std::unique_ptr<sf::host::MigrationListener> migrations;
     if (!o.migrate_listen.empty()) {
         auto where = sf::host::TcpEndpoint::parse(o.migrate_listen);
-        if (!where) return std::fprintf(stderr, "sfd: --migrate-listen: %s\n", where.error().message.c_str()), 2;
+        if (!where)
+            return std::fprintf(stderr, "sfd: --migrate-listen: %s\n", where.error().message.c_str()), 2;
         auto listener = sf::host::MigrationListener::start(
             *where, *host_options.migration.token,
             [h = host->get()](sf::UniqueFd connection, sf::host::MigrationSession session) {
@@ -204,7 +208,8 @@ int run(const SfdOptions& o) {
                  api->local->address().to_string().c_str(), o.workers, o.store.c_str(),
                  store->server ? " on " : "", store->server ? store->server->socket_path().c_str() : "");
     if (api->tcp)
-        std::fprintf(stderr, "sfd: API on %s (%s, bearer tokens of %s)\n", api->tcp->address().to_string().c_str(),
+        std::fprintf(stderr, "sfd: API on %s (%s, bearer tokens of %s)\n",
+                     api->tcp->address().to_string().c_str(),
                      api->tcp->tls() ? "TLS 1.3" : "plain HTTP on loopback", api->tokens->path().c_str());
     int signal = wait_for_signal();
     std::fprintf(stderr, "sfd: %s: stopping every guest\n", strsignal(signal));
@@ -221,39 +226,49 @@ int run(const SfdOptions& o) {
 int main(int argc, char** argv) {
     CLI::App app{"sfd: the superfluid host daemon"};
     SfdOptions o;
-    app.add_option("--socket", o.socket, "Unix socket of the API (mode 0600): the admin channel, where no token is needed and tokens are managed")->capture_default_str();
+    app.add_option("--socket", o.socket,
+                   "Unix socket of the API (mode 0600): the admin channel, where no token is needed and "
+                   "tokens are managed")
+        ->capture_default_str();
     app.add_option("--listen", o.listen,
                    "Also serve the API on TCP, IPV4:PORT (e.g. 127.0.0.1:8080): clients need a bearer token "
                    "(sfctl token create); off loopback it needs --tls-cert and --tls-key. Without tokens sfd "
                    "serves its unix socket only");
-    app.add_option("--token-file", o.token_file,
-                   "The API tokens' SHA-256 hashes (mode 0600; managed by sfctl token); default: api-tokens in "
-                   "--state-dir, else beside --socket (under /run: lost at reboot, so give a lasting path)");
-    app.add_option("--tls-cert", o.tls_cert, "PEM certificate (chain) of the TCP API: it then speaks TLS 1.3 only")
+    app.add_option(
+        "--token-file", o.token_file,
+        "The API tokens' SHA-256 hashes (mode 0600; managed by sfctl token); default: api-tokens in "
+        "--state-dir, else beside --socket (under /run: lost at reboot, so give a lasting path)");
+    app.add_option("--tls-cert", o.tls_cert,
+                   "PEM certificate (chain) of the TCP API: it then speaks TLS 1.3 only")
         ->check(CLI::ExistingFile);
     app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
-    app.add_option("--api-name", o.api_names,
-                   "A name clients use for this host (the Host header is checked), besides the --listen address "
-                   "(and localhost on loopback); repeatable");
+    app.add_option(
+        "--api-name", o.api_names,
+        "A name clients use for this host (the Host header is checked), besides the --listen address "
+        "(and localhost on loopback); repeatable");
     app.add_option("--snapshot-dir", o.snapshot_dir,
                    "Directory of snapshot files: save and restore name files in it, and nowhere else "
                    "(without it they are refused)")
         ->check(CLI::ExistingDirectory);
-    app.add_option("--workers", o.workers, "Worker processes started at once")->check(CLI::Range(1, 256))
+    app.add_option("--workers", o.workers, "Worker processes started at once")
+        ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--max-workers", o.max_workers, "Worker processes it may grow to as guests come")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--guests-per-worker", o.guests_per_worker,
-                   "Add a worker once every worker holds this many guests (creation slows as one process holds more VMs)")
+                   "Add a worker once every worker holds this many guests (creation slows as one process "
+                   "holds more VMs)")
         ->check(CLI::Range(1, 9000))
         ->capture_default_str();
     app.add_option("--max-guests-per-worker", o.max_guests_per_worker,
                    "Guests per worker (each holds 2 of the 20,000 descriptors a process may have)")
         ->check(CLI::Range(1, 9000))
         ->capture_default_str();
-    app.add_option("--pool", o.worker.pool, "Pre-created shells kept ready per worker")->capture_default_str();
-    app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")->capture_default_str();
+    app.add_option("--pool", o.worker.pool, "Pre-created shells kept ready per worker")
+        ->capture_default_str();
+    app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")
+        ->capture_default_str();
     app.add_option("--flood-burst", o.flood_burst,
                    "Broadcast/multicast frames a guest may send at once; beyond them, --flood-rate "
                    "(the rest is dropped and counted)")
@@ -263,15 +278,19 @@ int main(int argc, char** argv) {
                    "Broadcast/multicast frames per second a guest may send on average (0: no limit)")
         ->check(CLI::Range(0u, 1'000'000'000u))
         ->capture_default_str();
-    app.add_option("--runners", o.worker.runners, "vCPU runner threads per worker")->check(CLI::Range(1, 64))
+    app.add_option("--runners", o.worker.runners, "vCPU runner threads per worker")
+        ->check(CLI::Range(1, 64))
         ->capture_default_str();
-    app.add_option("--ring-size", o.worker.ring_size, "Console ring bytes per guest")->check(CLI::Range(0, 128 << 10))
+    app.add_option("--ring-size", o.worker.ring_size, "Console ring bytes per guest")
+        ->check(CLI::Range(0, 128 << 10))
         ->capture_default_str();
-    app.add_option("--log-dir", o.worker.log_dir, "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
+    app.add_option("--log-dir", o.worker.log_dir,
+                   "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
         ->check(CLI::ExistingDirectory);
-    app.add_option("--log-max-bytes", o.worker.log_max_bytes,
-                   "With --log-dir: a guest's NAME.log grows to at most this many bytes, then becomes NAME.log.1 "
-                   "(replacing an older one) and a new NAME.log starts: at most twice this on disk per guest")
+    app.add_option(
+           "--log-max-bytes", o.worker.log_max_bytes,
+           "With --log-dir: a guest's NAME.log grows to at most this many bytes, then becomes NAME.log.1 "
+           "(replacing an older one) and a new NAME.log starts: at most twice this on disk per guest")
         ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
         ->capture_default_str();
     app.add_option("--mem-reserve", o.mem_reserve_mib,
@@ -284,9 +303,10 @@ int main(int argc, char** argv) {
                    "that guests leave some of their memory untouched")
         ->check(CLI::PositiveNumber)
         ->default_str("1.0");
-    app.add_option("--store", o.store,
-                   "Store back-end: mem (default), lmdb (durable: a restarted sfd re-adopts the running guests), "
-                   "none (no records, no guest store access)")
+    app.add_option(
+           "--store", o.store,
+           "Store back-end: mem (default), lmdb (durable: a restarted sfd re-adopts the running guests), "
+           "none (no records, no guest store access)")
         ->check(CLI::IsMember({"mem", "lmdb", "none"}))
         ->capture_default_str();
     app.add_option("--store-data", o.store_data, "Directory of the lmdb store (created if missing)");
@@ -319,7 +339,8 @@ int main(int argc, char** argv) {
         ->envname("SF_BACKEND")
         ->capture_default_str();
     app.add_option("--kvm", o.kvm_device, "KVM device of the kvm backend")->capture_default_str();
-    app.add_option("--sandbox", o.sandbox, "Sandbox program of the process backend (default: sf-sandbox beside sfd)");
+    app.add_option("--sandbox", o.sandbox,
+                   "Sandbox program of the process backend (default: sf-sandbox beside sfd)");
     app.add_flag("--verbose,-v", o.verbose, "Log every API request on stderr");
     CLI11_PARSE(app, argc, argv);
     if (o.tls_cert.empty() != o.tls_key.empty()) {

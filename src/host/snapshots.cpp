@@ -26,7 +26,9 @@ namespace {
 
 using vmm::snapshot::Tag;
 
-double ms_since(uint64_t t0) { return static_cast<double>(vmm::host_monotonic_ns() - t0) / 1e6; }
+double ms_since(uint64_t t0) {
+    return static_cast<double>(vmm::host_monotonic_ns() - t0) / 1e6;
+}
 
 // What a restore needs from a checked file.
 struct CheckedSnapshot {
@@ -48,28 +50,32 @@ Result<CheckedSnapshot> check_records(int fd) {
         SF_TRY_ASSIGN(const vmm::snapshot::RecordHeader header, reader.next_header());
         SF_TRY_ASSIGN(const std::vector<uint8_t> payload, reader.read_payload(header));
         const auto tag = static_cast<Tag>(header.tag);
-        const nlohmann::json json = tag == Tag::Commit || tag == Tag::End
-                                        ? nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false)
-                                        : nlohmann::json();
+        const nlohmann::json json =
+            tag == Tag::Commit || tag == Tag::End
+                ? nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false)
+                : nlohmann::json();
         if (tag == Tag::GuestEnd) {
             guest_end = true;
         } else if (tag == Tag::Commit) {
-            if (!guest_end) return error(ErrorKind::InvalidArgument, "a Commit record before the guest's end");
+            if (!guest_end)
+                return error(ErrorKind::InvalidArgument, "a Commit record before the guest's end");
             SF_TRY_ASSIGN(checked.data, data_from_json(json));
             commit = true;
         } else if (tag == Tag::End) {
             if (!commit) return error(ErrorKind::InvalidArgument, "the file ends before its Commit record");
             if (!json.is_object() || u64_field(json, "bytes", UINT64_MAX) != at)
-                return error(ErrorKind::InvalidArgument, "the End record does not match the file (records missing?)");
+                return error(ErrorKind::InvalidArgument,
+                             "the End record does not match the file (records missing?)");
             break;
         } else if (guest_end || tag == Tag::Host || tag == Tag::Reply || tag == Tag::Challenge) {
             return error(ErrorKind::InvalidArgument, "an unexpected {} record at byte {}",
                          vmm::snapshot::describe_tag(tag), at);
         }
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) != reader.bytes_read())
-        return error(ErrorKind::InvalidArgument, "{} bytes after the End record", static_cast<uint64_t>(st.st_size) - reader.bytes_read());
+        return error(ErrorKind::InvalidArgument, "{} bytes after the End record",
+                     static_cast<uint64_t>(st.st_size) - reader.bytes_read());
     return checked;
 }
 
@@ -77,7 +83,8 @@ Result<CheckedSnapshot> check_records(int fd) {
 
 Result<const SnapshotDir*> Snapshots::dir() const {
     if (!dir_)
-        return error(ErrorKind::PermissionDenied, "this sfd has no snapshot directory (start it with --snapshot-dir DIR)");
+        return error(ErrorKind::PermissionDenied,
+                     "this sfd has no snapshot directory (start it with --snapshot-dir DIR)");
     return dir_.get();
 }
 
@@ -93,7 +100,8 @@ Result<SaveResult> Snapshots::save(const std::string& ref, const SaveRequest& re
     return saved;
 }
 
-Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, const std::string& name, bool& paused) {
+Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, const std::string& name,
+                                    bool& paused) {
     SF_TRY_ASSIGN(const GuestDescription description, moves_.describe(departing));
     const SnapshotDir& dir = *dir_;
     SF_TRY_ASSIGN(const UniqueFd fd, dir.create_partial(name));
@@ -101,7 +109,9 @@ Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, cons
         const SnapshotDir& dir;
         const std::string& name;
         bool keep = false;
-        ~Discard() { if (!keep) dir.discard(name); }
+        ~Discard() {
+            if (!keep) dir.discard(name);
+        }
     } discard_partial{dir, name};
     {
         vmm::snapshot::Writer writer(fd.get());
@@ -109,7 +119,8 @@ Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, cons
         SF_TRY(write_json(writer, Tag::Host, description.to_json()));
     }
     const GuestRef guest = departing.guest.ref();
-    SF_TRY_ASSIGN(const worker_api::Saved reply, moves_.vms().call(guest.where, worker_api::Save{guest.id}, fd.get()));
+    SF_TRY_ASSIGN(const worker_api::Saved reply,
+                  moves_.vms().call(guest.where, worker_api::Save{guest.id}, fd.get()));
     paused = true;
     SF_TRY_ASSIGN(const std::vector<DataEntry> data, moves_.data(departing));
     {
@@ -118,12 +129,14 @@ Result<SaveResult> Snapshots::write(const GuestMoves::Departing& departing, cons
         const off_t end_at = ::lseek(fd.get(), 0, SEEK_CUR);
         SF_TRY(write_json(writer, Tag::End, {{"bytes", static_cast<uint64_t>(end_at)}}));
     }
-    if (::fsync(fd.get()) != 0) return error("fsync {}/{}.partial: {}", dir.path(), name, std::strerror(errno));
+    if (::fsync(fd.get()) != 0)
+        return error("fsync {}/{}.partial: {}", dir.path(), name, std::strerror(errno));
     SF_TRY(dir.commit(name));
     discard_partial.keep = true;
-    struct stat st{};
+    struct stat st {};
     ::fstat(fd.get(), &st);
-    return SaveResult{departing.guest.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size), reply.pages, 0};
+    return SaveResult{departing.guest.info, dir.path() + "/" + name, static_cast<uint64_t>(st.st_size),
+                      reply.pages, 0};
 }
 
 Result<GuestInfo> Snapshots::restore(const RestoreRequest& request) {
@@ -133,13 +146,15 @@ Result<GuestInfo> Snapshots::restore(const RestoreRequest& request) {
     const std::string shown = dir->path() + "/" + file;
     Result<CheckedSnapshot> checked = check_records(fd.get());
     if (!checked)
-        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown, checked.error().message);
+        return error(ErrorKind::InvalidArgument, "{} is not a usable snapshot: {}", shown,
+                     checked.error().message);
     const std::string name = request.name.empty() ? checked->description.name : request.name;
     SF_TRY_ASSIGN(GuestRegistry::Reservation guest, moves_.arrive(checked->description, name));
     const worker_api::Restore message{moves_.spec(guest, checked->description)};
-    Result<worker_api::Built> built = ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
-                                          ? Result<worker_api::Built>(error("lseek: {}", std::strerror(errno)))
-                                          : moves_.vms().call(guest.ref().where, message, fd.get());
+    Result<worker_api::Built> built =
+        ::lseek(fd.get(), checked->guest_offset, SEEK_SET) < 0
+            ? Result<worker_api::Built>(error("lseek: {}", std::strerror(errno)))
+            : moves_.vms().call(guest.ref().where, message, fd.get());
     Result<GuestInfo> settled = built ? moves_.settle(guest, checked->data, !request.start)
                                       : Result<GuestInfo>(std::move(built).error());
     if (!settled) {

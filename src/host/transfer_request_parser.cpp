@@ -13,10 +13,12 @@ using nlohmann::json;
 Result<void> only_known(const json& object, std::initializer_list<std::string_view> known) {
     for (const auto& [key, value] : object.items()) {
         bool found = false;
-        for (std::string_view k : known) found = found || key == k;
+        for (std::string_view k : known)
+            found = found || key == k;
         if (!found) {
             std::string list;
-            for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+            for (std::string_view k : known)
+                list += (list.empty() ? "" : ", ") + std::string(k);
             return error(ErrorKind::InvalidArgument, "unknown field {:?} (known: {})", key, list);
         }
     }
@@ -33,7 +35,8 @@ Result<bool> optional_bool(const json& object, const char* field, bool fallback)
 // Which file of the snapshot directory it is, is the service's to decide (SnapshotDir).
 Result<std::string> snapshot_file(const json& object) {
     auto it = object.find("file");
-    if (it == object.end()) return error(ErrorKind::InvalidArgument, "file: required (a name in the snapshot directory)");
+    if (it == object.end())
+        return error(ErrorKind::InvalidArgument, "file: required (a name in the snapshot directory)");
     SF_TRY_ASSIGN(std::string file, string_field(*it, "file"));
     if (file.empty()) return error(ErrorKind::InvalidArgument, "file: must not be empty");
     return file;

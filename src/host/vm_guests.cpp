@@ -13,7 +13,9 @@ VmGuests::VmGuests(VmGuestsOptions options)
     : options_(std::move(options)), registry_(*options_.registry),
       pool_(options_.pool, [this](int slot) { return start_worker(slot); }) {}
 
-VmGuests::~VmGuests() { pool_.shutdown(std::chrono::seconds(10)); }
+VmGuests::~VmGuests() {
+    pool_.shutdown(std::chrono::seconds(10));
+}
 
 Result<std::pair<UniqueFd, UniqueFd>> VmGuests::frame_channel() {
     int fds[2];
@@ -29,7 +31,8 @@ Result<std::shared_ptr<WorkerProcess>> VmGuests::start_worker(int slot) {
                   WorkerProcess::spawn(slot, options_.worker, theirs.get(), callbacks(slot)));
     const std::string& listen_dir = options_.worker.listen_dir;
     if (options_.records && !listen_dir.empty())
-        if (Result<void> stored = options_.records->put_worker({slot, worker->pid(), worker_socket_path(listen_dir, slot)});
+        if (Result<void> stored =
+                options_.records->put_worker({slot, worker->pid(), worker_socket_path(listen_dir, slot)});
             !stored)
             std::fprintf(stderr, "sfd: worker %d: %s\n", slot, stored.error().message.c_str());
     options_.net->attach_worker(slot, std::move(ours));
@@ -41,7 +44,9 @@ WorkerProcess::Callbacks VmGuests::callbacks(int slot) {
     callbacks.on_event = [this](uint64_t id, const worker_api::GuestEvent& e) { on_event(id, e); };
     callbacks.on_console = [this](uint64_t id, std::string_view bytes) { registry_.console(id, bytes); };
     callbacks.on_exit = [this](int i, const std::string& how) { on_worker_exit(i, how); };
-    callbacks.on_store = [this, slot](uint64_t id, uint64_t rid, std::string_view m) { on_store(slot, id, rid, m); };
+    callbacks.on_store = [this, slot](uint64_t id, uint64_t rid, std::string_view m) {
+        on_store(slot, id, rid, m);
+    };
     return callbacks;
 }
 
@@ -56,9 +61,10 @@ void VmGuests::on_event(uint64_t id, const worker_api::GuestEvent& event) {
 
 void VmGuests::on_worker_exit(int slot, const std::string& how) {
     options_.net->detach_worker(slot);
-    registry_.holder_lost(this, slot, fmt::format("its worker process {} {}", slot, how), [this](uint64_t id) {
-        if (options_.gate) options_.gate->close(id);
-    });
+    registry_.holder_lost(this, slot, fmt::format("its worker process {} {}", slot, how),
+                          [this](uint64_t id) {
+                              if (options_.gate) options_.gate->close(id);
+                          });
     if (registry_.shutting_down()) return;
     pool_.worker_exited(slot, how);
 }
@@ -91,11 +97,15 @@ void VmGuests::release(const GuestRef& guest, bool held) {
     if (held) pool_.release_guest(guest.where);
 }
 
-void VmGuests::bind_nic(uint32_t port_key, int where) { options_.net->bind(port_key, where); }
+void VmGuests::bind_nic(uint32_t port_key, int where) {
+    options_.net->bind(port_key, where);
+}
 
 worker_api::GuestSpec VmGuests::spec(const GuestLaunch& launch) const {
-    return {launch.guest.id, launch.name, launch.image, launch.mem_size, launch.cmdline, launch.start, has_store(),
-            launch.nic ? std::optional(launch.nic->worker_nic()) : std::nullopt};
+    return {launch.guest.id, launch.name,
+            launch.image,    launch.mem_size,
+            launch.cmdline,  launch.start,
+            has_store(),     launch.nic ? std::optional(launch.nic->worker_nic()) : std::nullopt};
 }
 
 Result<void> VmGuests::create(const GuestLaunch& launch) {
@@ -133,7 +143,9 @@ Result<std::string> VmGuests::follow(const GuestRef& guest) {
     return std::move(reply.bytes);
 }
 
-void VmGuests::unfollow(const GuestRef& guest) { (void)call(guest.where, worker_api::Unfollow{guest.id}); }
+void VmGuests::unfollow(const GuestRef& guest) {
+    (void)call(guest.where, worker_api::Unfollow{guest.id});
+}
 
 nlohmann::json VmGuests::figures() {
     const std::vector<std::shared_ptr<WorkerProcess>> workers = pool_.workers();
@@ -175,8 +187,8 @@ Result<void> VmGuests::adopt(int slot, const std::string& socket) {
     std::vector<uint64_t> strays;
     for (const worker_api::HeldGuest& held : reply->guests) {
         const std::optional<GuestState> state = parse_guest_state(held.state);
-        if (!state || !registry_.adopted(held.id, this, slot,
-                                         {*state, held.status, held.reason, held.console_bytes})) {
+        if (!state ||
+            !registry_.adopted(held.id, this, slot, {*state, held.status, held.reason, held.console_bytes})) {
             strays.push_back(held.id);
             continue;
         }
@@ -185,7 +197,8 @@ Result<void> VmGuests::adopt(int slot, const std::string& socket) {
             options_.net->bind(*entry->port_key, slot);
         open_gate({held.id, slot});
     }
-    for (uint64_t id : strays) (void)worker->call(worker_api::Destroy{id});
+    for (uint64_t id : strays)
+        (void)worker->call(worker_api::Destroy{id});
     // The guests' connections are new: their watches are registered again.
     (void)worker->call(worker_api::ReplayWatches{});
     return ok();

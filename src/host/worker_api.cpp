@@ -10,12 +10,16 @@
 namespace nlohmann {
 template <class T> struct adl_serializer<std::optional<T>> {
     static void to_json(json& j, const std::optional<T>& value) {
-        if (value) j = *value;
-        else j = nullptr;
+        if (value)
+            j = *value;
+        else
+            j = nullptr;
     }
     static void from_json(const json& j, std::optional<T>& value) {
-        if (j.is_null()) value.reset();
-        else value = j.get<T>();
+        if (j.is_null())
+            value.reset();
+        else
+            value = j.get<T>();
     }
 };
 } // namespace nlohmann
@@ -23,8 +27,10 @@ template <class T> struct adl_serializer<std::optional<T>> {
 namespace sf::host::worker_api {
 
 // Empty messages: an object with no fields of their own.
-#define SF_EMPTY_MESSAGE(Type)                                                                                     \
-    [[maybe_unused]] void to_json(nlohmann::json& j, const Type&) { j = nlohmann::json::object(); }               \
+#define SF_EMPTY_MESSAGE(Type)                                                                               \
+    [[maybe_unused]] void to_json(nlohmann::json& j, const Type&) {                                          \
+        j = nlohmann::json::object();                                                                        \
+    }                                                                                                        \
     [[maybe_unused]] void from_json(const nlohmann::json&, Type&) {}
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NicSpec, port, mac, ip, mask, gw, mtu)
@@ -57,9 +63,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Save, id)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Restore, guest)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MigrateOut, id, timeout_ms, session)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MigrateIn, guest, timeout_ms, session)
-// An event's kind by name; an unknown name is an error (nlohmann's enum macro would map it to the first kind).
+// An event's kind by name; an unknown name is an error (nlohmann's enum macro would map it to the first
+// kind).
 constexpr std::array<std::string_view, 3> kEventKinds = {"first_output", "exited", "crashed"};
-void to_json(nlohmann::json& j, const GuestEvent::Kind& kind) { j = kEventKinds.at(static_cast<size_t>(kind)); }
+void to_json(nlohmann::json& j, const GuestEvent::Kind& kind) {
+    j = kEventKinds.at(static_cast<size_t>(kind));
+}
 void from_json(const nlohmann::json& j, GuestEvent::Kind& kind) {
     const std::string name = j.get<std::string>();
     const auto it = std::find(kEventKinds.begin(), kEventKinds.end(), name);
@@ -72,8 +81,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GuestEvent, kind, t_ns, status, reason)
 namespace {
 
 constexpr std::array<std::string_view, kOpCount> kOpNames = {
-    "create", "start", "pause",  "resume",         "destroy", "info",    "logs",        "follow",    "unfollow",
-    "stats",  "shutdown", "adopt", "replay_watches", "save",  "restore", "migrate_out", "migrate_in",
+    "create",         "start",  "pause",    "resume",      "destroy",    "info",
+    "logs",           "follow", "unfollow", "stats",       "shutdown",   "adopt",
+    "replay_watches", "save",   "restore",  "migrate_out", "migrate_in",
 };
 
 // nlohmann's exception text without its "[json.exception.type_error.302] " prefix.
@@ -94,11 +104,15 @@ template <class T> Result<T> from_object(const nlohmann::json& object, const cha
     }
 }
 
-nlohmann::json parse(std::string_view payload) { return nlohmann::json::parse(payload, nullptr, false); }
+nlohmann::json parse(std::string_view payload) {
+    return nlohmann::json::parse(payload, nullptr, false);
+}
 
 } // namespace
 
-std::string_view op_name(Op op) { return kOpNames.at(static_cast<size_t>(op)); }
+std::string_view op_name(Op op) {
+    return kOpNames.at(static_cast<size_t>(op));
+}
 
 std::optional<Op> parse_op(std::string_view name) {
     const auto it = std::find(kOpNames.begin(), kOpNames.end(), name);
@@ -141,14 +155,19 @@ template <class T> Result<T> decode_reply(std::string_view payload, bool raw) {
         const auto kind = object.find("kind");
         const int64_t number = kind != object.end() && kind->is_number_integer() ? kind->get<int64_t>() : 0;
         const bool known = number >= 0 && number <= static_cast<int64_t>(ErrorKind::Closed);
-        return Error{message->get<std::string>(), known ? static_cast<ErrorKind>(number) : ErrorKind::Internal};
+        return Error{message->get<std::string>(),
+                     known ? static_cast<ErrorKind>(number) : ErrorKind::Internal};
     }
     return from_object<T>(object, "malformed reply from the worker");
 }
 
-template <class T> nlohmann::json to_object(const T& reply) { return reply; }
+template <class T> nlohmann::json to_object(const T& reply) {
+    return reply;
+}
 
-std::string encode_event(const GuestEvent& event) { return nlohmann::json(event).dump(); }
+std::string encode_event(const GuestEvent& event) {
+    return nlohmann::json(event).dump();
+}
 
 Result<GuestEvent> decode_event(std::string_view payload) {
     return from_object<GuestEvent>(parse(payload), "malformed event");
@@ -157,7 +176,8 @@ Result<GuestEvent> decode_event(std::string_view payload) {
 Result<ParsedRequest> parse_request(std::string_view payload) {
     nlohmann::json object = parse(payload);
     const auto op = object.is_object() ? object.find("op") : object.end();
-    if (op == object.end() || !op->is_string()) return error(ErrorKind::InvalidArgument, "malformed request: no op");
+    if (op == object.end() || !op->is_string())
+        return error(ErrorKind::InvalidArgument, "malformed request: no op");
     const std::string name = op->get<std::string>();
     const std::optional<Op> known = parse_op(name);
     if (!known) return error(ErrorKind::InvalidArgument, "unknown op '{}'", name);
@@ -165,8 +185,8 @@ Result<ParsedRequest> parse_request(std::string_view payload) {
 }
 
 // Every message type, instantiated once here.
-#define SF_REQUEST(T)                                                                                              \
-    template std::string encode_request<T>(const T&);                                                              \
+#define SF_REQUEST(T)                                                                                        \
+    template std::string encode_request<T>(const T&);                                                        \
     template Result<T> decode_request<T>(const nlohmann::json&);
 SF_REQUEST(Create)
 SF_REQUEST(Start)
@@ -186,9 +206,9 @@ SF_REQUEST(Restore)
 SF_REQUEST(MigrateOut)
 SF_REQUEST(MigrateIn)
 #undef SF_REQUEST
-#define SF_REPLY(T)                                                                                                \
-    template EncodedReply encode_reply<T>(const T&);                                                               \
-    template Result<T> decode_reply<T>(std::string_view, bool);                                                    \
+#define SF_REPLY(T)                                                                                          \
+    template EncodedReply encode_reply<T>(const T&);                                                         \
+    template Result<T> decode_reply<T>(std::string_view, bool);                                              \
     template nlohmann::json to_object<T>(const T&);
 SF_REPLY(Done)
 SF_REPLY(GuestStatus)

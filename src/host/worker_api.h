@@ -98,9 +98,9 @@ struct Sent { // MigrateOut, once the receiver accepted the guest part
 };
 
 // Requests. Each names its op, its reply, and whether a descriptor comes with it.
-#define SF_WORKER_OP(op, reply, descriptor)                                                                        \
-    static constexpr Op kOp = Op::op;                                                                              \
-    static constexpr bool kTakesDescriptor = descriptor;                                                           \
+#define SF_WORKER_OP(op, reply, descriptor)                                                                  \
+    static constexpr Op kOp = Op::op;                                                                        \
+    static constexpr bool kTakesDescriptor = descriptor;                                                     \
     using Reply = reply
 
 // clang-format off

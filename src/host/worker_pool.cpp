@@ -65,8 +65,8 @@ Result<int> WorkerPool::place() {
     }
     // Ask for one more worker ahead of need: when the least loaded has 3/4 of its share.
     const size_t least = best < 0 ? SIZE_MAX : load_[static_cast<size_t>(best)];
-    if (least >= options_.guests_per_worker * 3 / 4 && workers_.size() < static_cast<size_t>(options_.max_workers) &&
-        !grow_requested_) {
+    if (least >= options_.guests_per_worker * 3 / 4 &&
+        workers_.size() < static_cast<size_t>(options_.max_workers) && !grow_requested_) {
         grow_requested_ = true;
         supervisor_cv_.notify_one();
     }
@@ -97,10 +97,10 @@ void WorkerPool::worker_exited(int slot, const std::string& how) {
     const bool quick = std::chrono::steady_clock::now() - started_at_[i] < kQuickExit;
     quick_exits_[i] = quick ? quick_exits_[i] + 1 : 0;
     if (quick_exits_[i] >= kMaxQuickExits) {
-        failing_ = fmt::format("worker {} {} right after starting, {} times in a row (see sfd's log)", slot, how,
-                               quick_exits_[i]);
-        std::fprintf(stderr, "sfd: not restarting worker %d: it %s right after starting, %d times in a row\n", slot,
-                     how.c_str(), quick_exits_[i]);
+        failing_ = fmt::format("worker {} {} right after starting, {} times in a row (see sfd's log)", slot,
+                               how, quick_exits_[i]);
+        std::fprintf(stderr, "sfd: not restarting worker %d: it %s right after starting, %d times in a row\n",
+                     slot, how.c_str(), quick_exits_[i]);
         return;
     }
     dead_slots_.push_back(slot);
@@ -149,7 +149,8 @@ void WorkerPool::supervise() {
         old.reset(); // joins its reader thread
         Result<void> started = fill(slot);
         if (!started) {
-            std::fprintf(stderr, "sfd: cannot restart worker %d: %s\n", slot, started.error().message.c_str());
+            std::fprintf(stderr, "sfd: cannot restart worker %d: %s\n", slot,
+                         started.error().message.c_str());
             std::this_thread::sleep_for(std::chrono::seconds(1));
         }
         lock.lock();
@@ -187,7 +188,8 @@ void WorkerPool::shutdown(std::chrono::milliseconds grace) {
     std::vector<std::thread> stoppers;
     for (auto& worker : workers)
         if (worker) stoppers.emplace_back([worker, grace] { worker->stop(grace); });
-    for (std::thread& t : stoppers) t.join();
+    for (std::thread& t : stoppers)
+        t.join();
 }
 
 } // namespace sf::host

@@ -30,8 +30,8 @@ std::string worker_socket_path(const std::string& listen_dir, int index) {
     return fmt::format("{}/worker-{}.sock", listen_dir, index);
 }
 
-Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options, int frame_fd,
-                                                            Callbacks callbacks) {
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const WorkerOptions& options,
+                                                            int frame_fd, Callbacks callbacks) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
         return error("socketpair failed: {}", std::strerror(errno));
@@ -41,11 +41,13 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     WorkerSettings settings = options.settings;
     settings.index = index;
     if (!options.listen_dir.empty()) settings.listen_path = worker_socket_path(options.listen_dir, index);
-    std::vector<std::string> args = {options.program, "--control-fd", std::to_string(kChildControlFd), "--frame-fd",
-                                     std::to_string(kChildFrameFd)};
-    for (std::string& arg : to_args(settings)) args.push_back(std::move(arg));
+    std::vector<std::string> args = {options.program, "--control-fd", std::to_string(kChildControlFd),
+                                     "--frame-fd", std::to_string(kChildFrameFd)};
+    for (std::string& arg : to_args(settings))
+        args.push_back(std::move(arg));
     std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    for (std::string& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -56,11 +58,12 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::spawn(int index, const Wor
     int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return error("cannot start {}: {}", options.program, std::strerror(rc));
-    return std::unique_ptr<WorkerProcess>(new WorkerProcess(index, pid, true, std::move(ours), std::move(callbacks)));
+    return std::unique_ptr<WorkerProcess>(
+        new WorkerProcess(index, pid, true, std::move(ours), std::move(callbacks)));
 }
 
-Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std::string& socket, int frame_fd,
-                                                            Callbacks callbacks) {
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::adopt(int index, const std::string& socket,
+                                                            int frame_fd, Callbacks callbacks) {
     Result<UniqueFd> connected = connect_unix(socket, SOCK_SEQPACKET);
     if (!connected) return error(ErrorKind::Unavailable, "no worker: {}", connected.error().message);
     UniqueFd fd = std::move(*connected);
@@ -100,7 +103,8 @@ Result<WorkerProcess::Exchanged> WorkerProcess::exchange(const std::string& requ
     }
     if (!replied_.wait_for(lock, kReplyTimeout, [&] { return pending_.at(id).has_value(); })) {
         pending_.erase(id); // a late reply finds no one and is dropped
-        return error(ErrorKind::Unavailable, "worker {} did not answer within {} s", index_, kReplyTimeout.count());
+        return error(ErrorKind::Unavailable, "worker {} did not answer within {} s", index_,
+                     kReplyTimeout.count());
     }
     Result<Exchanged> reply = std::move(*pending_.at(id));
     pending_.erase(id);
@@ -118,8 +122,10 @@ void WorkerProcess::read_loop() {
             if (callbacks_.on_store) callbacks_.on_store(h.guest_id, h.request_id, message->payload);
         } else if (message->type() == wire::Type::Event) {
             Result<worker_api::GuestEvent> event = worker_api::decode_event(message->payload);
-            if (event) callbacks_.on_event(h.guest_id, *event);
-            else std::fprintf(stderr, "sfd: worker %d: %s\n", index_, event.error().message.c_str());
+            if (event)
+                callbacks_.on_event(h.guest_id, *event);
+            else
+                std::fprintf(stderr, "sfd: worker %d: %s\n", index_, event.error().message.c_str());
         } else if (message->type() == wire::Type::Reply) {
             std::lock_guard lock(mutex_);
             auto it = pending_.find(h.request_id);

@@ -58,7 +58,8 @@ class WorkerProcess {
     using ConsoleCallback = std::function<void(uint64_t guest_id, std::string_view bytes)>;
     using ExitCallback = std::function<void(int index, const std::string& how)>;
     // A guest's store request (protocol.h Type::Store): answer with send_store(guest_id, request_id, reply).
-    using StoreCallback = std::function<void(uint64_t guest_id, uint64_t request_id, std::string_view message)>;
+    using StoreCallback =
+        std::function<void(uint64_t guest_id, uint64_t request_id, std::string_view message)>;
     struct Callbacks {
         EventCallback on_event;
         ConsoleCallback on_console;
@@ -80,8 +81,7 @@ class WorkerProcess {
     // Sends one request (worker_api.h) and waits for its reply; with
     // `pass_fd`, hands the worker a duplicate of it with the request
     // (SCM_RIGHTS): a snapshot file or a migration socket.
-    template <class Request>
-    Result<typename Request::Reply> call(const Request& request, int pass_fd = -1) {
+    template <class Request> Result<typename Request::Reply> call(const Request& request, int pass_fd = -1) {
         SF_TRY_ASSIGN(const Exchanged reply, exchange(worker_api::encode_request(request), pass_fd));
         return worker_api::decode_reply<typename Request::Reply>(reply.payload, reply.raw);
     }

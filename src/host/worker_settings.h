@@ -15,12 +15,12 @@
 namespace sf::host {
 
 struct WorkerSettings {
-    int index = 0;                // the worker's slot
-    size_t pool = 8;              // shells kept ready
-    int runners = 2;              // runner threads
-    uint64_t slice_ms = 10;       // time slice of a running guest
-    size_t ring_size = 16 << 10;  // console ring bytes per guest
-    std::string log_dir;          // non-empty: each guest's console also goes to LOG_DIR/NAME.log
+    int index = 0;               // the worker's slot
+    size_t pool = 8;             // shells kept ready
+    int runners = 2;             // runner threads
+    uint64_t slice_ms = 10;      // time slice of a running guest
+    size_t ring_size = 16 << 10; // console ring bytes per guest
+    std::string log_dir;         // non-empty: each guest's console also goes to LOG_DIR/NAME.log
     uint64_t log_max_bytes = kDefaultLogMaxBytes; // NAME.log's cap: then it becomes NAME.log.1 (ConsoleLog)
     // Non-empty: a unix socket where a restarted sfd reconnects. When sfd goes
     // away the worker keeps its guests running for `orphan_grace_s` seconds

@@ -15,13 +15,17 @@ constexpr size_t kArpBytes = 28; // Ethernet/IPv4 ARP
 constexpr uint16_t kArpRequest = 1;
 constexpr size_t kIpv4HeaderBytes = 20;
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
 // The EtherTypes Linux strips as VLAN tags (eth_type_vlan).
-bool is_vlan_tag(uint16_t type) { return type == 0x8100 || type == 0x88a8; }
+bool is_vlan_tag(uint16_t type) {
+    return type == 0x8100 || type == 0x88a8;
+}
 
 std::optional<DropReason> check_arp(std::span<const uint8_t> arp, const AddressBinding& binding) {
     if (arp.size() < kArpBytes) return DropReason::ForgedArp;

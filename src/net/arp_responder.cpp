@@ -6,14 +6,17 @@
 namespace sf::net {
 namespace {
 
-uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
 uint32_t be32(const uint8_t* p) {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
 } // namespace
 
-std::optional<std::array<uint8_t, kArpFrameBytes>> ArpResponder::answer(std::span<const uint8_t> frame) const {
+std::optional<std::array<uint8_t, kArpFrameBytes>>
+ArpResponder::answer(std::span<const uint8_t> frame) const {
     if (frame.size() < kArpFrameBytes || be16(&frame[12]) != 0x0806) return std::nullopt;
     const uint8_t* arp = &frame[14];
     // htype Ethernet, ptype IPv4, hlen 6, plen 4, operation request

@@ -27,7 +27,8 @@ Result<SendStatus> send_frame(int fd, uint32_t port, std::span<const uint8_t> fr
 Result<Frame> parse(std::span<const uint8_t> packet) {
     Header header;
     if (packet.size() < sizeof header)
-        return error(ErrorKind::InvalidArgument, "frame packet of {} bytes is shorter than its header", packet.size());
+        return error(ErrorKind::InvalidArgument, "frame packet of {} bytes is shorter than its header",
+                     packet.size());
     std::memcpy(&header, packet.data(), sizeof header);
     if (header.magic != kMagic || header.version != kVersion)
         return error(ErrorKind::InvalidArgument, "frame packet with magic {:#x} version {}", header.magic,
@@ -35,8 +36,8 @@ Result<Frame> parse(std::span<const uint8_t> packet) {
     if ((header.flags & ~kReturned) != 0)
         return error(ErrorKind::InvalidArgument, "frame packet with unknown flags {:#x}", header.flags);
     if (header.frame_len != packet.size() - sizeof header || header.frame_len > kMaxFrame)
-        return error(ErrorKind::InvalidArgument, "frame packet says {} frame bytes but carries {}", header.frame_len,
-                     packet.size() - sizeof header);
+        return error(ErrorKind::InvalidArgument, "frame packet says {} frame bytes but carries {}",
+                     header.frame_len, packet.size() - sizeof header);
     return Frame{header.port, header.flags, packet.subspan(sizeof header)};
 }
 

@@ -39,9 +39,11 @@ Result<void> set_address(int sock, const std::string& name, unsigned long op, ui
 // never one of the guests' 02:... addresses.
 MacAddress uplink_mac(const std::string& name) {
     uint64_t hash = 0xcbf29ce484222325ull;
-    for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    for (char c : name)
+        hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
     uint8_t bytes[6] = {0x06};
-    for (int i = 1; i < 6; ++i) bytes[i] = static_cast<uint8_t>(hash >> (8 * (i - 1)));
+    for (int i = 1; i < 6; ++i)
+        bytes[i] = static_cast<uint8_t>(hash >> (8 * (i - 1)));
     return MacAddress::from_bytes(bytes);
 }
 
@@ -75,11 +77,13 @@ Result<MacAddress> configure(const std::string& name, Ipv4Address address, const
 Result<std::unique_ptr<UplinkTap>> UplinkTap::create(const std::string& name, Ipv4Address address,
                                                      const Ipv4Cidr& subnet) {
     if (name.empty() || name.size() >= IFNAMSIZ)
-        return error(ErrorKind::InvalidArgument, "interface name {:?} must have 1 to {} bytes", name, IFNAMSIZ - 1);
+        return error(ErrorKind::InvalidArgument, "interface name {:?} must have 1 to {} bytes", name,
+                     IFNAMSIZ - 1);
     if (::if_nametoindex(name.c_str()) != 0)
         return error(ErrorKind::Conflict, "an interface named {:?} exists already on this host", name);
     UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
-    if (!fd.valid()) return error(ErrorKind::Unavailable, "cannot open /dev/net/tun: {}", std::strerror(errno));
+    if (!fd.valid())
+        return error(ErrorKind::Unavailable, "cannot open /dev/net/tun: {}", std::strerror(errno));
     ifreq ifr = request_for(name);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {

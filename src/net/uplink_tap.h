@@ -38,7 +38,8 @@ class UplinkTap {
     bool write_frame(std::span<const uint8_t> frame) const;
 
   private:
-    UplinkTap(UniqueFd fd, std::string name, MacAddress mac) : fd_(std::move(fd)), name_(std::move(name)), mac_(mac) {}
+    UplinkTap(UniqueFd fd, std::string name, MacAddress mac)
+        : fd_(std::move(fd)), name_(std::move(name)), mac_(mac) {}
     UniqueFd fd_;
     const std::string name_;
     const MacAddress mac_;

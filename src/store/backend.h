@@ -52,7 +52,8 @@ class Backend {
     // Applies every change or none (see ChangeSet).
     virtual Result<void> apply(const ChangeSet& changes) = 0;
     // Visits every node once, parents before children (recovery: quotas, generations).
-    virtual Result<void> for_each(const std::function<void(std::string_view path, const Node& node)>& visit) = 0;
+    virtual Result<void>
+    for_each(const std::function<void(std::string_view path, const Node& node)>& visit) = 0;
 };
 
 } // namespace sf::store

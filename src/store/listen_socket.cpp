@@ -10,8 +10,8 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 
 namespace sf::store {
 

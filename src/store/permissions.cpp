@@ -10,29 +10,20 @@ inline constexpr uint32_t kMaxWireDomainId = 0xffff; // domid_t is 16 bits
 
 std::optional<Access> access_from_letter(char letter) {
     switch (letter) {
-    case 'n':
-        return Access::None;
-    case 'r':
-        return Access::Read;
-    case 'w':
-        return Access::Write;
-    case 'b':
-        return Access::Both;
-    default:
-        return std::nullopt;
+    case 'n': return Access::None;
+    case 'r': return Access::Read;
+    case 'w': return Access::Write;
+    case 'b': return Access::Both;
+    default: return std::nullopt;
     }
 }
 
 char letter_of(Access access) {
     switch (access) {
-    case Access::None:
-        return 'n';
-    case Access::Read:
-        return 'r';
-    case Access::Write:
-        return 'w';
-    case Access::Both:
-        return 'b';
+    case Access::None: return 'n';
+    case Access::Read: return 'r';
+    case Access::Write: return 'w';
+    case Access::Both: return 'b';
     }
     return 'n';
 }

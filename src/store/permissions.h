@@ -46,7 +46,11 @@ struct Permissions {
     static Permissions owned_by(DomainId owner);
 };
 
-inline bool can_read(Access a) { return a == Access::Read || a == Access::Both; }
-inline bool can_write(Access a) { return a == Access::Write || a == Access::Both; }
+inline bool can_read(Access a) {
+    return a == Access::Read || a == Access::Both;
+}
+inline bool can_write(Access a) {
+    return a == Access::Write || a == Access::Both;
+}
 
 } // namespace sf::store

@@ -102,14 +102,15 @@ struct StoreStats {
     uint64_t watches = 0;
     uint64_t transactions = 0; // open
     uint64_t commits = 0;
-    uint64_t conflicts = 0;    // commits refused with Again
+    uint64_t conflicts = 0; // commits refused with Again
 };
 
 class Store {
   public:
     // Opens the store on `backend`: creates "/", "/local", "/local/domain" and
     // "/tool" when absent (owned by dom0), and counts each domain's nodes.
-    static Result<std::unique_ptr<Store>> create(std::unique_ptr<Backend> backend, const StoreOptions& options = {});
+    static Result<std::unique_ptr<Store>> create(std::unique_ptr<Backend> backend,
+                                                 const StoreOptions& options = {});
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;

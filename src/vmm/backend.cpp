@@ -29,12 +29,9 @@ std::string_view backend_name(BackendKind kind) {
 
 std::string_view backend_choice_name(BackendChoice choice) {
     switch (choice) {
-    case BackendChoice::Kvm:
-        return "kvm";
-    case BackendChoice::Process:
-        return "process";
-    case BackendChoice::Auto:
-        break;
+    case BackendChoice::Kvm: return "kvm";
+    case BackendChoice::Process: return "process";
+    case BackendChoice::Auto: break;
     }
     return "auto";
 }
@@ -48,12 +45,9 @@ std::optional<BackendChoice> parse_backend_choice(std::string_view name) {
 
 Result<std::shared_ptr<const Backend>> open_backend(const BackendOptions& options) {
     switch (options.choice) {
-    case BackendChoice::Kvm:
-        return open_kvm(options.kvm_device);
-    case BackendChoice::Process:
-        return open_process(options.sandbox_path, options.probe);
-    case BackendChoice::Auto:
-        break;
+    case BackendChoice::Kvm: return open_kvm(options.kvm_device);
+    case BackendChoice::Process: return open_process(options.sandbox_path, options.probe);
+    case BackendChoice::Auto: break;
     }
     Result<std::shared_ptr<const Backend>> kvm = open_kvm(options.kvm_device);
     if (kvm) return kvm;

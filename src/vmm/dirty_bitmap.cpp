@@ -9,11 +9,14 @@ DirtyBitmap::DirtyBitmap(uint64_t pages)
     : pages_(pages), words_((pages + 63) / 64), bits_(std::make_unique<std::atomic<uint64_t>[]>(words_)) {}
 
 void DirtyBitmap::start() {
-    for (size_t i = 0; i < words_; ++i) bits_[i].store(0, std::memory_order_relaxed);
+    for (size_t i = 0; i < words_; ++i)
+        bits_[i].store(0, std::memory_order_relaxed);
     enabled_.store(true, std::memory_order_release);
 }
 
-void DirtyBitmap::stop() { enabled_.store(false, std::memory_order_release); }
+void DirtyBitmap::stop() {
+    enabled_.store(false, std::memory_order_release);
+}
 
 void DirtyBitmap::mark(uint64_t gpa, uint64_t len) {
     if (!enabled() || len == 0) return;

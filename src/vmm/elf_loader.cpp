@@ -108,17 +108,13 @@ Result<void> check_machine(uint16_t machine) {
 
 Result<void> check_type(uint16_t type) {
     switch (type) {
-    case ET_EXEC:
-        return ok();
+    case ET_EXEC: return ok();
     case ET_DYN:
         return error("position-independent or dynamic executable (ET_DYN): link the guest static non-PIE "
                      "(-static -no-pie)");
-    case ET_REL:
-        return error("relocatable object (ET_REL), not an executable: link it first");
-    case ET_CORE:
-        return error("core dump (ET_CORE), not an executable");
-    default:
-        return error("unsupported ELF type {}, need ET_EXEC (a static executable)", type);
+    case ET_REL: return error("relocatable object (ET_REL), not an executable: link it first");
+    case ET_CORE: return error("core dump (ET_CORE), not an executable");
+    default: return error("unsupported ELF type {}, need ET_EXEC (a static executable)", type);
     }
 }
 

@@ -17,7 +17,8 @@ void sleep_until(uint64_t until_ns) {
 } // namespace
 
 Result<ForegroundResult> run_foreground(Guest& guest, std::optional<std::chrono::nanoseconds> timeout) {
-    const uint64_t deadline = timeout ? host_monotonic_ns() + static_cast<uint64_t>(timeout->count()) : UINT64_MAX;
+    const uint64_t deadline =
+        timeout ? host_monotonic_ns() + static_cast<uint64_t>(timeout->count()) : UINT64_MAX;
     std::optional<ThreadAlarm> alarm;
     if (timeout) {
         SF_TRY_ASSIGN(ThreadAlarm created, ThreadAlarm::create());
@@ -27,12 +28,14 @@ Result<ForegroundResult> run_foreground(Guest& guest, std::optional<std::chrono:
     for (;;) {
         SF_TRY_ASSIGN(RunOutcome outcome, guest.run());
         switch (outcome.kind) {
-        case RunOutcome::Kind::Exited: return ForegroundResult{ForegroundResult::Kind::Exited, outcome.status, {}};
+        case RunOutcome::Kind::Exited:
+            return ForegroundResult{ForegroundResult::Kind::Exited, outcome.status, {}};
         case RunOutcome::Kind::Faulted:
             return ForegroundResult{ForegroundResult::Kind::Faulted, 0, std::move(outcome.reason)};
         case RunOutcome::Kind::Blocked: {
             uint64_t wake = guest.clock().to_host_ns(outcome.deadline_ns);
-            while (host_monotonic_ns() < std::min(wake, deadline)) sleep_until(std::min(wake, deadline));
+            while (host_monotonic_ns() < std::min(wake, deadline))
+                sleep_until(std::min(wake, deadline));
             break;
         }
         case RunOutcome::Kind::Interrupted: break;

@@ -18,7 +18,8 @@ Result<void> GuestConfig::validate() const {
         return error(kBad, "guest name is {} bytes; the maximum is {}", name.size(), SF_NAME_MAX - 1);
     if (cmdline.size() >= SF_CMDLINE_MAX)
         return error(kBad, "command line is {} bytes; the maximum is {}", cmdline.size(), SF_CMDLINE_MAX - 1);
-    if (nics.size() > SF_NIC_MAX) return error(kBad, "{} NICs; a guest has at most {}", nics.size(), SF_NIC_MAX);
+    if (nics.size() > SF_NIC_MAX)
+        return error(kBad, "{} NICs; a guest has at most {}", nics.size(), SF_NIC_MAX);
     if (name.find('\0') != std::string::npos || cmdline.find('\0') != std::string::npos)
         return error(kBad, "guest name and command line must not contain NUL bytes");
     return GuestMemory::check_size(mem_size);
@@ -82,7 +83,8 @@ void Guest::write_boot_info(uint64_t tsc_hz) {
 }
 
 Guest::~Guest() {
-    for (const auto& nic : config_.nics) nic->detach();
+    for (const auto& nic : config_.nics)
+        nic->detach();
 }
 
 // A guest parked in poll resumes after its `out`: tell it which NICs have

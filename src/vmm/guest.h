@@ -89,8 +89,8 @@ class Guest {
     // must be the template's; the memory is instantiated as the shell's
     // backend needs it).
     static Result<std::unique_ptr<Guest>> create(Shell shell, MemorySharing sharing,
-                                                 const MemoryTemplate& memory_template, const GuestConfig& config,
-                                                 ConsoleSink& console);
+                                                 const MemoryTemplate& memory_template,
+                                                 const GuestConfig& config, ConsoleSink& console);
 
     ~Guest();
     Guest(const Guest&) = delete;
@@ -107,7 +107,8 @@ class Guest {
     // frequency of this host differs from the saved one (and KVM cannot scale
     // it), or a record refused by the vCPU rule. The guest is not started.
     static Result<std::unique_ptr<Guest>> restore(Shell shell, GuestMemory memory, const GuestConfig& config,
-                                                  ConsoleSink& console, const snapshot::GuestSnapshot& snapshot);
+                                                  ConsoleSink& console,
+                                                  const snapshot::GuestSnapshot& snapshot);
 
     Result<RunOutcome> run();
 

@@ -42,7 +42,9 @@ class GuestClock {
     // The guest time to record in a snapshot.
     uint64_t save() const { return now_ns(); }
     // The host CLOCK_MONOTONIC time at which guest time reads `guest_ns`.
-    uint64_t to_host_ns(uint64_t guest_ns) const { return clamp(static_cast<__int128>(guest_ns) - offset_ns_); }
+    uint64_t to_host_ns(uint64_t guest_ns) const {
+        return clamp(static_cast<__int128>(guest_ns) - offset_ns_);
+    }
 
   private:
     static uint64_t clamp(__int128 value) {

@@ -53,8 +53,9 @@ Result<GuestMemory> GuestMemory::create(uint64_t size, MemorySharing sharing) {
 }
 
 std::optional<std::span<uint8_t>> GuestMemory::guest_span(uint64_t gpa, uint64_t len, Access access) const {
-    bool allowed = range_inside(gpa, len, SF_GUEST_BASE_GPA, size()) ||
-                   (access == Access::Read && range_inside(gpa, len, SF_BOOT_INFO_GPA, SF_BOOT_INFO_GPA + SF_PAGE_SIZE));
+    bool allowed =
+        range_inside(gpa, len, SF_GUEST_BASE_GPA, size()) ||
+        (access == Access::Read && range_inside(gpa, len, SF_BOOT_INFO_GPA, SF_BOOT_INFO_GPA + SF_PAGE_SIZE));
     if (!allowed) return std::nullopt;
     if (access == Access::Write) dirty_->mark(gpa, len);
     return std::span<uint8_t>(host_base() + gpa, len);
@@ -62,7 +63,8 @@ std::optional<std::span<uint8_t>> GuestMemory::guest_span(uint64_t gpa, uint64_t
 
 // The pages of [first, first + count) with a page table entry in this process
 // (present or swapped out), from /proc/self/pagemap; nullopt if unreadable.
-static std::optional<std::vector<uint64_t>> mapped_pages(const uint8_t* base, uint64_t first, uint64_t count) {
+static std::optional<std::vector<uint64_t>> mapped_pages(const uint8_t* base, uint64_t first,
+                                                         uint64_t count) {
     UniqueFd fd(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return std::nullopt;
     constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62;

@@ -80,7 +80,9 @@ class GuestMemory {
 
     uint64_t page_count() const { return size() / 4096; }
 
-    MemorySharing sharing() const { return shared_fd_.valid() ? MemorySharing::Shared : MemorySharing::Private; }
+    MemorySharing sharing() const {
+        return shared_fd_.valid() ? MemorySharing::Shared : MemorySharing::Private;
+    }
     // Shared memory's memfd; -1 for private memory.
     int shared_fd() const { return shared_fd_.get(); }
     // Sorted, non-overlapping ranges covering [0, size()); empty until set.

@@ -21,7 +21,8 @@ template <typename T> std::span<const uint8_t> bytes_of(const T& value) {
 
 // The page indices of [gpa, gpa + len).
 void add_range_pages(std::vector<uint64_t>& pages, uint64_t gpa, uint64_t len) {
-    for (uint64_t page = gpa / SF_PAGE_SIZE; page * SF_PAGE_SIZE < gpa + len; ++page) pages.push_back(page);
+    for (uint64_t page = gpa / SF_PAGE_SIZE; page * SF_PAGE_SIZE < gpa + len; ++page)
+        pages.push_back(page);
 }
 
 } // namespace
@@ -73,7 +74,8 @@ Result<std::vector<uint64_t>> Guest::take_dirty_pages() {
 }
 
 Result<void> Guest::save_state(snapshot::Writer& writer) {
-    if (finished_) return error(ErrorKind::Conflict, "guest '{}' has ended: there is no state to save", config_.name);
+    if (finished_)
+        return error(ErrorKind::Conflict, "guest '{}' has ended: there is no state to save", config_.name);
     SF_TRY(cpu_->complete_pending_exit());
     GuestStateRecord state{};
     state.mem_size = memory_.size();
@@ -113,7 +115,8 @@ Result<std::unique_ptr<Guest>> Guest::restore(Shell shell, GuestMemory memory, c
         return error(kBad, "snapshot of a {} byte guest restored as {} bytes (memory {})", state.mem_size,
                      config.mem_size, memory.size());
     if (config.nics.size() != state.nic_count || snapshot.nics.size() != state.nic_count)
-        return error(kBad, "snapshot of a guest with {} NICs restored with {}", state.nic_count, config.nics.size());
+        return error(kBad, "snapshot of a guest with {} NICs restored with {}", state.nic_count,
+                     config.nics.size());
     if ((state.flags & snapshot::kGuestHasStore) != 0 && !config.store)
         return error(kBad, "snapshot of a guest with a store restored without one");
     SF_TRY(x86_64::check_vcpu_record(snapshot.vcpu, memory.size()));
@@ -125,7 +128,8 @@ Result<std::unique_ptr<Guest>> Guest::restore(Shell shell, GuestMemory memory, c
     SF_TRY(guest->restore_devices(snapshot));
     if ((state.flags & snapshot::kGuestParked) != 0) {
         if (guest->memory_.guest_struct<sf_hc_poll>(state.poll_gpa, Access::Write) == nullptr)
-            return error(kBad, "snapshot: parked in a poll at {:#x}, outside the guest's memory", state.poll_gpa);
+            return error(kBad, "snapshot: parked in a poll at {:#x}, outside the guest's memory",
+                         state.poll_gpa);
         guest->blocked_poll_ = BlockedPoll{state.poll_gpa, state.poll_deadline_ns};
     }
     // The clock and the TSC restart together, from where they were saved.
@@ -144,14 +148,16 @@ void Guest::follow_tsc(uint64_t saved_tsc, uint64_t tsc_now, const snapshot::Gue
     const uint64_t slack = state.tsc_hz / 20; // 50 ms: the time restore_vcpu_state took, generously
     tsc_continued_ = tsc_now >= saved_tsc ? tsc_now - saved_tsc <= slack : saved_tsc - tsc_now <= slack;
     if (tsc_continued_ || tsc_now < saved_tsc) return;
-    const unsigned __int128 ahead_ns = static_cast<unsigned __int128>(tsc_now - saved_tsc) * 1000000000u / state.tsc_hz;
+    const unsigned __int128 ahead_ns =
+        static_cast<unsigned __int128>(tsc_now - saved_tsc) * 1000000000u / state.tsc_hz;
     const uint64_t ahead = ahead_ns > UINT64_MAX - state.monotonic_ns ? UINT64_MAX - state.monotonic_ns
                                                                       : static_cast<uint64_t>(ahead_ns);
     clock_ = GuestClock::resumed_at(state.monotonic_ns + ahead);
 }
 
 Result<void> Guest::restore_devices(const snapshot::GuestSnapshot& snapshot) {
-    for (size_t i = 0; i < config_.nics.size(); ++i) SF_TRY(config_.nics[i]->restore(memory_, snapshot.nics[i]));
+    for (size_t i = 0; i < config_.nics.size(); ++i)
+        SF_TRY(config_.nics[i]->restore(memory_, snapshot.nics[i]));
     if (snapshot.store && config_.store) config_.store->restore(*snapshot.store);
     return ok();
 }

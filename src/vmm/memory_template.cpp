@@ -44,12 +44,13 @@ Result<GuestMemory> MemoryTemplate::instantiate(MemorySharing sharing) const {
     if (sharing == MemorySharing::Shared) {
         // The guest's own range only: the monitor range holds KVM's tables.
         const uint64_t from = SF_GUEST_BASE_GPA;
-        if (size_ > from && ::pread(fd_.get(), memory.host_base() + from, size_ - from, static_cast<off_t>(from)) !=
-                                static_cast<ssize_t>(size_ - from))
+        if (size_ > from && ::pread(fd_.get(), memory.host_base() + from, size_ - from,
+                                    static_cast<off_t>(from)) != static_cast<ssize_t>(size_ - from))
             return error("cannot copy a memory template: {}", std::strerror(errno));
         return memory;
     }
-    void* at = ::mmap(memory.host_base(), size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(), 0);
+    void* at =
+        ::mmap(memory.host_base(), size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_.get(), 0);
     if (at == MAP_FAILED) return error("cannot map a memory template: {}", std::strerror(errno));
     return memory;
 }

@@ -15,9 +15,13 @@
 namespace sf::vmm {
 namespace {
 
-void on_alarm(int) { interrupt_current_cpu(); }
+void on_alarm(int) {
+    interrupt_current_cpu();
+}
 
-int alarm_signal() { return SIGRTMIN; }
+int alarm_signal() {
+    return SIGRTMIN;
+}
 
 void install_handler() {
     static std::once_flag once;
@@ -65,6 +69,8 @@ void ThreadAlarm::cancel() {
     timer_settime(timer_, 0, &spec, nullptr);
 }
 
-void ThreadAlarm::interrupt() const { pthread_kill(thread_, alarm_signal()); }
+void ThreadAlarm::interrupt() const {
+    pthread_kill(thread_, alarm_signal());
+}
 
 } // namespace sf::vmm

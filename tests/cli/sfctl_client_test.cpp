@@ -223,9 +223,11 @@ TEST_F(Sfctl, HostAddressOverTcpWithATokenEvenWithInfo) {
               std::string::npos);
     EXPECT_NE(run_process({sfctl_bin, "info", "--host", address}, env).out.find("workers[1].index:"),
               std::string::npos);
-    EXPECT_NE(run_process({sfctl_bin, "--host", address, "info", "--host"}, env).out.find("workers[1].index:"),
-              std::string::npos);
-    expect_failure(run_process({sfctl_bin, "--host", address, "list"}), "list", "needs Authorization: Bearer");
+    EXPECT_NE(
+        run_process({sfctl_bin, "--host", address, "info", "--host"}, env).out.find("workers[1].index:"),
+        std::string::npos);
+    expect_failure(run_process({sfctl_bin, "--host", address, "list"}), "list",
+                   "needs Authorization: Bearer");
     auto bad = run_process({sfctl_bin, "list", "--host", "nowhere"});
     expect_failure(bad, "list", "--host: expected HOST:PORT");
     // Off loopback sfd speaks TLS only: sfctl never sends a token there in clear.
@@ -258,8 +260,8 @@ TEST_F(Sfctl, TokenCommandsAndTlsWithACa) {
     std::ofstream(token_file) << made.out;
 
     const std::string sfctl_bin = std::string(SF_BIN_DIR) + "/sfctl";
-    auto logs = run_process({sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file", token_file,
-                             "logs", "web"});
+    auto logs = run_process(
+        {sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file", token_file, "logs", "web"});
     EXPECT_EQ(logs.exit_code, 0) << logs.err;
     EXPECT_EQ(logs.out, "booted web\n");
     auto from_env = run_process({sfctl_bin, "--host", address, "logs", "web"},
@@ -273,8 +275,8 @@ TEST_F(Sfctl, TokenCommandsAndTlsWithACa) {
 
     const std::string other = dir / "other-certs";
     ASSERT_TRUE(sf::test::make_test_certificates(other));
-    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", other + "/ca.pem", "--token-file", token_file,
-                                "list"}),
+    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", other + "/ca.pem", "--token-file",
+                                token_file, "list"}),
                    "list", "not signed by the --ca");
     expect_failure(run_process({sfctl_bin, "--host", address, "--token-file", token_file, "list"}), "list",
                    "lost connection"); // plain HTTP to a TLS port

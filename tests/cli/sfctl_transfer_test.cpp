@@ -16,7 +16,9 @@ using sf::test::run_process;
 
 namespace {
 
-size_t line_count(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
+size_t line_count(const std::string& text) {
+    return size_t(std::count(text.begin(), text.end(), '\n'));
+}
 
 class SfctlTransfer : public ApiTransfer {
   protected:
@@ -25,7 +27,8 @@ class SfctlTransfer : public ApiTransfer {
         args.insert(args.end(), {"--socket", socket_path});
         return run_process(args, {}, "", cwd);
     }
-    static void expect_failure(const ProcessResult& r, const std::string& command, const std::string& needle) {
+    static void expect_failure(const ProcessResult& r, const std::string& command,
+                               const std::string& needle) {
         EXPECT_EQ(r.exit_code, 1) << r.err;
         EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
         EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;

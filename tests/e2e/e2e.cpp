@@ -68,7 +68,8 @@ void drain(int out_fd, int err_fd, ProcessResult& result) {
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd < 0 || fds[i].revents == 0) continue;
             ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-            if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
+            if (n > 0)
+                sinks[i]->append(buffer, static_cast<size_t>(n));
             else if (n == 0 || errno != EINTR) {
                 fds[i].fd = -1;
                 --open_count;
@@ -88,7 +89,8 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = -1;
     int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
@@ -99,7 +101,8 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     ::close(out[0]);
     ::close(err[0]);
     int status = 0;
-    if (rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
     return result;
 }
 

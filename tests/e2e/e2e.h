@@ -14,8 +14,12 @@
 namespace sf::test {
 
 // Paths of the build (set by CMake).
-inline std::string guest_path(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
-inline std::string bin_path(const std::string& name) { return std::string(SF_BIN_DIR) + "/" + name; }
+inline std::string guest_path(const std::string& name) {
+    return std::string(SF_GUEST_DIR) + "/" + name;
+}
+inline std::string bin_path(const std::string& name) {
+    return std::string(SF_BIN_DIR) + "/" + name;
+}
 
 // The backend under test, or nullptr (and a loud line on stderr) when it cannot be opened.
 std::shared_ptr<const vmm::Backend> backend_or_null();
@@ -24,7 +28,8 @@ vmm::BackendKind backend_kind();
 
 #define SF_REQUIRE_BACKEND()                                                                                 \
     do {                                                                                                     \
-        if (!::sf::test::backend_or_null()) GTEST_SKIP() << "SKIPPED: the backend under test is not usable here"; \
+        if (!::sf::test::backend_or_null())                                                                  \
+            GTEST_SKIP() << "SKIPPED: the backend under test is not usable here";                            \
     } while (0)
 
 class CapturingConsole final : public vmm::ConsoleSink {

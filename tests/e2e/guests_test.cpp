@@ -18,9 +18,10 @@ TEST(Guests, HelloPrintsItsBootInfoAndExitsZero) {
     auto run = run_guest("hello", config);
     EXPECT_EQ(run.result.kind, Kind::Exited);
     EXPECT_EQ(run.result.status, 0);
-    EXPECT_TRUE(std::regex_match(run.console, std::regex("hello from superfluid: guest 'e2e-hello' id 42, abi 3, "
-                                                         "8192 KiB memory, TSC [1-9][0-9]* MHz, cmdline "
-                                                         "\"alpha beta\"\n")))
+    EXPECT_TRUE(
+        std::regex_match(run.console, std::regex("hello from superfluid: guest 'e2e-hello' id 42, abi 3, "
+                                                 "8192 KiB memory, TSC [1-9][0-9]* MHz, cmdline "
+                                                 "\"alpha beta\"\n")))
         << run.console;
 }
 
@@ -144,7 +145,8 @@ TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
         sf::vmm::GuestConfig config;
         config.name = "warm" + std::to_string(i);
         config.mem_size = 8ull << 20;
-        auto guest = sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(), **tmpl, config, console);
+        auto guest = sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(),
+                                            **tmpl, config, console);
         ASSERT_TRUE(guest.ok()) << guest.error().message;
         auto result = sf::vmm::run_foreground(**guest, std::chrono::seconds(5));
         ASSERT_TRUE(result.ok());
@@ -155,5 +157,7 @@ TEST(Guests, WarmBootFromShellAndTemplateSharesTheImage) {
     sf::vmm::GuestConfig wrong;
     auto shell = sf::vmm::Shell::create(*sf::test::backend_or_null());
     sf::test::CapturingConsole console;
-    EXPECT_FALSE(sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(), **tmpl, wrong, console).ok());
+    EXPECT_FALSE(sf::vmm::Guest::create(std::move(*shell), sf::test::backend_or_null()->memory_sharing(),
+                                        **tmpl, wrong, console)
+                     .ok());
 }

@@ -19,7 +19,8 @@ constexpr uint64_t kData = 0x101000;
 
 Bytes cat(std::initializer_list<Bytes> parts) {
     Bytes out;
-    for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+    for (const Bytes& p : parts)
+        out.insert(out.end(), p.begin(), p.end());
     return out;
 }
 
@@ -31,7 +32,9 @@ const Bytes kLoadRbxFromRax = {0x48, 0x8b, 0x18};                         // mov
 const Bytes kJumpToRax = {0xff, 0xe0};                                    // jmp *%rax
 const Bytes kSpin = {0xeb, 0xfe};                                         // jmp .
 // Exit hypercall with the sf_hc_exit struct at kData: mov $kData,%eax; mov $port,%dx; out %eax,%dx
-Bytes exit_hypercall() { return cat({mov_eax(kData), {0x66, 0xba, 0x04, 0x05}, {0xef}}); }
+Bytes exit_hypercall() {
+    return cat({mov_eax(kData), {0x66, 0xba, 0x04, 0x05}, {0xef}});
+}
 
 sf::vmm::Image build(const Bytes& code, const Bytes& data) {
     sf::test::ElfBuilder elf(kCode);
@@ -144,7 +147,8 @@ TEST(Isolation, SystemCallsEndTheGuest) {
     expect_refused_call(run(cat({mov_eax(1), kEdi3, kSyscall, kSpin})), kCode + 10); // write(3, ...)
     expect_refused_call(run(cat({mov_eax(231), kSyscall, kSpin})), kCode + 5);       // exit_group
     if (sf::test::backend_kind() == sf::vmm::BackendKind::Process) {
-        EXPECT_NE(getpid.result.reason.find("system call 39 (syscall), which a guest may not make"), std::string::npos)
+        EXPECT_NE(getpid.result.reason.find("system call 39 (syscall), which a guest may not make"),
+                  std::string::npos)
             << getpid.result.reason;
     }
 }
@@ -155,7 +159,8 @@ TEST(Isolation, AddressesAboveGuestMemoryFault) {
     SF_REQUIRE_BACKEND();
     for (uint64_t addr : {0x100000000ull, 0x555555554000ull, 0x7ffff7ff0000ull, 0x7ffffffde000ull}) {
         Bytes mov_rax = {0x48, 0xb8};
-        for (int i = 0; i < 8; ++i) mov_rax.push_back(static_cast<uint8_t>(addr >> (8 * i)));
+        for (int i = 0; i < 8; ++i)
+            mov_rax.push_back(static_cast<uint8_t>(addr >> (8 * i)));
         expect_fault_at(run(cat({mov_rax, kLoadRbxFromRax, kSpin})), kCode + 10);
     }
 }
@@ -166,9 +171,9 @@ TEST(Isolation, AFaultEndsOnlyThatGuest) {
     SF_REQUIRE_BACKEND();
     sf::test::CapturingConsole console;
     sf::vmm::GuestConfig config;
-    auto neighbour = sf::vmm::Guest::create(sf::test::backend_or_null(),
-                                            build(cat({exit_hypercall(), kSpin}), Bytes{7, 0, 0, 0, 0, 0, 0, 0}),
-                                            config, console);
+    auto neighbour = sf::vmm::Guest::create(
+        sf::test::backend_or_null(), build(cat({exit_hypercall(), kSpin}), Bytes{7, 0, 0, 0, 0, 0, 0, 0}),
+        config, console);
     ASSERT_TRUE(neighbour.ok()) << neighbour.error().message;
     expect_fault_at(run(cat({mov_eax(0), kLoadRbxFromRax, kSpin})), kCode + 5); // reads page 0
     auto r = sf::vmm::run_foreground(**neighbour, std::chrono::seconds(2));
@@ -183,18 +188,21 @@ TEST(Isolation, AFaultEndsOnlyThatGuest) {
 TEST(Isolation, RegistersAndSseSurviveHypercalls) {
     SF_REQUIRE_BACKEND();
     // data: +0 sf_hc_exit (status), +16 sf_hc_console_write of "hi" at +64
-    const Bytes set_rbx = {0xbb, 0x2a, 0x00, 0x00, 0x00};                       // mov $42, %ebx
-    const Bytes set_xmm0 = {0x66, 0x48, 0x0f, 0x6e, 0xc3};                      // movq %rbx, %xmm0
+    const Bytes set_rbx = {0xbb, 0x2a, 0x00, 0x00, 0x00};                                  // mov $42, %ebx
+    const Bytes set_xmm0 = {0x66, 0x48, 0x0f, 0x6e, 0xc3};                                 // movq %rbx, %xmm0
     const Bytes console_hc = cat({mov_eax(kData + 16), {0x66, 0xba, 0x01, 0x05}, {0xef}}); // out to console
-    const Bytes clobber_rbx = {0x31, 0xdb};                                     // xor %ebx, %ebx
-    const Bytes xmm0_to_rbx = {0x66, 0x48, 0x0f, 0x7e, 0xc3};                   // movq %xmm0, %rbx
-    const Bytes store_status = cat({mov_eax(kData), {0x89, 0x18}});             // mov %ebx, (%rax)
+    const Bytes clobber_rbx = {0x31, 0xdb};                                                // xor %ebx, %ebx
+    const Bytes xmm0_to_rbx = {0x66, 0x48, 0x0f, 0x7e, 0xc3};                              // movq %xmm0, %rbx
+    const Bytes store_status = cat({mov_eax(kData), {0x89, 0x18}});                        // mov %ebx, (%rax)
     Bytes data(80, 0);
     const uint64_t text = kData + 64, len = 2;
-    for (int i = 0; i < 8; ++i) data[16 + i] = static_cast<uint8_t>(text >> (8 * i)), data[24 + i] = static_cast<uint8_t>(len >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        data[16 + i] = static_cast<uint8_t>(text >> (8 * i)),
+                  data[24 + i] = static_cast<uint8_t>(len >> (8 * i));
     data[64] = 'h', data[65] = 'i';
-    auto r = run(cat({set_rbx, set_xmm0, console_hc, clobber_rbx, xmm0_to_rbx, store_status, exit_hypercall(), kSpin}),
-                 data);
+    auto r = run(
+        cat({set_rbx, set_xmm0, console_hc, clobber_rbx, xmm0_to_rbx, store_status, exit_hypercall(), kSpin}),
+        data);
     EXPECT_EQ(r.result.kind, Kind::Exited) << r.result.reason;
     EXPECT_EQ(r.result.status, 42);
     EXPECT_EQ(r.console, "hi");

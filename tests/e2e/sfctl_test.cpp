@@ -95,12 +95,8 @@ TEST(Sfctl, BadImagesAreRefusedWithOneLine) {
     struct Case {
         std::string path, needle;
     } cases[] = {
-        {not_elf.path(), "not an ELF file"},
-        {truncated.path(), "truncated"},
-        {empty.path(), "truncated"},
-        {"/nonexistent/guest", "cannot open"},
-        {"/tmp", "not a regular file"},
-        {"/bin/true", "ET_DYN"},
+        {not_elf.path(), "not an ELF file"},   {truncated.path(), "truncated"}, {empty.path(), "truncated"},
+        {"/nonexistent/guest", "cannot open"}, {"/tmp", "not a regular file"},  {"/bin/true", "ET_DYN"},
     };
     for (const Case& c : cases) {
         auto r = sfctl({"run", c.path});

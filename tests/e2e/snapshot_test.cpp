@@ -51,7 +51,8 @@ void run_for(Guest& guest, std::chrono::milliseconds for_ms) {
         ASSERT_EQ(outcome->kind, RunOutcome::Kind::Blocked) << outcome->reason;
         if (host_monotonic_ns() >= until) return;
         const uint64_t wake = std::min(guest.clock().to_host_ns(outcome->deadline_ns), until);
-        while (host_monotonic_ns() < wake) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        while (host_monotonic_ns() < wake)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
 }
 
@@ -76,15 +77,19 @@ std::unique_ptr<Guest> start(const Fixture& f, ConsoleSink& console,
                              const std::shared_ptr<const Backend>& backend = test::backend_or_null()) {
     auto shell = Shell::create(*backend);
     EXPECT_TRUE(shell.ok()) << shell.error().message;
-    auto guest = Guest::create(std::move(*shell), backend->memory_sharing(), *f.memory_template, f.config, console);
+    auto guest =
+        Guest::create(std::move(*shell), backend->memory_sharing(), *f.memory_template, f.config, console);
     EXPECT_TRUE(guest.ok()) << guest.error().message;
     return guest ? std::move(*guest) : nullptr;
 }
 
-int memfd() { return ::memfd_create("snapshot-test", MFD_CLOEXEC); }
+int memfd() {
+    return ::memfd_create("snapshot-test", MFD_CLOEXEC);
+}
 
 // Reads the guest part (header first) from fd into a fresh guest.
-std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& console, snapshot::GuestSnapshot* out,
+std::unique_ptr<Guest> restore_from(int fd, const Fixture& f, ConsoleSink& console,
+                                    snapshot::GuestSnapshot* out,
                                     const std::shared_ptr<const Backend>& backend = test::backend_or_null()) {
     snapshot::Reader reader(fd);
     auto header = reader.header();
@@ -118,14 +123,16 @@ void expect_one_sequence(const std::string& before, const std::string& after, in
                          bool frozen) {
     std::vector<Tick> all = ticks(before, count);
     const size_t saved = all.size();
-    for (const Tick& t : ticks(after, count)) all.push_back(t);
+    for (const Tick& t : ticks(after, count))
+        all.push_back(t);
     ASSERT_EQ(all.size(), static_cast<size_t>(count)) << "before:\n" << before << "after:\n" << after;
     for (int i = 0; i < count; ++i) {
         EXPECT_EQ(all[i].index, i + 1);
         // Guest time stood still while saved: each tick at its own interval, no jump.
         EXPECT_GE(all[i].at_ms, interval_ms * (i + 1));
         if (frozen || i < static_cast<int>(saved)) {
-            EXPECT_LT(all[i].at_ms, interval_ms * (i + 1) + 60) << "tick " << i + 1 << " (" << saved << " before the save)";
+            EXPECT_LT(all[i].at_ms, interval_ms * (i + 1) + 60)
+                << "tick " << i + 1 << " (" << saved << " before the save)";
         }
         if (i > 0) {
             EXPECT_GE(all[i].at_ms, all[i - 1].at_ms); // ticks whose time passed while saved come together
@@ -136,8 +143,8 @@ void expect_one_sequence(const std::string& before, const std::string& after, in
 // Saves a stopped ticker whole (every touched page, then its state), ends it,
 // restores it on `to` and checks that it counts on to `count` (10 ms apart),
 // each tick exactly once across both consoles.
-void stop_copy_and_count_on(std::unique_ptr<Guest> guest, const Fixture& f, const std::string& before, int count,
-                            const std::shared_ptr<const Backend>& to) {
+void stop_copy_and_count_on(std::unique_ptr<Guest> guest, const Fixture& f, const std::string& before,
+                            int count, const std::shared_ptr<const Backend>& to) {
     const int fd = memfd();
     snapshot::Writer writer(fd);
     ASSERT_TRUE(writer.header().ok());
@@ -180,21 +187,24 @@ TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
     auto saved = guest->save_state(writer);
     ASSERT_TRUE(saved.ok()) << saved.error().message;
     ASSERT_TRUE(writer.record(snapshot::Tag::GuestEnd, std::string_view("{}")).ok());
-    const double save_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double save_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[ figures  ] ticker save: %zu pages, %llu bytes, %llu records, %.3f ms\n", pages->size(),
                 static_cast<unsigned long long>(writer.bytes_written()),
                 static_cast<unsigned long long>(writer.records_written()), save_ms);
     guest.reset();
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // time in the file: the guest must not see it
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(100)); // time in the file: the guest must not see it
     ASSERT_EQ(::lseek(fd, 0, SEEK_SET), 0);
     test::CapturingConsole after;
     snapshot::GuestSnapshot snap;
     const auto t1 = std::chrono::steady_clock::now();
     std::unique_ptr<Guest> restored = restore_from(fd, f, after, &snap);
-    const double restore_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
-    std::printf("[ figures  ] ticker restore: %llu pages, %.3f ms\n", static_cast<unsigned long long>(snap.pages),
-                restore_ms);
+    const double restore_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+    std::printf("[ figures  ] ticker restore: %llu pages, %.3f ms\n",
+                static_cast<unsigned long long>(snap.pages), restore_ms);
     ::close(fd);
     ASSERT_TRUE(restored);
     EXPECT_EQ(restored->blocked_deadline(), deadline);
@@ -202,7 +212,8 @@ TEST(Snapshot, SavedTickerRestoresAndCountsOn) {
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_EQ(result->kind, Kind::Exited) << result->reason;
     EXPECT_EQ(result->status, 0);
-    if (!restored->tsc_continued()) std::printf("[ note     ] this host ignores TSC writes: the clock followed the TSC\n");
+    if (!restored->tsc_continued())
+        std::printf("[ note     ] this host ignores TSC writes: the clock followed the TSC\n");
     expect_one_sequence(before.text, after.text, 30, 20, restored->tsc_continued());
 }
 
@@ -263,7 +274,8 @@ TEST(Snapshot, DirtyLoggedCopyRestores) {
     auto dirty = guest->take_dirty_pages();
     ASSERT_TRUE(dirty.ok()) << dirty.error().message;
     EXPECT_FALSE(dirty->empty());
-    std::printf("[ figures  ] ticker: %zu touched pages, %zu dirty after 60 ms\n", touched->size(), dirty->size());
+    std::printf("[ figures  ] ticker: %zu touched pages, %zu dirty after 60 ms\n", touched->size(),
+                dirty->size());
     for (uint64_t page : *dirty) {
         EXPECT_GE(page, SF_GUEST_BASE_GPA / SF_PAGE_SIZE);
         EXPECT_LT(page, kMemSize / SF_PAGE_SIZE);
@@ -332,7 +344,8 @@ TEST(Snapshot, TscAndClockAgreeAfterRestore) {
     const auto restored_at = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const snapshot::GuestSnapshot second = state_of(*restored);
-    const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - restored_at).count();
+    const double elapsed_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - restored_at).count();
 
     const uint64_t tsc1 = *x86_64::record_msr(first.vcpu, x86_64::kMsrTsc);
     const uint64_t tsc2 = *x86_64::record_msr(second.vcpu, x86_64::kMsrTsc);
@@ -340,8 +353,9 @@ TEST(Snapshot, TscAndClockAgreeAfterRestore) {
     ASSERT_GT(tsc2, tsc1);
     const double tsc_s = static_cast<double>(tsc2 - tsc1) / hz;
     const double clock_s = static_cast<double>(second.state.monotonic_ns - first.state.monotonic_ns) / 1e9;
-    std::printf("[ figures  ] between the saves: TSC %.3f s, clock %.3f s, %.3f s since the restore (%s)\n", tsc_s,
-                clock_s, elapsed_s, restored->tsc_continued() ? "TSC restored" : "host ignores TSC writes");
+    std::printf("[ figures  ] between the saves: TSC %.3f s, clock %.3f s, %.3f s since the restore (%s)\n",
+                tsc_s, clock_s, elapsed_s,
+                restored->tsc_continued() ? "TSC restored" : "host ignores TSC writes");
     // Whatever the host: rdtsc time and the clock hypercall agree within 2 ms.
     EXPECT_NEAR(tsc_s, clock_s, 0.002);
     if (restored->tsc_continued()) {
@@ -376,7 +390,8 @@ TEST(Snapshot, RestoreRefusesAnotherMemorySize) {
     ASSERT_TRUE(record.ok());
     auto taken = loader.accept(*record);
     ASSERT_FALSE(taken.ok());
-    EXPECT_NE(taken.error().message.find("memory of 4194304 bytes"), std::string::npos) << taken.error().message;
+    EXPECT_NE(taken.error().message.find("memory of 4194304 bytes"), std::string::npos)
+        << taken.error().message;
     ::close(fd);
 }
 
@@ -394,8 +409,8 @@ TEST(Snapshot, MovesBetweenBackends) {
     auto process = open_backend(options);
     ASSERT_TRUE(process.ok()) << process.error().message;
     const std::shared_ptr<const Backend> here = test::backend_or_null();
-    const std::pair<std::shared_ptr<const Backend>, std::shared_ptr<const Backend>> moves[] = {{here, *process},
-                                                                                              {*process, here}};
+    const std::pair<std::shared_ptr<const Backend>, std::shared_ptr<const Backend>> moves[] = {
+        {here, *process}, {*process, here}};
     for (const auto& [from, to] : moves) {
         SCOPED_TRACE(fmt::format("{} -> {}", backend_name(from->kind()), backend_name(to->kind())));
         Fixture f = ticker("20 10");

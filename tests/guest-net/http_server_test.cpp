@@ -92,7 +92,9 @@ TEST(NetHttp, UnknownPathIs404AndKeepsTheConnection) {
 }
 
 TEST(NetHttp, BadRequestsGet400AndAClose) {
-    const std::string bad[] = {"BLAH\r\n\r\n", "GET / FTP/1.1\r\n\r\n", "GET nohost HTTP/1.1\r\n\r\n",
+    const std::string bad[] = {"BLAH\r\n\r\n",
+                               "GET / FTP/1.1\r\n\r\n",
+                               "GET nohost HTTP/1.1\r\n\r\n",
                                "GET / HTTP/1.1\r\nno colon here\r\n\r\n",
                                "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
                                "GET / HTTP/1.1\r\nX-Long: " + std::string(1100, 'a')};

@@ -71,7 +71,8 @@ HttpResponse take_response(std::string& stream) {
         const size_t eol = stream.find("\r\n", line);
         const size_t colon = stream.find(':', line);
         std::string name = stream.substr(line, colon - line);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         r.headers[name] = stream.substr(colon + 2, eol - colon - 2);
         line = eol + 2;
     }

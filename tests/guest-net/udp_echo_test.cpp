@@ -1,7 +1,7 @@
 // Guest networking apps: UdpEcho between two Stacks wired back to back, and
 // the Stack's construction footprint (what a guest's boot touches).
-#include "sf/net/udp_echo.h"
 #include "net_test_util.h"
+#include "sf/net/udp_echo.h"
 
 #include <gtest/gtest.h>
 

@@ -72,7 +72,8 @@ TEST(ListenAddressParse, AcceptsPathsAndIpv4AddressesOnly) {
             EXPECT_EQ(parsed.error().kind, sf::ErrorKind::InvalidArgument);
         }
     }
-    EXPECT_NE(ListenAddress::parse("localhost:80").error().message.find("not an IPv4 address"), std::string::npos);
+    EXPECT_NE(ListenAddress::parse("localhost:80").error().message.find("not an IPv4 address"),
+              std::string::npos);
     EXPECT_NE(ListenAddress::parse("/" + std::string(120, 'x')).error().message.find("too long"),
               std::string::npos);
 }
@@ -248,14 +249,15 @@ TEST_F(ApiServerClients, CurlRoundTrip) {
     auto [list, list_status] = curl_call(socket_path, {"http://sfd/v1/guests"});
     EXPECT_EQ(list_status, 200);
     EXPECT_EQ(json::parse(list, nullptr, false)["guests"][0]["state"], "running");
-    auto [bad, bad_status] = curl_call(socket_path, {"-H", "Content-Type: application/json", "-d",
-                                                     R"({"image": "x", "name": "a/b"})", "http://sfd/v1/guests"});
+    auto [bad, bad_status] =
+        curl_call(socket_path, {"-H", "Content-Type: application/json", "-d",
+                                R"({"image": "x", "name": "a/b"})", "http://sfd/v1/guests"});
     EXPECT_EQ(bad_status, 400);
     EXPECT_EQ(json::parse(bad, nullptr, false)["error"],
               "name: only letters, digits, '.', '_' and '-' are allowed");
     // curl -d alone says application/x-www-form-urlencoded, as a web form would: not taken as JSON.
-    auto [form, form_status] =
-        curl_call(socket_path, {"-d", json{{"image", image_path}, {"name", "form"}}.dump(), "http://sfd/v1/guests"});
+    auto [form, form_status] = curl_call(
+        socket_path, {"-d", json{{"image", image_path}, {"name", "form"}}.dump(), "http://sfd/v1/guests"});
     EXPECT_EQ(form_status, 415) << form;
     EXPECT_NE(form.find("Content-Type: application/json"), std::string::npos) << form;
     EXPECT_FALSE(service.info("form").ok()) << "no guest from a form post";
@@ -326,8 +328,8 @@ TEST_F(ApiServerClients, CurlSeesOversizedAndMalformedRequestsAsJsonErrors) {
         curl_call(socket_path, {"-H", "Content-Type: application/json", "-d", big, "http://sfd/v1/guests"});
     EXPECT_EQ(status, 413);
     EXPECT_TRUE(json::parse(too_big, nullptr, false).contains("error")) << too_big;
-    auto [malformed, malformed_status] =
-        curl_call(socket_path, {"-H", "Content-Type: application/json", "-d", "{nope", "http://sfd/v1/guests"});
+    auto [malformed, malformed_status] = curl_call(
+        socket_path, {"-H", "Content-Type: application/json", "-d", "{nope", "http://sfd/v1/guests"});
     EXPECT_EQ(malformed_status, 400);
     EXPECT_NE(malformed.find("malformed JSON"), std::string::npos);
 }

@@ -16,7 +16,8 @@ namespace {
 
 std::vector<std::string> keys_of(const json& object) {
     std::vector<std::string> keys;
-    for (const auto& [key, value] : object.items()) keys.push_back(key);
+    for (const auto& [key, value] : object.items())
+        keys.push_back(key);
     return keys;
 }
 
@@ -95,9 +96,9 @@ TEST_F(ApiTransfer, RestoreIs201WithTheGuestAndItsLocation) {
     ASSERT_EQ(r->status, 201) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
     json guest = parse_body(r);
-    EXPECT_EQ(keys_of(guest), (std::vector<std::string>{"cmdline", "console_bytes", "created_at", "exit_status",
-                                                        "first_output_ms", "id", "image", "mem", "name", "nic",
-                                                        "reason", "state", "worker"}));
+    EXPECT_EQ(keys_of(guest), (std::vector<std::string>{"cmdline", "console_bytes", "created_at",
+                                                        "exit_status", "first_output_ms", "id", "image",
+                                                        "mem", "name", "nic", "reason", "state", "worker"}));
     EXPECT_EQ(guest["name"], "web");
     EXPECT_EQ(guest["state"], "running");
     EXPECT_EQ(r->get_header_value("Location"), "/v1/guests/" + std::to_string(guest["id"].get<uint64_t>()));
@@ -175,8 +176,8 @@ TEST_F(ApiTransfer, MigrateIs200WithItsFiguresAndTheGuestIsGone) {
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
     json body = parse_body(r);
-    EXPECT_EQ(keys_of(body),
-              (std::vector<std::string>{"bytes_sent", "downtime_ms", "guest", "phases", "rounds", "to", "total_ms"}));
+    EXPECT_EQ(keys_of(body), (std::vector<std::string>{"bytes_sent", "downtime_ms", "guest", "phases",
+                                                       "rounds", "to", "total_ms"}));
     EXPECT_EQ(body["guest"], "web");
     EXPECT_EQ(body["to"], "10.99.0.2:7440");
     EXPECT_DOUBLE_EQ(body["total_ms"].get<double>(), 4.5);
@@ -209,7 +210,8 @@ TEST_P(MigrateValidation, IsA400NamingTheFieldAndTheGuestStays) {
 INSTANTIATE_TEST_SUITE_P(
     Bodies, MigrateValidation,
     ::testing::Values(BadTransfer{"", "malformed JSON"}, BadTransfer{"[1]", "expected a JSON object"},
-                      BadTransfer{"{}", "to: required"}, BadTransfer{R"({"host": "h2"})", "unknown field \"host\""},
+                      BadTransfer{"{}", "to: required"},
+                      BadTransfer{R"({"host": "h2"})", "unknown field \"host\""},
                       BadTransfer{R"({"to": ""})", "to: must name a host"},
                       BadTransfer{R"({"to": 7440})", "to: expected a string"},
                       BadTransfer{R"({"to": {"host": "h2"}})", "to: expected a string"},

@@ -21,7 +21,9 @@ constexpr uint64_t kMiB = 1ull << 20;
 class Registry : public ::testing::Test {
   protected:
     // Room for 64 MiB of guests (4 MiB each by default).
-    Registry() : registry_(RegistryOptions{MemoryBudget::create(64 * kMiB, 0, 1.0).value(), 0, nullptr, nullptr, 0}) {}
+    Registry()
+        : registry_(
+              RegistryOptions{MemoryBudget::create(64 * kMiB, 0, 1.0).value(), 0, nullptr, nullptr, 0}) {}
 
     Admission admission(const std::string& name, uint64_t mem = 4 * kMiB) {
         Admission a;
@@ -129,7 +131,8 @@ TEST_F(Registry, OnlyARunningOrPausedGuestCanBeMarkedBusy) {
     registry_.admit(created).value().keep();
     Result<GuestEntry> busy = registry_.mark_busy("new", Busy::Saving);
     ASSERT_FALSE(busy);
-    EXPECT_NE(busy.error().message.find("only a running or paused guest can be being saved"), std::string::npos)
+    EXPECT_NE(busy.error().message.find("only a running or paused guest can be being saved"),
+              std::string::npos)
         << busy.error().message;
 }
 
@@ -174,7 +177,8 @@ TEST_F(Registry, AFollowerGetsTheRingThenNewBytesUntilTheGuestEnds) {
             [&](const GuestEntry& entry) { kind_.unfollow(entry.ref()); });
         EXPECT_TRUE(done);
     });
-    while (!following) std::this_thread::yield();
+    while (!following)
+        std::this_thread::yield();
     registry_.console(guest.id(), "new bytes;");
     registry_.ended(guest.id(), GuestState::Exited, 0, {});
     follow.join();

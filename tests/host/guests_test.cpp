@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 class GuestsService : public ::testing::Test {
   protected:
     GuestsService()
-        : registry_(RegistryOptions{MemoryBudget::create(1ull << 30, 0, 1.0).value(), 0, nullptr, nullptr, 0}),
+        : registry_(
+              RegistryOptions{MemoryBudget::create(1ull << 30, 0, 1.0).value(), 0, nullptr, nullptr, 0}),
           guests_(GuestsOptions{&registry_, &kind_, nullptr, nullptr, "fake", "a fake kind", 0, 1.0}) {}
 
     CreateRequest request(const std::string& name, bool start = true) {
@@ -108,7 +109,8 @@ TEST_F(GuestsService, WaitForOutputReturnsOnceTheGuestWrites) {
     CreateRequest waiting = request("web");
     waiting.wait_for_output = true;
     std::thread guest([&] {
-        while (!registry_.find(uint64_t{1})) std::this_thread::yield();
+        while (!registry_.find(uint64_t{1}))
+            std::this_thread::yield();
         registry_.first_output(1, UINT64_MAX);
     });
     Result<GuestInfo> info = guests_.create(waiting);

@@ -143,7 +143,8 @@ TEST(CommitRecord, CarriesTheDataSubtree) {
     EXPECT_FALSE(data_from_json({{"data", "x"}}));
     EXPECT_FALSE(data_from_json(nlohmann::json::object()));
     nlohmann::json many = {{"data", nlohmann::json::array()}};
-    for (size_t i = 0; i <= GuestStore::kDataEntriesMax; ++i) many["data"].push_back({std::to_string(i), "v"});
+    for (size_t i = 0; i <= GuestStore::kDataEntriesMax; ++i)
+        many["data"].push_back({std::to_string(i), "v"});
     EXPECT_FALSE(data_from_json(many));
 }
 
@@ -152,7 +153,8 @@ TEST(GratuitousArp, AnnouncesTheAddressFromItsOwnMac) {
     auto ip = net::Ipv4Address::parse("10.77.0.9");
     ASSERT_TRUE(mac && ip);
     const auto frame = net::gratuitous_arp(*mac, *ip);
-    for (int i = 0; i < 6; ++i) EXPECT_EQ(frame[static_cast<size_t>(i)], 0xff); // broadcast
+    for (int i = 0; i < 6; ++i)
+        EXPECT_EQ(frame[static_cast<size_t>(i)], 0xff); // broadcast
     EXPECT_EQ(0, std::memcmp(&frame[6], mac->bytes().data(), 6));
     EXPECT_EQ(frame[12], 0x08);
     EXPECT_EQ(frame[13], 0x06);

@@ -11,17 +11,17 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -169,7 +169,8 @@ TEST(NetServiceRestore, AnArrivalCannotTakeTheUplinksOrAnyReservedMac) {
             auto arrival = service->restore("sfr9", mac, "10.77.0.40", 3);
             ASSERT_FALSE(arrival) << mac;
             EXPECT_EQ(arrival.error().kind, ErrorKind::InvalidArgument) << mac;
-            EXPECT_EQ(service->claim("sfr9", mac, "10.77.0.40").error().kind, ErrorKind::InvalidArgument) << mac;
+            EXPECT_EQ(service->claim("sfr9", mac, "10.77.0.40").error().kind, ErrorKind::InvalidArgument)
+                << mac;
         }
         EXPECT_EQ(in_use(*service, "sfr9"), 0u);
         // The address and the key stayed free; a guest MAC of another host's tag is taken.
@@ -360,8 +361,8 @@ TEST(NetServiceReturned, InjectsOnlyFramesAddressedToTheLease) {
             EXPECT_EQ(frame->bytes, frame_to(bound.lease.mac, client, 3));
             break;
         }
-        while (std::optional<ChannelFrame> frame =
-                   next_frame(bound.worker_end.get(), std::chrono::milliseconds(100))) // nothing else of ours follows
+        while (std::optional<ChannelFrame> frame = next_frame(
+                   bound.worker_end.get(), std::chrono::milliseconds(100))) // nothing else of ours follows
             EXPECT_FALSE(ours(*frame)) << "a refused frame was delivered";
     });
 }

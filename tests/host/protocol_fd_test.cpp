@@ -37,7 +37,8 @@ TEST_F(ProtocolFdTest, DescriptorArrivesWithItsPacket) {
     UniqueFd write_end;
     UniqueFd read_end = make_pipe(write_end);
     ASSERT_TRUE(read_end.valid());
-    ASSERT_TRUE(wire::send(a.get(), wire::Type::Request, 7, 3, R"({"op":"save","id":3})", 0, write_end.get()));
+    ASSERT_TRUE(
+        wire::send(a.get(), wire::Type::Request, 7, 3, R"({"op":"save","id":3})", 0, write_end.get()));
     write_end.reset(); // the receiver's copy keeps the pipe open
 
     Result<wire::Message> m = wire::receive(b.get());

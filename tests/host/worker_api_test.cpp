@@ -62,7 +62,8 @@ TEST(WorkerApi, AnErrorReplyCarriesItsKind) {
     ASSERT_FALSE(got);
     EXPECT_EQ(got.error().kind, ErrorKind::Conflict);
     EXPECT_EQ(got.error().message, "guest 3 is busy");
-    Result<api::GuestStatus> unknown = api::decode_reply<api::GuestStatus>(R"({"error":"x","kind":99})", false);
+    Result<api::GuestStatus> unknown =
+        api::decode_reply<api::GuestStatus>(R"({"error":"x","kind":99})", false);
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().kind, ErrorKind::Internal);
 }
@@ -74,7 +75,8 @@ TEST(WorkerApi, RepliesRoundTripAndConsoleBytesAreRaw) {
     ASSERT_TRUE(bytes);
     EXPECT_EQ(bytes->bytes, std::string("a\0b\xff", 4));
 
-    const api::Sent sent{1000, 3, 250, 1.5, 0.25, 0.5, 123456789, nlohmann::json{{"send", 4}, {"receive", 2}}};
+    const api::Sent sent{1000, 3,   250,       1.5,
+                         0.25, 0.5, 123456789, nlohmann::json{{"send", 4}, {"receive", 2}}};
     const api::EncodedReply encoded = api::encode_reply(sent);
     EXPECT_FALSE(encoded.raw);
     Result<api::Sent> got = api::decode_reply<api::Sent>(encoded.payload, encoded.raw);
@@ -83,7 +85,8 @@ TEST(WorkerApi, RepliesRoundTripAndConsoleBytesAreRaw) {
     EXPECT_EQ(got->paused_ns, 123456789u);
     ASSERT_TRUE(got->session);
     EXPECT_EQ((*got->session)["send"], 4);
-    EXPECT_FALSE(api::decode_reply<api::Sent>(encoded.payload, true)) << "a raw payload where JSON was expected";
+    EXPECT_FALSE(api::decode_reply<api::Sent>(encoded.payload, true))
+        << "a raw payload where JSON was expected";
 }
 
 TEST(WorkerApi, EventsRoundTrip) {

@@ -96,7 +96,8 @@ TEST(WorkerPool, GrowsAheadOfNeed) {
                     workers.start());
     workers.pool = &pool;
     ASSERT_TRUE(pool.start_all());
-    for (int i = 0; i < 3; ++i) pool.count_guest(pool.place().value());
+    for (int i = 0; i < 3; ++i)
+        pool.count_guest(pool.place().value());
     EXPECT_EQ(pool.slots(), 1u) << "below 3/4 of its share: no new worker yet";
     (void)pool.place(); // the least loaded has 3 of 4: one more worker is asked for
     ASSERT_TRUE(wait_until([&] { return pool.slots() == 2 && pool.pid(1) > 0; }));

@@ -81,7 +81,8 @@ std::string random_record(std::mt19937& rng) {
     stored.id = rng();
     stored.node.generation = rng() % 3 == 0 ? rng() : rng() % 10;
     for (auto i = rng() % 4; i > 0; --i)
-        stored.node.perms.entries.push_back({static_cast<DomainId>(rng() % 40), static_cast<Access>(rng() % 4)});
+        stored.node.perms.entries.push_back(
+            {static_cast<DomainId>(rng() % 40), static_cast<Access>(rng() % 4)});
     stored.node.value = std::string(rng() % 24, static_cast<char>('a' + rng() % 26));
     stored.path_in_record = rng() % 2 == 0;
     if (stored.path_in_record) stored.path = "/x";
@@ -110,7 +111,8 @@ TEST(LmdbRecord, AnyBytesAreAnErrorOrExactlyTheRecordOfANode) {
         std::string bytes;
         if (i % 4 == 0) {
             bytes.resize(rng() % 64);
-            for (char& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
+            for (char& c : bytes)
+                c = static_cast<char>(rng() % 4 == 0 ? rng() % 4 : rng());
             if (!bytes.empty() && rng() % 2) bytes[0] = 1; // mostly the right version
         } else {
             bytes = i % 4 == 1 ? random_record(rng) : mutated(random_record(rng), rng);
@@ -118,7 +120,8 @@ TEST(LmdbRecord, AnyBytesAreAnErrorOrExactlyTheRecordOfANode) {
         auto decoded = lmdb::decode_record(bytes, "/x");
         if (decoded.ok()) {
             ++nodes;
-            ASSERT_EQ(lmdb::encode_record(*decoded), bytes) << "record " << i << " decoded to another node's record";
+            ASSERT_EQ(lmdb::encode_record(*decoded), bytes)
+                << "record " << i << " decoded to another node's record";
         } else {
             ++errors;
             ASSERT_NE(decoded.error().message.find("corrupt record for /x: "), std::string::npos)

@@ -35,7 +35,7 @@ inline bool backend_usable(const char* suite) {
 }
 
 // Skips the current test when its backend cannot run guests here.
-#define SF_REQUIRE_GUEST_BACKEND(suite)                                                                            \
+#define SF_REQUIRE_GUEST_BACKEND(suite)                                                                      \
     do {                                                                                                     \
         if (!::sf::test::backend_usable(suite)) GTEST_SKIP() << "SKIPPED: /dev/kvm is not usable here";      \
     } while (0)

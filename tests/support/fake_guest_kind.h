@@ -50,7 +50,9 @@ class FakeGuestKind final : public host::GuestKind {
         return ok();
     }
     Result<uint64_t> console_bytes(const host::GuestRef&) override { return uint64_t{42}; }
-    Result<std::string> logs(const host::GuestRef& guest) override { return fmt::format("console of {}", guest.id); }
+    Result<std::string> logs(const host::GuestRef& guest) override {
+        return fmt::format("console of {}", guest.id);
+    }
     Result<std::string> follow(const host::GuestRef& guest) override { return logs(guest); }
     void unfollow(const host::GuestRef& guest) override {
         std::lock_guard lock(mutex_);

@@ -191,7 +191,8 @@ class FakeGuestService final : public host::GuestService,
     Result<GuestInfo> restore(const host::RestoreRequest& request) override {
         std::lock_guard lock(mutex_);
         auto it = snapshots_.find(request.file);
-        if (it == snapshots_.end()) return error(ErrorKind::NotFound, "cannot open {}: no such file", request.file);
+        if (it == snapshots_.end())
+            return error(ErrorKind::NotFound, "cannot open {}: no such file", request.file);
         Guest guest = it->second;
         guest.info.id = next_id_++;
         if (!request.name.empty()) guest.info.name = request.name;
@@ -202,21 +203,26 @@ class FakeGuestService final : public host::GuestService,
         guests_[guest.info.id] = guest;
         return guest.info;
     }
-    Result<host::MigrateResult> migrate(const std::string& ref, const host::MigrateRequest& request) override {
+    Result<host::MigrateResult> migrate(const std::string& ref,
+                                        const host::MigrateRequest& request) override {
         std::lock_guard lock(mutex_);
         SF_TRY_ASSIGN(Guest * found, find(ref));
         const uint64_t id = found->info.id;
         if (request.to.rfind("unreachable", 0) == 0)
             return error(ErrorKind::Unavailable, "migrating '{}' to {} failed, it runs on here: no answer",
                          guests_.at(id).info.name, request.to);
-        host::MigrateResult result{guests_.at(id).info.name, request.to, 4.5, 1.25, 2u << 20, 3,
+        host::MigrateResult result{guests_.at(id).info.name,
+                                   request.to,
+                                   4.5,
+                                   1.25,
+                                   2u << 20,
+                                   3,
                                    {{"frames_forwarded", request.to.rfind("busy", 0) == 0 ? 7 : 0}}};
         guests_.erase(id);
         return result;
     }
 
   private:
-
     struct Guest {
         GuestInfo info;
         std::string console;

@@ -145,8 +145,10 @@ TEST(MacAllocatorTest, ClaimReleaseAndSkip) {
     EXPECT_EQ(macs.allocate()->to_string(), "02:00:00:00:00:03"); // skips the claimed one
     EXPECT_FALSE(macs.claim(MacAddress::broadcast()));
     // Reserved: only what some host's allocator hands out (02:TT:CC:CC:CC:CC, CC.. != 0) is claimed.
-    for (const char* reserved : {"06:12:34:56:78:9a", "00:1b:21:00:00:01", "02:00:00:00:00:00", "0a:00:00:00:00:01"})
-        EXPECT_EQ(macs.claim(*MacAddress::parse(reserved)).error().kind, sf::ErrorKind::InvalidArgument) << reserved;
+    for (const char* reserved :
+         {"06:12:34:56:78:9a", "00:1b:21:00:00:01", "02:00:00:00:00:00", "0a:00:00:00:00:01"})
+        EXPECT_EQ(macs.claim(*MacAddress::parse(reserved)).error().kind, sf::ErrorKind::InvalidArgument)
+            << reserved;
     EXPECT_TRUE(macs.claim(*MacAddress::parse("02:54:00:00:00:07"))); // another host's guest
     ASSERT_TRUE(macs.release(taken));
     EXPECT_FALSE(macs.in_use(taken));

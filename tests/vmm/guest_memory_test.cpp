@@ -9,7 +9,9 @@ using sf::vmm::GuestMemory;
 
 namespace {
 
-GuestMemory make(uint64_t size = 4ull << 20) { return std::move(GuestMemory::create(size).value()); }
+GuestMemory make(uint64_t size = 4ull << 20) {
+    return std::move(GuestMemory::create(size).value());
+}
 
 } // namespace
 

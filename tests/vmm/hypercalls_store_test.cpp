@@ -60,7 +60,8 @@ class ReadCounter {
             ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
         }
         code();
-        for (int fd : {any_.get(), writes_.get()}) ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+        for (int fd : {any_.get(), writes_.get()})
+            ::ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
         return count(any_) - count(writes_);
     }
 
@@ -76,7 +77,8 @@ class ReadCounter {
         attr.disabled = 1;
         attr.exclude_kernel = 1;
         attr.exclude_hv = 1;
-        return sf::UniqueFd(static_cast<int>(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
+        return sf::UniqueFd(
+            static_cast<int>(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC)));
     }
     static long long count(const sf::UniqueFd& fd) {
         long long n = 0;
@@ -107,8 +109,12 @@ class StoreHypercallTest : public ::testing::Test {
                          uint32_t buffer = 0) {
         put(kPath, path);
         put(kValue, value);
-        *args() = {op, 1, kPath, static_cast<uint32_t>(path.size()),
-                   buffer != 0 ? buffer : static_cast<uint32_t>(value.size()), kValue};
+        *args() = {op,
+                   1,
+                   kPath,
+                   static_cast<uint32_t>(path.size()),
+                   buffer != 0 ? buffer : static_cast<uint32_t>(value.size()),
+                   kValue};
         return dispatch_hypercall(ctx, SF_HC_STORE, kArgs);
     }
     std::string answer() { return std::string(bytes(kValue), args()->value_len); }
@@ -301,7 +307,8 @@ TEST_F(StoreHypercallTest, NextEventIntoASmallBufferKeepsTheEvent) {
 }
 
 TEST_F(StoreHypercallTest, QueueOverflowDropsTheOldest) {
-    for (size_t i = 0; i < StorePort::kQueueMax + 3; ++i) port.push_event("e" + std::to_string(i) + '\0' + "t\0"s);
+    for (size_t i = 0; i < StorePort::kQueueMax + 3; ++i)
+        port.push_event("e" + std::to_string(i) + '\0' + "t\0"s);
     EXPECT_EQ(port.stats().events, StorePort::kQueueMax + 3);
     EXPECT_EQ(port.stats().events_dropped, 3u);
     *args() = {SF_STORE_NEXT_EVENT, 1, 0, 0, 64, kValue};
@@ -325,7 +332,6 @@ TEST_F(StoreHypercallTest, PollReportsStoreEventsAndDoesNotBlockOnThem) {
     EXPECT_EQ(store_ready_set(nullptr), 0u);
     EXPECT_EQ(SF_POLL_STORE & (SF_POLL_NIC(0) | SF_POLL_NIC(1) | SF_POLL_NIC(2) | SF_POLL_NIC(3)), 0u);
 }
-
 
 // The monitor reads the guest's argument struct once: a guest that changes it
 // meanwhile (from another vCPU, or through memory it shares with a sandbox)
@@ -354,13 +360,17 @@ TEST_F(StoreHypercallTest, TheArgumentStructIsReadOnce) {
     put(kValue, "tok");
     for (const Field& field : fields) {
         auto counter = ReadCounter::watch(reinterpret_cast<const char*>(args()) + field.offset, field.length);
-        if (!counter) GTEST_SKIP() << "no hardware watchpoints here (perf_event_open: " << std::strerror(errno) << ")";
+        if (!counter)
+            GTEST_SKIP() << "no hardware watchpoints here (perf_event_open: " << std::strerror(errno) << ")";
         for (const sf_hc_store& c : calls) {
             *args() = c;
-            transport->reply = {c.op == SF_STORE_READ ? xs::kRead : c.op == SF_STORE_LIST ? xs::kDirectory : xs::kWrite,
+            transport->reply = {c.op == SF_STORE_READ   ? xs::kRead
+                                : c.op == SF_STORE_LIST ? xs::kDirectory
+                                                        : xs::kWrite,
                                 "OK\0"s};
             if (c.op == SF_STORE_NEXT_EVENT) port.push_event("data/x\0tok\0"s);
-            const long long reads = counter->reads_during([&] { dispatch_hypercall(ctx, SF_HC_STORE, kArgs); });
+            const long long reads =
+                counter->reads_during([&] { dispatch_hypercall(ctx, SF_HC_STORE, kArgs); });
             EXPECT_LE(reads, 1) << field.name << " read " << reads << " times by op " << c.op << " (path_len "
                                 << c.path_len << ")";
         }

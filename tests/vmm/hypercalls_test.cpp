@@ -27,7 +27,9 @@ class HypercallTest : public ::testing::Test {
     static constexpr uint64_t kData = SF_GUEST_BASE_GPA + 0x2000;
 
     template <typename T> T* at(uint64_t gpa) { return reinterpret_cast<T*>(memory.host_base() + gpa); }
-    void put_text(uint64_t gpa, const char* text) { std::memcpy(memory.host_base() + gpa, text, strlen(text)); }
+    void put_text(uint64_t gpa, const char* text) {
+        std::memcpy(memory.host_base() + gpa, text, strlen(text));
+    }
 };
 
 } // namespace
@@ -84,7 +86,7 @@ TEST_F(HypercallTest, ClockIsMonotonicFromGuestStart) {
     auto* c = at<sf_hc_clock>(kArgs);
     ASSERT_EQ(dispatch_hypercall(ctx, SF_HC_CLOCK, kArgs).action, HypercallResult::Action::Continue);
     uint64_t first = c->monotonic_ns;
-    EXPECT_LT(first, 60ull * 1000000000ull); // counts from this test's GuestClock, not host boot
+    EXPECT_LT(first, 60ull * 1000000000ull);              // counts from this test's GuestClock, not host boot
     EXPECT_GT(c->wall_ns, 1600000000ull * 1000000000ull); // after 2020
     ASSERT_EQ(dispatch_hypercall(ctx, SF_HC_CLOCK, kArgs).action, HypercallResult::Action::Continue);
     EXPECT_GE(c->monotonic_ns, first);

@@ -24,9 +24,13 @@ using namespace sf::vmm::snapshot;
 constexpr uint64_t kMem = 4ull << 20;
 constexpr uint64_t kRings = SF_GUEST_BASE_GPA + 0x10000;
 
-GuestMemory make_memory() { return std::move(GuestMemory::create(kMem).value()); }
+GuestMemory make_memory() {
+    return std::move(GuestMemory::create(kMem).value());
+}
 
-std::vector<uint8_t> frame(uint8_t fill, size_t len = 60) { return std::vector<uint8_t>(len, fill); }
+std::vector<uint8_t> frame(uint8_t fill, size_t len = 60) {
+    return std::vector<uint8_t>(len, fill);
+}
 
 sf_net_rings* rings_in(GuestMemory& memory) {
     return reinterpret_cast<sf_net_rings*>(memory.host_base() + kRings);
@@ -37,7 +41,8 @@ TEST(NicSnapshot, RoundTripKeepsIndicesCountersAndRings) {
     std::vector<std::vector<uint8_t>> sent;
     Nic nic(NicConfig{}, [&](std::span<const uint8_t> f) { sent.emplace_back(f.begin(), f.end()); });
     ASSERT_EQ(nic.attach(memory, kRings), 0);
-    for (uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(nic.deliver(frame(i)));
+    for (uint8_t i = 0; i < 3; ++i)
+        ASSERT_TRUE(nic.deliver(frame(i)));
     rings_in(memory)->rx.tail = 1; // the guest took one frame
     auto& tx = rings_in(memory)->tx;
     tx.slots[0].len = 64;
@@ -173,9 +178,9 @@ TEST(GuestClockSnapshot, ResumedClockContinuesFromTheSavedTime) {
 
 TEST(GuestMemorySnapshot, TouchedPagesAreTheGuestsOwnTouchedOnes) {
     GuestMemory memory = make_memory();
-    memory.host_base()[0x3000] = 1;                     // monitor range: never listed
+    memory.host_base()[0x3000] = 1;                       // monitor range: never listed
     memory.host_base()[SF_GUEST_BASE_GPA + 5 * 4096] = 1; // page 261
-    memory.host_base()[kMem - 1] = 1;                   // the last page
+    memory.host_base()[kMem - 1] = 1;                     // the last page
     auto pages = memory.touched_pages();
     ASSERT_TRUE(pages.ok()) << pages.error().message;
     EXPECT_EQ(*pages, (std::vector<uint64_t>{261, kMem / 4096 - 1}));
@@ -187,8 +192,8 @@ TEST(GuestMemorySnapshot, HostWritesAreMarkedOnlyWhileTracking) {
     EXPECT_FALSE(memory.dirty_tracking());
     memory.start_dirty_tracking();
     EXPECT_TRUE(memory.take_host_dirty_pages().empty()) << "start clears";
-    ASSERT_TRUE(memory.guest_span(SF_GUEST_BASE_GPA + 4090, 10, Access::Write)); // two pages
-    ASSERT_TRUE(memory.guest_span(SF_GUEST_BASE_GPA + 9 * 4096, 1, Access::Read));  // reads are not marked
+    ASSERT_TRUE(memory.guest_span(SF_GUEST_BASE_GPA + 4090, 10, Access::Write));   // two pages
+    ASSERT_TRUE(memory.guest_span(SF_GUEST_BASE_GPA + 9 * 4096, 1, Access::Read)); // reads are not marked
     ASSERT_TRUE(memory.guest_struct<sf_hc_poll>(SF_GUEST_BASE_GPA + 20 * 4096, Access::Write));
     EXPECT_EQ(memory.take_host_dirty_pages(), (std::vector<uint64_t>{256, 257, 276}));
     EXPECT_TRUE(memory.take_host_dirty_pages().empty()) << "take resets";
@@ -203,9 +208,11 @@ TEST(GuestMemorySnapshot, MarksFromManyThreads) {
     std::vector<std::thread> threads;
     for (uint64_t t = 0; t < 4; ++t)
         threads.emplace_back([&memory, t] {
-            for (uint64_t p = 256 + t; p < 1024; p += 4) (void)memory.guest_span(p * 4096, 1, Access::Write);
+            for (uint64_t p = 256 + t; p < 1024; p += 4)
+                (void)memory.guest_span(p * 4096, 1, Access::Write);
         });
-    for (auto& thread : threads) thread.join();
+    for (auto& thread : threads)
+        thread.join();
     EXPECT_EQ(memory.take_host_dirty_pages().size(), 1024u - 256u);
 }
 
@@ -231,7 +238,8 @@ TEST(VcpuRecord, ChecksKeepTheGuestAtCpl3InsideItsMemory) {
     r.sregs.cs.selector = 0x8;
     auto result = refused(r);
     ASSERT_FALSE(result.ok());
-    EXPECT_NE(result.error().message.find("not 64-bit CPL 3 code"), std::string::npos) << result.error().message;
+    EXPECT_NE(result.error().message.find("not 64-bit CPL 3 code"), std::string::npos)
+        << result.error().message;
     r = user_record();
     r.sregs.ss.selector = 0x10;
     EXPECT_FALSE(refused(r).ok());
@@ -239,7 +247,8 @@ TEST(VcpuRecord, ChecksKeepTheGuestAtCpl3InsideItsMemory) {
     r.regs.rip = 0x3000; // the page tables
     result = refused(r);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().message, "snapshot Vcpu: rip 0x3000 is outside the guest's memory [0x100000, 0x400000)");
+    EXPECT_EQ(result.error().message,
+              "snapshot Vcpu: rip 0x3000 is outside the guest's memory [0x100000, 0x400000)");
     r = user_record();
     r.regs.rip = kMem;
     EXPECT_FALSE(refused(r).ok());

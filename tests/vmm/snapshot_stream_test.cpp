@@ -27,7 +27,9 @@ using namespace sf::vmm::snapshot;
 constexpr uint64_t kMem = 4ull << 20;
 constexpr uint64_t kFirstPage = SF_GUEST_BASE_GPA / SF_PAGE_SIZE;
 
-GuestMemory make_memory() { return std::move(GuestMemory::create(kMem).value()); }
+GuestMemory make_memory() {
+    return std::move(GuestMemory::create(kMem).value());
+}
 
 void fill_page(GuestMemory& memory, uint64_t page, uint8_t seed) {
     for (uint64_t i = 0; i < SF_PAGE_SIZE; ++i)
@@ -35,7 +37,8 @@ void fill_page(GuestMemory& memory, uint64_t page, uint8_t seed) {
 }
 
 bool same_page(const GuestMemory& a, const GuestMemory& b, uint64_t page) {
-    return std::memcmp(a.host_base() + page * SF_PAGE_SIZE, b.host_base() + page * SF_PAGE_SIZE, SF_PAGE_SIZE) == 0;
+    return std::memcmp(a.host_base() + page * SF_PAGE_SIZE, b.host_base() + page * SF_PAGE_SIZE,
+                       SF_PAGE_SIZE) == 0;
 }
 
 class TempFile {
@@ -179,7 +182,8 @@ TEST(SnapshotStream, ManyPagesThroughAPipeInSeveralRecords) {
     ASSERT_TRUE(count.ok()) << count.error().message;
     EXPECT_EQ(*count, 3u); // two Memory records (1024 + 476) and End
     EXPECT_EQ(written, 32u + 2 * 24 + memory_record_length(1024) + memory_record_length(476) + 24);
-    for (uint64_t p : pages) ASSERT_TRUE(same_page(source, target, p)) << p;
+    for (uint64_t p : pages)
+        ASSERT_TRUE(same_page(source, target, p)) << p;
 }
 
 TEST(SnapshotStream, MemoryRecordAsBytesWhenNoMemoryIsGiven) {
@@ -195,7 +199,8 @@ TEST(SnapshotStream, MemoryRecordAsBytesWhenNoMemoryIsGiven) {
     ASSERT_TRUE(record.ok()) << record.error().message;
     EXPECT_EQ(record->tag, Tag::Memory);
     ASSERT_EQ(record->payload.size(), memory_record_length(1));
-    EXPECT_EQ(std::memcmp(record->payload.data() + 16, source.host_base() + kFirstPage * SF_PAGE_SIZE, SF_PAGE_SIZE),
+    EXPECT_EQ(std::memcmp(record->payload.data() + 16, source.host_base() + kFirstPage * SF_PAGE_SIZE,
+                          SF_PAGE_SIZE),
               0);
 }
 
@@ -251,8 +256,8 @@ TEST(SnapshotStream, TruncationNamesTheRecordAndWhatIsLeft) {
     auto file = stream_of(std::span<const uint8_t>(bytes).first(memory_payload_at + 100));
     auto result = read_stream(file->fd(), nullptr);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().message, fmt::format("truncated: record 2 (Memory) wants {} bytes, 100 left",
-                                                  memory_record_length(2)));
+    EXPECT_EQ(result.error().message,
+              fmt::format("truncated: record 2 (Memory) wants {} bytes, 100 left", memory_record_length(2)));
 }
 
 TEST(SnapshotStream, EveryFlippedByteIsCaught) {
@@ -287,12 +292,14 @@ TEST(SnapshotStream, WrongMagicOrVersionIsRefused) {
     GuestMemory memory = make_memory();
     std::vector<uint8_t> bytes = small_stream(memory);
     std::vector<uint8_t> elf = bytes;
-    std::memcpy(elf.data(), "\x7f" "ELF\2\1\1\0", 8);
+    std::memcpy(elf.data(),
+                "\x7f"
+                "ELF\2\1\1\0",
+                8);
     auto file = stream_of(elf);
     auto result = read_stream(file->fd(), nullptr);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().message,
-              "not a superfluid snapshot (it does not start with the SFSNAP magic)");
+    EXPECT_EQ(result.error().message, "not a superfluid snapshot (it does not start with the SFSNAP magic)");
     EXPECT_EQ(result.error().message.find("ELF"), std::string::npos) << "the file's bytes are not quoted";
 
     std::vector<uint8_t> v2 = bytes;
@@ -311,7 +318,8 @@ std::vector<uint8_t> one_record(RecordHeader header, std::span<const uint8_t> pa
     std::vector<uint8_t> out(sizeof(stream) + sizeof(header) + payload.size());
     std::memcpy(out.data(), &stream, sizeof(stream));
     std::memcpy(out.data() + sizeof(stream), &header, sizeof(header));
-    if (!payload.empty()) std::memcpy(out.data() + sizeof(stream) + sizeof(header), payload.data(), payload.size());
+    if (!payload.empty())
+        std::memcpy(out.data() + sizeof(stream) + sizeof(header), payload.data(), payload.size());
     return out;
 }
 
@@ -347,8 +355,8 @@ std::vector<uint8_t> memory_payload(std::vector<uint64_t> indices, uint32_t coun
 }
 
 Result<uint32_t> read_one_memory_record(const std::vector<uint8_t>& payload, GuestMemory& memory) {
-    auto file = stream_of(one_record({static_cast<uint32_t>(Tag::Memory), 0, payload.size(), checksum(payload)},
-                                     payload));
+    auto file = stream_of(
+        one_record({static_cast<uint32_t>(Tag::Memory), 0, payload.size(), checksum(payload)}, payload));
     Reader reader(file->fd());
     SF_TRY(reader.header());
     SF_TRY_ASSIGN(Record record, reader.next(&memory));
@@ -361,7 +369,8 @@ TEST(SnapshotStream, PagesOutsideTheGuestRangeAreRefused) {
     auto result = read_one_memory_record(memory_payload({last}, 1), memory);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().message,
-              fmt::format("snapshot record 1 (Memory): page {} is outside the guest's pages [256, {})", last, last));
+              fmt::format("snapshot record 1 (Memory): page {} is outside the guest's pages [256, {})", last,
+                          last));
     // The monitor range (page tables) and the boot info are never taken from a stream.
     for (uint64_t page : {0ull, 1ull, 3ull, 255ull})
         EXPECT_FALSE(read_one_memory_record(memory_payload({page}, 1), memory).ok()) << page;
@@ -438,7 +447,8 @@ TEST(SnapshotStream, WriterGivesUpOnAStuckPeerAndADeadline) {
     ASSERT_EQ(::pipe(fds), 0);
     GuestMemory memory = make_memory();
     std::vector<uint64_t> pages;
-    for (uint64_t p = kFirstPage; p < kFirstPage + 64; ++p) pages.push_back(p); // 256 KiB > a pipe's 64 KiB
+    for (uint64_t p = kFirstPage; p < kFirstPage + 64; ++p)
+        pages.push_back(p); // 256 KiB > a pipe's 64 KiB
     {
         Writer writer(fds[1], IoDeadline{std::chrono::milliseconds(50), std::nullopt});
         auto result = writer.pages(memory, pages);

@@ -19,10 +19,13 @@ constexpr uint64_t kNsPerMs = 1000000;
 constexpr size_t kPage = 4096;
 constexpr size_t kWords = kPage / sizeof(uint64_t);
 
-uint64_t word_of(size_t page, uint32_t generation) { return static_cast<uint64_t>(page) << 32 | generation; }
+uint64_t word_of(size_t page, uint32_t generation) {
+    return static_cast<uint64_t>(page) << 32 | generation;
+}
 
 void fill(uint64_t* pages, size_t page, uint32_t generation) {
-    for (size_t w = 0; w < kWords; ++w) pages[page * kWords + w] = word_of(page, generation);
+    for (size_t w = 0; w < kWords; ++w)
+        pages[page * kWords + w] = word_of(page, generation);
 }
 
 // The first page whose words are not its generation's, or `count` if none.
@@ -38,7 +41,8 @@ size_t first_bad(const uint64_t* pages, const uint32_t* generations, size_t coun
 int main(int argc, char** argv) {
     unsigned long touch_kib = 0, dirty_kib = 0, interval_ms = 10, count = 100000;
     if (argc < 3 || argc > 5 || !sf_parse_ulong(argv[1], 1 << 20, &touch_kib) ||
-        !sf_parse_ulong(argv[2], 1 << 20, &dirty_kib) || (argc > 3 && !sf_parse_ulong(argv[3], 3600000, &interval_ms)) ||
+        !sf_parse_ulong(argv[2], 1 << 20, &dirty_kib) ||
+        (argc > 3 && !sf_parse_ulong(argv[3], 3600000, &interval_ms)) ||
         (argc > 4 && !sf_parse_ulong(argv[4], 1000000, &count)) || touch_kib < 4) {
         printf("usage: memticker TOUCH_KIB DIRTY_KIB [INTERVAL_MS [COUNT]]\n");
         return 2;
@@ -50,13 +54,15 @@ int main(int argc, char** argv) {
         printf("memticker: cannot allocate %lu KiB\n", touch_kib);
         return 2;
     }
-    for (size_t p = 0; p < page_count; ++p) fill(pages, p, 0);
+    for (size_t p = 0; p < page_count; ++p)
+        fill(pages, p, 0);
     printf("memticker: %lu KiB touched, %lu KiB dirtied per tick\n", touch_kib, dirty_kib);
     size_t cursor = 0;
     const uint64_t start = sf_monotonic_ns();
     for (unsigned long i = 1; i <= count; ++i) {
         sf_sleep_until(start + i * interval_ms * kNsPerMs);
-        for (size_t d = 0; d < dirty_pages; ++d, cursor = (cursor + 1) % page_count) fill(pages, cursor, ++generations[cursor]);
+        for (size_t d = 0; d < dirty_pages; ++d, cursor = (cursor + 1) % page_count)
+            fill(pages, cursor, ++generations[cursor]);
         const size_t bad = first_bad(pages, generations, page_count);
         if (bad != page_count) {
             printf("tick %lu/%lu BAD page %lu\n", i, count, static_cast<unsigned long>(bad));

@@ -42,7 +42,8 @@ class StoreLinkTest : public ::testing::Test {
     std::unique_ptr<StoreLinks> make_links(std::chrono::milliseconds timeout = 5s) {
         auto links = std::make_unique<StoreLinks>(
             [this](uint64_t request_id, uint64_t guest_id, std::string_view message) {
-                return wire::send(worker_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
+                return wire::send(worker_fd, wire::Type::Store, request_id, guest_id, message,
+                                  wire::kRawPayload);
             },
             timeout);
         StoreLinks* raw = links.get();
@@ -50,7 +51,8 @@ class StoreLinkTest : public ::testing::Test {
             for (;;) {
                 Result<wire::Message> m = wire::receive(worker_fd);
                 if (!m) return;
-                if (m->type() == wire::Type::Store) raw->receive(m->header.request_id, m->header.guest_id, m->payload);
+                if (m->type() == wire::Type::Store)
+                    raw->receive(m->header.request_id, m->header.guest_id, m->payload);
             }
         });
         return links;
@@ -70,7 +72,8 @@ class StoreLinkTest : public ::testing::Test {
                                          ? fmt::format("value of {} for guest {}", request->payload.c_str(),
                                                        m->header.guest_id)
                                          : "OK\0"s;
-                std::string reply = StoreLinks::encode(request->type, static_cast<uint32_t>(m->header.request_id), answer);
+                std::string reply =
+                    StoreLinks::encode(request->type, static_cast<uint32_t>(m->header.request_id), answer);
                 (void)wire::send(sfd_fd, wire::Type::Store, m->header.request_id, m->header.guest_id, reply,
                                  wire::kRawPayload);
             }
@@ -97,8 +100,8 @@ TEST(StoreLinkCodec, EncodesAndDecodesXenStoreMessages) {
     ASSERT_TRUE(back);
     EXPECT_EQ(back->type, vmm::xs::kWrite);
     EXPECT_EQ(back->payload, "a\0b"s);
-    EXPECT_FALSE(StoreLinks::decode(m.substr(0, 10)));             // truncated header
-    EXPECT_FALSE(StoreLinks::decode(m + "x"));                     // length mismatch
+    EXPECT_FALSE(StoreLinks::decode(m.substr(0, 10)));                                  // truncated header
+    EXPECT_FALSE(StoreLinks::decode(m + "x"));                                          // length mismatch
     EXPECT_FALSE(StoreLinks::decode(StoreLinks::encode(2, 1, std::string(4097, 'v')))); // over the limit
 }
 
@@ -126,7 +129,8 @@ TEST_F(StoreLinkTest, ConcurrentGuestsGetTheirOwnReplies) {
     auto links = make_links();
     constexpr int kGuests = 4, kEach = 25;
     std::vector<std::shared_ptr<vmm::StorePort>> ports;
-    for (int g = 1; g <= kGuests; ++g) ports.push_back(links->open(static_cast<uint64_t>(g), nullptr).value());
+    for (int g = 1; g <= kGuests; ++g)
+        ports.push_back(links->open(static_cast<uint64_t>(g), nullptr).value());
     serve(kGuests * kEach);
     std::atomic<int> wrong{0};
     std::vector<std::thread> runners;
@@ -138,7 +142,8 @@ TEST_F(StoreLinkTest, ConcurrentGuestsGetTheirOwnReplies) {
                 if (!r || r->payload != fmt::format("value of {} for guest {}", path, g)) ++wrong;
             }
         });
-    for (auto& t : runners) t.join();
+    for (auto& t : runners)
+        t.join();
     EXPECT_EQ(wrong, 0);
 }
 
@@ -154,8 +159,10 @@ TEST_F(StoreLinkTest, NoReplyTimesOutAndALateReplyIsDropped) {
     Result<wire::Message> request = wire::receive(sfd_fd);
     ASSERT_TRUE(request);
     const std::string reply = StoreLinks::encode(vmm::xs::kRead, 1, "late");
-    ASSERT_TRUE(wire::send(sfd_fd, wire::Type::Store, request->header.request_id, 5, reply, wire::kRawPayload));
-    for (int i = 0; i < 100 && links->stats()["unmatched"] != 1; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(
+        wire::send(sfd_fd, wire::Type::Store, request->header.request_id, 5, reply, wire::kRawPayload));
+    for (int i = 0; i < 100 && links->stats()["unmatched"] != 1; ++i)
+        std::this_thread::sleep_for(10ms);
     EXPECT_EQ(links->stats()["timeouts"], 1);
     EXPECT_EQ(links->stats()["unmatched"], 1);
     EXPECT_EQ(port->stats().failures, 1u);
@@ -193,12 +200,14 @@ TEST_F(StoreLinkTest, WatchEventsQueueOnTheGuestsPortAndWakeIt) {
     auto links = make_links();
     std::atomic<int> wakes{0};
     auto port = links->open(3, [&] { ++wakes; }).value();
-    const std::string event = StoreLinks::encode(vmm::xs::kWatchEvent, 0, "/local/domain/3/data/page\0page\0"s);
+    const std::string event =
+        StoreLinks::encode(vmm::xs::kWatchEvent, 0, "/local/domain/3/data/page\0page\0"s);
     ASSERT_TRUE(wire::send(sfd_fd, wire::Type::Store, 0, 3, event, wire::kRawPayload));
     ASSERT_TRUE(wire::send(sfd_fd, wire::Type::Store, 0, 99, event, wire::kRawPayload)); // no such guest
     const std::string not_event = StoreLinks::encode(vmm::xs::kRead, 0, "x");
     ASSERT_TRUE(wire::send(sfd_fd, wire::Type::Store, 0, 3, not_event, wire::kRawPayload));
-    for (int i = 0; i < 100 && links->stats()["events_dropped"] != 2; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 100 && links->stats()["events_dropped"] != 2; ++i)
+        std::this_thread::sleep_for(10ms);
     EXPECT_EQ(wakes, 1);
     EXPECT_TRUE(port->events_pending());
     vmm::StorePort::Taken taken = port->take_event(4096);
@@ -238,7 +247,8 @@ TEST_F(StoreLinkTest, AcceptedWatchesAreReplayedForARestartedSfd) {
     EXPECT_EQ(seen_requests[4].type, vmm::xs::kWatch);
     EXPECT_EQ(seen_requests[4].payload, "data/page\0page\0"s);
     EXPECT_EQ(seen_requests[5].payload, "data/knob\0k\0"s);
-    for (int i = 0; i < 200 && links->stats()["replays_unanswered"] != 0; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 200 && links->stats()["replays_unanswered"] != 0; ++i)
+        std::this_thread::sleep_for(10ms);
     EXPECT_EQ(links->stats()["replays_unanswered"], 0);
     EXPECT_EQ(links->stats()["unmatched"], 0) << "the replayed watches' replies are expected";
     EXPECT_EQ(links->stats()["watches_replayed"], 2);

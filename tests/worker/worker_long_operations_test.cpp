@@ -50,10 +50,11 @@ TEST(LongOperations, RunsAJobAndRepliesWithItsRequestId) {
     Replies replies;
     LongOperations operations(replies.fn());
     auto [mine, peer] = socket_pair();
-    ASSERT_TRUE(operations.launch(4, 77, std::move(mine), [](int fd, std::stop_token) -> LongOperations::Outcome {
-        if (::write(fd, "x", 1) != 1) return error("write failed");
-        return worker_api::encode_reply(worker_api::Done{});
-    }));
+    ASSERT_TRUE(
+        operations.launch(4, 77, std::move(mine), [](int fd, std::stop_token) -> LongOperations::Outcome {
+            if (::write(fd, "x", 1) != 1) return error("write failed");
+            return worker_api::encode_reply(worker_api::Done{});
+        }));
     LongOperations::Outcome reply = replies.wait(77);
     ASSERT_TRUE(reply) << reply.error().message;
     EXPECT_EQ(reply->payload, R"({"ok":true})");
@@ -68,15 +69,17 @@ TEST(LongOperations, OneOperationPerGuest) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     auto [a, a_peer] = socket_pair();
-    ASSERT_TRUE(operations.launch(1, 10, std::move(a), [released](int, std::stop_token) -> LongOperations::Outcome {
-        released.wait();
-        return worker_api::encode_reply(worker_api::Done{});
-    }));
+    ASSERT_TRUE(
+        operations.launch(1, 10, std::move(a), [released](int, std::stop_token) -> LongOperations::Outcome {
+            released.wait();
+            return worker_api::encode_reply(worker_api::Done{});
+        }));
     EXPECT_TRUE(operations.busy(1));
     auto [b, b_peer] = socket_pair();
-    Result<void> second = operations.launch(1, 11, std::move(b), [](int, std::stop_token) -> LongOperations::Outcome {
-        return worker_api::encode_reply(worker_api::Done{});
-    });
+    Result<void> second =
+        operations.launch(1, 11, std::move(b), [](int, std::stop_token) -> LongOperations::Outcome {
+            return worker_api::encode_reply(worker_api::Done{});
+        });
     ASSERT_FALSE(second);
     EXPECT_EQ(second.error().kind, ErrorKind::Conflict);
     auto [c, c_peer] = socket_pair(); // another guest is fine
@@ -97,12 +100,13 @@ TEST(LongOperations, CancelUnblocksAJobWaitingOnItsSocket) {
     Replies replies;
     LongOperations operations(replies.fn());
     auto [mine, peer] = socket_pair(); // the peer never writes
-    ASSERT_TRUE(operations.launch(3, 20, std::move(mine), [](int fd, std::stop_token stop) -> LongOperations::Outcome {
-        char byte;
-        const ssize_t n = ::read(fd, &byte, 1); // blocks until cancel() shuts the socket down
-        if (n <= 0 && stop.stop_requested()) return error("cancelled");
-        return worker_api::encode_reply(worker_api::Done{});
-    }));
+    ASSERT_TRUE(operations.launch(
+        3, 20, std::move(mine), [](int fd, std::stop_token stop) -> LongOperations::Outcome {
+            char byte;
+            const ssize_t n = ::read(fd, &byte, 1); // blocks until cancel() shuts the socket down
+            if (n <= 0 && stop.stop_requested()) return error("cancelled");
+            return worker_api::encode_reply(worker_api::Done{});
+        }));
     EXPECT_TRUE(operations.busy(3));
     const auto before = std::chrono::steady_clock::now();
     operations.cancel(3);
@@ -121,9 +125,10 @@ TEST(LongOperations, CancelAfterTheJobEndedLeavesItsSocketUsable) {
     auto [mine, peer] = socket_pair();
     UniqueFd kept(::dup(mine.get())); // sfd's own descriptor of the same socket
     ASSERT_TRUE(kept.valid());
-    ASSERT_TRUE(operations.launch(5, 30, std::move(mine), [](int, std::stop_token) -> LongOperations::Outcome {
-        return worker_api::encode_reply(worker_api::Done{});
-    }));
+    ASSERT_TRUE(
+        operations.launch(5, 30, std::move(mine), [](int, std::stop_token) -> LongOperations::Outcome {
+            return worker_api::encode_reply(worker_api::Done{});
+        }));
     ASSERT_TRUE(replies.wait(30));
     operations.cancel(5);
     ASSERT_EQ(::write(kept.get(), "y", 1), 1) << "the socket was shut down";

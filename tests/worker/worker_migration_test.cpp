@@ -74,9 +74,11 @@ TEST_F(WorkerMigrationTest, GuestRunsOnTheReceiverAndContinuesItsSequence) {
     in_socket.reset();
     Result<nlohmann::json> sent = a->reply(out);
     Result<nlohmann::json> received = b->reply(in);
-    const double total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
+    const double total_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
     ASSERT_TRUE(sent && sent->contains("ok")) << (sent ? sent->dump() : sent.error().message);
-    ASSERT_TRUE(received && received->contains("ok")) << (received ? received->dump() : received.error().message);
+    ASSERT_TRUE(received && received->contains("ok"))
+        << (received ? received->dump() : received.error().message);
     std::printf("migrate_out: %s\nmigrate_in: %s\nboth replies after %.2f ms\n", sent->dump().c_str(),
                 received->dump().c_str(), total_ms);
     EXPECT_EQ(u64_field(*received, "bytes"), u64_field(*sent, "bytes_sent"));
@@ -155,7 +157,8 @@ TEST_F(WorkerMigrationTest, SilentReceiverTimesOutAndTheSenderRunsOn) {
     ::shutdown(ours.get(), SHUT_RDWR);
     drain.join();
     ASSERT_TRUE(sent);
-    EXPECT_EQ(string_field(*sent, "error"), "migrate_out: timed out waiting for the receiver") << sent->dump();
+    EXPECT_EQ(string_field(*sent, "error"), "migrate_out: timed out waiting for the receiver")
+        << sent->dump();
     expect_running_on(*a, 1);
 }
 
@@ -207,7 +210,8 @@ TEST_F(WorkerMigrationTest, CompleteStreamIsAcknowledgedWithAReply) {
     EXPECT_EQ(reply->tag, snapshot::Tag::Reply);
     EXPECT_EQ(std::string(reply->payload.begin(), reply->payload.end()), R"({"ok":true})");
     Result<nlohmann::json> received = b->reply(in);
-    ASSERT_TRUE(received && received->contains("ok")) << (received ? received->dump() : received.error().message);
+    ASSERT_TRUE(received && received->contains("ok"))
+        << (received ? received->dump() : received.error().message);
     EXPECT_EQ(b->state(9), "paused");
 }
 
@@ -233,15 +237,18 @@ TEST_F(WorkerMigrationTest, TwoMiBGuestArrivesExactlyAndRunsOn) {
     Result<nlohmann::json> sent = a->reply(out);
     Result<nlohmann::json> received = b->reply(in);
     ASSERT_TRUE(sent && sent->contains("ok")) << (sent ? sent->dump() : sent.error().message);
-    ASSERT_TRUE(received && received->contains("ok")) << (received ? received->dump() : received.error().message);
+    ASSERT_TRUE(received && received->contains("ok"))
+        << (received ? received->dump() : received.error().message);
     ASSERT_TRUE(b->call(api::Resume{9})->contains("ok"));
     const uint64_t resumed_ns = vmm::host_monotonic_ns();
-    std::printf("migrate_out: %s\nmigrate_in: %s\npause to resumed at the receiver: %.2f ms\n", sent->dump().c_str(),
-                received->dump().c_str(), static_cast<double>(resumed_ns - u64_field(*sent, "paused_ns")) / 1e6);
+    std::printf("migrate_out: %s\nmigrate_in: %s\npause to resumed at the receiver: %.2f ms\n",
+                sent->dump().c_str(), received->dump().c_str(),
+                static_cast<double>(resumed_ns - u64_field(*sent, "paused_ns")) / 1e6);
     EXPECT_GE(u64_field(*sent, "pages_sent"), 512u);
     const int at_pause = last_tick(a->logs(1));
     ASSERT_TRUE(wait_for_tick(*b, 9, at_pause + 5)) << b->logs(9);
     const std::string console = b->logs(9);
     EXPECT_EQ(console.find("BAD"), std::string::npos) << console;
-    EXPECT_NE(console.find("tick " + std::to_string(at_pause + 1) + "/100000 ok"), std::string::npos) << console;
+    EXPECT_NE(console.find("tick " + std::to_string(at_pause + 1) + "/100000 ok"), std::string::npos)
+        << console;
 }

@@ -57,8 +57,8 @@ TEST(ConsoleRecord, RefusesMalformedPayloads) {
     const std::string good = ring.save();
     ConsoleRing back(16);
     back.append("kept");
-    EXPECT_FALSE(back.load(good.substr(0, 10)));     // shorter than its header
-    EXPECT_FALSE(back.load(good + "x"));             // more bytes than it says
+    EXPECT_FALSE(back.load(good.substr(0, 10))); // shorter than its header
+    EXPECT_FALSE(back.load(good + "x"));         // more bytes than it says
     std::string wrong_version = good;
     wrong_version[0] = 9;
     EXPECT_FALSE(back.load(wrong_version));
@@ -79,16 +79,17 @@ struct FakeStore {
     StoreLinks* links = nullptr;
 
     std::unique_ptr<StoreLinks> make() {
-        auto made = std::make_unique<StoreLinks>([this](uint64_t request_id, uint64_t guest_id, std::string_view m) {
-            Result<vmm::StoreMessage> request = StoreLinks::decode(m);
-            if (!request) return Result<void>(request.error());
-            {
-                std::lock_guard lock(mutex);
-                sent.emplace_back(guest_id, *request);
-            }
-            links->receive(request_id, guest_id, StoreLinks::encode(request->type, 0, "OK\0"s));
-            return ok();
-        });
+        auto made =
+            std::make_unique<StoreLinks>([this](uint64_t request_id, uint64_t guest_id, std::string_view m) {
+                Result<vmm::StoreMessage> request = StoreLinks::decode(m);
+                if (!request) return Result<void>(request.error());
+                {
+                    std::lock_guard lock(mutex);
+                    sent.emplace_back(guest_id, *request);
+                }
+                links->receive(request_id, guest_id, StoreLinks::encode(request->type, 0, "OK\0"s));
+                return ok();
+            });
         links = made.get();
         return made;
     }
@@ -160,11 +161,11 @@ TEST(WatchesRecord, RefusesMalformedPayloads) {
         const records::WatchEntry e{path, token};
         return std::string(reinterpret_cast<const char*>(&e), sizeof e);
     };
-    EXPECT_FALSE(links->restore_watches(1, head.substr(0, 4)));                 // short header
-    EXPECT_FALSE(links->restore_watches(1, head));                              // entry missing
-    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pat"));        // cut short
-    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pathTx"));     // trailing bytes
-    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pa\0hT"s));    // a NUL inside
+    EXPECT_FALSE(links->restore_watches(1, head.substr(0, 4)));                              // short header
+    EXPECT_FALSE(links->restore_watches(1, head));                                           // entry missing
+    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pat"));                     // cut short
+    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pathTx"));                  // trailing bytes
+    EXPECT_FALSE(links->restore_watches(1, head + entry(4, 1) + "pa\0hT"s));                 // a NUL inside
     EXPECT_FALSE(links->restore_watches(1, head + entry(5000, 0) + std::string(5000, 'p'))); // too long
     const records::WatchesRecord v2{2, 0};
     EXPECT_FALSE(links->restore_watches(1, std::string(reinterpret_cast<const char*>(&v2), sizeof v2)));
@@ -190,7 +191,8 @@ TEST(WatchesRecord, RefusesMoreWatchesThanTheStoreAllowsAGuest) {
     ASSERT_TRUE(links->open(1, nullptr));
     Result<size_t> refused = links->restore_watches(1, record(store::kWatchesPerConnection + 1));
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("a guest may have 128"), std::string::npos) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("a guest may have 128"), std::string::npos)
+        << refused.error().message;
     EXPECT_TRUE(store.sent.empty());
     EXPECT_EQ(links->save_watches(1), record(0)) << "nothing remembered";
 

@@ -44,14 +44,15 @@ TEST_F(WorkerSnapshotTest, SavedTickerRestoredInAnotherWorkerKeepsCounting) {
     nlohmann::json saved;
     UniqueFd file = save_ticker(*a, saved);
     ASSERT_TRUE(file.valid());
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::fstat(file.get(), &st), 0);
     EXPECT_EQ(u64_field(saved, "bytes"), static_cast<uint64_t>(st.st_size));
     EXPECT_GT(u64_field(saved, "pages"), 0u);
     const std::string console_at_save = a->logs(1);
     const int at_save = last_tick(console_at_save);
     EXPECT_EQ(a->state(1), "paused");
-    std::printf("save: %llu bytes, %llu pages, tick %d\n", static_cast<unsigned long long>(u64_field(saved, "bytes")),
+    std::printf("save: %llu bytes, %llu pages, tick %d\n",
+                static_cast<unsigned long long>(u64_field(saved, "bytes")),
                 static_cast<unsigned long long>(u64_field(saved, "pages")), at_save);
 
     ASSERT_EQ(::lseek(file.get(), 0, SEEK_SET), 0);
@@ -59,8 +60,10 @@ TEST_F(WorkerSnapshotTest, SavedTickerRestoredInAnotherWorkerKeepsCounting) {
     request.guest.start = true;
     const auto before = std::chrono::steady_clock::now();
     Result<nlohmann::json> restored = b->call(request, file.get());
-    const double restore_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
-    ASSERT_TRUE(restored && !restored->contains("error")) << (restored ? restored->dump() : restored.error().message);
+    const double restore_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
+    ASSERT_TRUE(restored && !restored->contains("error"))
+        << (restored ? restored->dump() : restored.error().message);
     EXPECT_EQ(u64_field(*restored, "bytes"), u64_field(saved, "bytes"));
     std::printf("restore: %.2f ms (request to reply)\n", restore_ms);
 
@@ -84,7 +87,8 @@ TEST_F(WorkerSnapshotTest, RestoredPausedWaitsForResume) {
     api::Restore request{ticker_fields(7)};
     request.guest.start = false;
     Result<nlohmann::json> restored = b->call(request, file.get());
-    ASSERT_TRUE(restored && !restored->contains("error")) << (restored ? restored->dump() : restored.error().message);
+    ASSERT_TRUE(restored && !restored->contains("error"))
+        << (restored ? restored->dump() : restored.error().message);
     EXPECT_EQ(b->state(7), "paused");
     EXPECT_FALSE(b->call(api::Start{7})->contains("ok")) << "a restored guest is resumed, not started";
     // The original, resumed, ticks on: once it has ticked ten more times (100 ms of its

@@ -14,7 +14,8 @@
 namespace sf::test {
 
 void WorkerTest::TearDown() {
-    for (const std::string& file : files_) ::unlink(file.c_str());
+    for (const std::string& file : files_)
+        ::unlink(file.c_str());
 }
 
 std::unique_ptr<WorkerUnderTest> WorkerTest::start_worker(int index, bool frames) {

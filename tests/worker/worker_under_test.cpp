@@ -30,18 +30,22 @@ bool process_backend() {
     return backend != nullptr && std::string(backend) == "process";
 }
 
-std::string guest_image(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
+std::string guest_image(const std::string& name) {
+    return std::string(SF_GUEST_DIR) + "/" + name;
+}
 
 Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index, bool frames) {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) return error("socketpair: {}", std::strerror(errno));
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0)
+        return error("socketpair: {}", std::strerror(errno));
     UniqueFd ours(fds[0]), theirs(fds[1]);
     ::fcntl(ours.get(), F_SETFD, FD_CLOEXEC);
     host::wire::size_buffers(ours.get());
     host::wire::size_buffers(theirs.get());
     UniqueFd frames_ours, frames_theirs;
     if (frames) {
-        if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0) return error("socketpair: {}", std::strerror(errno));
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) != 0)
+            return error("socketpair: {}", std::strerror(errno));
         frames_ours = UniqueFd(fds[0]);
         frames_theirs = UniqueFd(fds[1]);
         ::fcntl(frames_ours.get(), F_SETFD, FD_CLOEXEC);
@@ -49,15 +53,16 @@ Result<std::unique_ptr<WorkerUnderTest>> WorkerUnderTest::start(int index, bool 
     const std::string binary = std::string(SF_BIN_DIR) + "/sf-worker";
     const std::string fd_arg = std::to_string(theirs.get()), index_arg = std::to_string(index);
     const std::string frame_arg = std::to_string(frames_theirs.get());
-    std::vector<const char*> argv = {binary.c_str(), "--control-fd", fd_arg.c_str(), "--index", index_arg.c_str(),
-                                     "--pool", "2"};
+    std::vector<const char*> argv = {
+        binary.c_str(), "--control-fd", fd_arg.c_str(), "--index", index_arg.c_str(), "--pool", "2"};
     if (frames) argv.insert(argv.end(), {"--frame-fd", frame_arg.c_str()});
     argv.push_back(nullptr);
     pid_t pid = -1;
     const int spawned =
         ::posix_spawn(&pid, binary.c_str(), nullptr, nullptr, const_cast<char**>(argv.data()), environ);
     if (spawned != 0) return error("spawning {}: {}", binary, std::strerror(spawned));
-    return std::unique_ptr<WorkerUnderTest>(new WorkerUnderTest(std::move(ours), std::move(frames_ours), pid));
+    return std::unique_ptr<WorkerUnderTest>(
+        new WorkerUnderTest(std::move(ours), std::move(frames_ours), pid));
 }
 
 WorkerUnderTest::~WorkerUnderTest() {
@@ -81,8 +86,9 @@ void WorkerUnderTest::kill_hard() {
 
 uint64_t WorkerUnderTest::send_payload(const std::string& payload, int fd) {
     const uint64_t id = next_id_++;
-    Result<void> sent = fd >= 0 ? host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload, 0, fd)
-                                : host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload);
+    Result<void> sent =
+        fd >= 0 ? host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload, 0, fd)
+                : host::wire::send(control_.get(), host::wire::Type::Request, id, 0, payload);
     if (!sent) std::fprintf(stderr, "worker test: %s\n", sent.error().message.c_str());
     return id;
 }
@@ -95,7 +101,8 @@ Result<nlohmann::json> WorkerUnderTest::reply(uint64_t id, std::chrono::millisec
             early_.erase(it);
             return found;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return error("no reply to request {} within {} ms", id, timeout.count());
         pollfd ready{control_.get(), POLLIN, 0};
         if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -136,7 +143,8 @@ Result<nlohmann::json> WorkerUnderTest::create_ticker(uint64_t id, int count, in
 int last_tick(const std::string& console) {
     static const std::regex tick(R"(tick (\d+)/)");
     int last = 0;
-    for (auto it = std::sregex_iterator(console.begin(), console.end(), tick); it != std::sregex_iterator(); ++it)
+    for (auto it = std::sregex_iterator(console.begin(), console.end(), tick); it != std::sregex_iterator();
+         ++it)
         last = std::stoi((*it)[1].str());
     return last;
 }

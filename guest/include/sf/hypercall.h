@@ -22,7 +22,6 @@ extern "C" {
 #define SF_NORETURN _Noreturn
 #endif
 
-
 /* Issues hypercall `nr` with argument struct `arg` (no checks). */
 static inline void sf_hypercall(enum sf_hypercall nr, void* arg) {
     uint32_t addr = (uint32_t)(uintptr_t)arg;

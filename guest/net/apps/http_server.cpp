@@ -184,8 +184,10 @@ void HttpServer::respond(StreamConn& c, const char* head, size_t len) {
         reply(c, 405, "text/plain", "method not allowed\n", 19);
     } else if (r.path_len == 1) {
         ++stats_.pages;
-        if (page_ != nullptr) reply(c, 200, "text/html", page_, page_len_);
-        else reply(c, 200, "text/html", kPage, sizeof kPage - 1);
+        if (page_ != nullptr)
+            reply(c, 200, "text/html", page_, page_len_);
+        else
+            reply(c, 200, "text/html", kPage, sizeof kPage - 1);
     } else if (r.path_len == 6 && sf_memcmp(r.path, "/stats", 6) == 0) {
         ++stats_.stats;
         ++stats_.requests; // count this one in its own answer
@@ -201,11 +203,11 @@ void HttpServer::respond(StreamConn& c, const char* head, size_t len) {
 
 void HttpServer::reply(StreamConn& c, int status, const char* type, const char* body, size_t body_len) {
     char head[192];
-    const int n = sf_snprintf(head, sizeof head,
-                              "HTTP/1.1 %d %s\r\nServer: superfluid\r\nContent-Type: %s\r\n"
-                              "Content-Length: %zu\r\n%s\r\n",
-                              status, reason(status), type, body_len,
-                              c.close_after ? "Connection: close\r\n" : "");
+    const int n =
+        sf_snprintf(head, sizeof head,
+                    "HTTP/1.1 %d %s\r\nServer: superfluid\r\nContent-Type: %s\r\n"
+                    "Content-Length: %zu\r\n%s\r\n",
+                    status, reason(status), type, body_len, c.close_after ? "Connection: close\r\n" : "");
     ++stats_.requests;
     // kMaxResponse of room was checked before the request was taken: both fit.
     c.append(head, static_cast<size_t>(n));

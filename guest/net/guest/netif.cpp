@@ -38,8 +38,7 @@ Config NetIf::config_from(const sf_nic_info& info, NetIf* self) {
     return c;
 }
 
-NetIf::NetIf(const sf_nic_info& info)
-    : ip_(from_network(info.ipv4_addr)), stack_(config_from(info, this)) {
+NetIf::NetIf(const sf_nic_info& info) : ip_(from_network(info.ipv4_addr)), stack_(config_from(info, this)) {
     const uint64_t hz = sf_get_boot_info()->tsc_hz;
     mult_ = hz == 0 ? 0 : (1000000000ull << 32) / hz;
     ns0_ = sf_monotonic_ns();

@@ -65,18 +65,14 @@ void Stack::ipv4_input(const uint8_t* p, size_t len) {
         else
             ++stats_.drop_not_for_us; // no replies to broadcast pings
         break;
-    case kProtoUdp:
-        udp_input(src, dst, payload, payload_len);
-        break;
+    case kProtoUdp: udp_input(src, dst, payload, payload_len); break;
     case kProtoTcp:
         if (dst == config_.ip)
             tcp_input(src, dst, payload, payload_len);
         else
             ++stats_.drop_not_for_us;
         break;
-    default:
-        ++stats_.drop_protocol;
-        break;
+    default: ++stats_.drop_protocol; break;
     }
 }
 

@@ -176,8 +176,10 @@ void Stack::tcp_synchronized(TcpConnection& c, const TcpSegment& in) {
         ack_now = true;
     }
     if (!c.used) return;
-    if (ack_now && config_.defer_acks) c.ack_pending = true;
-    else if (ack_now) tcp_send_ack(c);
+    if (ack_now && config_.defer_acks)
+        c.ack_pending = true;
+    else if (ack_now)
+        tcp_send_ack(c);
     tcp_output(c);
 }
 
@@ -253,11 +255,8 @@ bool Stack::tcp_process_ack(TcpConnection& c, const TcpSegment& seg) {
         c.state = TcpState::TimeWait;
         c.timer_ns = now_ns_ + kTcpTimeWaitNs;
         break;
-    case TcpState::LastAck:
-        tcp_release(c);
-        break;
-    default:
-        break;
+    case TcpState::LastAck: tcp_release(c); break;
+    default: break;
     }
     return true;
 }
@@ -286,18 +285,13 @@ void Stack::tcp_process_fin(TcpConnection& c) {
     c.rcv_nxt += 1;
     c.peer_fin = true;
     switch (c.state) {
-    case TcpState::Established:
-        c.state = TcpState::CloseWait;
-        break;
-    case TcpState::FinWait1:
-        c.state = TcpState::Closing;
-        break;
+    case TcpState::Established: c.state = TcpState::CloseWait; break;
+    case TcpState::FinWait1: c.state = TcpState::Closing; break;
     case TcpState::FinWait2:
         c.state = TcpState::TimeWait;
         c.timer_ns = now_ns_ + kTcpTimeWaitNs;
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

@@ -10,7 +10,8 @@ namespace {
 Result<std::string> text(const nlohmann::json& j, const char* key, bool required = true) {
     auto it = j.find(key);
     if (it == j.end() && !required) return std::string();
-    if (it == j.end() || !it->is_string()) return error(ErrorKind::InvalidArgument, "guest description: no {:?}", key);
+    if (it == j.end() || !it->is_string())
+        return error(ErrorKind::InvalidArgument, "guest description: no {:?}", key);
     return it->get<std::string>();
 }
 
@@ -24,9 +25,10 @@ Result<uint64_t> number(const nlohmann::json& j, const char* key) {
 } // namespace
 
 nlohmann::json GuestDescription::to_json() const {
-    nlohmann::json j = {{"name", name},   {"image", image}, {"mem", mem_size},
-                        {"cmdline", cmdline}, {"store", store}, {"id", source_id}, {"paused", paused}};
-    if (nic) j["nic"] = {{"network", nic->network}, {"subnet", nic->subnet}, {"mac", nic->mac}, {"ip", nic->ip}};
+    nlohmann::json j = {{"name", name},   {"image", image},  {"mem", mem_size}, {"cmdline", cmdline},
+                        {"store", store}, {"id", source_id}, {"paused", paused}};
+    if (nic)
+        j["nic"] = {{"network", nic->network}, {"subnet", nic->subnet}, {"mac", nic->mac}, {"ip", nic->ip}};
     return j;
 }
 
@@ -41,7 +43,8 @@ Result<GuestDescription> GuestDescription::from_json(const nlohmann::json& j) {
     d.store = bool_field(j, "store", false);
     d.paused = bool_field(j, "paused", false);
     if (auto it = j.find("nic"); it != j.end() && !it->is_null()) {
-        if (!it->is_object()) return error(ErrorKind::InvalidArgument, "guest description: \"nic\" is not an object");
+        if (!it->is_object())
+            return error(ErrorKind::InvalidArgument, "guest description: \"nic\" is not an object");
         DescribedNic nic;
         SF_TRY_ASSIGN(nic.network, text(*it, "network"));
         SF_TRY_ASSIGN(nic.subnet, text(*it, "subnet"));
@@ -56,7 +59,8 @@ Result<GuestDescription> GuestDescription::from_json(const nlohmann::json& j) {
 
 nlohmann::json data_to_json(const std::vector<DataEntry>& entries) {
     nlohmann::json list = nlohmann::json::array();
-    for (const DataEntry& e : entries) list.push_back({e.path, e.value});
+    for (const DataEntry& e : entries)
+        list.push_back({e.path, e.value});
     return {{"data", std::move(list)}};
 }
 

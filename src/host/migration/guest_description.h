@@ -27,8 +27,8 @@ struct GuestDescription {
     std::string image;
     uint64_t mem_size = 0;
     std::string cmdline;
-    bool store = false;  // the guest had store access (hypercalls)
-    bool paused = false; // it was paused (it arrives paused)
+    bool store = false;     // the guest had store access (hypercalls)
+    bool paused = false;    // it was paused (it arrives paused)
     uint64_t source_id = 0; // its id where it was: informs only (a receiver picks its own)
     std::optional<DescribedNic> nic;
 

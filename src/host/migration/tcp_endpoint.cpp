@@ -62,7 +62,9 @@ Result<UniqueFd> TcpEndpoint::connect(std::chrono::milliseconds timeout) const {
     if (rc != 0) {
         pollfd p{fd.get(), POLLOUT, 0};
         rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
-        if (rc == 0) return error(ErrorKind::Unavailable, "no answer from {} within {} ms", to_string(), timeout.count());
+        if (rc == 0)
+            return error(ErrorKind::Unavailable, "no answer from {} within {} ms", to_string(),
+                         timeout.count());
         int so_error = 0;
         socklen_t len = sizeof so_error;
         ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len);

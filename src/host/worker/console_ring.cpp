@@ -42,13 +42,16 @@ std::string ConsoleRing::save() const {
 
 Result<void> ConsoleRing::load(std::string_view payload) {
     records::ConsoleRecord header;
-    if (payload.size() < sizeof header) return error("Console record of {} bytes is too short", payload.size());
+    if (payload.size() < sizeof header)
+        return error("Console record of {} bytes is too short", payload.size());
     std::memcpy(&header, payload.data(), sizeof header);
     if (header.version != records::kConsoleVersion)
-        return error("Console record version {}; this worker reads {}", header.version, records::kConsoleVersion);
+        return error("Console record version {}; this worker reads {}", header.version,
+                     records::kConsoleVersion);
     const std::string_view kept = payload.substr(sizeof header);
     if (header.kept != kept.size() || header.kept > header.total)
-        return error("Console record of {} bytes claims {} kept of {}", kept.size(), header.kept, header.total);
+        return error("Console record of {} bytes claims {} kept of {}", kept.size(), header.kept,
+                     header.total);
     buffer_.clear();
     head_ = 0;
     total_ = 0;

@@ -4,8 +4,8 @@
 #include "net/frame_channel.h"
 
 #include <poll.h>
-#include <unistd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -27,8 +27,10 @@ void FramePort::start() {
 void FramePort::replace_channel(UniqueFd fd) {
     stopping_ = true;
     if (reader_.joinable()) reader_.join();
-    if (fd_ < 0) fd_ = fd.release();
-    else ::dup2(fd.get(), fd_); // keeps O_CLOEXEC off the old number; nothing is exec'd by a worker
+    if (fd_ < 0)
+        fd_ = fd.release();
+    else
+        ::dup2(fd.get(), fd_); // keeps O_CLOEXEC off the old number; nothing is exec'd by a worker
     stopping_ = false;
     start();
 }
@@ -43,8 +45,10 @@ void FramePort::remove(uint32_t port) {
     auto it = ports_.find(port);
     if (it == ports_.end()) return;
     for (const std::vector<uint8_t>& frame : it->second.kept) {
-        if (send(port, frame, net::frames::kReturned)) ++returned_;
-        else ++rx_dropped_;
+        if (send(port, frame, net::frames::kReturned))
+            ++returned_;
+        else
+            ++rx_dropped_;
     }
     ports_.erase(it);
 }
@@ -63,8 +67,10 @@ void FramePort::release(uint32_t port) {
         Entry& entry = it->second;
         entry.held = false;
         for (const std::vector<uint8_t>& frame : entry.kept) {
-            if (entry.nic->deliver(frame)) ++rx_frames_;
-            else ++rx_dropped_;
+            if (entry.nic->deliver(frame))
+                ++rx_frames_;
+            else
+                ++rx_dropped_;
         }
         if (!entry.kept.empty()) guest = entry.guest.lock();
         entry.kept.clear();
@@ -79,8 +85,10 @@ bool FramePort::send(uint32_t port, std::span<const uint8_t> frame, uint16_t fla
 }
 
 void FramePort::transmit(uint32_t port, std::span<const uint8_t> frame) {
-    if (send(port, frame, 0)) ++tx_frames_;
-    else ++tx_dropped_;
+    if (send(port, frame, 0))
+        ++tx_frames_;
+    else
+        ++tx_dropped_;
 }
 
 void FramePort::deliver(uint32_t port, std::span<const uint8_t> frame) {
@@ -139,8 +147,12 @@ nlohmann::json FramePort::stats() const {
         std::lock_guard lock(mutex_);
         ports = ports_.size();
     }
-    return {{"rx_frames", rx_frames_.load()}, {"rx_dropped", rx_dropped_.load()}, {"tx_frames", tx_frames_.load()},
-            {"tx_dropped", tx_dropped_.load()}, {"held", held_.load()}, {"returned", returned_.load()},
+    return {{"rx_frames", rx_frames_.load()},
+            {"rx_dropped", rx_dropped_.load()},
+            {"tx_frames", tx_frames_.load()},
+            {"tx_dropped", tx_dropped_.load()},
+            {"held", held_.load()},
+            {"returned", returned_.load()},
             {"ports", ports}};
 }
 

@@ -8,14 +8,17 @@
 
 namespace sf::host {
 
-LongOperations::~LongOperations() { cancel_all(); }
+LongOperations::~LongOperations() {
+    cancel_all();
+}
 
 Result<void> LongOperations::launch(uint64_t guest_id, uint64_t request_id, UniqueFd fd, Job job) {
     reap_done();
     std::lock_guard lock(mutex_);
     auto [first, last] = operations_.equal_range(guest_id);
     for (auto it = first; it != last; ++it)
-        if (!it->second->done) return error(ErrorKind::Conflict, "guest {} has an operation in progress", guest_id);
+        if (!it->second->done)
+            return error(ErrorKind::Conflict, "guest {} has an operation in progress", guest_id);
     auto operation = std::make_unique<Operation>();
     Operation* op = operation.get();
     op->fd = std::move(fd);
@@ -48,7 +51,8 @@ void LongOperations::stop_and_join(Operation& operation) {
     operation.stop.request_stop();
     {
         std::lock_guard lock(mutex_);
-        if (operation.fd.valid()) ::shutdown(operation.fd.get(), SHUT_RDWR); // not a socket: ENOTSOCK, harmless
+        if (operation.fd.valid())
+            ::shutdown(operation.fd.get(), SHUT_RDWR); // not a socket: ENOTSOCK, harmless
     }
     operation.thread.join();
 }
@@ -58,10 +62,12 @@ void LongOperations::cancel(uint64_t guest_id) {
     {
         std::lock_guard lock(mutex_);
         auto [first, last] = operations_.equal_range(guest_id);
-        for (auto it = first; it != last; ++it) taken.push_back(std::move(it->second));
+        for (auto it = first; it != last; ++it)
+            taken.push_back(std::move(it->second));
         operations_.erase(first, last);
     }
-    for (auto& operation : taken) stop_and_join(*operation);
+    for (auto& operation : taken)
+        stop_and_join(*operation);
 }
 
 void LongOperations::cancel_all() {
@@ -70,7 +76,8 @@ void LongOperations::cancel_all() {
         std::lock_guard lock(mutex_);
         taken.swap(operations_);
     }
-    for (auto& [id, operation] : taken) stop_and_join(*operation);
+    for (auto& [id, operation] : taken)
+        stop_and_join(*operation);
 }
 
 void LongOperations::reap_done() {
@@ -86,7 +93,8 @@ void LongOperations::reap_done() {
             it = operations_.erase(it);
         }
     }
-    for (auto& operation : ended) operation->thread.join(); // done: only its reply may be left to send
+    for (auto& operation : ended)
+        operation->thread.join(); // done: only its reply may be left to send
 }
 
 } // namespace sf::host

@@ -14,8 +14,10 @@ worker_api::GuestEvent crashed(std::string reason) {
 
 } // namespace
 
-Scheduler::Scheduler(int runners, uint64_t slice_ns, EventSink& events) : slice_ns_(slice_ns), events_(events) {
-    for (int i = 0; i < runners; ++i) runners_.emplace_back([this] { runner_loop(); });
+Scheduler::Scheduler(int runners, uint64_t slice_ns, EventSink& events)
+    : slice_ns_(slice_ns), events_(events) {
+    for (int i = 0; i < runners; ++i)
+        runners_.emplace_back([this] { runner_loop(); });
     timer_ = std::thread([this] { timer_loop(); });
 }
 
@@ -26,7 +28,8 @@ Scheduler::~Scheduler() {
     }
     runnable_cv_.notify_all();
     timer_cv_.notify_all();
-    for (std::thread& t : runners_) t.join();
+    for (std::thread& t : runners_)
+        t.join();
     timer_.join();
 }
 
@@ -39,7 +42,8 @@ void Scheduler::make_runnable(const std::shared_ptr<WorkerGuest>& guest) {
 
 Result<void> Scheduler::start(const std::shared_ptr<WorkerGuest>& guest) {
     std::lock_guard lock(mutex_);
-    if (guest->state != RunState::Created) return error(ErrorKind::Conflict, "guest has already been started");
+    if (guest->state != RunState::Created)
+        return error(ErrorKind::Conflict, "guest has already been started");
     make_runnable(guest);
     return ok();
 }
@@ -76,14 +80,18 @@ Result<void> Scheduler::resume(const std::shared_ptr<WorkerGuest>& guest) {
     }
     if (guest->state != RunState::Paused) return error(ErrorKind::Conflict, "guest is not paused");
     std::optional<uint64_t> wake = std::exchange(guest->pending_wake_host_ns, std::nullopt);
-    if (wake && *wake > vmm::host_monotonic_ns() && !std::exchange(guest->io_pending, false)) park(guest, *wake);
-    else make_runnable(guest);
+    if (wake && *wake > vmm::host_monotonic_ns() && !std::exchange(guest->io_pending, false))
+        park(guest, *wake);
+    else
+        make_runnable(guest);
     return ok();
 }
 
-Result<void> Scheduler::add_paused(const std::shared_ptr<WorkerGuest>& guest, std::optional<uint64_t> wake_host_ns) {
+Result<void> Scheduler::add_paused(const std::shared_ptr<WorkerGuest>& guest,
+                                   std::optional<uint64_t> wake_host_ns) {
     std::lock_guard lock(mutex_);
-    if (guest->state != RunState::Created) return error(ErrorKind::Conflict, "guest has already been started");
+    if (guest->state != RunState::Created)
+        return error(ErrorKind::Conflict, "guest has already been started");
     guest->state = RunState::Paused;
     guest->pending_wake_host_ns = wake_host_ns;
     ++guest->generation;
@@ -100,7 +108,8 @@ Result<bool> Scheduler::quiesce(const std::shared_ptr<WorkerGuest>& guest, std::
     case RunState::Runnable:
     case RunState::Blocked:
     case RunState::Running:
-        was_running = !(guest->state == RunState::Running && guest->pause_requested); // else paused by sfd already
+        was_running =
+            !(guest->state == RunState::Running && guest->pause_requested); // else paused by sfd already
         if (was_running) SF_TRY(pause_locked(guest));
         break;
     case RunState::Exited:
@@ -221,7 +230,8 @@ void Scheduler::runner_loop() {
 }
 
 // Decides what a guest does after a run. Called with the mutex held.
-Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Result<vmm::RunOutcome> outcome) {
+Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest,
+                                   Result<vmm::RunOutcome> outcome) {
     if (guest->destroy_requested) { // remove() waits for this and frees the VM
         guest->state = RunState::Exited;
         return {};
@@ -233,7 +243,8 @@ Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Re
     switch (outcome->kind) {
     case vmm::RunOutcome::Kind::Exited:
         guest->state = RunState::Exited;
-        return {std::move(guest->vm), worker_api::GuestEvent{worker_api::GuestEvent::Kind::Exited, 0, outcome->status, {}}};
+        return {std::move(guest->vm),
+                worker_api::GuestEvent{worker_api::GuestEvent::Kind::Exited, 0, outcome->status, {}}};
     case vmm::RunOutcome::Kind::Faulted:
         guest->state = RunState::Crashed;
         return {std::move(guest->vm), crashed(outcome->reason)};
@@ -250,8 +261,10 @@ Scheduler::Ended Scheduler::settle(const std::shared_ptr<WorkerGuest>& guest, Re
         return {};
     }
     case vmm::RunOutcome::Kind::Interrupted:
-        if (std::exchange(guest->pause_requested, false)) guest->state = RunState::Paused;
-        else make_runnable(guest);
+        if (std::exchange(guest->pause_requested, false))
+            guest->state = RunState::Paused;
+        else
+            make_runnable(guest);
         return {};
     }
     return {};

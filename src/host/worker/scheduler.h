@@ -105,8 +105,8 @@ class Scheduler {
     const uint64_t slice_ns_;
     EventSink& events_;
     mutable std::mutex mutex_;
-    std::condition_variable runnable_cv_; // runners wait here
-    std::condition_variable timer_cv_;    // the timer thread waits here
+    std::condition_variable runnable_cv_;     // runners wait here
+    std::condition_variable timer_cv_;        // the timer thread waits here
     std::condition_variable_any released_cv_; // remove() and quiesce() wait here for a runner to let go
     std::deque<std::shared_ptr<WorkerGuest>> queue_;
     std::map<TimerKey, std::weak_ptr<WorkerGuest>> timers_; // one per Blocked guest with a deadline

@@ -54,7 +54,7 @@ void ShellPool::refill_loop() {
 
 nlohmann::json ShellPool::stats() const {
     std::lock_guard lock(mutex_);
-    return {{"ready", ready_.size()},         {"target", target_},
+    return {{"ready", ready_.size()},          {"target", target_},
             {"taken_warm", taken_warm_},       {"taken_cold", taken_cold_},
             {"refill_errors", refill_errors_}, {"last_error", last_error_}};
 }
@@ -62,7 +62,8 @@ nlohmann::json ShellPool::stats() const {
 void ShellPool::set_target(size_t target) {
     std::lock_guard lock(mutex_);
     target_ = target;
-    while (ready_.size() > target_) ready_.pop_back();
+    while (ready_.size() > target_)
+        ready_.pop_back();
     wake_.notify_one();
 }
 

@@ -9,9 +9,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace sf::host {
@@ -73,19 +73,22 @@ struct StoreLinks::Shared {
         uint64_t guest_id;
         std::string message;
     };
-    void queue_replay(uint64_t guest_id, std::string_view watch, std::vector<Replay>& out); // with the mutex held
-    void send_replays(const std::vector<Replay>& replays);                                   // without it
+    void queue_replay(uint64_t guest_id, std::string_view watch,
+                      std::vector<Replay>& out);           // with the mutex held
+    void send_replays(const std::vector<Replay>& replays); // without it
 };
 
 void StoreLinks::Shared::queue_replay(uint64_t guest_id, std::string_view watch, std::vector<Replay>& out) {
     const uint64_t request_id = next_request_id++;
     replay_ids.insert(request_id);
     ++replayed;
-    out.push_back(Replay{request_id, guest_id, encode(vmm::xs::kWatch, static_cast<uint32_t>(request_id), watch)});
+    out.push_back(
+        Replay{request_id, guest_id, encode(vmm::xs::kWatch, static_cast<uint32_t>(request_id), watch)});
 }
 
 void StoreLinks::Shared::send_replays(const std::vector<Replay>& replays) {
-    for (const Replay& r : replays) (void)send(r.request_id, r.guest_id, r.message);
+    for (const Replay& r : replays)
+        (void)send(r.request_id, r.guest_id, r.message);
 }
 
 // A guest's StoreTransport: its requests go through the shared state.
@@ -121,13 +124,15 @@ Result<vmm::StoreMessage> StoreLinks::decode(std::string_view message) {
     return vmm::StoreMessage{header.type, std::string(message.substr(sizeof header))};
 }
 
-Result<vmm::StoreMessage> StoreLinks::Shared::call(uint64_t guest_id, uint32_t type, std::string_view payload) {
+Result<vmm::StoreMessage> StoreLinks::Shared::call(uint64_t guest_id, uint32_t type,
+                                                   std::string_view payload) {
     auto waiter = std::make_shared<Pending>();
     waiter->guest_id = guest_id;
     uint64_t request_id;
     {
         std::lock_guard lock(mutex);
-        if (!guests.contains(guest_id)) return error(ErrorKind::Unavailable, "guest {} has no store link", guest_id);
+        if (!guests.contains(guest_id))
+            return error(ErrorKind::Unavailable, "guest {} has no store link", guest_id);
         request_id = next_request_id++;
         pending.emplace(request_id, waiter);
         ++requests;
@@ -151,8 +156,10 @@ void StoreLinks::Shared::remember_watch(uint64_t guest_id, uint32_t type, std::s
     if ((type != vmm::xs::kWatch && type != vmm::xs::kUnwatch) || !outcome || outcome->type != type) return;
     auto it = guests.find(guest_id);
     if (it == guests.end()) return;
-    if (type == vmm::xs::kWatch) it->second.watches.emplace(payload);
-    else it->second.watches.erase(std::string(payload));
+    if (type == vmm::xs::kWatch)
+        it->second.watches.emplace(payload);
+    else
+        it->second.watches.erase(std::string(payload));
 }
 
 // Hands a request its outcome (called with the mutex held).
@@ -214,7 +221,8 @@ void StoreLinks::close(uint64_t guest_id) {
     shared_->guests.erase(guest_id);
     for (auto& [id, waiter] : shared_->pending) {
         if (waiter->guest_id != guest_id || waiter->outcome) continue;
-        waiter->outcome = Result<vmm::StoreMessage>(error(ErrorKind::Unavailable, "guest {} is going", guest_id));
+        waiter->outcome =
+            Result<vmm::StoreMessage>(error(ErrorKind::Unavailable, "guest {} is going", guest_id));
         waiter->done.notify_one();
     }
 }
@@ -224,7 +232,8 @@ size_t StoreLinks::replay_watches() {
     {
         std::lock_guard lock(shared_->mutex);
         for (const auto& [guest_id, entry] : shared_->guests)
-            for (const std::string& payload : entry.watches) shared_->queue_replay(guest_id, payload, replays);
+            for (const std::string& payload : entry.watches)
+                shared_->queue_replay(guest_id, payload, replays);
     }
     shared_->send_replays(replays);
     return replays.size();
@@ -242,7 +251,8 @@ std::string StoreLinks::save_watches(uint64_t guest_id) const {
                 const std::string_view path = std::string_view(payload).substr(0, nul);
                 std::string_view token = std::string_view(payload).substr(nul + 1);
                 if (!token.empty() && token.back() == '\0') token.remove_suffix(1);
-                const records::WatchEntry entry{static_cast<uint32_t>(path.size()), static_cast<uint32_t>(token.size())};
+                const records::WatchEntry entry{static_cast<uint32_t>(path.size()),
+                                                static_cast<uint32_t>(token.size())};
                 entries.append(reinterpret_cast<const char*>(&entry), sizeof entry);
                 entries.append(path);
                 entries.append(token);
@@ -258,10 +268,12 @@ namespace {
 // The watch payloads ("path\0token\0") in a Watches record.
 Result<std::vector<std::string>> parse_watches(std::string_view payload) {
     records::WatchesRecord header;
-    if (payload.size() < sizeof header) return error("Watches record of {} bytes is too short", payload.size());
+    if (payload.size() < sizeof header)
+        return error("Watches record of {} bytes is too short", payload.size());
     std::memcpy(&header, payload.data(), sizeof header);
     if (header.version != records::kWatchesVersion)
-        return error("Watches record version {}; this worker reads {}", header.version, records::kWatchesVersion);
+        return error("Watches record version {}; this worker reads {}", header.version,
+                     records::kWatchesVersion);
     if (header.count > store::kWatchesPerConnection) // each would be registered with sfd at once
         return error("Watches record of {} watches; a guest may have {}", header.count,
                      store::kWatchesPerConnection);
@@ -280,7 +292,8 @@ Result<std::vector<std::string>> parse_watches(std::string_view payload) {
         watch += '\0';
         watch.append(payload.substr(entry.path_length, entry.token_length));
         watch += '\0';
-        if (std::count(watch.begin(), watch.end(), '\0') != 2) return error("Watches record: entry {} holds a NUL", i);
+        if (std::count(watch.begin(), watch.end(), '\0') != 2)
+            return error("Watches record: entry {} holds a NUL", i);
         watches.push_back(std::move(watch));
         payload.remove_prefix(length);
     }
@@ -298,8 +311,8 @@ Result<size_t> StoreLinks::restore_watches(uint64_t guest_id, std::string_view p
         auto it = shared_->guests.find(guest_id);
         if (it == shared_->guests.end()) {
             if (watches.empty()) return size_t{0};
-            return error(ErrorKind::InvalidArgument, "{} store watches for guest {}, which has no store", watches.size(),
-                         guest_id);
+            return error(ErrorKind::InvalidArgument, "{} store watches for guest {}, which has no store",
+                         watches.size(), guest_id);
         }
         for (std::string& watch : watches) {
             shared_->queue_replay(guest_id, watch, replays);
@@ -319,10 +332,14 @@ void StoreLinks::receive(uint64_t request_id, uint64_t guest_id, std::string_vie
 
 nlohmann::json StoreLinks::stats() const {
     std::lock_guard lock(shared_->mutex);
-    return {{"requests", shared_->requests}, {"replies", shared_->replies},
-            {"timeouts", shared_->timeouts}, {"unmatched", shared_->unmatched},
-            {"events", shared_->events},     {"events_dropped", shared_->events_dropped},
-            {"guests", shared_->guests.size()}, {"watches_replayed", shared_->replayed},
+    return {{"requests", shared_->requests},
+            {"replies", shared_->replies},
+            {"timeouts", shared_->timeouts},
+            {"unmatched", shared_->unmatched},
+            {"events", shared_->events},
+            {"events_dropped", shared_->events_dropped},
+            {"guests", shared_->guests.size()},
+            {"watches_replayed", shared_->replayed},
             {"replays_unanswered", shared_->replay_ids.size()}};
 }
 

@@ -36,7 +36,8 @@ namespace sf::host {
 class StoreLinks {
   public:
     // Sends one Type::Store packet to sfd.
-    using SendFn = std::function<Result<void>(uint64_t request_id, uint64_t guest_id, std::string_view message)>;
+    using SendFn =
+        std::function<Result<void>(uint64_t request_id, uint64_t guest_id, std::string_view message)>;
     // Wakes a guest that may be parked in poll.
     using WakeFn = std::function<void()>;
 

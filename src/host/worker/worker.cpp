@@ -15,10 +15,12 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
     : config_(config), backend_(std::move(backend)),
       store_links_([this](uint64_t request_id, uint64_t guest_id, std::string_view message) {
           std::lock_guard lock(send_mutex_);
-          return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message, wire::kRawPayload);
+          return wire::send(config_.control_fd, wire::Type::Store, request_id, guest_id, message,
+                            wire::kRawPayload);
       }),
       pool_(backend_, config.settings.pool),
-      scheduler_(config.settings.runners, config.settings.slice_ms * 1'000'000, *this), frames_(config.frame_fd, scheduler_),
+      scheduler_(config.settings.runners, config.settings.slice_ms * 1'000'000, *this),
+      frames_(config.frame_fd, scheduler_),
       snapshots_(*this, scheduler_, store_links_, images_, pool_, *backend_),
       migrations_(*this, scheduler_, frames_, snapshots_),
       operations_([this](uint64_t request_id, const LongOperations::Outcome& outcome) {
@@ -27,12 +29,15 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const vmm::Backend> backend)
     frames_.start();
 }
 
-Worker::~Worker() { destroy_all(); }
+Worker::~Worker() {
+    destroy_all();
+}
 
 int Worker::serve() {
     if (!config_.settings.listen_path.empty())
         if (Result<void> listening = listen(); !listening) {
-            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, listening.error().message.c_str());
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index,
+                         listening.error().message.c_str());
             return 1;
         }
     for (;;) {
@@ -51,7 +56,9 @@ Worker::Ended Worker::serve_connection() {
         Result<wire::Message> message = wire::receive(config_.control_fd);
         if (!message) {
             const bool closed = message.error().kind == ErrorKind::Closed;
-            if (!closed) std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, message.error().message.c_str());
+            if (!closed)
+                std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index,
+                             message.error().message.c_str());
             return closed ? Ended::Lost : Ended::Failed;
         }
         if (message->type() == wire::Type::Store) {
@@ -79,7 +86,8 @@ std::optional<Op> Worker::serve_request(wire::Message& message) {
     const WorkerOperation& operation = worker_operation(parsed->op);
     if (operation.launch) {
         Result<void> launched = operation.launch(*this, parsed->object, request_id, std::move(message.fd));
-        if (!launched) send_reply(request_id, encode_error(launched.error())); // else the job replies when done
+        if (!launched)
+            send_reply(request_id, encode_error(launched.error())); // else the job replies when done
         return parsed->op;
     }
     Result<EncodedReply> reply = operation.serve(*this, parsed->object);
@@ -91,8 +99,8 @@ Result<Done> Worker::create(const Create& request) {
     SF_TRY_ASSIGN(NewGuest fresh, prepare_guest(request.guest));
     auto memory_template = images_.get(request.guest.image, fresh.config.mem_size);
     Result<vmm::Shell> shell = memory_template ? pool_.take() : Result<vmm::Shell>(memory_template.error());
-    auto vm = shell ? vmm::Guest::create(std::move(*shell), backend_->memory_sharing(), **memory_template, fresh.config,
-                                                *fresh.guest)
+    auto vm = shell ? vmm::Guest::create(std::move(*shell), backend_->memory_sharing(), **memory_template,
+                                         fresh.config, *fresh.guest)
                     : Result<std::unique_ptr<vmm::Guest>>(shell.error());
     if (!vm) {
         abandon(fresh);
@@ -109,7 +117,9 @@ Result<std::shared_ptr<WorkerGuest>> Worker::find_idle(uint64_t id) {
     return guest;
 }
 
-GuestStatus Worker::status_of(const WorkerGuest& guest) const { return GuestStatus{guest.console_total()}; }
+GuestStatus Worker::status_of(const WorkerGuest& guest) const {
+    return GuestStatus{guest.console_total()};
+}
 
 Result<GuestStatus> Worker::start(const Start& request) {
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, find_idle(request.id));
@@ -174,7 +184,8 @@ Result<NewGuest> Worker::prepare_guest(const GuestSpec& spec) {
     }
     fresh.guest = std::make_shared<WorkerGuest>(fresh.config.id, config_.settings.ring_size, *this);
     if (!config_.settings.log_dir.empty())
-        SF_TRY(fresh.guest->open_log(config_.settings.log_dir + "/" + fresh.config.name + ".log", config_.settings.log_max_bytes));
+        SF_TRY(fresh.guest->open_log(config_.settings.log_dir + "/" + fresh.config.name + ".log",
+                                     config_.settings.log_max_bytes));
     if (spec.store) {
         SF_TRY_ASSIGN(fresh.config.store, open_store(fresh.guest));
     }
@@ -213,9 +224,8 @@ Result<std::shared_ptr<vmm::Nic>> Worker::make_nic(const NicSpec& nic) {
     config.ipv4_gw = nic.gw;
     config.mtu = nic.mtu;
     const uint32_t port = nic.port;
-    return std::make_shared<vmm::Nic>(config, [this, port](std::span<const uint8_t> frame) {
-        frames_.transmit(port, frame);
-    });
+    return std::make_shared<vmm::Nic>(
+        config, [this, port](std::span<const uint8_t> frame) { frames_.transmit(port, frame); });
 }
 
 // The guest's store port: its watch events wake it like a frame would.
@@ -241,7 +251,7 @@ Result<void> Worker::remove_guest(uint64_t id) {
         guests_.erase(it);
     }
     if (guest->port_key) frames_.remove(*guest->port_key);
-    store_links_.close(id); // a store request it waits for fails now, not after the timeout
+    store_links_.close(id);           // a store request it waits for fails now, not after the timeout
     scheduler_.remove(guest).reset(); // frees the VM here, on this thread
     {
         std::lock_guard lock(send_mutex_);
@@ -263,12 +273,9 @@ Result<WorkerStats> Worker::stats(const Stats&) {
         std::lock_guard lock(guests_mutex_);
         count = guests_.size();
     }
-    return WorkerStats{count,
-                       pool_.stats(),
-                       scheduler_.stats(),
-                       frames_.stats(),
-                       store_links_.stats(),
-                       static_cast<uint64_t>(images_.template_count())};
+    return WorkerStats{
+        count,           pool_.stats(),        scheduler_.stats(),
+        frames_.stats(), store_links_.stats(), static_cast<uint64_t>(images_.template_count())};
 }
 
 void Worker::destroy_all() {

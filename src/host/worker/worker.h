@@ -23,8 +23,8 @@
 
 #include "host/worker/frame_port.h"
 
-#include "host/protocol.h"
 #include "common/result.h"
+#include "host/protocol.h"
 #include "host/worker/image_cache.h"
 #include "host/worker/long_operations.h"
 #include "host/worker/scheduler.h"
@@ -117,9 +117,9 @@ class Worker final : public EventSink {
 
     WorkerConfig config_;
     std::shared_ptr<const vmm::Backend> backend_;
-    std::mutex send_mutex_; // also guards config_.control_fd (replaced on adoption) and ended_
+    std::mutex send_mutex_;  // also guards config_.control_fd (replaced on adoption) and ended_
     StoreLinks store_links_; // guests' store requests to sfd (Type::Store); outlives the runners
-    UniqueFd listener_;     // listen_path's socket
+    UniqueFd listener_;      // listen_path's socket
     std::map<uint64_t, worker_api::GuestEvent> ended_; // each ended guest's last event, for a restarted sfd
     ImageCache images_;
     ShellPool pool_;
@@ -129,7 +129,7 @@ class Worker final : public EventSink {
     std::map<uint64_t, std::shared_ptr<WorkerGuest>> guests_;
     WorkerSnapshots snapshots_;   // over the parts above
     WorkerMigrations migrations_; // over them and snapshots_
-    LongOperations operations_; // last: its threads end before the rest goes
+    LongOperations operations_;   // last: its threads end before the rest goes
 };
 
 } // namespace sf::host

@@ -56,11 +56,14 @@ bool Worker::await_sfd() {
         ::close(config_.control_fd);
         config_.control_fd = -1;
     }
-    std::fprintf(stderr, "sf-worker %d: sfd went away; keeping the guests for %llu s at %s\n", config_.settings.index,
-                 static_cast<unsigned long long>(config_.settings.orphan_grace_s), config_.settings.listen_path.c_str());
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(config_.settings.orphan_grace_s);
+    std::fprintf(stderr, "sf-worker %d: sfd went away; keeping the guests for %llu s at %s\n",
+                 config_.settings.index, static_cast<unsigned long long>(config_.settings.orphan_grace_s),
+                 config_.settings.listen_path.c_str());
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::seconds(config_.settings.orphan_grace_s);
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd pfd{listener_.get(), POLLIN, 0};
         if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -68,7 +71,8 @@ bool Worker::await_sfd() {
         if (!fd.valid()) continue;
         Result<UniqueFd> frames = receive_fd(fd.get());
         if (!frames) {
-            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index, frames.error().message.c_str());
+            std::fprintf(stderr, "sf-worker %d: %s\n", config_.settings.index,
+                         frames.error().message.c_str());
             continue;
         }
         wire::size_buffers(fd.get());
@@ -89,17 +93,21 @@ Result<worker_api::Held> Worker::adopt(const worker_api::Adopt&) {
     std::vector<std::shared_ptr<WorkerGuest>> guests;
     {
         std::lock_guard lock(guests_mutex_);
-        for (auto& [id, guest] : guests_) guests.push_back(guest);
+        for (auto& [id, guest] : guests_)
+            guests.push_back(guest);
     }
     worker_api::Held held;
     for (const auto& guest : guests) {
-        worker_api::HeldGuest entry{guest->id(), state_name(scheduler_.state(*guest)), {}, {}, guest->console_total(),
-                                    guest->port_key};
+        worker_api::HeldGuest entry{
+            guest->id(),    state_name(scheduler_.state(*guest)), {}, {}, guest->console_total(),
+            guest->port_key};
         {
             std::lock_guard lock(send_mutex_);
             if (auto it = ended_.find(guest->id()); it != ended_.end()) {
-                if (it->second.kind == worker_api::GuestEvent::Kind::Exited) entry.status = it->second.status;
-                else entry.reason = it->second.reason;
+                if (it->second.kind == worker_api::GuestEvent::Kind::Exited)
+                    entry.status = it->second.status;
+                else
+                    entry.reason = it->second.reason;
             }
         }
         held.guests.push_back(std::move(entry));

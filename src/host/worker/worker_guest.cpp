@@ -18,7 +18,9 @@ void WorkerGuest::write(std::span<const uint8_t> bytes) {
         first_output_seen_ = first_output_seen_ || first;
         forward = followers_ > 0;
     }
-    if (first) events_.guest_event(id_, {worker_api::GuestEvent::Kind::FirstOutput, vmm::host_monotonic_ns(), 0, {}});
+    if (first)
+        events_.guest_event(id_,
+                            {worker_api::GuestEvent::Kind::FirstOutput, vmm::host_monotonic_ns(), 0, {}});
     if (forward) events_.guest_console(id_, text);
 }
 

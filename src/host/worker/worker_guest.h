@@ -62,11 +62,12 @@ class WorkerGuest final : public vmm::ConsoleSink {
     bool pause_requested = false;
     bool destroy_requested = false;
     bool io_pending = false;
-    std::optional<uint32_t> port_key;               // its NIC's switch port (set at creation)                        // notify() while not Blocked
-    uint64_t generation = 0;                        // invalidates queued wake-ups
-    uint64_t blocked_until_host_ns = 0;             // Blocked: when its poll's deadline passes
-    std::optional<uint64_t> pending_wake_host_ns;   // Paused while blocked: when it would have woken
-    const vmm::ThreadAlarm* runner = nullptr;       // Running: the runner's alarm, to interrupt it
+    std::optional<uint32_t> port_key;   // its NIC's switch port (set at creation)                        //
+                                        // notify() while not Blocked
+    uint64_t generation = 0;            // invalidates queued wake-ups
+    uint64_t blocked_until_host_ns = 0; // Blocked: when its poll's deadline passes
+    std::optional<uint64_t> pending_wake_host_ns; // Paused while blocked: when it would have woken
+    const vmm::ThreadAlarm* runner = nullptr;     // Running: the runner's alarm, to interrupt it
 
   private:
     const uint64_t id_;

@@ -1,5 +1,6 @@
 // sf-worker: a superfluid VMM worker process. Started by sfd, never by hand:
-//   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size BYTES]
+//   sf-worker --control-fd FD [--frame-fd FD] --index N [--pool N] [--runners N] [--slice-ms N] [--ring-size
+//   BYTES]
 //             [--log-dir DIR [--log-max-bytes N]] [--listen SOCKET [--orphan-grace SECONDS]]
 //             [--backend kvm|process|auto] [--kvm DEV] [--sandbox PATH]
 #include "host/worker/worker.h"

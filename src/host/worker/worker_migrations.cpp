@@ -32,10 +32,10 @@
 #include "vmm/snapshot/reader.h"
 #include "vmm/snapshot/writer.h"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -83,7 +83,9 @@ void bound_buffers(int socket, int option) {
     (void)::setsockopt(socket, SOL_SOCKET, option, &bytes, sizeof bytes);
 }
 
-double ms_between(uint64_t from_ns, uint64_t to_ns) { return static_cast<double>(to_ns - from_ns) / 1e6; }
+double ms_between(uint64_t from_ns, uint64_t to_ns) {
+    return static_cast<double>(to_ns - from_ns) / 1e6;
+}
 
 std::vector<uint64_t> merge_pages(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
     std::vector<uint64_t> out;
@@ -104,15 +106,16 @@ Result<void> sent(Result<void> result, const snapshot::Writer& writer, int socke
 
 // Pre-copy: every touched page, then rounds of dirtied ones while the guest
 // runs. Returns the dirty pages of the last round, not sent yet.
-Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, int socket, std::stop_token stop,
-                                      uint64_t& rounds) {
+Result<std::vector<uint64_t>> precopy(vmm::Guest& vm, snapshot::Writer& writer, int socket,
+                                      std::stop_token stop, uint64_t& rounds) {
     SF_TRY_ASSIGN(std::vector<uint64_t> pages, vm.touched_pages());
     for (;;) {
         if (stop.stop_requested()) return error(ErrorKind::Unavailable, "cancelled");
         SF_TRY(sent(writer.pages(vm.memory(), pages, snapshot::PageCheck::Live), writer, socket));
         ++rounds;
         SF_TRY_ASSIGN(std::vector<uint64_t> dirty, vm.take_dirty_pages());
-        if (dirty.size() <= kSmallDirtySet || dirty.size() >= pages.size() || rounds + 1 >= kMaxRounds) return dirty;
+        if (dirty.size() <= kSmallDirtySet || dirty.size() >= pages.size() || rounds + 1 >= kMaxRounds)
+            return dirty;
         pages = std::move(dirty);
     }
 }
@@ -142,12 +145,15 @@ Result<void> read_reply(int socket, snapshot::StreamCipher* cipher, std::chrono:
             in_flight = left;
             last_progress = now;
         }
-        if (now - last_progress >= timeout) return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
+        if (now - last_progress >= timeout)
+            return error(ErrorKind::Unavailable, "timed out waiting for the receiver");
     }
-    snapshot::Reader reader(socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout}, cipher);
+    snapshot::Reader reader(
+        socket, snapshot::IoDeadline{timeout, snapshot::IoDeadline::Clock::now() + timeout}, cipher);
     Result<snapshot::Record> record = reader.next();
     if (!record)
-        return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", bytes_sent, record.error().message);
+        return error(ErrorKind::Unavailable, "connection lost after {} bytes: {}", bytes_sent,
+                     record.error().message);
     if (record->tag != snapshot::Tag::Reply)
         return error(ErrorKind::Unavailable, "receiver: a {} record instead of its Reply",
                      snapshot::describe_tag(record->tag));
@@ -159,7 +165,8 @@ Result<void> read_reply(int socket, snapshot::StreamCipher* cipher, std::chrono:
 } // namespace
 
 Result<void> WorkerMigrations::send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm,
-                                          snapshot::Writer& writer, int socket, std::stop_token stop, Outgoing& out) {
+                                          snapshot::Writer& writer, int socket, std::stop_token stop,
+                                          Outgoing& out) {
     out.start_ns = vmm::host_monotonic_ns();
     std::vector<uint64_t> left;
     if (vm.has_dirty_log()) {
@@ -173,8 +180,10 @@ Result<void> WorkerMigrations::send_guest(const std::shared_ptr<WorkerGuest>& gu
         out.held = true;
     }
     // Without a dirty log (the process backend): stop-and-copy, every touched page now.
-    SF_TRY_ASSIGN(std::vector<uint64_t> last, vm.has_dirty_log() ? vm.take_dirty_pages() : vm.touched_pages());
-    SF_TRY(sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
+    SF_TRY_ASSIGN(std::vector<uint64_t> last,
+                  vm.has_dirty_log() ? vm.take_dirty_pages() : vm.touched_pages());
+    SF_TRY(
+        sent(writer.pages(vm.memory(), merge_pages(left, last), snapshot::PageCheck::Full), writer, socket));
     ++out.rounds;
     SF_TRY(sent(snapshots_.write_guest_records(*guest, vm, writer), writer, socket));
     out.stop_copy_end_ns = vmm::host_monotonic_ns();
@@ -243,7 +252,8 @@ Result<worker_api::Built> WorkerMigrations::migrate_in(const worker_api::Migrate
     if (!built) return error(built.error().kind, "migrate_in: {}", built.error().message);
     if (!told) {
         (void)worker_.remove_guest((*built)->id()); // the sender did not hear of it: its guest runs on there
-        return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}", told.error().message);
+        return error(ErrorKind::Unavailable, "migrate_in: sending the Reply failed: {}",
+                     told.error().message);
     }
     worker_api::Built reply = in.built(bytes);
     reply.session = counts_of(session);

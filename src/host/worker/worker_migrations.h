@@ -31,20 +31,22 @@ class WorkerMigrations {
         : worker_(worker), scheduler_(scheduler), frames_(frames), snapshots_(snapshots) {}
 
     // Run with the connected socket passed with the request.
-    Result<worker_api::Sent> migrate_out(const worker_api::MigrateOut& request, int socket, std::stop_token stop);
-    Result<worker_api::Built> migrate_in(const worker_api::MigrateIn& request, int socket, std::stop_token stop);
+    Result<worker_api::Sent> migrate_out(const worker_api::MigrateOut& request, int socket,
+                                         std::stop_token stop);
+    Result<worker_api::Built> migrate_in(const worker_api::MigrateIn& request, int socket,
+                                         std::stop_token stop);
 
   private:
     // migrate_out's sending part: pre-copy rounds while the guest runs, then
     // it is paused and the rest sent, up to GuestEnd.
     struct Outgoing {
-        uint64_t rounds = 0;          // Memory passes, the final one included
+        uint64_t rounds = 0; // Memory passes, the final one included
         uint64_t start_ns = 0, precopy_end_ns = 0, paused_ns = 0, stop_copy_end_ns = 0;
-        bool was_running = false;     // it ran before it was paused (a failure resumes it)
-        bool held = false;            // its port keeps frames from the pause on (FramePort::hold)
+        bool was_running = false; // it ran before it was paused (a failure resumes it)
+        bool held = false;        // its port keeps frames from the pause on (FramePort::hold)
     };
-    Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm, vmm::snapshot::Writer& writer,
-                            int socket, std::stop_token stop, Outgoing& out);
+    Result<void> send_guest(const std::shared_ptr<WorkerGuest>& guest, vmm::Guest& vm,
+                            vmm::snapshot::Writer& writer, int socket, std::stop_token stop, Outgoing& out);
 
     Worker& worker_;
     Scheduler& scheduler_;

@@ -13,10 +13,18 @@ using namespace worker_api;
 namespace {
 
 // The guest a long operation is about (one operation per guest at a time).
-uint64_t guest_of(const Save& r) { return r.id; }
-uint64_t guest_of(const MigrateOut& r) { return r.id; }
-uint64_t guest_of(const Restore& r) { return r.guest.id; }
-uint64_t guest_of(const MigrateIn& r) { return r.guest.id; }
+uint64_t guest_of(const Save& r) {
+    return r.id;
+}
+uint64_t guest_of(const MigrateOut& r) {
+    return r.id;
+}
+uint64_t guest_of(const Restore& r) {
+    return r.guest.id;
+}
+uint64_t guest_of(const MigrateIn& r) {
+    return r.guest.id;
+}
 
 template <class R, auto handler> Result<EncodedReply> serve_op(Worker& worker, const nlohmann::json& object) {
     SF_TRY_ASSIGN(const R request, decode_request<R>(object));
@@ -32,7 +40,8 @@ Result<void> launch_op(Worker& worker, const nlohmann::json& object, uint64_t re
         return error(ErrorKind::InvalidArgument, "'{}' needs a descriptor passed with it", op_name(R::kOp));
     const uint64_t guest = guest_of(request);
     auto& owner = (worker.*unit)();
-    auto job = [&owner, request = std::move(request)](int passed, std::stop_token stop) -> LongOperations::Outcome {
+    auto job = [&owner, request = std::move(request)](int passed,
+                                                      std::stop_token stop) -> LongOperations::Outcome {
         SF_TRY_ASSIGN(const typename R::Reply reply, (owner.*handler)(request, passed, stop));
         return encode_reply(reply);
     };
@@ -58,7 +67,8 @@ const std::array<WorkerOperation, kOpCount>& operations() {
         at(Op::ReplayWatches).serve = &serve_op<ReplayWatches, &Worker::replay_watches>;
         at(Op::Save).launch = &launch_op<Save, &Worker::snapshots, &WorkerSnapshots::save>;
         at(Op::Restore).launch = &launch_op<Restore, &Worker::snapshots, &WorkerSnapshots::restore>;
-        at(Op::MigrateOut).launch = &launch_op<MigrateOut, &Worker::migrations, &WorkerMigrations::migrate_out>;
+        at(Op::MigrateOut).launch =
+            &launch_op<MigrateOut, &Worker::migrations, &WorkerMigrations::migrate_out>;
         at(Op::MigrateIn).launch = &launch_op<MigrateIn, &Worker::migrations, &WorkerMigrations::migrate_in>;
         return t;
     }();
@@ -67,6 +77,8 @@ const std::array<WorkerOperation, kOpCount>& operations() {
 
 } // namespace
 
-const WorkerOperation& worker_operation(Op op) { return operations()[static_cast<size_t>(op)]; }
+const WorkerOperation& worker_operation(Op op) {
+    return operations()[static_cast<size_t>(op)];
+}
 
 } // namespace sf::host

@@ -22,7 +22,8 @@ class Worker;
 // One op's entry: `serve` (answered at once) or `launch` (a long operation).
 struct WorkerOperation {
     Result<worker_api::EncodedReply> (*serve)(Worker& worker, const nlohmann::json& request) = nullptr;
-    Result<void> (*launch)(Worker& worker, const nlohmann::json& request, uint64_t request_id, UniqueFd fd) = nullptr;
+    Result<void> (*launch)(Worker& worker, const nlohmann::json& request, uint64_t request_id,
+                           UniqueFd fd) = nullptr;
 };
 
 const WorkerOperation& worker_operation(worker_api::Op op);

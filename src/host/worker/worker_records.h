@@ -39,7 +39,7 @@ struct WatchesRecord {
 static_assert(sizeof(WatchesRecord) == 8);
 
 struct WatchEntry {
-    uint32_t path_length;  // bytes of the path, then of the token
+    uint32_t path_length; // bytes of the path, then of the token
     uint32_t token_length;
 };
 static_assert(sizeof(WatchEntry) == 8);

@@ -22,13 +22,15 @@ std::string_view as_text(const std::vector<uint8_t>& bytes) {
 
 Result<void> check_guest_end(const snapshot::Record& record, uint64_t records_before, uint64_t bytes_before) {
     records::GuestEndRecord end;
-    if (record.payload.size() != sizeof end) return error("GuestEnd record of {} bytes", record.payload.size());
+    if (record.payload.size() != sizeof end)
+        return error("GuestEnd record of {} bytes", record.payload.size());
     std::memcpy(&end, record.payload.data(), sizeof end);
     if (end.version != records::kGuestEndVersion)
-        return error("GuestEnd record version {}; this worker reads {}", end.version, records::kGuestEndVersion);
+        return error("GuestEnd record version {}; this worker reads {}", end.version,
+                     records::kGuestEndVersion);
     if (end.records != records_before || end.bytes != bytes_before)
-        return error("the guest part holds {} records in {} bytes; its GuestEnd says {} in {}", records_before,
-                     bytes_before, end.records, end.bytes);
+        return error("the guest part holds {} records in {} bytes; its GuestEnd says {} in {}",
+                     records_before, bytes_before, end.records, end.bytes);
     return ok();
 }
 
@@ -45,17 +47,20 @@ std::optional<uint64_t> pending_wake(const vmm::Guest& vm) {
 
 } // namespace
 
-Result<void> WorkerSnapshots::write_guest_records(WorkerGuest& guest, vmm::Guest& vm, snapshot::Writer& writer) {
+Result<void> WorkerSnapshots::write_guest_records(WorkerGuest& guest, vmm::Guest& vm,
+                                                  snapshot::Writer& writer) {
     SF_TRY(vm.save_state(writer));
     SF_TRY(writer.record(snapshot::Tag::Console, guest.save_console()));
     SF_TRY(writer.record(snapshot::Tag::Watches, store_links_.save_watches(guest.id())));
-    const records::GuestEndRecord end{records::kGuestEndVersion, 0, writer.records_written(), writer.bytes_written()};
+    const records::GuestEndRecord end{records::kGuestEndVersion, 0, writer.records_written(),
+                                      writer.bytes_written()};
     return writer.record(snapshot::Tag::GuestEnd,
                          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&end), sizeof end));
 }
 
 // The guest paused, its part of the stream written to `fd`.
-Result<worker_api::Saved> WorkerSnapshots::save(const worker_api::Save& request, int fd, std::stop_token stop) {
+Result<worker_api::Saved> WorkerSnapshots::save(const worker_api::Save& request, int fd,
+                                                std::stop_token stop) {
     const uint64_t id = request.id;
     SF_TRY_ASSIGN(std::shared_ptr<WorkerGuest> guest, worker_.find(id));
     SF_TRY_ASSIGN(const bool was_running, scheduler_.quiesce(guest, kQuiesceTimeout, stop));
@@ -75,7 +80,8 @@ Result<worker_api::Saved> WorkerSnapshots::save(const worker_api::Save& request,
 }
 
 // The guest part read from `fd` (positioned at it) and built: paused, or resumed with `start`.
-Result<worker_api::Built> WorkerSnapshots::restore(const worker_api::Restore& request, int fd, std::stop_token stop) {
+Result<worker_api::Built> WorkerSnapshots::restore(const worker_api::Restore& request, int fd,
+                                                   std::stop_token stop) {
     snapshot::Reader reader(fd);
     Incoming in;
     Result<std::shared_ptr<WorkerGuest>> guest = read_guest(request.guest, reader, stop, in);
@@ -90,8 +96,8 @@ worker_api::Built WorkerSnapshots::Incoming::built(uint64_t bytes) const {
 }
 
 Result<std::shared_ptr<WorkerGuest>> WorkerSnapshots::read_guest(const worker_api::GuestSpec& spec,
-                                                                 snapshot::Reader& reader, std::stop_token stop,
-                                                                 Incoming& in) {
+                                                                 snapshot::Reader& reader,
+                                                                 std::stop_token stop, Incoming& in) {
     in.start_ns = vmm::host_monotonic_ns();
     if (worker_.find(spec.id)) return error(ErrorKind::Conflict, "guest {} exists", spec.id);
     SF_TRY_ASSIGN(NewGuest fresh, worker_.prepare_guest(spec));
@@ -114,7 +120,8 @@ Result<std::shared_ptr<WorkerGuest>> WorkerSnapshots::read_guest(const worker_ap
 // does not depend on the stream is done before reading it: in a migration,
 // what follows GuestEnd is downtime.
 Result<std::shared_ptr<vmm::Guest>> WorkerSnapshots::build_from_stream(const worker_api::GuestSpec& spec,
-                                                                       NewGuest& fresh, snapshot::Reader& reader,
+                                                                       NewGuest& fresh,
+                                                                       snapshot::Reader& reader,
                                                                        std::stop_token stop, Incoming& in) {
     SF_TRY_ASSIGN(auto memory_template, images_.get(spec.image, fresh.config.mem_size));
     SF_TRY_ASSIGN(vmm::GuestMemory memory, memory_template->instantiate(backend_.memory_sharing()));
@@ -132,13 +139,16 @@ Result<std::shared_ptr<vmm::Guest>> WorkerSnapshots::build_from_stream(const wor
             in.guest_end_ns = vmm::host_monotonic_ns();
             break;
         }
-        if (record.tag == snapshot::Tag::Console) SF_TRY(fresh.guest->restore_console(as_text(record.payload)));
-        else if (record.tag == snapshot::Tag::Watches) watches.emplace(as_text(record.payload));
-        else return error("a {} record inside the guest part", snapshot::describe_tag(record.tag));
+        if (record.tag == snapshot::Tag::Console)
+            SF_TRY(fresh.guest->restore_console(as_text(record.payload)));
+        else if (record.tag == snapshot::Tag::Watches)
+            watches.emplace(as_text(record.payload));
+        else
+            return error("a {} record inside the guest part", snapshot::describe_tag(record.tag));
     }
     SF_TRY_ASSIGN(snapshot::GuestSnapshot state, std::move(loader).finish());
-    SF_TRY_ASSIGN(std::shared_ptr<vmm::Guest> vm,
-                  vmm::Guest::restore(std::move(shell), std::move(memory), fresh.config, *fresh.guest, state));
+    SF_TRY_ASSIGN(std::shared_ptr<vmm::Guest> vm, vmm::Guest::restore(std::move(shell), std::move(memory),
+                                                                      fresh.config, *fresh.guest, state));
     if (watches) SF_TRY(store_links_.restore_watches(fresh.config.id, *watches));
     return vm;
 }

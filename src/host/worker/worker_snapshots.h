@@ -50,10 +50,11 @@ class WorkerSnapshots {
     // The memory and the shell are ready before the first record is read.
     struct Incoming {
         uint64_t start_ns = 0, guest_end_ns = 0, built_ns = 0; // CLOCK_MONOTONIC
-        worker_api::Built built(uint64_t bytes) const; // with read_ms, build_ms
+        worker_api::Built built(uint64_t bytes) const;         // with read_ms, build_ms
     };
-    Result<std::shared_ptr<WorkerGuest>> read_guest(const worker_api::GuestSpec& spec, vmm::snapshot::Reader& reader,
-                                                    std::stop_token stop, Incoming& in);
+    Result<std::shared_ptr<WorkerGuest>> read_guest(const worker_api::GuestSpec& spec,
+                                                    vmm::snapshot::Reader& reader, std::stop_token stop,
+                                                    Incoming& in);
 
     // How long a save or migration waits for a running guest to let go of its
     // runner: longer than a store hypercall may wait for its reply (5 s).

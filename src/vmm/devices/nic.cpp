@@ -56,7 +56,8 @@ Nic::KickResult Nic::kick() {
     const uint32_t head = load_acquire(tx->head);
     const uint32_t count = head - tx_tail_;
     if (count > SF_NET_RING_SLOTS)
-        return {0, fmt::format("NIC TX ring corrupt: head {} is {} slots past tail {}", head, count, tx_tail_)};
+        return {0,
+                fmt::format("NIC TX ring corrupt: head {} is {} slots past tail {}", head, count, tx_tail_)};
     KickResult result;
     for (; tx_tail_ != head; ++tx_tail_) {
         const sf_net_slot& slot = tx->slots[tx_tail_ % SF_NET_RING_SLOTS];
@@ -148,8 +149,8 @@ Result<void> Nic::restore(const GuestMemory& memory, const NicSnapshot& snapshot
         tx_tail_ = snapshot.tx_tail;
         store_release(rx_->head, rx_head_);
     }
-    stats_ = NicStats{snapshot.rx_frames, snapshot.rx_dropped_full, snapshot.rx_dropped_detached,
-                      snapshot.rx_dropped_bad, snapshot.tx_frames, snapshot.kicks};
+    stats_ = NicStats{snapshot.rx_frames,      snapshot.rx_dropped_full, snapshot.rx_dropped_detached,
+                      snapshot.rx_dropped_bad, snapshot.tx_frames,       snapshot.kicks};
     return ok();
 }
 

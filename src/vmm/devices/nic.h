@@ -47,12 +47,12 @@ struct NicConfig {
 };
 
 struct NicStats {
-    uint64_t rx_frames = 0;        // placed in the RX ring
-    uint64_t rx_dropped_full = 0;  // RX ring full
+    uint64_t rx_frames = 0;           // placed in the RX ring
+    uint64_t rx_dropped_full = 0;     // RX ring full
     uint64_t rx_dropped_detached = 0; // not attached (yet, or any more)
-    uint64_t rx_dropped_bad = 0;   // shorter than 14 or longer than SF_NET_FRAME_MAX bytes
-    uint64_t tx_frames = 0;        // taken from the TX ring and transmitted
-    uint64_t kicks = 0;            // TX drains (kick hypercalls and polls with frames)
+    uint64_t rx_dropped_bad = 0;      // shorter than 14 or longer than SF_NET_FRAME_MAX bytes
+    uint64_t tx_frames = 0;           // taken from the TX ring and transmitted
+    uint64_t kicks = 0;               // TX drains (kick hypercalls and polls with frames)
 };
 
 using TransmitFn = std::function<void(std::span<const uint8_t> frame)>;
@@ -119,8 +119,8 @@ class Nic {
     sf_net_ring* rx_ = nullptr; // null: not attached
     sf_net_ring* tx_ = nullptr;
     uint64_t rings_gpa_ = 0; // where rx_/tx_ are, while attached
-    uint32_t rx_head_ = 0; // ours: the next RX slot we fill
-    uint32_t tx_tail_ = 0; // ours: the next TX slot we take
+    uint32_t rx_head_ = 0;   // ours: the next RX slot we fill
+    uint32_t tx_tail_ = 0;   // ours: the next TX slot we take
     NicStats stats_;
 };
 

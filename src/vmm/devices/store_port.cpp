@@ -88,7 +88,8 @@ std::vector<uint8_t> StorePort::encode(const StorePortSnapshot& snapshot) {
 Result<StorePortSnapshot> StorePort::decode(std::span<const uint8_t> payload) {
     StoreSnapshotHeader header{};
     if (payload.size() < sizeof(header))
-        return error("snapshot StorePort: {} bytes is shorter than its {}-byte header", payload.size(), sizeof(header));
+        return error("snapshot StorePort: {} bytes is shorter than its {}-byte header", payload.size(),
+                     sizeof(header));
     std::memcpy(&header, payload.data(), sizeof(header));
     if (header.count > kQueueMax)
         return error("snapshot StorePort: {} events queued (at most {})", header.count, kQueueMax);

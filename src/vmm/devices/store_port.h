@@ -51,8 +51,8 @@ inline constexpr uint32_t kWrite = 11;
 inline constexpr uint32_t kRm = 13;
 inline constexpr uint32_t kWatchEvent = 15;
 inline constexpr uint32_t kError = 16;
-inline constexpr size_t kHeaderSize = 16;      // {uint32 type, req_id, tx_id, len}, host byte order
-inline constexpr size_t kPayloadMax = 4096;    // XENSTORE_PAYLOAD_MAX
+inline constexpr size_t kHeaderSize = 16;   // {uint32 type, req_id, tx_id, len}, host byte order
+inline constexpr size_t kPayloadMax = 4096; // XENSTORE_PAYLOAD_MAX
 } // namespace xs
 
 // One XenStore message without its header.
@@ -100,8 +100,8 @@ class StorePort {
     // The oldest event if it fits `capacity` bytes (then it leaves the queue);
     // otherwise only its size, and it stays queued. size 0: the queue is empty.
     struct Taken {
-        size_t size = 0;      // the event's size in bytes (0: none queued)
-        std::string payload;  // set when it fitted
+        size_t size = 0;     // the event's size in bytes (0: none queued)
+        std::string payload; // set when it fitted
         bool fitted = false;
     };
     Taken take_event(size_t capacity);

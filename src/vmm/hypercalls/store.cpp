@@ -22,17 +22,23 @@ struct StoreCall {
     std::span<uint8_t> value; // what WRITE/WATCH/UNWATCH send, or where an answer goes
 };
 
-bool sends_value(uint32_t op) { return op == SF_STORE_WRITE || op == SF_STORE_WATCH || op == SF_STORE_UNWATCH; }
-bool takes_answer(uint32_t op) { return op == SF_STORE_READ || op == SF_STORE_LIST || op == SF_STORE_NEXT_EVENT; }
+bool sends_value(uint32_t op) {
+    return op == SF_STORE_WRITE || op == SF_STORE_WATCH || op == SF_STORE_UNWATCH;
+}
+bool takes_answer(uint32_t op) {
+    return op == SF_STORE_READ || op == SF_STORE_LIST || op == SF_STORE_NEXT_EVENT;
+}
 
 HypercallResult outside(const char* what, uint64_t gpa, uint64_t len, const GuestMemory& memory) {
-    return HypercallResult::fault(fmt::format("hypercall store: {} [{:#x}, +{}) is outside the guest's memory "
-                                              "[{:#x}, {:#x})",
-                                              what, gpa, len, SF_GUEST_BASE_GPA, memory.size()));
+    return HypercallResult::fault(
+        fmt::format("hypercall store: {} [{:#x}, +{}) is outside the guest's memory "
+                    "[{:#x}, {:#x})",
+                    what, gpa, len, SF_GUEST_BASE_GPA, memory.size()));
 }
 
 // A span of guest memory; a zero-length one needs no address.
-std::optional<std::span<uint8_t>> buffer(const GuestMemory& memory, uint64_t gpa, uint64_t len, Access access) {
+std::optional<std::span<uint8_t>> buffer(const GuestMemory& memory, uint64_t gpa, uint64_t len,
+                                         Access access) {
     if (len == 0) return std::span<uint8_t>();
     return memory.guest_span(gpa, len, access);
 }
@@ -43,8 +49,9 @@ std::variant<StoreCall, HypercallResult> check_call(const GuestMemory& memory, c
     StoreCall call{args.op, {}, {}};
     if (args.op != SF_STORE_NEXT_EVENT) {
         if (args.path_len > SF_STORE_PATH_MAX)
-            return HypercallResult::fault(fmt::format("hypercall store: path of {} bytes exceeds the maximum {}",
-                                                      args.path_len, SF_STORE_PATH_MAX));
+            return HypercallResult::fault(
+                fmt::format("hypercall store: path of {} bytes exceeds the maximum {}", args.path_len,
+                            SF_STORE_PATH_MAX));
         auto path = buffer(memory, args.path, args.path_len, Access::Read);
         if (!path) return outside("path", args.path, args.path_len, memory);
         call.path = *path;
@@ -53,7 +60,8 @@ std::variant<StoreCall, HypercallResult> check_call(const GuestMemory& memory, c
         return HypercallResult::fault(fmt::format("hypercall store: value of {} bytes exceeds the maximum {}",
                                                   args.value_len, SF_STORE_VALUE_MAX));
     if (sends_value(args.op) || takes_answer(args.op)) {
-        auto value = buffer(memory, args.value, args.value_len, sends_value(args.op) ? Access::Read : Access::Write);
+        auto value =
+            buffer(memory, args.value, args.value_len, sends_value(args.op) ? Access::Read : Access::Write);
         if (!value) return outside("value buffer", args.value, args.value_len, memory);
         call.value = *value;
     }
@@ -64,7 +72,9 @@ std::string_view text(std::span<const uint8_t> bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-bool has_nul(std::span<const uint8_t> bytes) { return std::find(bytes.begin(), bytes.end(), 0) != bytes.end(); }
+bool has_nul(std::span<const uint8_t> bytes) {
+    return std::find(bytes.begin(), bytes.end(), 0) != bytes.end();
+}
 
 // The XenStore request of an op: its type and payload.
 StoreMessage encode(const StoreCall& call) {
@@ -82,9 +92,18 @@ StoreMessage encode(const StoreCall& call) {
 // "ENOENT\0" to -SF_ENOENT; a name we do not know is the store failing (-SF_EIO).
 int32_t error_code(std::string_view payload) {
     static constexpr std::array<std::pair<std::string_view, int32_t>, 12> kErrors{{
-        {"EPERM", SF_EPERM}, {"ENOENT", SF_ENOENT}, {"EIO", SF_EIO}, {"E2BIG", SF_E2BIG},
-        {"EAGAIN", SF_EAGAIN}, {"ENOMEM", SF_ENOMEM}, {"EACCES", SF_EACCES}, {"EBUSY", SF_EBUSY},
-        {"EEXIST", SF_EEXIST}, {"EINVAL", SF_EINVAL}, {"ENOSPC", SF_ENOSPC}, {"ENOSYS", SF_ENOSYS},
+        {"EPERM", SF_EPERM},
+        {"ENOENT", SF_ENOENT},
+        {"EIO", SF_EIO},
+        {"E2BIG", SF_E2BIG},
+        {"EAGAIN", SF_EAGAIN},
+        {"ENOMEM", SF_ENOMEM},
+        {"EACCES", SF_EACCES},
+        {"EBUSY", SF_EBUSY},
+        {"EEXIST", SF_EEXIST},
+        {"EINVAL", SF_EINVAL},
+        {"ENOSPC", SF_ENOSPC},
+        {"ENOSYS", SF_ENOSYS},
     }};
     const std::string_view name = payload.substr(0, payload.find('\0'));
     for (const auto& [known, code] : kErrors)

@@ -22,8 +22,7 @@ Error open_error(const std::string& device, int err) {
     case EPERM:
         return error("{}: permission denied: run as root or add your user to the group owning {}", device,
                      device);
-    default:
-        return error("{}: cannot open: {}", device, std::strerror(err));
+    default: return error("{}: cannot open: {}", device, std::strerror(err));
     }
 }
 
@@ -39,9 +38,13 @@ Result<std::shared_ptr<const Kvm>> Kvm::open(const std::string& device) {
     return std::shared_ptr<const Kvm>(std::move(kvm));
 }
 
-Result<std::unique_ptr<Cpu>> Kvm::create_cpu() const { return KvmCpu::create(*this); }
+Result<std::unique_ptr<Cpu>> Kvm::create_cpu() const {
+    return KvmCpu::create(*this);
+}
 
-std::string Kvm::describe() const { return fmt::format("kvm ({}): each guest is a VM", device_); }
+std::string Kvm::describe() const {
+    return fmt::format("kvm ({}): each guest is a VM", device_);
+}
 
 Result<void> Kvm::check_capabilities(const std::string& device) {
     int version = ::ioctl(fd_.get(), KVM_GET_API_VERSION, 0);

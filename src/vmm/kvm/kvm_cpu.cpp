@@ -72,9 +72,7 @@ Result<CpuExit> KvmCpu::describe_fault() {
     case KVM_EXIT_MMIO:
         what = fmt::format("access to {:#x}, which is not guest memory", run.mmio.phys_addr);
         break;
-    case KVM_EXIT_HLT:
-        what = "hlt";
-        break;
+    case KVM_EXIT_HLT: what = "hlt"; break;
     case KVM_EXIT_FAIL_ENTRY:
         what = fmt::format("VM entry failed (hardware reason {:#x})",
                            run.fail_entry.hardware_entry_failure_reason);
@@ -82,9 +80,7 @@ Result<CpuExit> KvmCpu::describe_fault() {
     case KVM_EXIT_INTERNAL_ERROR:
         what = fmt::format("KVM internal error (suberror {})", run.internal.suberror);
         break;
-    default:
-        what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason);
-        break;
+    default: what = fmt::format("unexpected exit (KVM exit reason {})", run.exit_reason); break;
     }
     return CpuExit{CpuExit::Kind::Fault, {}, fmt::format("{} at rip={:#x}", what, regs.rip)};
 }

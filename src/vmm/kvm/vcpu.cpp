@@ -13,7 +13,9 @@ namespace {
 // The kvm_run of the vCPU in KVM_RUN on this thread, if any; read by the signal handler.
 thread_local kvm_run* tls_current_run = nullptr;
 
-Error ioctl_error(const char* what) { return error("{} failed: {}", what, std::strerror(errno)); }
+Error ioctl_error(const char* what) {
+    return error("{} failed: {}", what, std::strerror(errno));
+}
 
 } // namespace
 

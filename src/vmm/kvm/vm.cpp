@@ -15,8 +15,7 @@ Result<Vm> Vm::create(const Kvm& kvm) {
         if (errno == EMFILE || errno == ENFILE)
             return error(ErrorKind::ResourceExhausted, "KVM_CREATE_VM: out of file descriptors ({})",
                          std::strerror(errno));
-        if (errno == ENOMEM)
-            return error(ErrorKind::ResourceExhausted, "KVM_CREATE_VM: out of host memory");
+        if (errno == ENOMEM) return error(ErrorKind::ResourceExhausted, "KVM_CREATE_VM: out of host memory");
         return error("KVM_CREATE_VM failed: {}", std::strerror(errno));
     }
     return Vm(UniqueFd(fd));

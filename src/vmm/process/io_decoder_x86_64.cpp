@@ -18,10 +18,8 @@ bool legacy_prefix(uint8_t b) {
     case 0x36:
     case 0x3e:
     case 0x64:
-    case 0x65:
-        return true;
-    default:
-        return false;
+    case 0x65: return true;
+    default: return false;
     }
 }
 
@@ -59,32 +57,15 @@ std::optional<DecodedIo> decode_io(std::span<const uint8_t> code, uint64_t rax, 
         out.access = {0, true, wide};
         immediate = true;
         break;
-    case 0xec:
-        out.access = {0, false, 1};
-        break; // in al, dx
-    case 0xed:
-        out.access = {0, false, wide};
-        break;
-    case 0xee:
-        out.access = {0, true, 1};
-        break; // out dx, al
-    case 0xef:
-        out.access = {0, true, wide};
-        break;
-    case 0x6c:
-        out.access = {0, false, 1};
-        break; // ins, outs
-    case 0x6d:
-        out.access = {0, false, wide};
-        break;
-    case 0x6e:
-        out.access = {0, true, 1};
-        break;
-    case 0x6f:
-        out.access = {0, true, wide};
-        break;
-    default:
-        return std::nullopt;
+    case 0xec: out.access = {0, false, 1}; break; // in al, dx
+    case 0xed: out.access = {0, false, wide}; break;
+    case 0xee: out.access = {0, true, 1}; break; // out dx, al
+    case 0xef: out.access = {0, true, wide}; break;
+    case 0x6c: out.access = {0, false, 1}; break; // ins, outs
+    case 0x6d: out.access = {0, false, wide}; break;
+    case 0x6e: out.access = {0, true, 1}; break;
+    case 0x6f: out.access = {0, true, wide}; break;
+    default: return std::nullopt;
     }
     if (immediate) {
         if (i >= limit) return std::nullopt;

@@ -68,10 +68,8 @@ void fxsave_of(const kvm_fpu& fpu, uint8_t* fx) {
 
 std::string exception_name(const sf_sandbox_stop& stop) {
     switch (stop.signo) {
-    case SIGILL:
-        return "invalid opcode";
-    case SIGTRAP:
-        return stop.trapno == 3 ? "breakpoint" : "debug exception";
+    case SIGILL: return "invalid opcode";
+    case SIGTRAP: return stop.trapno == 3 ? "breakpoint" : "debug exception";
     case SIGBUS:
         return stop.trapno == 17 ? "alignment check" : fmt::format("bus error at {:#x}", stop.fault_addr);
     case SIGFPE:
@@ -86,8 +84,7 @@ std::string exception_name(const sf_sandbox_stop& stop) {
                            : (stop.error_code & 2)  ? "write"
                                                     : "read",
                            stop.fault_addr);
-    default:
-        return fmt::format("signal {}", stop.signo);
+    default: return fmt::format("signal {}", stop.signo);
     }
 }
 
@@ -162,7 +159,9 @@ Result<void> ProcessCpu::attach_memory(const GuestMemory& memory) {
     for (size_t i = 0; i < layout.size(); ++i)
         setup.regions[i] = {layout[i].gpa, layout[i].len, layout[i].perms, 0};
     const iovec part{&setup, sizeof setup};
-    if (Result<void> sent = send_with_fd(channel_.get(), std::span<const iovec>(&part, 1), memory.shared_fd()); !sent)
+    if (Result<void> sent =
+            send_with_fd(channel_.get(), std::span<const iovec>(&part, 1), memory.shared_fd());
+        !sent)
         return error("sandbox {}: cannot send its memory: {}", pid_, sent.error().message);
     SF_TRY_ASSIGN(sf_sandbox_stop stop, next_stop());
     if (stop.kind == SF_SANDBOX_STOP_SETUP_FAILED)

@@ -6,7 +6,8 @@
 namespace sf::vmm::snapshot {
 
 NonBlockingFd::NonBlockingFd(int fd) : fd_(fd), saved_flags_(::fcntl(fd, F_GETFL)) {
-    if (saved_flags_ >= 0 && (saved_flags_ & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, saved_flags_ | O_NONBLOCK);
+    if (saved_flags_ >= 0 && (saved_flags_ & O_NONBLOCK) == 0)
+        ::fcntl(fd, F_SETFL, saved_flags_ | O_NONBLOCK);
 }
 
 NonBlockingFd::~NonBlockingFd() {

@@ -32,19 +32,25 @@ std::string describe_tag(uint32_t tag) {
     return fmt::format("tag {}", tag);
 }
 
-uint64_t checksum(std::span<const uint8_t> bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+uint64_t checksum(std::span<const uint8_t> bytes) {
+    return XXH3_64bits(bytes.data(), bytes.size());
+}
 
 Checksum::Checksum() : state_(XXH3_createState()) {
     if (state_ == nullptr) std::abort(); // out of memory for 576 bytes
     XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
 }
 
-Checksum::~Checksum() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+Checksum::~Checksum() {
+    XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
 
 void Checksum::update(std::span<const uint8_t> bytes) {
     XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
 }
 
-uint64_t Checksum::digest() const { return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_)); }
+uint64_t Checksum::digest() const {
+    return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_));
+}
 
 } // namespace sf::vmm::snapshot

@@ -41,27 +41,29 @@ static_assert(offsetof(StreamHeader, created_wall_ns) == 16);
 
 // Record tags; the values are docs/migration.md's and never change meaning.
 enum class Tag : uint32_t {
-    Host = 1,       // sfd: JSON
-    Reply = 2,      // sfd / worker: JSON
-    Commit = 3,     // sfd: JSON
-    Challenge = 4,  // retired with migration handshake 1 (host/migration/migration_handshake.h): not written
-    Frames = 5,     // sending sfd: frames kept while the guest left (host/migration/held_frames.h)
-    Memory = 16,    // monitor: MemoryRecordHeader, indices, pages
+    Host = 1,        // sfd: JSON
+    Reply = 2,       // sfd / worker: JSON
+    Commit = 3,      // sfd: JSON
+    Challenge = 4,   // retired with migration handshake 1 (host/migration/migration_handshake.h): not written
+    Frames = 5,      // sending sfd: frames kept while the guest left (host/migration/held_frames.h)
+    Memory = 16,     // monitor: MemoryRecordHeader, indices, pages
     GuestState = 17, // monitor: GuestStateRecord (snapshot/guest_snapshot.h)
-    Vcpu = 18,      // monitor: x86_64::VcpuRecord (x86_64/vcpu_record_x86_64.h)
-    Nic = 19,       // monitor: NicSnapshot (devices/nic.h)
-    StorePort = 20, // monitor: StorePort::encode (devices/store_port.h)
-    Console = 32,   // worker
-    Watches = 33,   // worker
-    GuestEnd = 48,  // worker
-    End = 255,      // sfd (files only)
+    Vcpu = 18,       // monitor: x86_64::VcpuRecord (x86_64/vcpu_record_x86_64.h)
+    Nic = 19,        // monitor: NicSnapshot (devices/nic.h)
+    StorePort = 20,  // monitor: StorePort::encode (devices/store_port.h)
+    Console = 32,    // worker
+    Watches = 33,    // worker
+    GuestEnd = 48,   // worker
+    End = 255,       // sfd (files only)
 };
 
 // "Vcpu", or nullopt for a value that is no Tag.
 std::optional<const char*> tag_name(uint32_t tag);
 // "Vcpu" or "tag 77": for messages.
 std::string describe_tag(uint32_t tag);
-inline std::string describe_tag(Tag tag) { return describe_tag(static_cast<uint32_t>(tag)); }
+inline std::string describe_tag(Tag tag) {
+    return describe_tag(static_cast<uint32_t>(tag));
+}
 
 // Record flags.
 // kFlagLivePages (Memory only): the pages may have changed while they were

@@ -38,9 +38,11 @@ Result<void> SnapshotLoader::accept_memory(const Record& record) {
     }
     const std::span<const uint8_t> payload = record.payload;
     MemoryRecordHeader batch{};
-    if (payload.size() < sizeof(batch)) return error("snapshot Memory: {} bytes is too short", payload.size());
+    if (payload.size() < sizeof(batch))
+        return error("snapshot Memory: {} bytes is too short", payload.size());
     std::memcpy(&batch, payload.data(), sizeof(batch));
-    if (batch.count == 0 || batch.count > kMaxPagesPerRecord || payload.size() != memory_record_length(batch.count))
+    if (batch.count == 0 || batch.count > kMaxPagesPerRecord ||
+        payload.size() != memory_record_length(batch.count))
         return error("snapshot Memory: {} pages in {} bytes", batch.count, payload.size());
     const uint64_t first = SF_GUEST_BASE_GPA / kPageSize;
     const uint8_t* indices = payload.data() + sizeof(batch);
@@ -69,8 +71,8 @@ Result<void> SnapshotLoader::accept_guest_state(std::span<const uint8_t> payload
     if (have_state_) return error("snapshot: a second GuestState record");
     SF_TRY_ASSIGN(GuestStateRecord state, fixed_record<GuestStateRecord>(payload, "GuestState"));
     if (state.mem_size != memory_.size())
-        return error("snapshot GuestState: memory of {} bytes, but the guest being built has {}", state.mem_size,
-                     memory_.size());
+        return error("snapshot GuestState: memory of {} bytes, but the guest being built has {}",
+                     state.mem_size, memory_.size());
     if (state.nic_count > SF_NIC_MAX)
         return error("snapshot GuestState: {} NICs (at most {})", state.nic_count, SF_NIC_MAX);
     if ((state.flags & ~kKnownGuestFlags) != 0)
@@ -78,8 +80,10 @@ Result<void> SnapshotLoader::accept_guest_state(std::span<const uint8_t> payload
     if (state.tsc_hz == 0) return error("snapshot GuestState: TSC frequency 0");
     if ((state.flags & kGuestParked) != 0 &&
         memory_.guest_struct<sf_hc_poll>(state.poll_gpa, Access::Write) == nullptr)
-        return error("snapshot GuestState: parked in a poll whose struct at {:#x} is outside the guest's memory "
-                     "or misaligned", state.poll_gpa);
+        return error(
+            "snapshot GuestState: parked in a poll whose struct at {:#x} is outside the guest's memory "
+            "or misaligned",
+            state.poll_gpa);
     snapshot_.state = state;
     have_state_ = true;
     return ok();
@@ -95,13 +99,15 @@ Result<void> SnapshotLoader::accept_vcpu(std::span<const uint8_t> payload) {
 
 Result<void> SnapshotLoader::accept_nic(std::span<const uint8_t> payload) {
     SF_TRY_ASSIGN(NicSnapshot nic, fixed_record<NicSnapshot>(payload, "Nic"));
-    if (nic.index >= SF_NIC_MAX) return error("snapshot Nic: index {} (at most {} NICs)", nic.index, SF_NIC_MAX);
-    if ((nic_seen_ & (1u << nic.index)) != 0) return error("snapshot: a second Nic record for NIC {}", nic.index);
+    if (nic.index >= SF_NIC_MAX)
+        return error("snapshot Nic: index {} (at most {} NICs)", nic.index, SF_NIC_MAX);
+    if ((nic_seen_ & (1u << nic.index)) != 0)
+        return error("snapshot: a second Nic record for NIC {}", nic.index);
     if (nic.attached > 1) return error("snapshot Nic {}: attached = {} (0 or 1)", nic.index, nic.attached);
     if (nic.attached == 1 &&
         (nic.rings_gpa % 64 != 0 || !memory_.guest_span(nic.rings_gpa, sizeof(sf_net_rings), Access::Read)))
-        return error("snapshot Nic {}: rings at {:#x} are misaligned or outside the guest's memory", nic.index,
-                     nic.rings_gpa);
+        return error("snapshot Nic {}: rings at {:#x} are misaligned or outside the guest's memory",
+                     nic.index, nic.rings_gpa);
     nic_seen_ |= 1u << nic.index;
     if (snapshot_.nics.size() <= nic.index) snapshot_.nics.resize(nic.index + 1);
     snapshot_.nics[nic.index] = nic;
@@ -124,8 +130,8 @@ Result<GuestSnapshot> SnapshotLoader::finish() && {
                      static_cast<int>(count) - 1);
     const bool has_store = (snapshot_.state.flags & kGuestHasStore) != 0;
     if (has_store != snapshot_.store.has_value())
-        return error("snapshot: GuestState says {} store, but {} StorePort record came", has_store ? "a" : "no",
-                     snapshot_.store ? "a" : "no");
+        return error("snapshot: GuestState says {} store, but {} StorePort record came",
+                     has_store ? "a" : "no", snapshot_.store ? "a" : "no");
     return std::move(snapshot_);
 }
 

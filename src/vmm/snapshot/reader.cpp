@@ -55,13 +55,15 @@ Result<bool> Reader::next_frame() {
     if (got == 0) return false;
     if (got < sizeof(header)) return fail(error("truncated: a sealed frame's header was cut"));
     if (header.length == 0 || header.length > StreamCipher::kMaxFramePlain)
-        return fail(error("sealed stream: a frame of {} bytes (1 to {})", header.length, StreamCipher::kMaxFramePlain));
+        return fail(error("sealed stream: a frame of {} bytes (1 to {})", header.length,
+                          StreamCipher::kMaxFramePlain));
     frame_.resize(header.length + StreamCipher::kTagBytes);
     iovec body[] = {iov_of(frame_.data(), frame_.size())};
     SF_TRY_ASSIGN(const uint64_t arrived, read_raw(body));
     if (arrived < frame_.size())
         return fail(error("truncated: a sealed frame wants {} bytes, {} left", frame_.size(), arrived));
-    if (Result<void> opened = cipher_->open(header.length, frame_); !opened) return fail(std::move(opened).error());
+    if (Result<void> opened = cipher_->open(header.length, frame_); !opened)
+        return fail(std::move(opened).error());
     frame_at_ = 0;
     frame_end_ = header.length;
     return true;
@@ -69,9 +71,11 @@ Result<bool> Reader::next_frame() {
 
 Result<uint64_t> Reader::read_raw(std::span<iovec> iov) {
     uint64_t done = 0;
-    while (!iov.empty() && iov.front().iov_len == 0) iov = iov.subspan(1);
+    while (!iov.empty() && iov.front().iov_len == 0)
+        iov = iov.subspan(1);
     while (!iov.empty()) {
-        const ssize_t n = ::readv(fd_.get(), iov.data(), static_cast<int>(std::min<size_t>(iov.size(), IOV_MAX)));
+        const ssize_t n =
+            ::readv(fd_.get(), iov.data(), static_cast<int>(std::min<size_t>(iov.size(), IOV_MAX)));
         if (n > 0) {
             done += static_cast<uint64_t>(n);
             iov = advance(iov, static_cast<size_t>(n));
@@ -79,13 +83,15 @@ Result<uint64_t> Reader::read_raw(std::span<iovec> iov) {
         }
         if (n == 0) return done; // end of stream
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return error("snapshot read failed: {}", std::strerror(errno));
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return error("snapshot read failed: {}", std::strerror(errno));
         if (limits_.expired()) return error("snapshot read: deadline passed");
         pollfd pfd{fd_.get(), POLLIN, 0};
         const int ready = ::poll(&pfd, 1, limits_.next_wait_ms());
         if (ready < 0 && errno != EINTR) return error("snapshot read: poll failed: {}", std::strerror(errno));
         if (ready == 0 && limits_.expired()) return error("snapshot read: deadline passed");
-        if (ready == 0) return error("snapshot read: nothing for {} ms (is the peer gone?)", limits_.stall.count());
+        if (ready == 0)
+            return error("snapshot read: nothing for {} ms (is the peer gone?)", limits_.stall.count());
     }
     return done;
 }
@@ -126,7 +132,8 @@ Result<RecordHeader> Reader::next_header() {
     auto got = read_all(iov);
     if (!got) return fail(std::move(got).error());
     if (*got < sizeof(header))
-        return fail(error("truncated: record {} header wants {} bytes, {} left", records_read_, sizeof(header), *got));
+        return fail(error("truncated: record {} header wants {} bytes, {} left", records_read_,
+                          sizeof(header), *got));
     current_ = header;
     if (!tag_name(header.tag)) return fail(error("snapshot record {}: unknown tag", records_read_));
     if ((header.flags & ~kKnownRecordFlags) != 0 ||
@@ -171,12 +178,15 @@ Result<uint32_t> Reader::read_pages(const RecordHeader& header, GuestMemory& mem
         return fail(error("internal: read_pages on {}", record_label()));
     MemoryRecordHeader batch{};
     if (header.length < sizeof(batch))
-        return fail(error("snapshot {}: {} bytes is too short for a Memory record", record_label(), header.length));
+        return fail(
+            error("snapshot {}: {} bytes is too short for a Memory record", record_label(), header.length));
     iovec head[] = {iov_of(&batch, sizeof(batch))};
     SF_TRY(read_payload_part(head));
-    if (batch.count == 0 || batch.count > kMaxPagesPerRecord || header.length != memory_record_length(batch.count))
-        return fail(error("snapshot {}: {} pages in {} bytes (1 to {} pages of {} bytes, each with its index)",
-                          record_label(), batch.count, header.length, kMaxPagesPerRecord, kPageSize));
+    if (batch.count == 0 || batch.count > kMaxPagesPerRecord ||
+        header.length != memory_record_length(batch.count))
+        return fail(
+            error("snapshot {}: {} pages in {} bytes (1 to {} pages of {} bytes, each with its index)",
+                  record_label(), batch.count, header.length, kMaxPagesPerRecord, kPageSize));
     std::vector<uint64_t> indices(batch.count);
     iovec index_iov[] = {iov_of(indices.data(), indices.size() * sizeof(uint64_t))};
     SF_TRY(read_payload_part(index_iov));
@@ -186,8 +196,8 @@ Result<uint32_t> Reader::read_pages(const RecordHeader& header, GuestMemory& mem
             return fail(error("snapshot {}: page {} is outside the guest's pages [{}, {})", record_label(),
                               indices[i], first, memory.page_count()));
         if (i > 0 && indices[i] <= indices[i - 1])
-            return fail(error("snapshot {}: page indices not ascending ({} after {})", record_label(), indices[i],
-                              indices[i - 1]));
+            return fail(error("snapshot {}: page indices not ascending ({} after {})", record_label(),
+                              indices[i], indices[i - 1]));
     }
     Checksum sum;
     sum.update({reinterpret_cast<const uint8_t*>(&batch), sizeof(batch)});
@@ -202,7 +212,8 @@ Result<uint32_t> Reader::read_pages(const RecordHeader& header, GuestMemory& mem
     }
     SF_TRY(read_payload_part(pages));
     if ((header.flags & kFlagLivePages) == 0)
-        for (uint64_t index : indices) sum.update({memory.host_base() + index * kPageSize, kPageSize});
+        for (uint64_t index : indices)
+            sum.update({memory.host_base() + index * kPageSize, kPageSize});
     if (sum.digest() != header.checksum) return fail(error("snapshot {}: checksum mismatch", record_label()));
     return batch.count;
 }

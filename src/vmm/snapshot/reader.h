@@ -106,9 +106,9 @@ class Reader {
     size_t frame_end_ = 0;
     bool broken_ = false;
     uint64_t bytes_read_ = 0;
-    uint64_t records_read_ = 0;   // headers read (record numbers in messages)
-    RecordHeader current_{};      // the record whose payload is next
-    uint64_t record_left_ = 0;    // payload bytes of the current record not read yet
+    uint64_t records_read_ = 0; // headers read (record numbers in messages)
+    RecordHeader current_{};    // the record whose payload is next
+    uint64_t record_left_ = 0;  // payload bytes of the current record not read yet
 };
 
 } // namespace sf::vmm::snapshot

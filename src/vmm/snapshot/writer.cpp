@@ -64,7 +64,8 @@ Result<void> Writer::write_sealed(std::span<iovec> iov) {
 }
 
 Result<void> Writer::write_raw(std::span<iovec> iov) {
-    while (!iov.empty() && iov.front().iov_len == 0) iov = iov.subspan(1);
+    while (!iov.empty() && iov.front().iov_len == 0)
+        iov = iov.subspan(1);
     while (!iov.empty()) {
         ssize_t n = write_once(iov);
         if (n > 0) {
@@ -77,7 +78,8 @@ Result<void> Writer::write_raw(std::span<iovec> iov) {
         if (limits_.expired()) return error("snapshot write: deadline passed");
         pollfd pfd{fd_.get(), POLLOUT, 0};
         const int ready = ::poll(&pfd, 1, limits_.next_wait_ms());
-        if (ready < 0 && errno != EINTR) return error("snapshot write: poll failed: {}", std::strerror(errno));
+        if (ready < 0 && errno != EINTR)
+            return error("snapshot write: poll failed: {}", std::strerror(errno));
         if (ready == 0 && limits_.expired()) return error("snapshot write: deadline passed");
         if (ready == 0)
             return error("snapshot write: no progress for {} ms (is the peer gone?)", limits_.stall.count());
@@ -96,8 +98,8 @@ Result<void> Writer::header() {
 
 Result<void> Writer::record(Tag tag, std::span<const uint8_t> payload) {
     if (payload.size() > kMaxRecordLength)
-        return error("internal: a {} record of {} bytes (the maximum is {})", describe_tag(tag), payload.size(),
-                     kMaxRecordLength);
+        return error("internal: a {} record of {} bytes (the maximum is {})", describe_tag(tag),
+                     payload.size(), kMaxRecordLength);
     RecordHeader header{static_cast<uint32_t>(tag), 0, payload.size(), checksum(payload)};
     iovec iov[] = {iov_of(&header, sizeof(header)), iov_of(payload.data(), payload.size())};
     SF_TRY(write_all(iov));
@@ -109,10 +111,12 @@ Result<void> Writer::record(Tag tag, std::string_view json) {
     return record(tag, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(json.data()), json.size()));
 }
 
-Result<void> Writer::pages(const GuestMemory& memory, std::span<const uint64_t> page_indices, PageCheck check) {
+Result<void> Writer::pages(const GuestMemory& memory, std::span<const uint64_t> page_indices,
+                           PageCheck check) {
     for (size_t i = 0; i < page_indices.size(); ++i) {
         if (page_indices[i] >= memory.page_count())
-            return error("internal: page {} is outside a memory of {} pages", page_indices[i], memory.page_count());
+            return error("internal: page {} is outside a memory of {} pages", page_indices[i],
+                         memory.page_count());
         if (i > 0 && page_indices[i] <= page_indices[i - 1])
             return error("internal: page indices to write must be strictly ascending ({} after {})",
                          page_indices[i], page_indices[i - 1]);
@@ -127,7 +131,8 @@ Result<void> Writer::pages(const GuestMemory& memory, std::span<const uint64_t> 
 
 // One Memory record: header, count, indices from the caller's span, then the
 // pages from guest memory (adjacent pages in one iovec).
-Result<void> Writer::write_batch(const GuestMemory& memory, std::span<const uint64_t> indices, PageCheck check) {
+Result<void> Writer::write_batch(const GuestMemory& memory, std::span<const uint64_t> indices,
+                                 PageCheck check) {
     const MemoryRecordHeader batch{static_cast<uint32_t>(indices.size()), 0};
     const std::span<const uint8_t> index_bytes(reinterpret_cast<const uint8_t*>(indices.data()),
                                                indices.size_bytes());

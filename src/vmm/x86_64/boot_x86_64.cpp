@@ -14,7 +14,7 @@ namespace {
 // Monitor-private layout (see abi.h for the guest's view).
 constexpr uint64_t kGdtGpa = 0x2000;
 constexpr uint64_t kTssGpa = 0x2080;
-constexpr uint64_t kTablesGpa = 0x3000; // page tables grow up from here ...
+constexpr uint64_t kTablesGpa = 0x3000;            // page tables grow up from here ...
 constexpr uint64_t kTablesEnd = SF_GUEST_BASE_GPA; // ... to the guest's first byte
 
 constexpr uint16_t kUserDataSelector = 0x18 | 3;
@@ -51,7 +51,9 @@ constexpr uint64_t kCr0Pe = 1ull << 0, kCr0Mp = 1ull << 1, kCr0Et = 1ull << 4, k
 constexpr uint64_t kCr4Pae = 1ull << 5, kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
 constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10, kEferNxe = 1ull << 11;
 
-uint64_t round_up(uint64_t value, uint64_t align) { return (value + align - 1) / align * align; }
+uint64_t round_up(uint64_t value, uint64_t align) {
+    return (value + align - 1) / align * align;
+}
 
 // Hands out zeroed page-table pages from the monitor range.
 class TableAllocator {
@@ -119,7 +121,8 @@ Result<void> build_page_tables(std::span<uint8_t> memory, uint64_t mem_size, con
                 fill_small_pages(tables.table(pt), base, mem_size, image);
                 tables.table(pd)[i] = pt | kTableLink;
             } else {
-                tables.table(pd)[i] = base | kPresent | kWritable | kUser | kAccessed | kDirty | kLarge | kNoExec;
+                tables.table(pd)[i] =
+                    base | kPresent | kWritable | kUser | kAccessed | kDirty | kLarge | kNoExec;
             }
         }
     }
@@ -204,10 +207,12 @@ std::vector<MemoryRegion> guest_layout(uint64_t mem_size, const Image& image) {
     const uint64_t image_end = std::max<uint64_t>(image.end(), SF_GUEST_BASE_GPA);
     std::vector<uint32_t> perms((image_end - SF_GUEST_BASE_GPA) / SF_PAGE_SIZE, 0);
     for (const Segment& seg : image.segments())
-        for (uint64_t page = seg.gpa / SF_PAGE_SIZE * SF_PAGE_SIZE; page < seg.gpa + seg.mem_size; page += SF_PAGE_SIZE)
+        for (uint64_t page = seg.gpa / SF_PAGE_SIZE * SF_PAGE_SIZE; page < seg.gpa + seg.mem_size;
+             page += SF_PAGE_SIZE)
             perms[(page - SF_GUEST_BASE_GPA) / SF_PAGE_SIZE] |= seg.perms;
     for (size_t i = 0; i < perms.size(); ++i)
-        add(SF_GUEST_BASE_GPA + i * SF_PAGE_SIZE, SF_PAGE_SIZE, perms[i] != 0 ? perms[i] : kPermRead | kPermWrite);
+        add(SF_GUEST_BASE_GPA + i * SF_PAGE_SIZE, SF_PAGE_SIZE,
+            perms[i] != 0 ? perms[i] : kPermRead | kPermWrite);
     const uint64_t guard = SF_STACK_GUARD_GPA(mem_size);
     add(image_end, guard - image_end, kPermRead | kPermWrite);
     add(guard, SF_PAGE_SIZE, 0);

@@ -11,8 +11,8 @@ namespace sf::vmm::x86_64 {
 namespace {
 
 // RFLAGS bits code at CPL 3 with IOPL 3 can change: CF PF AF ZF SF TF IF DF OF NT AC ID.
-constexpr uint64_t kUserFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x4000 |
-                                (1ull << 18) | (1ull << 21);
+constexpr uint64_t kUserFlags =
+    0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x4000 | (1ull << 18) | (1ull << 21);
 
 // struct kvm_msrs with room for N entries. In C++, asm/kvm.h's flexible array
 // member gives kvm_msrs another size than the kernel's 8 bytes, and with it
@@ -32,11 +32,15 @@ constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 Result<void> save_msrs(const Vcpu& vcpu, VcpuRecord& record) {
     MsrList<kSavedMsrs.size()> list{};
     list.header.nmsrs = static_cast<uint32_t>(kSavedMsrs.size());
-    for (size_t i = 0; i < kSavedMsrs.size(); ++i) list.entries[i].index = kSavedMsrs[i];
-    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
+    for (size_t i = 0; i < kSavedMsrs.size(); ++i)
+        list.entries[i].index = kSavedMsrs[i];
+    SF_TRY_ASSIGN(int read,
+                  vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
     if (read < 1) return error("KVM_GET_MSRS could not read IA32_TSC");
-    record.msr_count = static_cast<uint32_t>(read); // the first `read` of kSavedMsrs (KVM stops at the first it lacks)
-    for (int i = 0; i < read; ++i) record.msrs[i] = MsrValue{list.entries[i].index, 0, list.entries[i].data};
+    record.msr_count =
+        static_cast<uint32_t>(read); // the first `read` of kSavedMsrs (KVM stops at the first it lacks)
+    for (int i = 0; i < read; ++i)
+        record.msrs[i] = MsrValue{list.entries[i].index, 0, list.entries[i].data};
     return ok();
 }
 
@@ -58,7 +62,8 @@ Result<void> set_guest_tsc(Vcpu& vcpu, uint64_t tsc) {
     list.header.nmsrs = 1;
     list.entries[0].index = kMsrTsc;
     list.entries[0].data = tsc;
-    SF_TRY_ASSIGN(int written, vcpu.ioctl_value(kSetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_SET_MSRS"));
+    SF_TRY_ASSIGN(int written,
+                  vcpu.ioctl_value(kSetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_SET_MSRS"));
     if (written != 1) return error("KVM_SET_MSRS did not set IA32_TSC");
     return ok();
 }
@@ -86,7 +91,8 @@ Result<uint64_t> restore_vcpu_state(Vcpu& vcpu, const VcpuRecord& record, uint64
     kvm_vcpu_events events{};
     SF_TRY(vcpu.ioctl(KVM_GET_VCPU_EVENTS, &events, "KVM_GET_VCPU_EVENTS"));
     events.flags = KVM_VCPUEVENT_VALID_SHADOW;
-    events.interrupt.shadow = record.events.interrupt.shadow & (KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
+    events.interrupt.shadow =
+        record.events.interrupt.shadow & (KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
     SF_TRY(vcpu.ioctl(KVM_SET_VCPU_EVENTS, &events, "KVM_SET_VCPU_EVENTS"));
     SF_TRY(set_guest_tsc(vcpu, *record_msr(record, kMsrTsc)));
     return read_guest_tsc(vcpu);
@@ -96,7 +102,8 @@ Result<uint64_t> read_guest_tsc(const Vcpu& vcpu) {
     MsrList<1> list{};
     list.header.nmsrs = 1;
     list.entries[0].index = kMsrTsc;
-    SF_TRY_ASSIGN(int read, vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
+    SF_TRY_ASSIGN(int read,
+                  vcpu.ioctl_value(kGetMsrs, reinterpret_cast<unsigned long>(&list), "KVM_GET_MSRS"));
     if (read != 1) return error("KVM_GET_MSRS could not read IA32_TSC");
     return list.entries[0].data;
 }

@@ -17,8 +17,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -41,7 +41,9 @@ constexpr const char* kSubnet = "10.77.0.0/24";
 constexpr const char* kClientAddress = "10.77.0.250/24";
 constexpr auto kAnswer = std::chrono::seconds(8); // a request across a migration (TCP retransmits)
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 struct Cli {
     int status = -1;
@@ -55,7 +57,8 @@ Cli sfctl(const Sfd& sfd, const std::string& args) {
         "/tmp/sf-migrate-test-err-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
     Cli r;
     const auto t0 = Clock::now();
-    r.out = run_command(std::string(SF_BIN_DIR) + "/sfctl --socket " + sfd.socket() + " " + args + " 2>" + err_file,
+    r.out = run_command(std::string(SF_BIN_DIR) + "/sfctl --socket " + sfd.socket() + " " + args + " 2>" +
+                            err_file,
                         &r.status);
     r.ms = ms_since(t0);
     std::ifstream in(err_file);
@@ -64,14 +67,18 @@ Cli sfctl(const Sfd& sfd, const std::string& args) {
     return r;
 }
 
-size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+size_t lines(const std::string& text) {
+    return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 json guests(Sfd& sfd) {
     json list = sfd.get("/v1/guests").json();
     return list.is_object() ? list.value("guests", json()) : json();
 }
 
-json edge(Sfd& sfd) { return sfd.get("/v1/networks/edge").json(); }
+json edge(Sfd& sfd) {
+    return sfd.get("/v1/networks/edge").json();
+}
 
 template <typename Pred> bool eventually(Pred pred, std::chrono::milliseconds limit) {
     const auto until = Clock::now() + limit;
@@ -106,8 +113,9 @@ class Migrate : public ::testing::Test {
     }
 
     void TearDown() override {
-        for (Host& h : host_) h.sfd.reset(); // SIGTERM while the namespaces still exist
-        hosts_.reset();                      // down: kills what is left in them
+        for (Host& h : host_)
+            h.sfd.reset(); // SIGTERM while the namespaces still exist
+        hosts_.reset();    // down: kills what is left in them
         if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
 
@@ -149,7 +157,8 @@ class Migrate : public ::testing::Test {
     // migration targets by default; "" for the bare one, ~190 KiB of stream), and the client's
     // connection to it, counter "n" at 3.
     void start_guest(const std::string& touch_kib = "2048") {
-        json fields = {{"image", guest_image("kvcount")}, {"net", "edge"}, {"name", "kv"}, {"wait", "output"}};
+        json fields = {
+            {"image", guest_image("kvcount")}, {"net", "edge"}, {"name", "kv"}, {"wait", "output"}};
         if (!touch_kib.empty()) fields["cmdline"] = touch_kib, fields["mem"] = "8M";
         auto created = host_[0].sfd->create(fields);
         ASSERT_EQ(created.status, 201) << created.body;
@@ -159,7 +168,8 @@ class Migrate : public ::testing::Test {
         std::string why;
         conn_ = LineConnection::open(hosts_->ns("client"), ip_, 7000, std::chrono::seconds(5), &why);
         ASSERT_TRUE(conn_) << "client to " << ip_ << ":7000: " << why;
-        for (int i = 1; i <= 3; ++i) ASSERT_EQ(request("INCR n"), std::to_string(i));
+        for (int i = 1; i <= 3; ++i)
+            ASSERT_EQ(request("INCR n"), std::to_string(i));
         last_ = 3;
     }
 
@@ -183,11 +193,15 @@ class Migrate : public ::testing::Test {
     // Host `i` has no guest and the guest's address is free there (a guest may take it).
     void expect_nothing_on(int i) {
         Sfd& sfd = *host_[i - 1].sfd;
-        EXPECT_TRUE(eventually([&] { return guests(sfd).is_array() && guests(sfd).empty(); }, std::chrono::seconds(8)))
+        EXPECT_TRUE(eventually([&] { return guests(sfd).is_array() && guests(sfd).empty(); },
+                               std::chrono::seconds(8)))
             << "h" << i << " lists " << guests(sfd).dump();
         EXPECT_EQ(edge(sfd).value("guests", -1), 0) << edge(sfd).dump();
         EXPECT_EQ(edge(sfd).value("free_addresses", -1L), host_[i - 1].free_addresses) << edge(sfd).dump();
-        auto taken = sfd.create(json{{"image", guest_image("kvcount")}, {"net", "edge"}, {"ip", ip_}, {"name", "probe"},
+        auto taken = sfd.create(json{{"image", guest_image("kvcount")},
+                                     {"net", "edge"},
+                                     {"ip", ip_},
+                                     {"name", "probe"},
                                      {"start", false}});
         EXPECT_EQ(taken.status, 201) << "the address " << ip_ << " is free on h" << i << ": " << taken.body;
         if (taken.status == 201) {
@@ -199,9 +213,11 @@ class Migrate : public ::testing::Test {
     // connection answered throughout with the count going on, and bounds the lost pings.
     void migrate_under_traffic(int from, int to) {
         Pinger ping(hosts_->ns("client"), ip_, "0.01");
-        ASSERT_TRUE(eventually([&] { return ping.replies() >= 20; }, std::chrono::seconds(5))) << "no ping replies";
+        ASSERT_TRUE(eventually([&] { return ping.replies() >= 20; }, std::chrono::seconds(5)))
+            << "no ping replies";
         Incrementer incr(*conn_, "n", last_);
-        ASSERT_TRUE(eventually([&] { return incr.answers() >= 20 || incr.failed(); }, std::chrono::seconds(5)));
+        ASSERT_TRUE(
+            eventually([&] { return incr.answers() >= 20 || incr.failed(); }, std::chrono::seconds(5)));
         const long answers_before = incr.answers();
         Cli moved = sfctl(*host_[from - 1].sfd, "migrate kv " + host_[to - 1].address + " -o json");
         const long pings_after = ping.replies();
@@ -228,15 +244,17 @@ class Migrate : public ::testing::Test {
         EXPECT_TRUE(figures.value("phases", json::object()).contains("frames_forwarded")) << figures.dump();
         EXPECT_TRUE(incr.failure().empty()) << incr.failure();
         EXPECT_GT(incr.answers(), answers_before);
-        EXPECT_LT(incr.longest_wait_ms(), 2000) << "a request waited that long for its answer across the move";
+        EXPECT_LT(incr.longest_wait_ms(), 2000)
+            << "a request waited that long for its answer across the move";
         EXPECT_GE(counts.sent, 50);
         EXPECT_LE(counts.lost(), 20) << "pings lost at 10 ms intervals";
-        std::printf("h%d -> h%d: sfctl %.1f ms; total %.2f ms, downtime %.2f ms, %llu bytes, %d rounds, phases %s; "
-                    "pings %ld sent, %ld lost; INCRs %ld answered, longest wait %.1f ms\n",
-                    from, to, moved.ms, figures.value("total_ms", 0.0), figures.value("downtime_ms", 0.0),
-                    static_cast<unsigned long long>(figures.value("bytes_sent", 0ull)), figures.value("rounds", 0),
-                    figures.value("phases", json::object()).dump().c_str(), counts.sent, counts.lost(), incr.answers(),
-                    incr.longest_wait_ms());
+        std::printf(
+            "h%d -> h%d: sfctl %.1f ms; total %.2f ms, downtime %.2f ms, %llu bytes, %d rounds, phases %s; "
+            "pings %ld sent, %ld lost; INCRs %ld answered, longest wait %.1f ms\n",
+            from, to, moved.ms, figures.value("total_ms", 0.0), figures.value("downtime_ms", 0.0),
+            static_cast<unsigned long long>(figures.value("bytes_sent", 0ull)), figures.value("rounds", 0),
+            figures.value("phases", json::object()).dump().c_str(), counts.sent, counts.lost(),
+            incr.answers(), incr.longest_wait_ms());
         std::fflush(stdout);
     }
 
@@ -250,7 +268,8 @@ class Migrate : public ::testing::Test {
         const double bytes = static_cast<double>(saved.json().value("bytes", 0ull));
         ASSERT_GT(bytes, 128 << 10) << "a guest stream larger than the link's burst";
         const long kbit = std::max(64L, static_cast<long>((bytes - (64 << 10)) * 8 / 1000 / seconds));
-        std::printf("guest stream %.0f KiB: host 1's link shaped to %ld kbit (~%.1f s)\n", bytes / 1024, kbit, seconds);
+        std::printf("guest stream %.0f KiB: host 1's link shaped to %ld kbit (~%.1f s)\n", bytes / 1024, kbit,
+                    seconds);
         std::string out;
         ASSERT_EQ(hosts_->run("link", "h1 shape " + std::to_string(kbit) + "kbit", &out), 0) << out;
     }
@@ -321,7 +340,7 @@ TEST_F(Migrate, WrongTokenIsRefusedAndTheGuestRunsOn) {
 // the guest runs on at host 1 and host 2 keeps nothing.
 constexpr uint16_t kMitmPort = 7450;
 constexpr const char* kMitmAddress = "10.99.0.100"; // the client namespace's address on the segment
-constexpr uint64_t kHandshakeBytes = 48 + 40;        // the sender's Hello and proof (migration_handshake.h)
+constexpr uint64_t kHandshakeBytes = 48 + 40;       // the sender's Hello and proof (migration_handshake.h)
 
 // A relay to host 2 that flips one bit of the guest's pages on the way: the
 // sealed stream fails to open at host 2.
@@ -348,7 +367,8 @@ TEST_F(Migrate, ABitFlippedOnTheWayIsRefusedAndTheGuestRunsOn) {
         ::close(receiver);
     });
     ASSERT_TRUE(mitm.listening());
-    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    Cli refused =
+        sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
     stop = true;
     EXPECT_TRUE(flipped) << "the stream reached the flipped byte";
     EXPECT_EQ(refused.status, 1) << refused.out;
@@ -375,7 +395,8 @@ TEST_F(Migrate, ARelaysOwnStreamIsRefusedAndTheGuestRunsOn) {
             [&](std::vector<uint8_t>& chunk, uint64_t at) {
                 if (at < kHandshakeBytes) return true;
                 if (injected) return false; // the sender's sealed records go nowhere
-                const std::string host = R"({"name":"evil","image":"/bin/true","mem":8388608,"cmdline":"","id":1})";
+                const std::string host =
+                    R"({"name":"evil","image":"/bin/true","mem":8388608,"cmdline":"","id":1})";
                 std::vector<uint8_t> own(32 + 24, 0);
                 std::memcpy(own.data(), "SFSNAP\0\0", 8);
                 own[8] = 1;  // version 1
@@ -391,7 +412,8 @@ TEST_F(Migrate, ARelaysOwnStreamIsRefusedAndTheGuestRunsOn) {
         ::close(receiver);
     });
     ASSERT_TRUE(mitm.listening());
-    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    Cli refused =
+        sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
     stop = true;
     EXPECT_TRUE(injected);
     EXPECT_EQ(refused.status, 1) << refused.out;
@@ -409,7 +431,8 @@ TEST_F(Migrate, AReceiverWithoutTheTokenGetsNothingOfTheGuest) {
     ASSERT_NO_FATAL_FAILURE(start_guest());
     std::atomic<size_t> got{0};
     sf::test::NamespaceServer fake(hosts_->ns("client"), kMitmAddress, kMitmPort, [&](int sender) {
-        // HelloMessage {"SFMIGR\0\0", version 2, role 2 (receiver), nonce}, then ProofMessage {kAccepted, 0, proof}.
+        // HelloMessage {"SFMIGR\0\0", version 2, role 2 (receiver), nonce}, then ProofMessage {kAccepted, 0,
+        // proof}.
         uint8_t hello[48] = {'S', 'F', 'M', 'I', 'G', 'R', 0, 0, 2, 0, 0, 0, 2, 0, 0, 0};
         uint8_t proof[40] = {1};
         std::memset(proof + 8, 0x5a, 32);
@@ -429,13 +452,15 @@ TEST_F(Migrate, AReceiverWithoutTheTokenGetsNothingOfTheGuest) {
         }
     });
     ASSERT_TRUE(fake.listening());
-    Cli refused = sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
+    Cli refused =
+        sfctl(*host_[0].sfd, "migrate kv " + std::string(kMitmAddress) + ":" + std::to_string(kMitmPort));
     EXPECT_EQ(refused.status, 1) << refused.out;
-    EXPECT_NE(refused.err.find("did not prove it holds the migration token"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("did not prove it holds the migration token"), std::string::npos)
+        << refused.err;
     EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
     EXPECT_TRUE(eventually([&] { return got == kHandshakeBytes; }, std::chrono::seconds(2))) << got;
-    std::printf("receiver without the token: refused in %.1f ms, it got %zu bytes: %s", refused.ms, got.load(),
-                refused.err.c_str());
+    std::printf("receiver without the token: refused in %.1f ms, it got %zu bytes: %s", refused.ms,
+                got.load(), refused.err.c_str());
     expect_runs_on(1);
 }
 
@@ -449,7 +474,8 @@ TEST_F(Migrate, IdleConnectionsDoNotKeepAMigrationOut) {
     std::vector<std::unique_ptr<LineConnection>> idle;
     for (int i = 0; i < 20; ++i) {
         std::string why;
-        idle.push_back(LineConnection::open(hosts_->ns("client"), host_[1].address, 7440, std::chrono::seconds(2), &why));
+        idle.push_back(LineConnection::open(hosts_->ns("client"), host_[1].address, 7440,
+                                            std::chrono::seconds(2), &why));
         ASSERT_TRUE(idle.back()) << why;
     }
     Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
@@ -470,7 +496,8 @@ TEST_F(Migrate, ReceiverKilledMidTransferLeavesTheGuestRunning) {
     ASSERT_NO_FATAL_FAILURE(shape_for(1.2));
     ASSERT_NO_FATAL_FAILURE(control_there_and_back());
     Incrementer incr(*conn_, "n", last_);
-    auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
+    auto moving = std::async(std::launch::async,
+                             [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
     ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
     std::this_thread::sleep_for(std::chrono::milliseconds(300)); // into the memory transfer
     ASSERT_NE(moving.wait_for(std::chrono::seconds(0)), std::future_status::ready)
@@ -483,8 +510,8 @@ TEST_F(Migrate, ReceiverKilledMidTransferLeavesTheGuestRunning) {
     EXPECT_NE(failed.err.find("runs on here"), std::string::npos) << failed.err;
     EXPECT_EQ(lines(failed.err), 1u) << failed.err;
     EXPECT_LE(after_kill, kTimeoutMs + 1500) << "the failure is noticed within the migration timeout";
-    std::printf("receiver killed: migrate failed %.1f ms after the kill (%.1f ms in all): %s", after_kill, failed.ms,
-                failed.err.c_str());
+    std::printf("receiver killed: migrate failed %.1f ms after the kill (%.1f ms in all): %s", after_kill,
+                failed.ms, failed.err.c_str());
     ASSERT_TRUE(eventually([&] { return incr.answers() >= 20 || incr.failed(); }, std::chrono::seconds(10)));
     const long answered = incr.answers();
     EXPECT_TRUE(eventually([&] { return incr.answers() >= answered + 20 || incr.failed(); },
@@ -506,7 +533,8 @@ TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
     ASSERT_NO_FATAL_FAILURE(start_guest());
     ASSERT_NO_FATAL_FAILURE(shape_for(0.8));
     ASSERT_NO_FATAL_FAILURE(control_there_and_back());
-    auto moving = std::async(std::launch::async, [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
+    auto moving = std::async(std::launch::async,
+                             [&] { return sfctl(*host_[0].sfd, "migrate kv " + host_[1].address); });
     ASSERT_TRUE(wait_in_flight()) << "host 2 never held the arriving guest";
     std::this_thread::sleep_for(std::chrono::milliseconds(300)); // into the memory transfer
     ASSERT_NE(moving.wait_for(std::chrono::seconds(0)), std::future_status::ready)
@@ -526,7 +554,8 @@ TEST_F(Migrate, LinkCutMidTransferLeavesTheGuestRunning) {
     std::printf("link cut: migrate failed %.1f ms after the cut (%.1f ms in all): %s", after_cut, failed.ms,
                 failed.err.c_str());
     EXPECT_EQ(host_[0].sfd->get("/v1/guests/kv").json().value("state", ""), "running");
-    EXPECT_EQ(request("INCR n", std::chrono::seconds(20)), std::to_string(++last_)) << "the connection recovers";
+    EXPECT_EQ(request("INCR n", std::chrono::seconds(20)), std::to_string(++last_))
+        << "the connection recovers";
     expect_nothing_on(2);
     expect_runs_on(1);
 }
@@ -548,7 +577,10 @@ TEST_F(Migrate, ClashesAtTheReceiverAreRefused) {
     expect_runs_on(1);
     ASSERT_EQ(h2.del("/v1/guests/kv").status, 200);
 
-    auto same_address = h2.create(json{{"image", guest_image("kvcount")}, {"net", "edge"}, {"ip", ip_}, {"name", "other"},
+    auto same_address = h2.create(json{{"image", guest_image("kvcount")},
+                                       {"net", "edge"},
+                                       {"ip", ip_},
+                                       {"name", "other"},
                                        {"start", false}});
     ASSERT_EQ(same_address.status, 201) << same_address.body;
     refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
@@ -571,7 +603,8 @@ TEST_F(Migrate, StoreDataOverTheGuestsQuotaIsRefusedAndTheGuestRunsOn) {
     ASSERT_NO_FATAL_FAILURE(start_host(1, token_));
     ASSERT_NO_FATAL_FAILURE(start_host(2, token_));
     ASSERT_NO_FATAL_FAILURE(start_guest(""));
-    const std::string home = "/local/domain/" + std::to_string(host_[0].sfd->get("/v1/guests/kv").json().value("id", 0));
+    const std::string home =
+        "/local/domain/" + std::to_string(host_[0].sfd->get("/v1/guests/kv").json().value("id", 0));
     auto xs = [](Sfd& sfd, const std::string& command) {
         return shell("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-" + command);
     };
@@ -581,18 +614,21 @@ TEST_F(Migrate, StoreDataOverTheGuestsQuotaIsRefusedAndTheGuestRunsOn) {
     Cli refused = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
     EXPECT_EQ(refused.status, 1);
     EXPECT_NE(refused.err.find("runs on here"), std::string::npos) << refused.err;
-    EXPECT_NE(refused.err.find("data/large: E2BIG (a value larger than the guest may write)"), std::string::npos)
+    EXPECT_NE(refused.err.find("data/large: E2BIG (a value larger than the guest may write)"),
+              std::string::npos)
         << refused.err;
     EXPECT_EQ(lines(refused.err), 1u) << refused.err;
     expect_runs_on(1);
     expect_nothing_on(2);
-    EXPECT_EQ(xs(*host_[0].sfd, "read " + home + "/data/large"), large + "\n") << "nothing lost at the source";
+    EXPECT_EQ(xs(*host_[0].sfd, "read " + home + "/data/large"), large + "\n")
+        << "nothing lost at the source";
 
     ASSERT_EQ(xs(*host_[0].sfd, "rm " + home + "/data/large"), "");
     Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address);
     ASSERT_EQ(moved.status, 0) << moved.err;
     expect_runs_on(2);
-    const std::string there = "/local/domain/" + std::to_string(host_[1].sfd->get("/v1/guests/kv").json().value("id", 0));
+    const std::string there =
+        "/local/domain/" + std::to_string(host_[1].sfd->get("/v1/guests/kv").json().value("id", 0));
     EXPECT_EQ(xs(*host_[1].sfd, "read " + there + "/data/small"), "fits\n");
 }
 
@@ -603,11 +639,13 @@ TEST_F(Migrate, SlowButHealthyLinkMigrates) {
     constexpr int kTimeoutMs = 2000;
     ASSERT_NO_FATAL_FAILURE(start_host(1, token_, kTimeoutMs));
     ASSERT_NO_FATAL_FAILURE(start_host(2, token_, kTimeoutMs));
-    ASSERT_NO_FATAL_FAILURE(start_guest("")); // a stream smaller than the socket buffers: all of it crosses after the writes
+    ASSERT_NO_FATAL_FAILURE(
+        start_guest("")); // a stream smaller than the socket buffers: all of it crosses after the writes
     ASSERT_NO_FATAL_FAILURE(shape_for(3.0));
     Cli moved = sfctl(*host_[0].sfd, "migrate kv " + host_[1].address + " -o json");
     std::printf("over the slow link: %.0f ms: %s%s", moved.ms, moved.out.c_str(), moved.err.c_str());
-    EXPECT_EQ(moved.status, 0) << "a migration slower than --migrate-timeout on a link that never stalls: " << moved.err;
+    EXPECT_EQ(moved.status, 0) << "a migration slower than --migrate-timeout on a link that never stalls: "
+                               << moved.err;
     if (moved.status == 0) {
         expect_runs_on(2);
         expect_nothing_on(1);

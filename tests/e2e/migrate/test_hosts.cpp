@@ -28,9 +28,13 @@ extern char** environ;
 namespace sf::test {
 namespace {
 
-std::string testhosts() { return std::string(SF_SOURCE_DIR) + "/scripts/testhosts"; }
+std::string testhosts() {
+    return std::string(SF_SOURCE_DIR) + "/scripts/testhosts";
+}
 
-bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+bool process_exists(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
 
 } // namespace
 
@@ -44,12 +48,14 @@ TestHosts::TestHosts(const std::string& rate) {
 
 TestHosts::~TestHosts() {
     std::string out;
-    if (run("down", "", &out) != 0) std::fprintf(stderr, "testhosts down %s failed:\n%s\n", name_.c_str(), out.c_str());
+    if (run("down", "", &out) != 0)
+        std::fprintf(stderr, "testhosts down %s failed:\n%s\n", name_.c_str(), out.c_str());
 }
 
 int TestHosts::run(const std::string& command, const std::string& args, std::string* out) const {
     int status = -1;
-    std::string text = run_command(testhosts() + " " + command + " --name " + name_ + " " + args + " 2>&1", &status);
+    std::string text =
+        run_command(testhosts() + " " + command + " --name " + name_ + " " + args + " 2>&1", &status);
     if (out) *out = text;
     return status;
 }
@@ -62,7 +68,8 @@ void TestHosts::clean_stale() {
         std::smatch m;
         if (!std::regex_search(line, m, ours)) continue;
         const pid_t owner = static_cast<pid_t>(std::stol(m[2]));
-        if (owner == ::getpid() || process_exists(owner) || done.find(" " + m[1].str() + " ") != std::string::npos)
+        if (owner == ::getpid() || process_exists(owner) ||
+            done.find(" " + m[1].str() + " ") != std::string::npos)
             continue;
         std::fprintf(stderr, "taking down test hosts %s left by process %d\n", m[1].str().c_str(), owner);
         run_command(testhosts() + " down --name " + m[1].str() + " 2>&1");
@@ -70,8 +77,9 @@ void TestHosts::clean_stale() {
     }
 }
 
-std::unique_ptr<LineConnection> LineConnection::open(const std::string& netns, const std::string& ip, uint16_t port,
-                                                     std::chrono::milliseconds timeout, std::string* why) {
+std::unique_ptr<LineConnection> LineConnection::open(const std::string& netns, const std::string& ip,
+                                                     uint16_t port, std::chrono::milliseconds timeout,
+                                                     std::string* why) {
     int fd = -1;
     std::string failure;
     // A network namespace is a thread's: enter it on a thread of its own; the
@@ -96,7 +104,8 @@ std::unique_ptr<LineConnection> LineConnection::open(const std::string& netns, c
         pollfd p{fd, POLLOUT, 0};
         int error = 0;
         socklen_t len = sizeof error;
-        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) failure = "connect: no answer";
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+            failure = "connect: no answer";
         else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0)
             failure = std::string("connect: ") + std::strerror(error);
     });
@@ -111,7 +120,9 @@ std::unique_ptr<LineConnection> LineConnection::open(const std::string& netns, c
     return std::unique_ptr<LineConnection>(new LineConnection(fd));
 }
 
-LineConnection::~LineConnection() { ::close(fd_); }
+LineConnection::~LineConnection() {
+    ::close(fd_);
+}
 
 std::optional<std::string> LineConnection::request(const std::string& line, std::chrono::milliseconds timeout,
                                                    std::string* why) {
@@ -130,14 +141,17 @@ std::optional<std::string> LineConnection::request(const std::string& line, std:
             if (!answer.empty() && answer.back() == '\r') answer.pop_back();
             return answer;
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return fail("no answer to \"" + line + "\" within " + std::to_string(timeout.count()) + " ms");
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return fail("no answer to \"" + line + "\" within " + std::to_string(timeout.count()) + " ms");
         pollfd p{fd_, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
         char buffer[512];
         const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
         if (n == 0) return fail("the connection ended (FIN)");
-        if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(std::string("recv: ") + std::strerror(errno));
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            return fail(std::string("recv: ") + std::strerror(errno));
         if (n > 0) buffered_.append(buffer, static_cast<size_t>(n));
     }
 }
@@ -145,7 +159,9 @@ std::optional<std::string> LineConnection::request(const std::string& line, std:
 Incrementer::Incrementer(LineConnection& connection, std::string key, long last)
     : connection_(connection), key_(std::move(key)), last_(last), thread_([this] { loop(); }) {}
 
-Incrementer::~Incrementer() { stop(); }
+Incrementer::~Incrementer() {
+    stop();
+}
 
 void Incrementer::stop() {
     stop_ = true;
@@ -156,11 +172,14 @@ void Incrementer::loop() {
     while (!stop_) {
         const auto t0 = std::chrono::steady_clock::now();
         std::string why;
-        std::optional<std::string> answer = connection_.request("INCR " + key_, std::chrono::seconds(8), &why);
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        std::optional<std::string> answer =
+            connection_.request("INCR " + key_, std::chrono::seconds(8), &why);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         longest_ms_ = std::max(longest_ms_, ms);
         if (!answer) {
-            failure_ = "after " + std::to_string(answers_) + " answers (last " + std::to_string(last_) + "): " + why;
+            failure_ =
+                "after " + std::to_string(answers_) + " answers (last " + std::to_string(last_) + "): " + why;
             failed_ = true;
             return;
         }
@@ -181,7 +200,8 @@ Pinger::Pinger(const std::string& netns, const std::string& ip, const std::strin
     out_file_ = pattern;
     std::vector<std::string> argv = {"ip", "netns", "exec", netns, "ping", "-n", "-i", interval, ip};
     std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
+    for (auto& a : argv)
+        raw.push_back(a.data());
     raw.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -201,7 +221,8 @@ long Pinger::replies() const {
     std::ifstream in(out_file_);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     long count = 0;
-    for (size_t at = text.find("bytes from"); at != std::string::npos; at = text.find("bytes from", at + 1)) ++count;
+    for (size_t at = text.find("bytes from"); at != std::string::npos; at = text.find("bytes from", at + 1))
+        ++count;
     return count;
 }
 
@@ -221,7 +242,8 @@ Pinger::Counts Pinger::stop() {
 
 NamespaceServer::NamespaceServer(const std::string& netns, const std::string& ip, uint16_t port, Serve serve)
     : serve_(std::move(serve)), thread_([this, netns, ip, port] { loop(netns, ip, port); }) {
-    for (int i = 0; i < 500 && !ready_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (int i = 0; i < 500 && !ready_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 NamespaceServer::~NamespaceServer() {
@@ -240,7 +262,8 @@ void NamespaceServer::loop(std::string netns, std::string ip, uint16_t port) {
     at.sin_port = htons(port);
     ::inet_pton(AF_INET, ip.c_str(), &at.sin_addr);
     listening_ = listener >= 0 && ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-                 ::bind(listener, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 && ::listen(listener, 64) == 0;
+                 ::bind(listener, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 &&
+                 ::listen(listener, 64) == 0;
     ready_ = true;
     while (listening_ && !stop_) {
         pollfd p{listener, POLLIN, 0};

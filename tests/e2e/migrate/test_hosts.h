@@ -6,8 +6,8 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -46,15 +46,17 @@ class TestHosts {
 // one answer line (kvcount's protocol).
 class LineConnection {
   public:
-    static std::unique_ptr<LineConnection> open(const std::string& netns, const std::string& ip, uint16_t port,
-                                                std::chrono::milliseconds timeout, std::string* why);
+    static std::unique_ptr<LineConnection> open(const std::string& netns, const std::string& ip,
+                                                uint16_t port, std::chrono::milliseconds timeout,
+                                                std::string* why);
     ~LineConnection();
     LineConnection(const LineConnection&) = delete;
     LineConnection& operator=(const LineConnection&) = delete;
 
     // Sends `line` + "\n", returns the answer line without "\n"; nullopt (and
     // why) on a reset, an end of stream or no answer within `timeout`.
-    std::optional<std::string> request(const std::string& line, std::chrono::milliseconds timeout, std::string* why);
+    std::optional<std::string> request(const std::string& line, std::chrono::milliseconds timeout,
+                                       std::string* why);
 
   private:
     explicit LineConnection(int fd) : fd_(fd) {}

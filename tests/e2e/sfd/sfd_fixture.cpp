@@ -20,7 +20,9 @@ extern char** environ;
 
 namespace sf::test {
 
-std::string guest_image(const std::string& name) { return std::string(SF_GUEST_DIR) + "/" + name; }
+std::string guest_image(const std::string& name) {
+    return std::string(SF_GUEST_DIR) + "/" + name;
+}
 
 // The backend under test ($SF_BACKEND, which sfd and sf-worker read too):
 // only an explicit kvm can be missing; process and auto run everywhere.
@@ -58,7 +60,8 @@ void Sfd::spawn(std::vector<std::string> args) {
     argv.insert(argv.end(), {std::string(SF_BIN_DIR) + "/sfd", "--socket", socket_});
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;
-    for (auto& a : argv) raw.push_back(a.data());
+    for (auto& a : argv)
+        raw.push_back(a.data());
     raw.push_back(nullptr);
     if (posix_spawnp(&pid_, raw[0], nullptr, nullptr, raw.data(), environ) != 0) pid_ = -1;
     for (int i = 0; i < 200 && running(); ++i) {
@@ -80,7 +83,9 @@ void Sfd::kill_hard() {
     pid_ = -1;
 }
 
-std::string shell(const std::string& command) { return run_command(command + " 2>&1"); }
+std::string shell(const std::string& command) {
+    return run_command(command + " 2>&1");
+}
 
 std::string page_with(const std::string& ip, const std::string& text) {
     std::string page;
@@ -98,13 +103,16 @@ std::string run_command(const std::string& command, int* status) {
     if (!pipe) return out;
     char buffer[4096];
     size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        out.append(buffer, n);
     const int rc = ::pclose(pipe);
     if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
     return out;
 }
 
-bool Sfd::running() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool Sfd::running() const {
+    return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
 
 int Sfd::stop(int seconds) {
     if (pid_ <= 0) return -1;
@@ -137,12 +145,18 @@ HttpResult convert(const httplib::Result& r) {
 }
 } // namespace
 
-HttpResult Sfd::get(const std::string& path) { return convert(client().Get(path.c_str())); }
+HttpResult Sfd::get(const std::string& path) {
+    return convert(client().Get(path.c_str()));
+}
 HttpResult Sfd::post(const std::string& path, const std::string& body) {
     return convert(client().Post(path.c_str(), body, "application/json"));
 }
-HttpResult Sfd::del(const std::string& path) { return convert(client().Delete(path.c_str())); }
-HttpResult Sfd::create(const nlohmann::json& fields) { return post("/v1/guests", fields.dump()); }
+HttpResult Sfd::del(const std::string& path) {
+    return convert(client().Delete(path.c_str()));
+}
+HttpResult Sfd::create(const nlohmann::json& fields) {
+    return post("/v1/guests", fields.dump());
+}
 
 bool Sfd::wait_state(const std::string& ref, const std::string& state, std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;

@@ -21,21 +21,24 @@
 
 using sf::test::guest_image;
 using sf::test::page_with;
-using sf::test::shell;
 using sf::test::Sfd;
+using sf::test::shell;
 using json = nlohmann::json;
 
 namespace {
 
 // The output of a shell command (stdout and stderr).
 
-bool in_private_namespace() { return std::getenv("SF_TESTNS") != nullptr; }
+bool in_private_namespace() {
+    return std::getenv("SF_TESTNS") != nullptr;
+}
 
 #define SF_NET_REQUIRE()                                                                                     \
     do {                                                                                                     \
         SF_SFD_REQUIRE_KVM();                                                                                \
         if (!in_private_namespace())                                                                         \
-            GTEST_SKIP() << "SKIPPED: run under scripts/testns (ctest does): networks need a private namespace"; \
+            GTEST_SKIP()                                                                                     \
+                << "SKIPPED: run under scripts/testns (ctest does): networks need a private namespace";      \
     } while (0)
 
 json guest(const std::string& image, const std::string& net, const std::string& name = "") {
@@ -51,7 +54,8 @@ std::string create_network(Sfd& sfd, const std::string& name, const std::string&
 }
 
 // Creates a guest and returns its IP ("" on failure, with a test failure).
-std::string create_guest(Sfd& sfd, const std::string& image, const std::string& net, const std::string& name = "") {
+std::string create_guest(Sfd& sfd, const std::string& image, const std::string& net,
+                         const std::string& name = "") {
     auto created = sfd.create(guest(image, net, name));
     EXPECT_EQ(created.status, 201) << created.body;
     json body = created.json();
@@ -90,8 +94,8 @@ class RawSender {
     RawSender(const RawSender&) = delete;
     RawSender& operator=(const RawSender&) = delete;
     bool send(const std::vector<uint8_t>& frame) {
-        return ::sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) ==
-               static_cast<ssize_t>(frame.size());
+        return ::sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&addr_),
+                        sizeof addr_) == static_cast<ssize_t>(frame.size());
     }
 
   private:
@@ -107,9 +111,11 @@ std::vector<uint8_t> parse_mac(const std::string& text) {
 }
 
 uint16_t checksum(const uint8_t* data, size_t len, uint32_t sum = 0) {
-    for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += static_cast<uint32_t>(data[i] << 8 | data[i + 1]);
     if (len % 2) sum += static_cast<uint32_t>(data[len - 1] << 8);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
     return static_cast<uint16_t>(~sum);
 }
 
@@ -119,8 +125,10 @@ std::vector<uint8_t> syn_frame(const std::vector<uint8_t>& dst_mac, uint32_t src
     std::vector<uint8_t> f(dst_mac.begin(), dst_mac.end());
     f.insert(f.end(), {0x02, 0x66, 0, 0, 0, 3, 0x08, 0x00});
     uint8_t ip[20] = {0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0};
-    for (int i = 0; i < 4; ++i) ip[12 + i] = static_cast<uint8_t>(src_ip >> (24 - 8 * i));
-    for (int i = 0; i < 4; ++i) ip[16 + i] = static_cast<uint8_t>(dst_ip >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i)
+        ip[12 + i] = static_cast<uint8_t>(src_ip >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i)
+        ip[16 + i] = static_cast<uint8_t>(dst_ip >> (24 - 8 * i));
     const uint16_t ip_sum = checksum(ip, 20);
     ip[10] = static_cast<uint8_t>(ip_sum >> 8), ip[11] = static_cast<uint8_t>(ip_sum);
     // The TCP header's bytes, laid out by hand.
@@ -150,8 +158,9 @@ TEST(SfdNet, NetworkGetsAnUplinkTapWithTheFirstAddress) {
     EXPECT_NE(shell("ip -o -4 addr show dev tnet0").find("inet 10.61.0.1/24"), std::string::npos);
     EXPECT_NE(shell("ip -o link show dev tnet0").find("UP"), std::string::npos);
     EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"tnet0","subnet":"10.62.0.0/24"})").status, 409);
-    EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"tnet1","subnet":"10.61.0.0/16"})").status, 409); // overlaps
-    EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"lo","subnet":"10.63.0.0/24"})").status, 409);    // exists
+    EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"tnet1","subnet":"10.61.0.0/16"})").status,
+              409);                                                                              // overlaps
+    EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"lo","subnet":"10.63.0.0/24"})").status, 409); // exists
     EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"-bad","subnet":"10.64.0.0/24"})").status, 400);
     EXPECT_EQ(sfd.post("/v1/networks", R"({"name":"tnet2","subnet":"10.65.0.5/24"})").status, 400);
     // A failed create leaves nothing behind.
@@ -175,7 +184,8 @@ TEST(SfdNet, LinuxPingReachesPingGuests) {
     EXPECT_EQ(ping_received("10.71.0.99", 2), 0);
     // The guests wait in poll between pings: none is left running.
     json host = sfd.get("/v1/host").json();
-    for (const auto& w : host["workers"]) EXPECT_EQ(w["scheduler"].value("running", -1), 0) << w.dump();
+    for (const auto& w : host["workers"])
+        EXPECT_EQ(w["scheduler"].value("running", -1), 0) << w.dump();
 }
 
 TEST(SfdNet, CurlGetsThePageAndStatsFromHttpd) {
@@ -185,7 +195,8 @@ TEST(SfdNet, CurlGetsThePageAndStatsFromHttpd) {
     const std::string ip = create_guest(sfd, "httpd", "hnet");
     const std::string page = shell("curl -s -m 5 http://" + ip + "/");
     EXPECT_NE(page.find("<html>"), std::string::npos) << page;
-    for (int i = 0; i < 5; ++i) shell("curl -s -m 5 -o /dev/null http://" + ip + "/");
+    for (int i = 0; i < 5; ++i)
+        shell("curl -s -m 5 -o /dev/null http://" + ip + "/");
     json stats = json::parse(shell("curl -s -m 5 http://" + ip + "/stats"), nullptr, false);
     ASSERT_TRUE(stats.is_object());
     EXPECT_EQ(stats.value("hits", 0), 7);
@@ -226,8 +237,8 @@ TEST(SfdNet, GuestsKeepTheirNetworkAcrossAnSfdRestart) {
     SF_NET_REQUIRE();
     char pattern[] = "/tmp/sf-net-restart-XXXXXX";
     const std::string dir = ::mkdtemp(pattern);
-    const std::vector<std::string> args = {"--workers", "1", "--store", "lmdb", "--store-data", dir + "/db",
-                                           "--orphan-grace", "30"};
+    const std::vector<std::string> args = {"--workers",    "1",         "--store",        "lmdb",
+                                           "--store-data", dir + "/db", "--orphan-grace", "30"};
     std::string kv, web;
     {
         Sfd sfd(args, dir);
@@ -267,7 +278,8 @@ TEST(SfdNet, NcTalksUdpToUdpechoAndTcpToKvcount) {
     const std::string udp = create_guest(sfd, "udpecho", "unet");
     EXPECT_EQ(shell("printf 'hello guest' | nc -u -w1 " + udp + " 7"), "hello guest");
     const std::string kv = create_guest(sfd, "kvcount", "unet");
-    std::string out = shell("printf 'INCR a\\nINCR a\\nINCR b\\nGET a\\nGET zz\\n' | nc -q1 -w2 " + kv + " 7000");
+    std::string out =
+        shell("printf 'INCR a\\nINCR a\\nINCR b\\nGET a\\nGET zz\\n' | nc -q1 -w2 " + kv + " 7000");
     EXPECT_EQ(out, "1\n2\n1\n2\n0\n");
 }
 
@@ -322,8 +334,9 @@ TEST(SfdNet, NetworksAreIsolatedWhateverTheFrameSays) {
     ASSERT_EQ(mac.size(), 6u);
     // A frame sent into network B addressed to A's guest (its MAC, its IP), and broadcasts.
     std::vector<uint8_t> frame(mac.begin(), mac.end());
-    const std::vector<uint8_t> rest = {0x02, 0x66, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17,
-                                       0,    0,    10, 77, 0, 1, 10, 76,  0,   2,    0, 9, 0, 7, 0, 8, 0, 0};
+    const std::vector<uint8_t> rest = {0x02, 0x66, 0,    0, 0,  1,  0x08, 0x00, 0x45, 0,  0, 28,
+                                       0,    0,    0x40, 0, 64, 17, 0,    0,    10,   77, 0, 1,
+                                       10,   76,   0,    2, 0,  9,  0,    7,    0,    8,  0, 0};
     frame.insert(frame.end(), rest.begin(), rest.end());
     std::vector<uint8_t> broadcast = frame;
     std::fill(broadcast.begin(), broadcast.begin() + 6, 0xff);
@@ -377,7 +390,8 @@ TEST(SfdNet, BadFramesAndSynFloodLeaveGuestsAnswering) {
     EXPECT_EQ(ping_received(ip, 5), 5);
     // Half-open entries expire after ~3 s; then new connections are served again.
     std::string page;
-    for (int i = 0; i < 10 && page.find("<html>") == std::string::npos; ++i) page = shell("curl -s -m 2 http://" + ip + "/");
+    for (int i = 0; i < 10 && page.find("<html>") == std::string::npos; ++i)
+        page = shell("curl -s -m 2 http://" + ip + "/");
     EXPECT_NE(page.find("<html>"), std::string::npos);
     EXPECT_EQ(sfd.get("/v1/guests/web").json().value("state", ""), "running");
 }

@@ -31,7 +31,8 @@ namespace {
     do {                                                                                                     \
         SF_SFD_REQUIRE_KVM();                                                                                \
         if (std::getenv("SF_TESTNS") == nullptr)                                                             \
-            GTEST_SKIP() << "SKIPPED: run under scripts/testns (ctest does): networks need a private namespace"; \
+            GTEST_SKIP()                                                                                     \
+                << "SKIPPED: run under scripts/testns (ctest does): networks need a private namespace";      \
     } while (0)
 
 struct TempDir {
@@ -52,9 +53,11 @@ struct Cli {
 // sfctl ARGS against this sfd; stdout and stderr apart.
 Cli sfctl(const Sfd& sfd, const std::string& args) {
     static int serial = 0;
-    const std::string err_file = "/tmp/sf-snapshot-test-err-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
+    const std::string err_file =
+        "/tmp/sf-snapshot-test-err-" + std::to_string(::getpid()) + "-" + std::to_string(++serial);
     Cli r;
-    r.out = run_command(std::string(SF_BIN_DIR) + "/sfctl --socket " + sfd.socket() + " " + args + " 2>" + err_file,
+    r.out = run_command(std::string(SF_BIN_DIR) + "/sfctl --socket " + sfd.socket() + " " + args + " 2>" +
+                            err_file,
                         &r.status);
     std::ifstream in(err_file);
     r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -62,7 +65,9 @@ Cli sfctl(const Sfd& sfd, const std::string& args) {
     return r;
 }
 
-size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+size_t lines(const std::string& text) {
+    return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 void create_network(Sfd& sfd, const std::string& name, const std::string& subnet) {
     auto created = sfd.post("/v1/networks", json{{"name", name}, {"subnet", subnet}}.dump());
@@ -76,7 +81,9 @@ json create(Sfd& sfd, json fields) {
     return created.json();
 }
 
-json network(Sfd& sfd, const std::string& name) { return sfd.get("/v1/networks/" + name).json(); }
+json network(Sfd& sfd, const std::string& name) {
+    return sfd.get("/v1/networks/" + name).json();
+}
 
 size_t guest_count(Sfd& sfd) {
     json list = sfd.get("/v1/guests").json();
@@ -84,12 +91,15 @@ size_t guest_count(Sfd& sfd) {
     return list.is_array() ? list.size() : SIZE_MAX;
 }
 
-std::string logs(Sfd& sfd, const std::string& ref) { return sfd.get("/v1/guests/" + ref + "/logs").body; }
+std::string logs(Sfd& sfd, const std::string& ref) {
+    return sfd.get("/v1/guests/" + ref + "/logs").body;
+}
 
 // kvcount's answers to these request lines, on one fresh TCP connection.
 std::string kv(const std::string& ip, const std::string& requests) {
     std::string printf_arg;
-    for (char c : requests) printf_arg += c == '\n' ? std::string("\\n") : std::string(1, c);
+    for (char c : requests)
+        printf_arg += c == '\n' ? std::string("\\n") : std::string(1, c);
     return shell("printf '" + printf_arg + "' | nc -q1 -w3 " + ip + " 7000");
 }
 
@@ -123,7 +133,8 @@ std::string logs_with_tick(Sfd& sfd, const std::string& ref, long index) {
 void expect_one_sequence(const std::vector<Tick>& t, const std::string& console) {
     ASSERT_FALSE(t.empty()) << console;
     for (size_t i = 0; i < t.size(); ++i)
-        ASSERT_EQ(t[i].index, static_cast<long>(i) + 1) << "tick " << i + 1 << " of the console:\n" << console;
+        ASSERT_EQ(t[i].index, static_cast<long>(i) + 1) << "tick " << i + 1 << " of the console:\n"
+                                                        << console;
 }
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
@@ -133,7 +144,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes, size_t length = SIZE_MAX) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(std::min(length, bytes.size())));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(std::min(length, bytes.size())));
 }
 
 // Where things are in a snapshot file (docs/migration.md: 32-byte header,
@@ -201,7 +213,8 @@ TEST_F(SfdSnapshot, KvcountKeepsItsCountersAddressAndMac) {
     EXPECT_EQ(sfd.get("/v1/guests/counter").status, 404);
     EXPECT_EQ(guest_count(sfd), 0u);
     EXPECT_EQ(network(sfd, "snet").value("free_addresses", -1L), free_before);
-    auto squatter = sfd.create(json{{"image", guest_image("ping")}, {"net", "snet"}, {"ip", ip}, {"name", "squat"}});
+    auto squatter =
+        sfd.create(json{{"image", guest_image("ping")}, {"net", "snet"}, {"ip", ip}, {"name", "squat"}});
     ASSERT_EQ(squatter.status, 201) << "the saved guest's address is free: " << squatter.body;
     ASSERT_EQ(sfd.del("/v1/guests/squat").status, 200);
 
@@ -252,10 +265,12 @@ TEST_F(SfdSnapshot, TickerGoesOnWithTheNextTick) {
     // that ignores TSC writes lets the guest see the time that passed); it never goes back.
     long largest_gap = 0;
     for (size_t i = 1; i < t.size(); ++i) {
-        EXPECT_GE(t[i].at_ms, t[i - 1].at_ms) << "tick " << t[i].index << ": the guest's clock went back\n" << after;
+        EXPECT_GE(t[i].at_ms, t[i - 1].at_ms) << "tick " << t[i].index << ": the guest's clock went back\n"
+                                              << after;
         largest_gap = std::max(largest_gap, t[i].at_ms - t[i - 1].at_ms);
     }
-    std::printf("ticker saved for 1000 ms: largest step of its clock between two 50 ms ticks: %ld ms\n", largest_gap);
+    std::printf("ticker saved for 1000 ms: largest step of its clock between two 50 ms ticks: %ld ms\n",
+                largest_gap);
     EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running");
 }
 
@@ -272,7 +287,8 @@ TEST_F(SfdSnapshot, TickerSavedWithKeepRunsOnAndItsCopyCountsOn) {
     ASSERT_EQ(saved.status, 0) << saved.err;
     EXPECT_NE(saved.out.find("; it runs on"), std::string::npos) << saved.out;
     const std::string at_save = logs(sfd, "tk");
-    const long saved_upto = ticks(at_save).back().index; // the save caught at most this tick (it ran on since)
+    const long saved_upto =
+        ticks(at_save).back().index; // the save caught at most this tick (it ran on since)
     EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running");
     const std::string original = logs_with_tick(sfd, "tk", saved_upto + 5);
     expect_one_sequence(ticks(original), original);
@@ -359,7 +375,8 @@ TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
     ASSERT_EQ(shell(xs + "write /local/domain/" + id + "/data/nested/deep 'two words'"), "");
     const std::string file = dir / "st.snap";
     ASSERT_EQ(sfctl(sfd, "save st " + file + " --keep").status, 0);
-    ASSERT_EQ(shell(xs + "write /local/domain/" + id + "/data/color red"), ""); // after the save: not in the file
+    ASSERT_EQ(shell(xs + "write /local/domain/" + id + "/data/color red"),
+              ""); // after the save: not in the file
 
     ASSERT_EQ(sfctl(sfd, "restore " + file + " --name st2").status, 0);
     const std::string copy_id = std::to_string(sfd.get("/v1/guests/st2").json().value("id", 0));
@@ -382,7 +399,8 @@ TEST_F(SfdSnapshot, StoreDataSubtreeComesBack) {
 TEST_F(SfdSnapshot, ARestoredGuestGetsAnIdOfThisHost) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1", "--snapshot-dir", dir.path});
-    json first = create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "first"}});
+    json first =
+        create(sfd, {{"image", guest_image("ticker")}, {"cmdline", "100000 100"}, {"name", "first"}});
     ASSERT_EQ(first.value("id", 0), 1);
     const std::string file = dir / "first.snap";
     ASSERT_EQ(sfctl(sfd, "save first " + file).status, 0); // destroyed: id 1 is free again
@@ -418,7 +436,8 @@ TEST_F(SfdSnapshot, StoreDataOverTheGuestsQuotaIsRefused) {
     EXPECT_EQ(guest_count(sfd), 1u) << sfd.get("/v1/guests").body;
     EXPECT_EQ(sfd.get("/v1/guests/copy").status, 404);
     EXPECT_TRUE(std::filesystem::exists(file));
-    EXPECT_EQ(shell(xs + "read " + home + "/data/large"), large + "\n") << "the original's keys are untouched";
+    EXPECT_EQ(shell(xs + "read " + home + "/data/large"), large + "\n")
+        << "the original's keys are untouched";
     EXPECT_EQ(sfd.get("/v1/guests/big").json().value("state", ""), "running");
 
     // Within the quota the same guest comes back with its keys.
@@ -509,7 +528,8 @@ TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
         const std::string message = r.json().is_object() ? r.json().value("error", "") : "";
         EXPECT_NE(message.find(path), std::string::npos) << "the message names the file: " << message;
         EXPECT_NE(message.find(b.needle), std::string::npos) << "the message says what is wrong: " << message;
-        EXPECT_EQ(message.find("TOPSECR"), std::string::npos) << "never the file's bytes (the old message quoted 8): " << message;
+        EXPECT_EQ(message.find("TOPSECR"), std::string::npos)
+            << "never the file's bytes (the old message quoted 8): " << message;
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
         EXPECT_EQ(guest_count(sfd), 0u) << sfd.get("/v1/guests").body;
         EXPECT_EQ(network(sfd, "bnet").value("free_addresses", -1L), free_before);
@@ -523,7 +543,8 @@ TEST_F(SfdSnapshot, BadFilesAreRefusedAndNothingIsCreated) {
     EXPECT_NE(cli.err.find("checksum"), std::string::npos) << cli.err;
     EXPECT_EQ(lines(cli.err), 1u) << cli.err;
     // The address was never taken: a guest can have it, and nothing is left in any worker.
-    auto squatter = sfd.create(json{{"image", guest_image("ping")}, {"net", "bnet"}, {"ip", ip}, {"name", "squat"}});
+    auto squatter =
+        sfd.create(json{{"image", guest_image("ping")}, {"net", "bnet"}, {"ip", ip}, {"name", "squat"}});
     ASSERT_EQ(squatter.status, 201) << squatter.body;
     ASSERT_EQ(sfd.del("/v1/guests/squat").status, 200);
     json host = sfd.get("/v1/host").json();
@@ -555,7 +576,8 @@ TEST_F(SfdSnapshot, RestoreOverAnExistingGuestIs409AndChangesNothing) {
     EXPECT_NE(same_name.json().value("error", "").find("counter"), std::string::npos) << same_name.body;
     auto same_address = sfd.post("/v1/guests/restore", json{{"file", file}, {"name", "other"}}.dump());
     EXPECT_EQ(same_address.status, 409) << same_address.body;
-    EXPECT_NE(same_address.json().value("error", "").find("address " + ip + " is already in use"), std::string::npos)
+    EXPECT_NE(same_address.json().value("error", "").find("address " + ip + " is already in use"),
+              std::string::npos)
         << same_address.body;
 
     EXPECT_EQ(guest_count(sfd), 1u);
@@ -577,7 +599,8 @@ TEST_F(SfdSnapshot, SaveErrors) {
     for (const char* outside : {"../tk.snap", "/tmp/tk.snap", "sub/tk.snap", ".hidden", "tk.snap/"}) {
         auto refused = sfd.post("/v1/guests/tk/save", json{{"file", outside}}.dump());
         EXPECT_EQ(refused.status, 400) << outside << ": " << refused.body;
-        EXPECT_NE(refused.json().value("error", "").find("snapshot directory"), std::string::npos) << refused.body;
+        EXPECT_NE(refused.json().value("error", "").find("snapshot directory"), std::string::npos)
+            << refused.body;
     }
     EXPECT_FALSE(std::filesystem::exists("/tmp/tk.snap"));
     EXPECT_EQ(sfd.post("/v1/guests/tk/save", R"({})").status, 400);
@@ -586,8 +609,10 @@ TEST_F(SfdSnapshot, SaveErrors) {
     std::filesystem::create_directory(dir / "blocked.snap.partial"); // where the save must write: it cannot
     auto failed = sfd.post("/v1/guests/tk/save", json{{"file", "blocked.snap"}}.dump());
     EXPECT_GE(failed.status, 400) << failed.body;
-    EXPECT_NE(failed.json().value("error", "").find("blocked.snap.partial"), std::string::npos) << failed.body;
-    EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running") << "a failed save leaves it as it was";
+    EXPECT_NE(failed.json().value("error", "").find("blocked.snap.partial"), std::string::npos)
+        << failed.body;
+    EXPECT_EQ(sfd.get("/v1/guests/tk").json().value("state", ""), "running")
+        << "a failed save leaves it as it was";
     const long now = ticks(logs(sfd, "tk")).back().index;
     EXPECT_GE(ticks(logs_with_tick(sfd, "tk", now + 3)).back().index, now + 3) << "and it ticks on";
     std::filesystem::remove(dir / "blocked.snap.partial");
@@ -626,7 +651,8 @@ TEST_F(SfdSnapshot, SaveNeverWritesThroughPlantedLinks) {
         auto saved = sfd.post("/v1/guests/tk/save", json{{"file", name}, {"keep", true}}.dump());
         EXPECT_EQ(saved.status, 200) << saved.body;
         EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(dir / name)));
-        EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(dir / (std::string(name) + ".partial"))));
+        EXPECT_FALSE(
+            std::filesystem::exists(std::filesystem::symlink_status(dir / (std::string(name) + ".partial"))));
     }
     std::ifstream in(victim);
     std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

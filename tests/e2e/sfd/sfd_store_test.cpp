@@ -29,11 +29,13 @@ namespace {
 
 // xenstore-<tool> against sfd's store; its stdout (status in *status).
 std::string xs(const Sfd& sfd, const std::string& tool, const std::string& args, int* status = nullptr) {
-    return run_command("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-" + tool + " " + args + " 2>&1", status);
+    return run_command("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-" + tool + " " + args + " 2>&1",
+                       status);
 }
 
 std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+        s.pop_back();
     return s;
 }
 
@@ -43,10 +45,14 @@ uint64_t create_ok(Sfd& sfd, const json& fields) {
     return r.json().value("id", uint64_t{0});
 }
 
-json guest(Sfd& sfd, uint64_t id) { return sfd.get("/v1/guests/" + std::to_string(id)).json(); }
+json guest(Sfd& sfd, uint64_t id) {
+    return sfd.get("/v1/guests/" + std::to_string(id)).json();
+}
 
 // Waits until guest `id` is in `state` (or 10 s pass).
-bool wait_state(Sfd& sfd, uint64_t id, const std::string& state) { return sfd.wait_state(std::to_string(id), state); }
+bool wait_state(Sfd& sfd, uint64_t id, const std::string& state) {
+    return sfd.wait_state(std::to_string(id), state);
+}
 
 struct TempDir {
     std::string path;
@@ -78,8 +84,8 @@ bool gone_within(pid_t pid, std::chrono::milliseconds limit) {
 TEST(SfdStore, EveryGuestHasItsRecordOfAtMost17Entries) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1", "--pool", "2"});
-    const uint64_t id = create_ok(sfd, {{"image", guest_image("ticker")}, {"name", "rec"}, {"cmdline", "1000 50"},
-                                        {"mem", "8M"}});
+    const uint64_t id = create_ok(
+        sfd, {{"image", guest_image("ticker")}, {"name", "rec"}, {"cmdline", "1000 50"}, {"mem", "8M"}});
     const std::string home = "/local/domain/" + std::to_string(id);
     EXPECT_EQ(trim(xs(sfd, "read", home + "/name")), "rec");
     EXPECT_EQ(trim(xs(sfd, "read", home + "/state")), "running");
@@ -134,8 +140,9 @@ TEST(SfdStore, LmdbNeedsADataDirectory) {
 TEST(SfdStore, RestartedSfdRecoversItsGuestsAfterSigkill) {
     SF_SFD_REQUIRE_KVM();
     TempDir dir;
-    const std::vector<std::string> args = {"--workers", "2", "--pool", "4", "--store", "lmdb", "--store-data",
-                                           dir.path + "/db", "--orphan-grace", "30"};
+    const std::vector<std::string> args = {"--workers",      "2",    "--pool",       "4",
+                                           "--store",        "lmdb", "--store-data", dir.path + "/db",
+                                           "--orphan-grace", "30"};
     std::set<uint64_t> acknowledged;
     std::mutex acknowledged_mutex;
     uint64_t exited_id = 0;
@@ -175,7 +182,8 @@ TEST(SfdStore, RestartedSfdRecoversItsGuestsAfterSigkill) {
     json list = sfd.get("/v1/guests").json().value("guests", json());
     ASSERT_TRUE(list.is_array());
     std::map<uint64_t, json> by_id;
-    for (const json& g : list) by_id[g.value("id", uint64_t{0})] = g;
+    for (const json& g : list)
+        by_id[g.value("id", uint64_t{0})] = g;
     EXPECT_EQ(by_id.at(exited_id).value("state", ""), "exited");
     size_t running = 0, crashed = 0;
     for (uint64_t id : acknowledged) {
@@ -193,7 +201,8 @@ TEST(SfdStore, RestartedSfdRecoversItsGuestsAfterSigkill) {
     EXPECT_GT(running, 0u);
     EXPECT_GT(crashed, 0u);
     EXPECT_EQ(sfd.worker_pids().size(), 2u) << "the dead worker's slot is filled again";
-    EXPECT_NE(std::find(sfd.worker_pids().begin(), sfd.worker_pids().end(), workers[0]), sfd.worker_pids().end())
+    EXPECT_NE(std::find(sfd.worker_pids().begin(), sfd.worker_pids().end(), workers[0]),
+              sfd.worker_pids().end())
         << "the surviving worker is adopted, not replaced";
 
     // A re-adopted guest is alive: its console grows, and it obeys.
@@ -224,7 +233,9 @@ std::string storecheck(Sfd& sfd, const std::string& commands, uint64_t* id_out =
     return sfd.get("/v1/guests/" + std::to_string(id) + "/logs").body;
 }
 
-bool has(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
+bool has(const std::string& text, const std::string& line) {
+    return text.find(line) != std::string::npos;
+}
 
 } // namespace
 
@@ -233,14 +244,17 @@ bool has(const std::string& text, const std::string& line) { return text.find(li
 TEST(SfdStore, GuestsReadTheirConfigAndWriteOnlyTheirOwnData) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1", "--pool", "4"});
-    const uint64_t other = create_ok(sfd, {{"image", guest_image("ticker")}, {"name", "other"}, {"cmdline", "100000 50"}});
+    const uint64_t other =
+        create_ok(sfd, {{"image", guest_image("ticker")}, {"name", "other"}, {"cmdline", "100000 50"}});
     const std::string other_home = "/local/domain/" + std::to_string(other);
     ASSERT_EQ(xs(sfd, "write", other_home + "/data/secret hidden"), "");
     uint64_t id = 0;
     const std::string out = storecheck(sfd,
                                        "read name write data/status ready read data/status read memory "
-                                       "escape " + other_home + "/name escape " + other_home + "/data/secret "
-                                       "write name evil write /tool/x y rm cmdline",
+                                       "escape " +
+                                           other_home + "/name escape " + other_home +
+                                           "/data/secret "
+                                           "write name evil write /tool/x y rm cmdline",
                                        &id);
     const std::string home = "/local/domain/" + std::to_string(id);
     EXPECT_TRUE(has(out, "store read name: ok \"guest-" + std::to_string(id) + "\"")) << out;
@@ -288,7 +302,8 @@ TEST(SfdStore, AGuestsQuotaStopsItFloodingTheStore) {
 TEST(SfdStore, AGuestSeesTheHostChangeAKeyItWatches) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1", "--pool", "4"});
-    const uint64_t id = create_ok(sfd, {{"image", guest_image("storecheck")}, {"cmdline", "watch data/knob 2"}});
+    const uint64_t id =
+        create_ok(sfd, {{"image", guest_image("storecheck")}, {"cmdline", "watch data/knob 2"}});
     const std::string ref = "/v1/guests/" + std::to_string(id);
     for (int i = 0; i < 200 && !has(sfd.get(ref + "/logs").body, "store watch data/knob: ok"); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

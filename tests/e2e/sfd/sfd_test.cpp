@@ -22,9 +22,13 @@ json idle(const std::string& name = "") {
     return fields;
 }
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void sleep_ms(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
-int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+int count_lines(const std::string& text) {
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
 
 } // namespace
 
@@ -79,7 +83,8 @@ TEST(Sfd, ExitAndCrashAreReported) {
 TEST(Sfd, PauseStopsAGuestAndResumeContinuesIt) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1"});
-    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1000 20"}}).status, 201);
+    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1000 20"}}).status,
+              201);
     sleep_ms(200);
     ASSERT_EQ(sfd.post("/v1/guests/t/pause").status, 200);
     const int paused_at = count_lines(sfd.get("/v1/guests/t/logs").body);
@@ -131,8 +136,10 @@ TEST(Sfd, KilledWorkerTakesOnlyItsGuestsDown) {
         }
     }
     // sfd keeps serving, and the slot gets a fresh worker.
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(sfd.create(idle()).status, 201);
-    for (int i = 0; i < 50 && sfd.worker_pids().size() < 2; ++i) sleep_ms(50);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(sfd.create(idle()).status, 201);
+    for (int i = 0; i < 50 && sfd.worker_pids().size() < 2; ++i)
+        sleep_ms(50);
     auto pids = sfd.worker_pids();
     EXPECT_EQ(pids.size(), 2u);
     EXPECT_EQ(std::count(pids.begin(), pids.end(), victim), 0);
@@ -142,12 +149,14 @@ TEST(Sfd, KilledWorkerTakesOnlyItsGuestsDown) {
 TEST(Sfd, SigtermStopsEveryWorker) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "3"});
-    for (int i = 0; i < 5; ++i) ASSERT_EQ(sfd.create(idle()).status, 201);
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(sfd.create(idle()).status, 201);
     auto pids = sfd.worker_pids();
     ASSERT_EQ(pids.size(), 3u);
     EXPECT_EQ(sfd.stop(), 0);
     sleep_ms(100);
-    for (pid_t pid : pids) EXPECT_NE(::kill(pid, 0), 0) << "worker " << pid << " outlived sfd";
+    for (pid_t pid : pids)
+        EXPECT_NE(::kill(pid, 0), 0) << "worker " << pid << " outlived sfd";
 }
 
 TEST(Sfd, BadRequestsAreRefusedAndDisturbNothing) {
@@ -287,7 +296,8 @@ TEST(Sfd, ThousandCreateDestroyCyclesLeaveNoTrace) {
     ASSERT_EQ(pids.size(), 2u);
     std::vector<int> fds;
     std::vector<long> rss;
-    for (pid_t p : {sfd.pid(), pids[0], pids[1]}) fds.push_back(settled_fds(p)), rss.push_back(sf::test::rss_kib(p));
+    for (pid_t p : {sfd.pid(), pids[0], pids[1]})
+        fds.push_back(settled_fds(p)), rss.push_back(sf::test::rss_kib(p));
     warm(1000);
     ASSERT_TRUE(pools_full());
     int i = 0;
@@ -311,9 +321,11 @@ TEST(Sfd, StormOfAThousandIdleGuests) {
     // Idle guests cost no CPU: the workers' CPU time barely moves over a second.
     auto pids = sfd.worker_pids();
     long before = 0, after = 0;
-    for (pid_t p : pids) before += sf::test::cpu_ticks(p);
+    for (pid_t p : pids)
+        before += sf::test::cpu_ticks(p);
     sleep_ms(1000);
-    for (pid_t p : pids) after += sf::test::cpu_ticks(p);
+    for (pid_t p : pids)
+        after += sf::test::cpu_ticks(p);
     EXPECT_LE(after - before, 10) << "idle workers used " << (after - before) << " ticks in 1 s";
     EXPECT_EQ(sfd.stop(), 0);
 }
@@ -324,7 +336,9 @@ TEST(Sfd, ConsoleLogFiles) {
     const std::string dir = ::mkdtemp(pattern);
     {
         Sfd sfd({"--workers", "1", "--log-dir", dir});
-        ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "logged"}, {"cmdline", "3 10"}}).status, 201);
+        ASSERT_EQ(
+            sfd.create({{"image", guest_image("ticker")}, {"name", "logged"}, {"cmdline", "3 10"}}).status,
+            201);
         sleep_ms(300);
     }
     std::ifstream in(dir + "/logged.log");
@@ -343,7 +357,9 @@ TEST(Sfd, ConsoleLogFilesAreCapped) {
     {
         Sfd sfd({"--workers", "1", "--log-dir", dir, "--log-max-bytes", "4096"});
         // 400 lines "tick N/400 at T ms" of 20-25 bytes: about 9 KiB, two rotations.
-        ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "chatty"}, {"cmdline", "400 1"}}).status, 201);
+        ASSERT_EQ(
+            sfd.create({{"image", guest_image("ticker")}, {"name", "chatty"}, {"cmdline", "400 1"}}).status,
+            201);
         ASSERT_TRUE(sfd.wait_state("chatty", "exited", std::chrono::seconds(20)));
     }
     auto read = [](const std::string& path) {
@@ -382,7 +398,8 @@ TEST(Sfd, PausingAWaitingGuestKeepsItsDeadline) {
     SF_SFD_REQUIRE_KVM();
     Sfd sfd({"--workers", "1"});
     // One tick after 600 ms; pause and resume while it waits: the tick must not come early.
-    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1 600"}}).status, 201);
+    ASSERT_EQ(sfd.create({{"image", guest_image("ticker")}, {"name", "t"}, {"cmdline", "1 600"}}).status,
+              201);
     sleep_ms(100);
     ASSERT_EQ(sfd.post("/v1/guests/t/pause").status, 200);
     ASSERT_EQ(sfd.post("/v1/guests/t/resume").status, 200);

@@ -98,8 +98,12 @@ void send_stop(const sf_sandbox_stop& stop) {
 }
 
 // The kernel's signal frame keeps registers as greg_t (signed), the protocol as uint64_t.
-uint64_t from_greg(greg_t value) { return static_cast<uint64_t>(value); }
-greg_t to_greg(uint64_t value) { return static_cast<greg_t>(value); }
+uint64_t from_greg(greg_t value) {
+    return static_cast<uint64_t>(value);
+}
+greg_t to_greg(uint64_t value) {
+    return static_cast<greg_t>(value);
+}
 
 void save_state(const ucontext_t& uc, sf_sandbox_stop& stop) {
     const greg_t* g = uc.uc_mcontext.gregs;

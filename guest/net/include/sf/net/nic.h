@@ -22,9 +22,9 @@
 namespace sf::net {
 
 struct NicStats {
-    uint64_t rx_frames, rx_bad_len;    // received; skipped for a bad slot length
-    uint64_t tx_frames, tx_drop_full;  // queued; dropped (ring full after a kick, or too long)
-    uint64_t kicks, kicks_when_full;   // kick hypercalls made; of which to make room
+    uint64_t rx_frames, rx_bad_len;   // received; skipped for a bad slot length
+    uint64_t tx_frames, tx_drop_full; // queued; dropped (ring full after a kick, or too long)
+    uint64_t kicks, kicks_when_full;  // kick hypercalls made; of which to make room
 };
 
 class Nic {
@@ -43,8 +43,7 @@ class Nic {
     bool rx_pending() const { return ring_pending(&rings_.rx) != 0; }
     // Hands every waiting frame (at most one ring's worth) to fn(frame, len),
     // oldest first; the frame is valid only during the call. No exit.
-    template <typename Fn>
-    uint32_t receive(Fn& fn) {
+    template <typename Fn> uint32_t receive(Fn& fn) {
         const RingDrained d = ring_consume(&rings_.rx, SF_NET_RING_SLOTS, fn);
         stats_.rx_frames += d.frames;
         stats_.rx_bad_len += d.skipped;

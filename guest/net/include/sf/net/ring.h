@@ -63,8 +63,7 @@ struct RingDrained {
 // Consumer: hands up to `max` waiting frames, oldest first, to
 // fn(const uint8_t* frame, size_t len) and frees each slot after its call
 // (the frame is valid only during the call). fn must not consume this ring.
-template <typename Fn>
-RingDrained ring_consume(sf_net_ring* r, uint32_t max, Fn& fn) {
+template <typename Fn> RingDrained ring_consume(sf_net_ring* r, uint32_t max, Fn& fn) {
     RingDrained out{0, 0};
     uint32_t n = ring_pending(r);
     if (n > max) n = max;

@@ -133,8 +133,8 @@ struct TcpConnection {
     uint16_t peer_mss;
     uint8_t retries;
     uint64_t rto_ns, timer_ns; // timer_ns == 0: no timer
-    size_t tx_len;  // bytes from snd_una on (in flight + unsent)
-    size_t tx_head; // ring index of snd_una
+    size_t tx_len;             // bytes from snd_una on (in flight + unsent)
+    size_t tx_head;            // ring index of snd_una
     size_t rx_len, rx_head;
     // Last: kTcpBufferBytes each in the Stack, set once by its constructor
     // (resetting a connection clears the fields before `tx` only).

@@ -76,8 +76,7 @@ struct StreamConn {
 // Accepts every completed connection on `listener` into a free slot of
 // `conns` (n slots); with no free slot the connection is closed at once.
 // Returns how many were accepted.
-template <typename Conn>
-size_t accept_all(Stack& s, int listener, Conn* conns, size_t n) {
+template <typename Conn> size_t accept_all(Stack& s, int listener, Conn* conns, size_t n) {
     size_t accepted = 0;
     for (int h; (h = s.tcp_accept(listener)) >= 0;) {
         size_t i = 0;
