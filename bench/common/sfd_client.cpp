@@ -50,6 +50,15 @@ Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
     if (created.id == 0) return error("POST /v1/guests: the guest object has no numeric id");
     if (const nlohmann::json* ms = json_field(*guest, "first_output_ms"); ms && ms->is_number())
         created.first_output_ms = ms->get<double>();
+    // A guest counts as created only once it wrote: an sfd that answers 201
+    // for one that ended first (as sfd did before it said 409) made it count.
+    if (!created.first_output_ms) {
+        const nlohmann::json* state = json_field(*guest, "state");
+        const std::string shown = state && state->is_string() ? state->get<std::string>() : "in no state";
+        (void)destroy_guest(created.id); // nothing left behind; its own error would hide this one
+        return error("POST /v1/guests: guest {} is {} and wrote no console output: not counted as created",
+                     created.id, shown);
+    }
     const nlohmann::json* nic = json_field(*guest, "nic");
     const nlohmann::json* ip = nic != nullptr && nic->is_object() ? json_field(*nic, "ip") : nullptr;
     if (ip != nullptr && ip->is_string()) created.ip = ip->get<std::string>();

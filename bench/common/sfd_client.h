@@ -50,7 +50,8 @@ class SfdClient {
     // GET /v1/host.
     Result<nlohmann::json> host();
     // POST /v1/guests with start=true and wait=output: returns once the guest
-    // has written its first console byte.
+    // has written its first console byte. A guest that shows no output (it
+    // ended first) is destroyed and is an error: it was not created.
     Result<CreatedGuest> create_guest(const GuestRequest& request);
     // DELETE /v1/guests/{id}.
     Result<void> destroy_guest(uint64_t id);

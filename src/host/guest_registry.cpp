@@ -24,6 +24,13 @@ std::string now_rfc3339() {
     return text;
 }
 
+// How an ended guest ended: "exited with status 3", "crashed: REASON".
+std::string ending(const GuestInfo& info) {
+    if (info.state == GuestState::Exited)
+        return fmt::format("exited with status {}", info.exit_status.value_or(0));
+    return fmt::format("crashed: {}", info.reason.value_or("no reason given"));
+}
+
 } // namespace
 
 const char* describe(Busy busy) {
@@ -222,7 +229,12 @@ Result<GuestInfo> GuestRegistry::wait_for_output(uint64_t id, std::chrono::milli
                      "guest {} wrote nothing to its console within {} ms (it runs on)", id, timeout.count());
     auto it = guests_.find(id);
     if (it == guests_.end()) return error(ErrorKind::NotFound, "guest {} was destroyed meanwhile", id);
-    return it->second.entry.info;
+    const GuestInfo& info = it->second.entry.info;
+    if (!it->second.has_output) // it ended first: that is no output
+        return error(ErrorKind::Conflict,
+                     "guest '{}' {} before writing any console output (GET /v1/guests/{})", info.name,
+                     ending(info), info.id);
+    return info;
 }
 
 Result<GuestEntry> GuestRegistry::mark_busy(const std::string& ref, Busy what) {

@@ -106,7 +106,8 @@ class GuestRegistry {
     // Records `to` unless the guest left `from` meanwhile (it ended).
     Result<GuestInfo> changed(uint64_t id, GuestState from, GuestState to);
     Result<GuestInfo> set_console_bytes(uint64_t id, uint64_t bytes);
-    // Waits until guest `id` wrote its first console byte or ended (Unavailable after `timeout`).
+    // Waits until guest `id` wrote its first console byte. Conflict if it
+    // ended first (its record stays), Unavailable after `timeout`.
     Result<GuestInfo> wait_for_output(uint64_t id, std::chrono::milliseconds timeout);
 
     // A running or paused guest held idle for one long operation (Conflict otherwise).

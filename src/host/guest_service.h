@@ -84,8 +84,10 @@ struct CreateRequest {
     std::string net; // non-empty: one NIC on this network
     std::string ip;  // with net: the address asked for (empty: the network picks one)
     bool start = true;
-    // Return only once the guest has written its first console byte (or has
-    // ended, or `wait_timeout` passed: then 504-like Unavailable error).
+    // Return only once the guest has written its first console byte. If it
+    // ends first: Conflict, saying how it ended; if `wait_timeout` passes
+    // first: Unavailable. Either way the guest stays (it runs on, or its
+    // record shows how it ended).
     bool wait_for_output = false;
     std::chrono::milliseconds wait_timeout{10000};
 };

@@ -1,9 +1,13 @@
 # Runs `sf-bench storm` against sf-fake-sfd and checks its JSON summary:
 # exactly the documented keys, all numbers, and the expected counts.
-# Inputs (-D): SF_BENCH, FAKE_SFD, N, PARALLEL, FAIL_EVERY, EXPECT_FAILED,
-# EXPECT_STATUS, PLOT (optional SVG path).
+# Inputs (-D): SF_BENCH, FAKE_SFD, N, PARALLEL, FAIL_EVERY, DEAD_EVERY (0 if
+# empty), EXPECT_FAILED, EXPECT_STATUS, PLOT (optional SVG path).
+if(NOT DEAD_EVERY)
+  set(DEAD_EVERY 0)
+endif()
 set(args storm -n ${N} --json --parallel ${PARALLEL} --sfd ${FAKE_SFD} --image ${FAKE_SFD}
-    --cpu-seconds 0.5 --settle-seconds 0.2 --sfd-arg=--delay-ms=0.2 --sfd-arg=--fail-every=${FAIL_EVERY})
+    --cpu-seconds 0.5 --settle-seconds 0.2 --sfd-arg=--delay-ms=0.2 --sfd-arg=--fail-every=${FAIL_EVERY}
+    --sfd-arg=--dead-every=${DEAD_EVERY})
 if(PLOT)
   file(REMOVE ${PLOT})
   list(APPEND args --plot ${PLOT})

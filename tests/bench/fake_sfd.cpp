@@ -31,6 +31,7 @@ struct Options {
     double delay_ms = 0.2;
     size_t touch_kib = 0;
     uint64_t fail_every = 0;
+    uint64_t dead_every = 0;
     int workers = 2;
     int pool = 0;
 };
@@ -95,6 +96,8 @@ void FakeDaemon::create(const httplib::Request& req, httplib::Response& res) {
         id = next_id_++;
         guests_[id].object = {{"id", id}, {"name", name.empty() ? "guest-" + std::to_string(id) : name}};
     }
+    // What an sfd before issue 17 answered for a guest that exited before any output.
+    const bool dead = options_.dead_every > 0 && id % options_.dead_every == 0;
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(options_.delay_ms));
     std::unique_ptr<char[]> memory;
     if (options_.touch_kib > 0) {
@@ -109,13 +112,13 @@ void FakeDaemon::create(const httplib::Request& req, httplib::Response& res) {
     guest.object.update({{"image", body["image"]},
                          {"mem", 4194304},
                          {"cmdline", body.value("cmdline", "")},
-                         {"state", "running"},
-                         {"exit_status", nullptr},
+                         {"state", dead ? "exited" : "running"},
+                         {"exit_status", dead ? json(1) : json(nullptr)},
                          {"reason", nullptr},
                          {"worker", 0},
                          {"created_at", "1970-01-01T00:00:00Z"},
-                         {"first_output_ms", ms},
-                         {"console_bytes", 30}});
+                         {"first_output_ms", dead ? json(nullptr) : json(ms)},
+                         {"console_bytes", dead ? 0 : 30}});
     res.status = 201;
     res.set_content(guest.object.dump(), "application/json");
 }
@@ -195,6 +198,9 @@ int main(int argc, char** argv) {
     app.add_option("--delay-ms", options.delay_ms, "Delay of each create")->capture_default_str();
     app.add_option("--touch-kib", options.touch_kib, "Memory touched per guest")->capture_default_str();
     app.add_option("--fail-every", options.fail_every, "Every K-th create fails (0: none)")
+        ->capture_default_str();
+    app.add_option("--dead-every", options.dead_every,
+                   "Every K-th guest (by id) is answered 201 but exited with no output (0: none)")
         ->capture_default_str();
     app.add_option("--workers", options.workers, "Reported only");
     app.add_option("--pool", options.pool, "Reported only");

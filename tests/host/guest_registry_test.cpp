@@ -158,6 +158,28 @@ TEST_F(Registry, WaitForOutputReturnsOnTheFirstByteOrTimesOut) {
     ASSERT_TRUE(info) << info.error().message;
 }
 
+TEST_F(Registry, AGuestThatEndsBeforeAnyOutputIsNoOutput) {
+    GuestRegistry::Reservation exits = admit("exits"), crashes = admit("crashes");
+    exits.keep();
+    crashes.keep();
+    registry_.ended(exits.id(), GuestState::Exited, 3, {});
+    Result<GuestInfo> exited = registry_.wait_for_output(exits.id(), 10s);
+    ASSERT_FALSE(exited);
+    EXPECT_EQ(exited.error().kind, ErrorKind::Conflict);
+    EXPECT_EQ(exited.error().message, "guest 'exits' exited with status 3 before writing any console output "
+                                      "(GET /v1/guests/1)");
+    registry_.ended(crashes.id(), GuestState::Crashed, std::nullopt, "triple fault");
+    EXPECT_NE(registry_.wait_for_output(crashes.id(), 10s).error().message.find("crashed: triple fault"),
+              std::string::npos);
+    EXPECT_TRUE(registry_.find("exits")) << "its record stays, with how it ended";
+    // Output first, then the end: that guest did write.
+    GuestRegistry::Reservation hello = admit("hello");
+    hello.keep();
+    registry_.first_output(hello.id(), 1);
+    registry_.ended(hello.id(), GuestState::Exited, 0, {});
+    EXPECT_TRUE(registry_.wait_for_output(hello.id(), 10s));
+}
+
 TEST_F(Registry, AFollowerGetsTheRingThenNewBytesUntilTheGuestEnds) {
     GuestRegistry::Reservation guest = admit("web");
     guest.keep();

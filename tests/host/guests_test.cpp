@@ -119,6 +119,22 @@ TEST_F(GuestsService, WaitForOutputReturnsOnceTheGuestWrites) {
     EXPECT_TRUE(info->first_output_ms.has_value());
 }
 
+TEST_F(GuestsService, AWaitedCreateWhoseGuestEndsSilentlyIsAConflictAndTheGuestStays) {
+    CreateRequest waiting = request("silent");
+    waiting.wait_for_output = true;
+    std::thread guest([&] {
+        while (!registry_.find(uint64_t{1}))
+            std::this_thread::yield();
+        registry_.ended(1, GuestState::Crashed, std::nullopt, "a bad pointer");
+    });
+    Result<GuestInfo> info = guests_.create(waiting);
+    guest.join();
+    ASSERT_FALSE(info);
+    EXPECT_EQ(info.error().kind, ErrorKind::Conflict) << info.error().message;
+    EXPECT_EQ(guests_.info("silent").value().state, GuestState::Crashed);
+    EXPECT_TRUE(guests_.destroy("silent"));
+}
+
 TEST_F(GuestsService, HostInfoHasTheRegistrysAndTheKindsFigures) {
     ASSERT_TRUE(guests_.create(request("a")));
     ASSERT_TRUE(guests_.create(request("b", false)));
