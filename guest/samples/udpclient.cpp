@@ -3,6 +3,9 @@
 // Usage: udpclient IP PORT COUNT   (COUNT <= 1000)
 // Sends COUNT small datagrams "udpclient SEQ", 10 ms apart, from NIC 0 to
 // IP:PORT and prints one line per reply (an echo server sends them back).
+// The second waits for the first's reply (at most 1 s): until IP's MAC is
+// known the stack holds one datagram only, and a slow ARP answer (a loaded
+// host) would lose the ones sent meanwhile.
 // Exits 0 once every datagram got its reply, 1 if some had none 2 s after
 // the last was sent, 2 on bad arguments or without a NIC. Used to test
 // guest-to-guest forwarding; it waits only in poll.
@@ -14,8 +17,9 @@
 namespace {
 
 constexpr unsigned long kCountMax = 1000;
-constexpr uint64_t kIntervalNs = 10000000; // 10 ms
-constexpr uint64_t kGraceNs = 2000000000;  // 2 s after the last send
+constexpr uint64_t kIntervalNs = 10000000;         // 10 ms
+constexpr uint64_t kGraceNs = 2000000000;          // 2 s after the last send
+constexpr uint64_t kFirstReplyWaitNs = 1000000000; // the first reply, before the second send
 constexpr uint16_t kLocalPortBase = 40000;
 
 struct Client {
@@ -80,6 +84,11 @@ int main(int argc, char** argv) {
     uint64_t next = net.now_ns(), end = 0;
     for (unsigned long sent = 0; client.replies < client.count;) {
         const uint64_t now = net.now_ns();
+        if (sent == 1 && client.replies == 0 && now < client.sent_at[0] + kFirstReplyWaitNs) {
+            net.run_once(client.sent_at[0] + kFirstReplyWaitNs); // the address is being resolved
+            next = net.now_ns();
+            continue;
+        }
         if (sent < client.count && now >= next) {
             char msg[32];
             const int n = snprintf(msg, sizeof msg, "udpclient %lu", sent);
