@@ -133,6 +133,16 @@ double tree_cpu_pct(const TreeUsage& before, const TreeUsage& after, double seco
     return 100.0 * static_cast<double>(after.cpu_ticks - before.cpu_ticks) / ticks_per_s / seconds / cpus;
 }
 
+double tree_tick_pct(double seconds) {
+    const double ticks_per_s = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const double cpus = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+    return seconds > 0 ? 100.0 / ticks_per_s / seconds / cpus : 0.0;
+}
+
+double cpu_tick_pct(const CpuTimes& before, const CpuTimes& after) {
+    return after.total > before.total ? 100.0 / static_cast<double>(after.total - before.total) : 0.0;
+}
+
 double cpu_use_pct(const CpuTimes& before, const CpuTimes& after) {
     if (after.total <= before.total) return 0.0;
     const double total = static_cast<double>(after.total - before.total);

@@ -28,6 +28,9 @@ Result<CpuTimes> read_cpu_times();
 // Host CPU use between two readings, in percent of all CPUs: 100 * (1 -
 // idle delta / total delta). 0 when no time passed.
 double cpu_use_pct(const CpuTimes& before, const CpuTimes& after);
+// What one clock tick is of that figure: the finest step it can show, in
+// percent (100 / total delta). 0 when no time passed.
+double cpu_tick_pct(const CpuTimes& before, const CpuTimes& after);
 
 // user + system time of one process from its /proc/PID/stat, in clock ticks.
 Result<uint64_t> parse_process_cpu_ticks(std::string_view stat);
@@ -46,5 +49,7 @@ Result<TreeUsage> read_tree_usage(pid_t root);
 // The CPU time of a process tree between two readings, in percent of all CPUs
 // (comparable with cpu_use_pct).
 double tree_cpu_pct(const TreeUsage& before, const TreeUsage& after, double seconds);
+// What one clock tick is of tree_cpu_pct over `seconds`, in percent. 0 if no time passed.
+double tree_tick_pct(double seconds);
 
 } // namespace sf::bench

@@ -247,8 +247,12 @@ Result<bool> measure_idle(const StormOptions& o, const Target& target, StormRead
     SF_TRY_ASSIGN(CpuTimes after, read_cpu_times());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     readings.idle_cpu_pct = cpu_use_pct(before, after);
+    readings.idle_cpu_tick_pct = cpu_tick_pct(before, after);
     const std::optional<TreeUsage> tree_after = sfd_usage(target);
-    if (tree_before && tree_after) readings.sfd_cpu_pct = tree_cpu_pct(*tree_before, *tree_after, seconds);
+    if (tree_before && tree_after) {
+        readings.sfd_cpu_pct = tree_cpu_pct(*tree_before, *tree_after, seconds);
+        readings.sfd_cpu_tick_pct = tree_tick_pct(seconds);
+    }
     return true;
 }
 

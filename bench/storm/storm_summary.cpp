@@ -62,6 +62,15 @@ std::string format_store(const StoreFigures& f) {
         verdict(f.share <= kStoreShareTarget));
 }
 
+// A CPU figure with its resolution `tick` (one clock tick over the window):
+// "0.25 % (one tick: 0.05 %)", or "< 0.05 % (under one clock tick)" when it reads
+// less than one tick, where the number would claim a precision it lacks.
+std::string cpu_text(double pct, double tick) {
+    if (tick <= 0) return fmt::format("{:.2f} %", pct);
+    if (pct < tick) return fmt::format("< {:.3g} % (under one clock tick)", tick);
+    return fmt::format("{:.2f} % (one tick: {:.3g} %)", pct, tick);
+}
+
 } // namespace
 
 std::optional<StoreReading> parse_store_reading(const nlohmann::json& host) {
@@ -109,11 +118,13 @@ StormSummary summarize_storm(const std::vector<StormSample>& samples, const Stor
         s.mem_per_guest_kib = used / static_cast<double>(s.created) / 1024.0;
     }
     s.idle_cpu_pct = readings.idle_cpu_pct;
+    s.idle_cpu_tick_pct = readings.idle_cpu_tick_pct;
     if (s.created > 0 && readings.sfd_pss_before && readings.sfd_pss_after)
         s.sfd_pss_per_guest_kib =
             (static_cast<double>(*readings.sfd_pss_after) - static_cast<double>(*readings.sfd_pss_before)) /
             static_cast<double>(s.created) / 1024.0;
     s.sfd_cpu_pct = readings.sfd_cpu_pct;
+    s.sfd_cpu_tick_pct = readings.sfd_cpu_tick_pct;
     s.store = store_figures(readings, s.median_ms);
     return s;
 }
@@ -131,6 +142,7 @@ nlohmann::json to_json(const StormSummary& s) {
         {"total_s", round_to(s.total_s, 3)},
         {"mem_per_guest_kib", round_to(s.mem_per_guest_kib, 1)},
         {"idle_cpu_pct", round_to(s.idle_cpu_pct, 2)},
+        {"idle_cpu_tick_pct", round_to(s.idle_cpu_tick_pct, 4)},
     };
     if (s.store) {
         json["store_backend"] = s.store->backend;
@@ -162,8 +174,11 @@ std::string format_text(const StormSummary& s) {
     if (s.sfd_pss_per_guest_kib)
         out += fmt::format("    sfd and its workers alone: {:.1f} KiB PSS per guest\n",
                            *s.sfd_pss_per_guest_kib);
-    out += fmt::format("  host CPU use with all guests idle: {:.2f} % (all processes)\n", s.idle_cpu_pct);
-    if (s.sfd_cpu_pct) out += fmt::format("    sfd and its workers alone: {:.2f} %\n", *s.sfd_cpu_pct);
+    out += fmt::format("  host CPU use with all guests idle: {} (all processes)\n",
+                       cpu_text(s.idle_cpu_pct, s.idle_cpu_tick_pct));
+    if (s.sfd_cpu_pct)
+        out +=
+            fmt::format("    sfd and its workers alone: {}\n", cpu_text(*s.sfd_cpu_pct, s.sfd_cpu_tick_pct));
     if (s.store) out += format_store(*s.store);
     out += fmt::format("  targets: failed == 0 {}; last_ms <= {:g} {}; median_ms <= {:g} {}; "
                        "mem_per_guest_kib <= {:g} {}; idle_cpu_pct <= {:g} {}\n",

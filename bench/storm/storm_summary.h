@@ -40,9 +40,11 @@ struct StormReadings {
     uint64_t mem_available_before = 0; // bytes
     uint64_t mem_available_after = 0;  // bytes
     double idle_cpu_pct = 0;
+    double idle_cpu_tick_pct = 0; // one clock tick of idle_cpu_pct: its resolution
     // The daemon's own process tree (sfd and its workers), when sf-bench started it:
     std::optional<uint64_t> sfd_pss_before, sfd_pss_after; // bytes
     std::optional<double> sfd_cpu_pct;                     // over the same window as idle_cpu_pct
+    double sfd_cpu_tick_pct = 0;                           // one clock tick of sfd_cpu_pct
     // sfd's store, read before the create phase and after it:
     std::optional<StoreReading> store_before, store_after;
 };
@@ -63,17 +65,22 @@ struct StormSummary {
     double total_s = 0;
     double mem_per_guest_kib = 0; // (before - after) / created; may be negative on a noisy host
     double idle_cpu_pct = 0;
+    // One clock tick of idle_cpu_pct (/proc/stat's resolution over the window):
+    // a figure below it is "< this", not the number.
+    double idle_cpu_tick_pct = 0;
     // Not in the JSON: sfd's own figures (server side times; its process tree's
     // PSS growth per guest and CPU use), less disturbed by other load on the host.
     double server_median_ms = 0, server_p99_ms = 0;
     std::optional<double> sfd_pss_per_guest_kib, sfd_cpu_pct;
+    double sfd_cpu_tick_pct = 0;
     std::optional<StoreFigures> store; // when sfd reported its store after the storm
 };
 
 StormSummary summarize_storm(const std::vector<StormSample>& samples, const StormReadings& readings);
 
 // The JSON summary: n, created, failed, first_ms, median_ms, p99_ms, last_ms,
-// max_ms, total_s, mem_per_guest_kib, idle_cpu_pct (all numbers); with store
+// max_ms, total_s, mem_per_guest_kib, idle_cpu_pct, idle_cpu_tick_pct (all
+// numbers; idle_cpu_pct below idle_cpu_tick_pct means "under one tick"); with store
 // figures also store_backend (a string), store_record_ms_mean and store_share.
 nlohmann::json to_json(const StormSummary& summary);
 

@@ -142,7 +142,28 @@ TEST(StormSummary, DaemonFigures) {
     ASSERT_TRUE(s.sfd_pss_per_guest_kib);
     EXPECT_DOUBLE_EQ(*s.sfd_pss_per_guest_kib, 100);
     EXPECT_NE(format_text(s).find("sfd and its workers alone: 0.25 %"), std::string::npos) << format_text(s);
-    EXPECT_EQ(to_json(s).size(), 11u); // not in the JSON
+    EXPECT_EQ(to_json(s).size(), 12u); // not in the JSON
+}
+
+TEST(StormSummary, CpuUnderOneClockTickIsShownAsSuch) {
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.0);
+    readings.idle_cpu_tick_pct = 0.05; // 2 CPUs, 100 ticks/s, 10 s
+    readings.sfd_cpu_pct = 0.25;
+    readings.sfd_cpu_tick_pct = 0.05;
+    StormSummary s = summarize_storm(samples_of({1, 1}), readings);
+    const std::string text = format_text(s);
+    EXPECT_NE(text.find("host CPU use with all guests idle: < 0.05 % (under one clock tick)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("sfd and its workers alone: 0.25 % (one tick: 0.05 %)"), std::string::npos) << text;
+    EXPECT_DOUBLE_EQ(to_json(s)["idle_cpu_tick_pct"].get<double>(), 0.05);
+}
+
+TEST(HostStats, OneClockTickOfAWindow) {
+    EXPECT_DOUBLE_EQ(cpu_tick_pct({0, 1000}, {0, 3000}), 0.05); // 2000 ticks passed
+    EXPECT_DOUBLE_EQ(cpu_tick_pct({0, 1000}, {0, 1000}), 0.0);
+    EXPECT_GT(tree_tick_pct(1.0), 0.0);
+    EXPECT_DOUBLE_EQ(tree_tick_pct(0.0), 0.0);
 }
 
 TEST(StormSummary, NothingCreated) {
@@ -155,9 +176,9 @@ TEST(StormSummary, NothingCreated) {
 TEST(StormSummary, JsonHasExactlyTheKeysAsNumbers) {
     StormSummary s = summarize_storm(samples_of({1.23456, 2}), readings_of(1, 4 << 20, 3 << 20, 0.5));
     nlohmann::json j = to_json(s);
-    const std::vector<std::string> keys{"n",           "created", "failed", "first_ms", "median_ms",
-                                        "p99_ms",      "last_ms", "max_ms", "total_s",  "mem_per_guest_kib",
-                                        "idle_cpu_pct"};
+    const std::vector<std::string> keys{
+        "n",       "created", "failed",  "first_ms",          "median_ms",    "p99_ms",
+        "last_ms", "max_ms",  "total_s", "mem_per_guest_kib", "idle_cpu_pct", "idle_cpu_tick_pct"};
     EXPECT_EQ(j.size(), keys.size());
     for (const std::string& key : keys) {
         ASSERT_TRUE(j.contains(key)) << key;
@@ -196,7 +217,7 @@ TEST(StormSummary, StoreShareOverTheStormsRecords) {
     EXPECT_DOUBLE_EQ(s.store->record_ms_mean, 0.125);
     EXPECT_DOUBLE_EQ(s.store->share, 0.0625); // of the median, 2 ms
     nlohmann::json j = to_json(s);
-    EXPECT_EQ(j.size(), 14u);
+    EXPECT_EQ(j.size(), 15u); // 12 and the store's 3
     EXPECT_EQ(j["store_backend"], "mem");
     EXPECT_DOUBLE_EQ(j["store_record_ms_mean"].get<double>(), 0.125);
     EXPECT_DOUBLE_EQ(j["store_share"].get<double>(), 0.0625);
