@@ -2,7 +2,7 @@
 // ApiServer in front of a FakeGuestService: output formats, one-line errors
 // and exit codes (0 ok, 1 failure, 2 usage), global options anywhere, and the
 // console on a pseudo-terminal (raw mode, Ctrl-] detaches, mode restored).
-#include "api_test_support.h"
+#include "sfctl_run.h"
 
 #include <pty.h>
 #include <termios.h>
@@ -15,31 +15,19 @@
 using nlohmann::json;
 using sf::host::GuestState;
 using sf::test::ApiFixture;
+using sf::test::expect_sfctl_failure;
+using sf::test::line_count;
 using sf::test::ProcessResult;
 using sf::test::run_process;
+using sf::test::run_sfctl;
 
 namespace {
-
-size_t line_count(const std::string& text) {
-    return size_t(std::count(text.begin(), text.end(), '\n'));
-}
 
 class Sfctl : public ApiFixture {
   protected:
     // sfctl ARGS --socket <the fixture's socket>
     ProcessResult sfctl(std::vector<std::string> args, const std::string& cwd = "") {
-        args.insert(args.begin(), std::string(SF_BIN_DIR) + "/sfctl");
-        args.insert(args.end(), {"--socket", socket_path});
-        return run_process(args, {}, "", cwd);
-    }
-
-    // Exit 1 and one line on stderr: "sfctl CMD: ..." containing `needle`.
-    static void expect_failure(const ProcessResult& r, const std::string& command,
-                               const std::string& needle) {
-        EXPECT_EQ(r.exit_code, 1) << r.err;
-        EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-        EXPECT_EQ(line_count(r.err), 1u) << r.err;
+        return run_sfctl(std::move(args), socket_path, cwd);
     }
 
     GuestState state_of(const std::string& ref) { return service.info(ref)->state; }
@@ -63,18 +51,18 @@ TEST_F(Sfctl, CreateNoStartAndWait) {
     EXPECT_EQ(state_of("1"), GuestState::Created);
     EXPECT_EQ(sfctl({"create", image_path, "--wait"}).exit_code, 0);
     EXPECT_TRUE(service.last_request.wait_for_output);
-    expect_failure(sfctl({"create", image_path, "--wait", "--cmdline", "silent"}), "create",
-                   "no console output");
+    expect_sfctl_failure(sfctl({"create", image_path, "--wait", "--cmdline", "silent"}), "create",
+                         "no console output");
     EXPECT_EQ(sfctl({"create", image_path, "--wait", "--no-start"}).exit_code, 2);
 }
 
 TEST_F(Sfctl, CreateErrorsAreOneLine) {
     ASSERT_EQ(sfctl({"create", image_path, "--name", "web"}).exit_code, 0);
-    expect_failure(sfctl({"create", image_path, "--name", "web"}), "create",
-                   "a guest named 'web' already exists");
-    expect_failure(sfctl({"create", image_path, "--name", "a/b"}), "create", "name: only letters");
-    expect_failure(sfctl({"create", image_path, "--mem", "4X"}), "create", "mem: invalid size \"4X\"");
-    expect_failure(sfctl({"create", "/nonexistent"}), "create", "no such file");
+    expect_sfctl_failure(sfctl({"create", image_path, "--name", "web"}), "create",
+                         "a guest named 'web' already exists");
+    expect_sfctl_failure(sfctl({"create", image_path, "--name", "a/b"}), "create", "name: only letters");
+    expect_sfctl_failure(sfctl({"create", image_path, "--mem", "4X"}), "create", "mem: invalid size \"4X\"");
+    expect_sfctl_failure(sfctl({"create", "/nonexistent"}), "create", "no such file");
     EXPECT_EQ(sfctl({"create"}).exit_code, 2);
 }
 
@@ -86,8 +74,8 @@ TEST_F(Sfctl, LifecycleCommandsAreSilent) {
         EXPECT_EQ(r.out + r.err, "") << action;
     }
     EXPECT_EQ(state_of("web"), GuestState::Running);
-    expect_failure(sfctl({"resume", "web"}), "resume", "not paused");
-    expect_failure(sfctl({"pause", "nope"}), "pause", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"resume", "web"}), "resume", "not paused");
+    expect_sfctl_failure(sfctl({"pause", "nope"}), "pause", "no guest 'nope'");
     EXPECT_EQ(sfctl({"start"}).exit_code, 2);
 }
 
@@ -137,7 +125,7 @@ TEST_F(Sfctl, InfoOfAGuest) {
     EXPECT_EQ(r.out.find("exit_status"), std::string::npos) << "null fields are left out";
     json guest = json::parse(sfctl({"info", "1", "-o", "json"}).out, nullptr, false);
     EXPECT_EQ(guest["name"], "web");
-    expect_failure(sfctl({"info", "nope"}), "info", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"info", "nope"}), "info", "no guest 'nope'");
 }
 
 TEST_F(Sfctl, InfoOfTheHost) {
@@ -166,7 +154,7 @@ TEST_F(Sfctl, LogsPrintsTheRing) {
     auto r = sfctl({"logs", "web"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "booted web\nmore\n");
-    expect_failure(sfctl({"logs", "nope"}), "logs", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"logs", "nope"}), "logs", "no guest 'nope'");
 }
 
 TEST_F(Sfctl, ConsoleFollowsUntilTheGuestEnds) {
@@ -181,20 +169,20 @@ TEST_F(Sfctl, ConsoleFollowsUntilTheGuestEnds) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "booted web\ntick\n");
     EXPECT_EQ(r.err, "");
-    expect_failure(sfctl({"console", "nope"}), "console", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"console", "nope"}), "console", "no guest 'nope'");
 }
 
 TEST_F(Sfctl, UnreachableDaemonIsOneClearLine) {
     std::string missing = dir / "missing.sock";
     auto r = run_process({std::string(SF_BIN_DIR) + "/sfctl", "list", "--socket", missing});
-    expect_failure(r, "list",
-                   "cannot reach sfd at " + missing + ": No such file or directory (is sfd running?)");
+    expect_sfctl_failure(r, "list",
+                         "cannot reach sfd at " + missing + ": No such file or directory (is sfd running?)");
     server->stop(); // the socket file is gone, then refused:
     std::ofstream(socket_path) << "";
     r = sfctl({"info", "web"});
-    expect_failure(r, "info", "cannot reach sfd at " + socket_path);
+    expect_sfctl_failure(r, "info", "cannot reach sfd at " + socket_path);
     r = run_process({std::string(SF_BIN_DIR) + "/sfctl", "--host", "127.0.0.1:1", "list"});
-    expect_failure(r, "list", "cannot reach sfd at 127.0.0.1:1: Connection refused (is sfd running?)");
+    expect_sfctl_failure(r, "list", "cannot reach sfd at 127.0.0.1:1: Connection refused (is sfd running?)");
 }
 
 TEST_F(Sfctl, GlobalOptionsGoBeforeOrAfterAndSocketComesFromTheEnvironment) {
@@ -226,13 +214,13 @@ TEST_F(Sfctl, HostAddressOverTcpWithATokenEvenWithInfo) {
     EXPECT_NE(
         run_process({sfctl_bin, "--host", address, "info", "--host"}, env).out.find("workers[1].index:"),
         std::string::npos);
-    expect_failure(run_process({sfctl_bin, "--host", address, "list"}), "list",
-                   "needs Authorization: Bearer");
+    expect_sfctl_failure(run_process({sfctl_bin, "--host", address, "list"}), "list",
+                         "needs Authorization: Bearer");
     auto bad = run_process({sfctl_bin, "list", "--host", "nowhere"});
-    expect_failure(bad, "list", "--host: expected HOST:PORT");
+    expect_sfctl_failure(bad, "list", "--host: expected HOST:PORT");
     // Off loopback sfd speaks TLS only: sfctl never sends a token there in clear.
-    expect_failure(run_process({sfctl_bin, "list", "--host", "10.1.2.3:8443"}, env), "list",
-                   "not loopback, so TLS: give --ca");
+    expect_sfctl_failure(run_process({sfctl_bin, "list", "--host", "10.1.2.3:8443"}, env), "list",
+                         "not loopback, so TLS: give --ca");
 }
 
 // The token's life through sfctl: made on the unix socket (its secret alone
@@ -275,17 +263,18 @@ TEST_F(Sfctl, TokenCommandsAndTlsWithACa) {
 
     const std::string other = dir / "other-certs";
     ASSERT_TRUE(sf::test::make_test_certificates(other));
-    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", other + "/ca.pem", "--token-file",
-                                token_file, "list"}),
-                   "list", "not signed by the --ca");
-    expect_failure(run_process({sfctl_bin, "--host", address, "--token-file", token_file, "list"}), "list",
-                   "lost connection"); // plain HTTP to a TLS port
+    expect_sfctl_failure(run_process({sfctl_bin, "--host", address, "--ca", other + "/ca.pem", "--token-file",
+                                      token_file, "list"}),
+                         "list", "not signed by the --ca");
+    expect_sfctl_failure(run_process({sfctl_bin, "--host", address, "--token-file", token_file, "list"}),
+                         "list",
+                         "lost connection"); // plain HTTP to a TLS port
 
     EXPECT_EQ(sfctl({"token", "revoke", "ops"}).exit_code, 0);
-    expect_failure(run_process({sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file",
-                                token_file, "list"}),
-                   "list", "not valid");
-    expect_failure(sfctl({"token", "revoke", "ops"}), "token revoke", "no token 'ops'");
+    expect_sfctl_failure(run_process({sfctl_bin, "--host", address, "--ca", certs + "/ca.pem", "--token-file",
+                                      token_file, "list"}),
+                         "list", "not valid");
+    expect_sfctl_failure(sfctl({"token", "revoke", "ops"}), "token revoke", "no token 'ops'");
 }
 
 // Reads the pty until `needle` shows up or 5 s pass.

@@ -2,34 +2,21 @@
 // info, rm) and guests with a NIC (create --net/--ip, the IP column of list,
 // the NIC in info) against a real ApiServer in front of a FakeGuestService:
 // output, one-line errors and exit codes (0 ok, 1 failure, 2 usage).
-#include "api_test_support.h"
+#include "sfctl_run.h"
 
 #include <regex>
 
 using nlohmann::json;
 using sf::test::ApiFixture;
+using sf::test::expect_sfctl_failure;
 using sf::test::ProcessResult;
-using sf::test::run_process;
+using sf::test::run_sfctl;
 
 namespace {
 
 class SfctlNet : public ApiFixture {
   protected:
-    ProcessResult sfctl(std::vector<std::string> args) {
-        args.insert(args.begin(), std::string(SF_BIN_DIR) + "/sfctl");
-        args.insert(args.end(), {"--socket", socket_path});
-        return run_process(args);
-    }
-
-    // Exit 1 and one line on stderr: "sfctl COMMAND: ..." containing `needle`.
-    static void expect_failure(const ProcessResult& r, const std::string& command,
-                               const std::string& needle) {
-        EXPECT_EQ(r.exit_code, 1) << r.err;
-        EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_EQ(r.out, "");
-    }
+    ProcessResult sfctl(std::vector<std::string> args) { return run_sfctl(std::move(args), socket_path); }
 
     static void expect_silent_success(const ProcessResult& r) {
         EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -45,14 +32,16 @@ TEST_F(SfctlNet, CreateIsSilentAndErrorsAreOneLine) {
     expect_silent_success(sfctl({"net", "create", "net0", "--subnet", "10.0.0.0/24"}));
     ASSERT_TRUE(service.network_info("net0").ok());
     EXPECT_EQ(service.network_info("net0")->subnet, "10.0.0.0/24");
-    expect_failure(sfctl({"net", "create", "net0", "--subnet", "10.1.0.0/24"}), "net create",
-                   "a network named 'net0' exists already");
-    expect_failure(sfctl({"net", "create", "net1", "--subnet", "10.0.0.0/8"}), "net create", "overlaps");
-    expect_failure(sfctl({"net", "create", "net1", "--subnet", "10.2.0"}), "net create",
-                   "subnet: \"10.2.0\" is not an IPv4 subnet");
-    expect_failure(sfctl({"net", "create", "net1", "--subnet", "10.2.0.1/24"}), "net create", "host bits");
-    expect_failure(sfctl({"net", "create", "much-too-long-name", "--subnet", "10.2.0.0/24"}), "net create",
-                   "name: 18 bytes, at most 15");
+    expect_sfctl_failure(sfctl({"net", "create", "net0", "--subnet", "10.1.0.0/24"}), "net create",
+                         "a network named 'net0' exists already");
+    expect_sfctl_failure(sfctl({"net", "create", "net1", "--subnet", "10.0.0.0/8"}), "net create",
+                         "overlaps");
+    expect_sfctl_failure(sfctl({"net", "create", "net1", "--subnet", "10.2.0"}), "net create",
+                         "subnet: \"10.2.0\" is not an IPv4 subnet");
+    expect_sfctl_failure(sfctl({"net", "create", "net1", "--subnet", "10.2.0.1/24"}), "net create",
+                         "host bits");
+    expect_sfctl_failure(sfctl({"net", "create", "much-too-long-name", "--subnet", "10.2.0.0/24"}),
+                         "net create", "name: 18 bytes, at most 15");
     EXPECT_EQ(sfctl({"net", "create", "net1"}).exit_code, 2);
     EXPECT_EQ(sfctl({"net", "create", "--subnet", "10.2.0.0/24"}).exit_code, 2);
     EXPECT_EQ(sfctl({"net"}).exit_code, 2);
@@ -93,7 +82,7 @@ TEST_F(SfctlNet, InfoShowsTheFieldsAndCounters) {
                      "stats.frames:   0\n");
     json network = json::parse(sfctl({"net", "info", "net0", "-o", "json"}).out, nullptr, false);
     EXPECT_EQ(network["host_address"], "10.0.0.1");
-    expect_failure(sfctl({"net", "info", "nope"}), "net info", "no network named 'nope'");
+    expect_sfctl_failure(sfctl({"net", "info", "nope"}), "net info", "no network named 'nope'");
     EXPECT_EQ(sfctl({"net", "info"}).exit_code, 2);
 }
 
@@ -125,13 +114,13 @@ TEST_F(SfctlNet, CreateWithNetAndIp) {
     r = sfctl({"create", image_path, "--name", "b", "--net", "net0", "--ip", "10.0.0.50"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(service.info("b")->nic->ip, "10.0.0.50");
-    expect_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.0.0.50"}), "create",
-                   "address 10.0.0.50 is already in use");
-    expect_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.1.0.5"}), "create",
-                   "outside the network's subnet");
-    expect_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.0.0.500"}), "create",
-                   "ip: \"10.0.0.500\" is not an IPv4 address");
-    expect_failure(sfctl({"create", image_path, "--net", "nope"}), "create", "no network named 'nope'");
+    expect_sfctl_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.0.0.50"}), "create",
+                         "address 10.0.0.50 is already in use");
+    expect_sfctl_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.1.0.5"}), "create",
+                         "outside the network's subnet");
+    expect_sfctl_failure(sfctl({"create", image_path, "--net", "net0", "--ip", "10.0.0.500"}), "create",
+                         "ip: \"10.0.0.500\" is not an IPv4 address");
+    expect_sfctl_failure(sfctl({"create", image_path, "--net", "nope"}), "create", "no network named 'nope'");
     EXPECT_EQ(sfctl({"create", image_path, "--ip", "10.0.0.5"}).exit_code, 2) << "--ip needs --net";
     EXPECT_EQ(service.list()->size(), 2u);
 }

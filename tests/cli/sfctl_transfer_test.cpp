@@ -5,35 +5,21 @@
 // usage error, file names sent as given (sfd resolves them in its
 // --snapshot-dir: SnapshotDir's tests, and the sfd snapshot tests).
 #include "api_transfer_fixture.h"
-
-#include <algorithm>
+#include "sfctl_run.h"
 
 using nlohmann::json;
 using sf::host::GuestState;
 using sf::test::ApiTransfer;
+using sf::test::expect_sfctl_failure;
 using sf::test::ProcessResult;
-using sf::test::run_process;
+using sf::test::run_sfctl;
 
 namespace {
-
-size_t line_count(const std::string& text) {
-    return size_t(std::count(text.begin(), text.end(), '\n'));
-}
 
 class SfctlTransfer : public ApiTransfer {
   protected:
     ProcessResult sfctl(std::vector<std::string> args, const std::string& cwd = "") {
-        args.insert(args.begin(), std::string(SF_BIN_DIR) + "/sfctl");
-        args.insert(args.end(), {"--socket", socket_path});
-        return run_process(args, {}, "", cwd);
-    }
-    static void expect_failure(const ProcessResult& r, const std::string& command,
-                               const std::string& needle) {
-        EXPECT_EQ(r.exit_code, 1) << r.err;
-        EXPECT_EQ(r.err.rfind("sfctl " + command + ": ", 0), 0u) << r.err;
-        EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-        EXPECT_EQ(line_count(r.err), 1u) << r.err;
-        EXPECT_EQ(r.out, "");
+        return run_sfctl(std::move(args), socket_path, cwd);
     }
 };
 
@@ -69,9 +55,9 @@ TEST_F(SfctlTransfer, SaveAsJson) {
 }
 
 TEST_F(SfctlTransfer, SaveFailuresAreOneLine) {
-    expect_failure(sfctl({"save", "nope", snap()}), "save", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"save", "nope", snap()}), "save", "no guest 'nope'");
     add_guest("idle", /*start=*/false);
-    expect_failure(sfctl({"save", "idle", snap()}), "save", "not running");
+    expect_sfctl_failure(sfctl({"save", "idle", snap()}), "save", "not running");
     EXPECT_EQ(sfctl({"save", "idle"}).exit_code, 2);
     EXPECT_EQ(sfctl({"save"}).exit_code, 2);
     EXPECT_EQ(sfctl({"save", "idle", snap(), "-o", "yaml"}).exit_code, 2);
@@ -99,10 +85,11 @@ TEST_F(SfctlTransfer, RestorePrintsNameIdAndState) {
 }
 
 TEST_F(SfctlTransfer, RestoreFailuresAreOneLine) {
-    expect_failure(sfctl({"restore", "missing.snap"}, dir.path()), "restore", "cannot open missing.snap");
+    expect_sfctl_failure(sfctl({"restore", "missing.snap"}, dir.path()), "restore",
+                         "cannot open missing.snap");
     add_guest("web");
     ASSERT_EQ(sfctl({"save", "web", snap(), "--keep"}).exit_code, 0);
-    expect_failure(sfctl({"restore", snap()}), "restore", "a guest named 'web' exists already");
+    expect_sfctl_failure(sfctl({"restore", snap()}), "restore", "a guest named 'web' exists already");
     EXPECT_EQ(sfctl({"restore"}).exit_code, 2);
     EXPECT_EQ(names(), std::vector<std::string>{"web"});
 }
@@ -137,10 +124,10 @@ TEST_F(SfctlTransfer, MigrateAsJson) {
 
 TEST_F(SfctlTransfer, MigrateFailuresAreOneLineAndTheGuestStays) {
     add_guest("web");
-    expect_failure(sfctl({"migrate", "web", "unreachable:7440"}), "migrate",
-                   "migrating 'web' to unreachable:7440 failed, it runs on here: no answer");
+    expect_sfctl_failure(sfctl({"migrate", "web", "unreachable:7440"}), "migrate",
+                         "migrating 'web' to unreachable:7440 failed, it runs on here: no answer");
     EXPECT_EQ(names(), std::vector<std::string>{"web"});
-    expect_failure(sfctl({"migrate", "nope", "h2"}), "migrate", "no guest 'nope'");
+    expect_sfctl_failure(sfctl({"migrate", "nope", "h2"}), "migrate", "no guest 'nope'");
     EXPECT_EQ(sfctl({"migrate", "web"}).exit_code, 2);
     EXPECT_EQ(names(), std::vector<std::string>{"web"});
 }
