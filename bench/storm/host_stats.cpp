@@ -127,10 +127,8 @@ Result<TreeUsage> read_tree_usage(pid_t root) {
 }
 
 double tree_cpu_pct(const TreeUsage& before, const TreeUsage& after, double seconds) {
-    const double ticks_per_s = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    const double cpus = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
     if (seconds <= 0 || after.cpu_ticks <= before.cpu_ticks) return 0.0;
-    return 100.0 * static_cast<double>(after.cpu_ticks - before.cpu_ticks) / ticks_per_s / seconds / cpus;
+    return static_cast<double>(after.cpu_ticks - before.cpu_ticks) * tree_tick_pct(seconds);
 }
 
 double tree_tick_pct(double seconds) {
