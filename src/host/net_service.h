@@ -77,6 +77,9 @@ struct NicLease {
     net::Ipv4Address gateway;
     unsigned prefix_len = 0;
     uint32_t mask = 0;
+    // A container's NIC: the network namespace (a path, /run/netns/...) whose
+    // interface is this lease's switch port. Empty for a VM's NIC.
+    std::string netns;
 
     NicInfo info() const;
     // The worker's "nic" request object (see Worker::make_nic).
