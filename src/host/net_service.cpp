@@ -226,7 +226,8 @@ Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort por
                    ip,
                    state.network->host_address(),
                    state.network->subnet().prefix(),
-                   state.network->subnet().mask()};
+                   state.network->subnet().mask(),
+                   {}};
     state.arp.add(ip, port.mac);
     ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1, {}};
     return lease;
