@@ -126,7 +126,7 @@ const char* reason(int status) {
 
 } // namespace
 
-bool HttpServer::start(Stack& stack, uint16_t port) {
+bool HttpServer::start(Sockets& stack, uint16_t port) {
     stack_ = &stack;
     for (size_t i = 0; i < kConnections; ++i)
         conns_[i].init(in_[i], kInBytes, out_[i], kOutBytes);

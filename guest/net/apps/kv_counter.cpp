@@ -17,7 +17,7 @@ bool starts_with(const char* p, size_t n, const char* word) {
 
 } // namespace
 
-bool KvCounter::start(Stack& stack, uint16_t port) {
+bool KvCounter::start(Sockets& stack, uint16_t port) {
     stack_ = &stack;
     for (size_t i = 0; i < kConnections; ++i)
         conns_[i].init(in_[i], kLineMax, out_[i], kOutBytes);

@@ -3,7 +3,7 @@
 
 namespace sf::net {
 
-bool UdpEcho::start(Stack& stack, uint16_t port) {
+bool UdpEcho::start(Sockets& stack, uint16_t port) {
     stack_ = &stack;
     return stack.udp_bind(port, &UdpEcho::on_receive, this) >= 0;
 }

@@ -1,7 +1,6 @@
 // superfluid guest networking: NetIf, NIC 0 plus a Stack (guest-only; see sf/net/netif.h).
 #include "sf/net/netif.h"
 
-#include "sf/format.h"
 #include "sf/hypercall.h"
 #include "sf/libc.h"
 
@@ -98,10 +97,6 @@ uint64_t NetIf::take_ready() {
 
 void NetIf::send_frame(void* ctx, const uint8_t* frame, size_t len) {
     static_cast<NetIf*>(ctx)->nic_.send(frame, len);
-}
-
-void ip_to_text(uint32_t ip, char* out, size_t size) {
-    sf_snprintf(out, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
 }
 
 } // namespace sf::net

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sf/net/stack.h"
+#include "sf/net/sockets.h"
 #include "sf/net/stream_conn.h"
 
 namespace sf::net {
@@ -34,7 +34,7 @@ class HttpServer {
     static constexpr size_t kPageMax = 512;   // a page set with set_page (it must fit one response)
 
     // Listens on the port; false if it is taken or the listener table is full.
-    bool start(Stack& stack, uint16_t port = kPort);
+    bool start(Sockets& stack, uint16_t port = kPort);
     void service();
     // Serves `page` (len <= kPageMax bytes, kept by the caller, unchanged while
     // it is set) for GET / from now on; null: the built-in page. False if too long.
@@ -47,7 +47,7 @@ class HttpServer {
     void reply(StreamConn& c, int status, const char* type, const char* body, size_t body_len);
     size_t stats_json(char* buf, size_t size) const;
 
-    Stack* stack_ = nullptr;
+    Sockets* stack_ = nullptr;
     int listener_ = -1;
     HttpStats stats_{};
     const char* page_ = nullptr; // null: the built-in page

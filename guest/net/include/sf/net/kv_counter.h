@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sf/net/stack.h"
+#include "sf/net/sockets.h"
 #include "sf/net/stream_conn.h"
 
 namespace sf::net {
@@ -35,7 +35,7 @@ class KvCounter {
     static constexpr size_t kOutBytes = 512;
 
     // Listens on the port; false if it is taken or the listener table is full.
-    bool start(Stack& stack, uint16_t port = kPort);
+    bool start(Sockets& stack, uint16_t port = kPort);
     void service();
     const KvStats& stats() const { return stats_; }
     size_t keys() const { return key_count_; }
@@ -52,7 +52,7 @@ class KvCounter {
     Entry* find(const char* key, size_t len, bool create);
     void answer(StreamConn& c, const char* text, const char* eol, bool error);
 
-    Stack* stack_ = nullptr;
+    Sockets* stack_ = nullptr;
     int listener_ = -1;
     KvStats stats_{};
     size_t key_count_ = 0;

@@ -18,8 +18,15 @@
 #ifndef SF_NET_NETIF_H
 #define SF_NET_NETIF_H
 
+#if defined(SF_NET_KERNEL_SOCKETS) && SF_NET_KERNEL_SOCKETS
+// The Linux builds of the samples: the same NetIf interface over the kernel's
+// sockets and the interface address Linux holds (guest/net/linux/).
+#include "sf/net/kernel_netif.h"
+#else
+
 #include <stdint.h>
 
+#include "sf/net/ip_text.h" // ip_to_text, for the samples
 #include "sf/net/nic.h"
 #include "sf/net/stack.h"
 
@@ -59,9 +66,7 @@ class NetIf {
     Stack stack_;
 };
 
-// Writes "a.b.c.d" (host-order `ip`) into out (at least 16 bytes).
-void ip_to_text(uint32_t ip, char* out, size_t size);
-
 } // namespace sf::net
 
+#endif // SF_NET_KERNEL_SOCKETS
 #endif // SF_NET_NETIF_H

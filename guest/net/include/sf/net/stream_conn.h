@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sf/net/stack.h"
+#include "sf/net/sockets.h"
 #include "sf/string.h"
 
 namespace sf::net {
@@ -41,7 +41,7 @@ struct StreamConn {
         close_after = false;
         in_len = out_len = 0;
     }
-    void pull(Stack& s) { in_len += s.tcp_read(handle, in + in_len, in_cap - in_len); }
+    void pull(Sockets& s) { in_len += s.tcp_read(handle, in + in_len, in_cap - in_len); }
     void consume(size_t n) {
         sf_memmove(in, in + n, in_len - n);
         in_len -= n;
@@ -53,7 +53,7 @@ struct StreamConn {
         out_len += n;
         return true;
     }
-    void push(Stack& s) {
+    void push(Sockets& s) {
         if (out_len == 0) return;
         const size_t n = s.tcp_write(handle, out, out_len);
         sf_memmove(out, out + n, out_len - n);
@@ -62,12 +62,12 @@ struct StreamConn {
     // True when the connection may be closed: it can no longer send, or all
     // output was handed over and close_after is set or the peer has closed
     // with `in` holding no complete request (`in_complete`: the owner's parse).
-    bool finished(const Stack& s, bool in_complete) const {
+    bool finished(const Sockets& s, bool in_complete) const {
         const TcpState st = s.tcp_state(handle);
         if (st != TcpState::Established && st != TcpState::CloseWait) return true;
         return out_len == 0 && (close_after || (s.tcp_eof(handle) && !in_complete));
     }
-    void close(Stack& s) {
+    void close(Sockets& s) {
         s.tcp_close(handle);
         handle = -1;
     }
@@ -76,7 +76,7 @@ struct StreamConn {
 // Accepts every completed connection on `listener` into a free slot of
 // `conns` (n slots); with no free slot the connection is closed at once.
 // Returns how many were accepted.
-template <typename Conn> size_t accept_all(Stack& s, int listener, Conn* conns, size_t n) {
+template <typename Conn> size_t accept_all(Sockets& s, int listener, Conn* conns, size_t n) {
     size_t accepted = 0;
     for (int h; (h = s.tcp_accept(listener)) >= 0;) {
         size_t i = 0;
