@@ -114,11 +114,12 @@ TEST_F(RootfsServices, SigtermEndsAServiceWith143) {
     EXPECT_EQ(WEXITSTATUS(status), 143);
 }
 
-TEST_F(RootfsServices, LoopbackOnlyNamespaceServesOn127001) {
-    // A container without a network interface: the service still serves, on loopback.
+TEST_F(RootfsServices, AddressIsTheFirstUpInterfaceElseLoopback) {
+    // The first line names the address of the interface that is up (here the
+    // client side's veth0), not loopback's.
     Program kvcount(net_.client(), {rootfs_dir() + "/bin/kvcount"});
-    // The client namespace has veth0 (10.77.0.1): the first non-loopback address wins.
     EXPECT_EQ(kvcount.first_line(), std::string("kvcount: listening on ") + kClientIp + ":7000");
+    // A container without a network interface: the service serves on loopback.
     NetnsPair lone;
     ASSERT_TRUE(lone.ok());
     const std::string del = lone.in_server("ip link del eth0 && echo gone");
