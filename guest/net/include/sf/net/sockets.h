@@ -49,6 +49,8 @@ using Sockets = KernelSockets;
 #else
 using Sockets = Stack;
 #endif
+// Both sides are checked wherever they are visible, so neither drifts from the other.
+static_assert(SocketApi<Stack>, "the apps' socket calls");
 static_assert(SocketApi<Sockets>, "the apps' socket calls");
 
 } // namespace sf::net
