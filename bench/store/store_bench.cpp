@@ -166,7 +166,9 @@ void add_store_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--seconds", o->info.seconds, "Seconds of each run of each load and latency measurement")
         ->check(CLI::Range(0.1, 600.0))
         ->capture_default_str();
-    cmd->add_option("--runs", o->info.runs, "Runs of each load (medians are reported)")
+    cmd->add_option("--runs", o->info.runs,
+                    "Runs of each load and latency measurement (rates: their median; latency: percentiles "
+                    "over all their requests)")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     cmd->add_option("--guests", o->info.guests, "Guests the store is loaded with (17 nodes each)")
