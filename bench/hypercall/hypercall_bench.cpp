@@ -46,17 +46,52 @@ Result<double> one_run(const std::shared_ptr<const vmm::Backend>& backend, const
     return static_cast<double>(ns);
 }
 
-Result<std::vector<double>> measure(vmm::BackendChoice choice, const vmm::Image& image,
-                                    const HypercallOptions& o) {
+// The runs on one backend: the figures of those that reported, and the failed ones counted.
+struct BackendRuns {
+    std::vector<double> ns;
+    int failed = 0;
+    std::string first_error;
+};
+
+// An error only when the backend cannot be opened here; a failed run is counted and left out.
+Result<BackendRuns> measure(vmm::BackendChoice choice, const vmm::Image& image, const HypercallOptions& o) {
     vmm::BackendOptions backend_options;
     backend_options.choice = choice;
     SF_TRY_ASSIGN(std::shared_ptr<const vmm::Backend> backend, vmm::open_backend(backend_options));
-    std::vector<double> samples;
+    BackendRuns runs;
     for (int i = 0; i < o.runs; ++i) {
-        SF_TRY_ASSIGN(double ns, one_run(backend, image, o.count));
-        samples.push_back(ns);
+        auto ns = one_run(backend, image, o.count);
+        if (ns) {
+            runs.ns.push_back(*ns);
+            continue;
+        }
+        ++runs.failed;
+        if (runs.first_error.empty()) runs.first_error = ns.error().message;
+        fmt::print(stderr, "sf-bench hypercall: {} run {} failed (counted, left out): {}\n",
+                   vmm::backend_choice_name(choice), i + 1, ns.error().message);
     }
-    return samples;
+    return runs;
+}
+
+// One backend's JSON and text line; false if any run failed.
+bool report(const std::string& name, const BackendRuns& runs, const HypercallOptions& o,
+            nlohmann::json& out) {
+    if (runs.ns.empty()) {
+        out = {{"error", runs.first_error}, {"runs_failed", runs.failed}};
+        if (!o.json) fmt::print("  {:<8} every run failed ({}): {}\n", name, runs.failed, runs.first_error);
+        return false;
+    }
+    const Summary s = summarize(runs.ns);
+    out = {
+        {"ns_per_hypercall_median", s.median}, {"min", s.min}, {"max", s.max}, {"runs_failed", runs.failed}};
+    if (runs.failed > 0) out["first_error"] = runs.first_error;
+    if (!o.json)
+        fmt::print(
+            "  {:<8} one hypercall round trip: median {:.0f} ns (min {:.0f}, max {:.0f}, {} runs of {}; "
+            "{} failed{})\n",
+            name, s.median, s.min, s.max, runs.ns.size(), o.count, runs.failed,
+            runs.failed > 0 ? ", left out: " + runs.first_error : std::string());
+    return runs.failed == 0;
 }
 
 int run(const HypercallOptions& o) {
@@ -66,30 +101,27 @@ int run(const HypercallOptions& o) {
     if (!o.backend.empty()) choices = {*vmm::parse_backend_choice(o.backend)};
     nlohmann::json out = {{"count", o.count}, {"runs", o.runs}, {"backends", nlohmann::json::object()}};
     std::optional<double> kvm_median, process_median;
+    bool all_runs_reported = true;
     for (vmm::BackendChoice choice : choices) {
         const std::string name(vmm::backend_choice_name(choice));
-        auto samples = measure(choice, *image, o);
-        if (!samples) {
+        auto runs = measure(choice, *image, o);
+        if (!runs) {
             if (!o.backend.empty())
-                return fmt::print(stderr, "sf-bench hypercall: {}\n", samples.error().message), 1;
-            out["backends"][name] = {{"error", samples.error().message}};
-            if (!o.json) fmt::print("  {:<8} not here: {}\n", name, samples.error().message);
+                return fmt::print(stderr, "sf-bench hypercall: {}\n", runs.error().message), 1;
+            out["backends"][name] = {{"error", runs.error().message}};
+            if (!o.json) fmt::print("  {:<8} not here: {}\n", name, runs.error().message);
             continue;
         }
-        const Summary s = summarize(*samples);
-        (choice == vmm::BackendChoice::Kvm ? kvm_median : process_median) = s.median;
-        out["backends"][name] = {{"ns_per_hypercall_median", s.median}, {"min", s.min}, {"max", s.max}};
-        if (!o.json)
-            fmt::print("  {:<8} one hypercall round trip: median {:.0f} ns (min {:.0f}, max {:.0f}, {} runs "
-                       "of {})\n",
-                       name, s.median, s.min, s.max, o.runs, o.count);
+        all_runs_reported = report(name, *runs, o, out["backends"][name]) && all_runs_reported;
+        if (!runs->ns.empty())
+            (choice == vmm::BackendChoice::Kvm ? kvm_median : process_median) = summarize(runs->ns).median;
     }
     if (kvm_median && process_median) {
         out["ratio_process_kvm"] = *process_median / *kvm_median;
         if (!o.json) fmt::print("  process / kvm: {:.2f}\n", *process_median / *kvm_median);
     }
     if (o.json) fmt::print("{}\n", out.dump(2));
-    return 0;
+    return all_runs_reported ? 0 : 1;
 }
 
 } // namespace
@@ -97,7 +129,8 @@ int run(const HypercallOptions& o) {
 void add_hypercall_command(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<HypercallOptions>();
     CLI::App* cmd =
-        app.add_subcommand("hypercall", "Cost of one hypercall round trip on each backend (hcloop guest)");
+        app.add_subcommand("hypercall", "Cost of one hypercall round trip on each backend (hcloop guest); a "
+                                        "failed run is counted (runs_failed) and left out, exit status 1");
     cmd->add_option("--runs", options->runs, "Guest runs per backend")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();

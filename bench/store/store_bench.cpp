@@ -3,9 +3,12 @@
 
 #include "bench/common/child_process.h"
 #include "bench/common/stats.h"
+#include "bench/store/store_latency.h"
+#include "bench/store/store_layout.h"
 #include "bench/store/store_load.h"
 #include "bench/store/store_pipe.h"
 #include "bench/store/store_populate.h"
+#include "bench/store/store_report.h"
 #include "bench/store/store_watch_fanout.h"
 #include "common/executable_path.h"
 
@@ -25,21 +28,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct StoreOptions {
-    std::string backend = "mem";
-    int clients = 4;
-    double seconds = 2;
-    int runs = 3;
-    int guests = 10000;
-    int watchers = 10000;
-    int watch_connections = 10;
+    StoreRunInfo info;
     bool json = false;
     std::string sfstore;
-};
-
-struct StoreFigures {
-    double read_ops_s = 0, write_ops_s = 0, txn_commits_s = 0, watch_fanout_ms = 0;
-    uint64_t errors = 0, conflicts = 0;
-    double populate_s = 0;
 };
 
 // A private directory for the socket (and the data), removed at the end.
@@ -58,10 +49,11 @@ struct ScratchDir {
 
 Result<std::unique_ptr<ChildProcess>> start_sfstore(const StoreOptions& o, const std::string& dir) {
     std::string binary = o.sfstore.empty() ? beside_executable("sfstore").string() : o.sfstore;
+    const std::string& backend = o.info.backend;
     if (::access(binary.c_str(), X_OK) != 0)
         return error("{}: not executable (build sfstore, or pass --sfstore)", binary);
-    std::vector<std::string> argv{binary, "--socket", dir + "/store.sock", "--backend", o.backend};
-    if (o.backend == "lmdb") argv.insert(argv.end(), {"--data", dir + "/data"});
+    std::vector<std::string> argv{binary, "--socket", dir + "/store.sock", "--backend", backend};
+    if (backend == "lmdb") argv.insert(argv.end(), {"--data", dir + "/data"});
     SF_TRY_ASSIGN(auto child, ChildProcess::start(argv, dir + "/sfstore.log", "sfstore"));
     for (auto give_up = Clock::now() + std::chrono::seconds(10); Clock::now() < give_up;) {
         if (!child->running()) return error("sfstore {}\n{}", child->describe_exit(), child->log_tail(10));
@@ -71,66 +63,71 @@ Result<std::unique_ptr<ChildProcess>> start_sfstore(const StoreOptions& o, const
     return error("sfstore did not listen on {} within 10 s\n{}", dir + "/store.sock", child->log_tail(10));
 }
 
-// The median ops/s of `runs` runs of one load.
-Result<double> median_rate(LoadKind kind, const LoadSpec& spec, int runs, StoreFigures& figures) {
+// The median ops/s of `runs` runs of one load; adds their error replies and conflicts.
+Result<double> median_rate(LoadKind kind, const LoadSpec& spec, int runs, uint64_t& errors,
+                           uint64_t& conflicts) {
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) {
         SF_TRY_ASSIGN(LoadResult result, run_load(kind, spec));
         rates.push_back(result.per_second());
-        figures.errors += result.errors, figures.conflicts += result.conflicts;
+        errors += result.errors, conflicts += result.conflicts;
     }
     return summarize(rates).median;
 }
 
+// `runs` runs of one client with one request in flight, pooled; adds their error replies.
+Result<LatencySummary> latency(LoadKind kind, const LoadSpec& spec, int runs, uint64_t& errors) {
+    LatencySamples samples;
+    for (int r = 0; r < runs; ++r)
+        SF_TRY(measure_latency(kind, spec, samples));
+    errors += samples.errors;
+    return summarize_latency(std::move(samples.us));
+}
+
+Result<void> populate(const StoreRunInfo& info, const std::string& socket, StoreFigures& f) {
+    fmt::print(stderr, "populating {} guests ({} nodes) on the {} back-end...\n", info.guests,
+               info.guests * kGuestNodes, info.backend);
+    auto start = Clock::now();
+    SF_TRY_ASSIGN(PopulateResult populated, populate_store(socket, info.guests));
+    f.populate_s = std::chrono::duration<double>(Clock::now() - start).count();
+    f.counts.populate_errors = populated.errors;
+    f.counts.populate_conflicts = populated.conflicts;
+    f.counts.populate_first_error = populated.first_error;
+    if (populated.errors > 0)
+        fmt::print(stderr, "populating: {} of {} writes failed, the first: {}\n", populated.errors,
+                   populated.writes, populated.first_error);
+    return ok();
+}
+
 Result<StoreFigures> measure(const StoreOptions& o) {
+    const StoreRunInfo& info = o.info;
     ScratchDir dir;
     if (dir.path.empty()) return error("mkdtemp failed");
     SF_TRY_ASSIGN(auto sfstore, start_sfstore(o, dir.path));
     StoreFigures f;
+    StoreErrorCounts& c = f.counts;
     const std::string socket = dir.path + "/store.sock";
-    auto start = Clock::now();
-    fmt::print(stderr, "populating {} guests ({} nodes) on the {} back-end...\n", o.guests, o.guests * 17,
-               o.backend);
-    SF_TRY(populate_store(socket, o.guests));
-    f.populate_s = std::chrono::duration<double>(Clock::now() - start).count();
-    LoadSpec spec{socket, o.clients, o.seconds, o.guests, 32};
+    SF_TRY(populate(info, socket, f));
+    LoadSpec spec{socket, info.clients, info.seconds, info.guests, info.window};
+    uint64_t no_conflicts = 0; // reads and writes outside transactions cannot conflict
     fmt::print(stderr, "reads...\n");
-    SF_TRY_ASSIGN(f.read_ops_s, median_rate(LoadKind::Reads, spec, o.runs, f));
+    SF_TRY_ASSIGN(f.read_ops_s, median_rate(LoadKind::Reads, spec, info.runs, c.read_errors, no_conflicts));
     fmt::print(stderr, "writes...\n");
-    SF_TRY_ASSIGN(f.write_ops_s, median_rate(LoadKind::Writes, spec, o.runs, f));
+    SF_TRY_ASSIGN(f.write_ops_s,
+                  median_rate(LoadKind::Writes, spec, info.runs, c.write_errors, no_conflicts));
     fmt::print(stderr, "transactions...\n");
-    SF_TRY_ASSIGN(f.txn_commits_s, median_rate(LoadKind::Transactions, spec, o.runs, f));
+    SF_TRY_ASSIGN(f.txn_commits_s,
+                  median_rate(LoadKind::Transactions, spec, info.runs, c.txn_errors, c.txn_conflicts));
+    fmt::print(stderr, "latency of reads and writes, one at a time...\n");
+    SF_TRY_ASSIGN(f.read_latency_us, latency(LoadKind::Reads, spec, info.runs, c.latency_read_errors));
+    SF_TRY_ASSIGN(f.write_latency_us, latency(LoadKind::Writes, spec, info.runs, c.latency_write_errors));
     fmt::print(stderr, "watch fan-out...\n");
-    SF_TRY_ASSIGN(auto fanout,
-                  measure_watch_fanout(FanoutSpec{socket, o.watchers, o.watch_connections, 2 * o.runs + 1}));
+    SF_TRY_ASSIGN(auto fanout, measure_watch_fanout(FanoutSpec{socket, info.watchers, info.watch_connections,
+                                                               2 * info.runs + 1}));
     f.watch_fanout_ms = summarize(fanout).median;
     std::string ended = sfstore->stop();
     if (!sfstore->exited_cleanly()) return error("sfstore {}\n{}", ended, sfstore->log_tail(10));
     return f;
-}
-
-void print(const StoreOptions& o, const StoreFigures& f) {
-    if (o.json) {
-        nlohmann::json j{{"read_ops_s", f.read_ops_s},
-                         {"write_ops_s", f.write_ops_s},
-                         {"txn_commits_s", f.txn_commits_s},
-                         {"watch_fanout_ms", f.watch_fanout_ms},
-                         {"backend", o.backend},
-                         {"clients", o.clients},
-                         {"guests", o.guests}};
-        fmt::print("{}\n", j.dump());
-        return;
-    }
-    fmt::print(
-        "sf-bench store: backend {}, {} guests ({} nodes, loaded in {:.1f} s), {} clients x 32 in flight, "
-        "medians of {} runs of {} s\n",
-        o.backend, o.guests, o.guests * 17, f.populate_s, o.clients, o.runs, o.seconds);
-    fmt::print("  reads            {:>12.0f} /s   (target in memory >= 200,000)\n", f.read_ops_s);
-    fmt::print("  writes           {:>12.0f} /s   (target in memory >= 100,000)\n", f.write_ops_s);
-    fmt::print("  txn commits      {:>12.0f} /s   (start, 2 writes, commit)\n", f.txn_commits_s);
-    fmt::print("  watch fan-out    {:>12.2f} ms   ({} watches on {} connections; target <= 20)\n",
-               f.watch_fanout_ms, o.watchers, o.watch_connections);
-    if (f.errors || f.conflicts) fmt::print("  error replies {}, conflicts {}\n", f.errors, f.conflicts);
 }
 
 int run(const StoreOptions& o) {
@@ -139,7 +136,15 @@ int run(const StoreOptions& o) {
         fmt::print(stderr, "sf-bench store: {}\n", figures.error().message);
         return 1;
     }
-    print(o, *figures);
+    if (o.json)
+        fmt::print("{}\n", to_json(*figures, o.info).dump());
+    else
+        fmt::print("{}", format_text(*figures, o.info));
+    if (figures->counts.errors() > 0) {
+        fmt::print(stderr, "sf-bench store: {} error replies (see above): exit status 1\n",
+                   figures->counts.errors());
+        return 1;
+    }
     return 0;
 }
 
@@ -148,27 +153,32 @@ int run(const StoreOptions& o) {
 void add_store_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<StoreOptions>();
     CLI::App* cmd =
-        app.add_subcommand("store", "sfstore over its unix socket: reads/s, writes/s, transaction "
-                                    "commits/s and watch fan-out, loaded like 10,000 guests");
-    cmd->add_option("--backend", o->backend, "Back-end of the store")
+        app.add_subcommand("store", "sfstore over its unix socket, loaded like 10,000 guests: reads/s, "
+                                    "writes/s, transaction commits/s (pipelined), read and write latency "
+                                    "(one request in flight), watch fan-out, error replies and conflicts; "
+                                    "exit status 1 if any reply was an error");
+    cmd->add_option("--backend", o->info.backend, "Back-end of the store")
         ->check(CLI::IsMember({"mem", "lmdb"}))
         ->capture_default_str();
-    cmd->add_option("--clients", o->clients, "Connections in parallel threads")
+    cmd->add_option("--clients", o->info.clients, "Connections in parallel threads")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    cmd->add_option("--seconds", o->seconds, "Seconds of each run of each load")
+    cmd->add_option("--seconds", o->info.seconds, "Seconds of each run of each load and latency measurement")
         ->check(CLI::Range(0.1, 600.0))
         ->capture_default_str();
-    cmd->add_option("--runs", o->runs, "Runs of each load (medians are reported)")
+    cmd->add_option("--runs", o->info.runs,
+                    "Runs of each load and latency measurement (rates: their median; latency: percentiles "
+                    "over all their requests)")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
-    cmd->add_option("--guests", o->guests, "Guests the store is loaded with (17 nodes each)")
+    cmd->add_option("--guests", o->info.guests, "Guests the store is loaded with (17 nodes each)")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    cmd->add_option("--watchers", o->watchers, "Watches for the fan-out")
+    cmd->add_option("--watchers", o->info.watchers, "Watches for the fan-out")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    cmd->add_option("--watch-connections", o->watch_connections, "Connections the watches are spread over")
+    cmd->add_option("--watch-connections", o->info.watch_connections,
+                    "Connections the watches are spread over")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     cmd->add_option("--sfstore", o->sfstore, "sfstore binary (default: beside this binary)");

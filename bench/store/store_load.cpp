@@ -66,7 +66,10 @@ class ReadWriteDriver final : public Driver {
             next();
     }
     void on_reply(const Message& reply, bool counting) override {
-        if (counting) ++(is_error(reply) ? result.errors : result.ops);
+        if (is_error(reply))
+            ++result.errors; // every error reply, also those after the deadline
+        else if (counting)
+            ++result.ops;
         if (!stopping) next();
     }
 
@@ -101,7 +104,7 @@ class TransactionDriver final : public Driver {
             uint32_t tx = 0;
             std::from_chars(reply.payload.data(), reply.payload.data() + reply.payload.size(), tx);
             if (is_error(reply) || tx == 0) {
-                if (counting) ++result.errors;
+                ++result.errors;
                 if (!stopping) begin(slot);
                 return;
             }
@@ -115,11 +118,15 @@ class TransactionDriver final : public Driver {
             return;
         }
         if (stage == Stage::Write) {
-            if (counting && is_error(reply)) ++result.errors;
+            if (is_error(reply)) ++result.errors;
             return;
         }
-        if (counting)
-            ++(is_error(reply, "EAGAIN") ? result.conflicts : is_error(reply) ? result.errors : result.ops);
+        if (is_error(reply, "EAGAIN"))
+            ++result.conflicts;
+        else if (is_error(reply))
+            ++result.errors;
+        else if (counting)
+            ++result.ops;
         if (!stopping) begin(slot);
     }
 

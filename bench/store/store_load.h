@@ -10,8 +10,9 @@
 //           its own: no two transactions touch the same node, so none conflicts
 //
 // Every client connects first; the clock starts when all are connected;
-// operations completed before the deadline count. Error replies are counted
-// apart (conflicts among them for txns) and not as operations.
+// operations completed before the deadline count. Every error reply, also one
+// that comes after the deadline, is counted apart (commits refused with EAGAIN
+// as conflicts, not errors) and never as an operation.
 #pragma once
 
 #include "common/result.h"
@@ -31,8 +32,8 @@ struct LoadSpec {
 
 struct LoadResult {
     uint64_t ops = 0;       // completed without an error
-    uint64_t errors = 0;    // error replies
-    uint64_t conflicts = 0; // commits refused with EAGAIN (txns)
+    uint64_t errors = 0;    // error replies (EAGAIN commits excluded), the whole run
+    uint64_t conflicts = 0; // commits refused with EAGAIN (txns), the whole run
     double elapsed_s = 0;
     double per_second() const { return elapsed_s > 0 ? double(ops) / elapsed_s : 0; }
 };

@@ -98,6 +98,8 @@ Result<std::vector<double>> measure_watch_fanout(const FanoutSpec& spec) {
         std::vector<Message> reply;
         while (reply.empty())
             SF_TRY(writer.receive(reply, 1000)); // the write's OK
+        if (reply.front().type() == MsgType::Error)
+            return error("write {}: {}", spec.path, reply.front().payload.c_str());
     }
     return rounds;
 }

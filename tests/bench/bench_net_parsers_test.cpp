@@ -84,7 +84,7 @@ TEST(BenchNetParsers, InterfaceAddress) {
 }
 
 TEST(BenchNetReport, MediansAndRatios) {
-    NetSamples guest, host;
+    NetSamples guest, host, linux_stack;
     guest.ping_ms = {0.3, 0.1, 0.2, 0.4};
     guest.pings_sent = 5;
     guest.udp_pps = {1000, 3000, 2000};
@@ -93,27 +93,69 @@ TEST(BenchNetReport, MediansAndRatios) {
     host.pings_sent = 2;
     host.udp_pps = {4000, 4000, 4000};
     host.http_rps = {1000, 1200, 1100};
-    const NetFigures f = summarize_net(guest, host, 3, 2.0);
+    linux_stack.ping_ms = {0.04, 0.05, 0.06};
+    linux_stack.pings_sent = 3;
+    linux_stack.udp_pps = {8000, 10000, 9000};
+    linux_stack.http_rps = {1600, 2000, 1800};
+    const NetFigures f = summarize_net(guest, host, linux_stack, 3, 2.0);
     EXPECT_DOUBLE_EQ(f.guest.udp_pps, 2000);
     EXPECT_DOUBLE_EQ(f.guest.http_rps, 400);
     EXPECT_DOUBLE_EQ(f.guest.ping_loss_pct, 20);
     EXPECT_DOUBLE_EQ(f.host.ping_loss_pct, 0);
     EXPECT_DOUBLE_EQ(f.ratio_udp, 0.5);
     EXPECT_NEAR(f.ratio_http, 400.0 / 1100.0, 1e-12);
+    EXPECT_DOUBLE_EQ(f.linux_stack.udp_pps, 9000);
+    EXPECT_NEAR(f.ratio_udp_linux, 2000.0 / 9000.0, 1e-12);
+    EXPECT_NEAR(f.ratio_http_linux, 400.0 / 1800.0, 1e-12);
+    EXPECT_NEAR(f.ratio_ping_linux, 0.2 / 0.05, 1e-9); // nearest-rank medians: 0.2 and 0.05
+    EXPECT_EQ(f.failed(), 0);
     EXPECT_FALSE(meets_targets(f));
     const nlohmann::json json = to_json(f);
     for (const char* key : {"ping_rtt_ms", "udp_pps", "http_rps", "host_ping_rtt_ms", "host_udp_pps",
-                            "host_http_rps", "ratio_udp", "ratio_http"})
+                            "host_http_rps", "ratio_udp", "ratio_http", "linux_ping_rtt_ms", "linux_udp_pps",
+                            "linux_http_rps", "ratio_udp_linux", "ratio_http_linux", "ratio_ping_linux",
+                            "http_failed", "host_udp_failed", "linux_ping_failed", "failed"})
         EXPECT_TRUE(json.contains(key) && json[key].is_number()) << key;
-    EXPECT_NE(format_text(f).find("missed"), std::string::npos);
+    EXPECT_DOUBLE_EQ(json["ratio_http_linux"].get<double>(), f.ratio_http_linux);
+    EXPECT_EQ(json["failed"], 0);
+    const std::string text = format_text(f);
+    EXPECT_NE(text.find("missed"), std::string::npos);
+    EXPECT_NE(text.find("guest/Linux"), std::string::npos) << text;
+    EXPECT_NE(text.find("0/0/0"), std::string::npos) << text;
+    EXPECT_EQ(text.find("left out"), std::string::npos) << text;
+}
+
+TEST(BenchNetReport, FailedRoundsAreCountedBySide) {
+    NetSamples guest, host, linux_stack;
+    guest.http_rps = {500, 700};
+    guest.http_failed = 1;
+    host.udp_failed = 2;
+    linux_stack.ping_failed = 3;
+    linux_stack.http_rps = {1000};
+    const NetFigures f = summarize_net(guest, host, linux_stack, 3, 1.0);
+    EXPECT_EQ(f.failed(), 6);
+    EXPECT_DOUBLE_EQ(f.guest.http_rps, 500); // the median of the two that did not fail
+    EXPECT_DOUBLE_EQ(f.ratio_http_linux, 0.5);
+    const nlohmann::json json = to_json(f);
+    EXPECT_EQ(json["http_failed"], 1);
+    EXPECT_EQ(json["host_udp_failed"], 2);
+    EXPECT_EQ(json["linux_ping_failed"], 3);
+    EXPECT_EQ(json["failed"], 6);
+    const std::string text = format_text(f);
+    EXPECT_NE(text.find("0/0/1"), std::string::npos) << text;
+    EXPECT_NE(text.find("0/2/0"), std::string::npos) << text;
+    EXPECT_NE(text.find("3/0/0"), std::string::npos) << text;
+    EXPECT_NE(text.find("6 failed rounds"), std::string::npos) << text;
 }
 
 TEST(BenchNetReport, NoHostFigureGivesNoRatio) {
     NetSamples guest;
     guest.http_rps = {100};
-    const NetFigures f = summarize_net(guest, NetSamples{}, 1, 1.0);
+    const NetFigures f = summarize_net(guest, NetSamples{}, NetSamples{}, 1, 1.0);
     EXPECT_EQ(f.ratio_http, 0);
     EXPECT_EQ(f.ratio_udp, 0);
+    EXPECT_EQ(f.ratio_http_linux, 0);
+    EXPECT_EQ(f.ratio_udp_linux, 0);
 }
 
 TEST(BenchNetNeighbours, RaisedNeverLowered) {

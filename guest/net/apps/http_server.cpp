@@ -10,9 +10,6 @@ namespace {
 
 constexpr size_t kMaxResponse = 768; // room needed in the output before a request is taken
 
-const char kPage[] = "<!doctype html>\n<html><head><title>superfluid</title></head>\n"
-                     "<body><h1>superfluid</h1><p>Served by a tiny KVM guest.</p></body></html>\n";
-
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -187,7 +184,7 @@ void HttpServer::respond(StreamConn& c, const char* head, size_t len) {
         if (page_ != nullptr)
             reply(c, 200, "text/html", page_, page_len_);
         else
-            reply(c, 200, "text/html", kPage, sizeof kPage - 1);
+            reply(c, 200, "text/html", kBuiltinPage, sizeof kBuiltinPage - 1);
     } else if (r.path_len == 6 && sf_memcmp(r.path, "/stats", 6) == 0) {
         ++stats_.stats;
         ++stats_.requests; // count this one in its own answer
