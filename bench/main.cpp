@@ -1,4 +1,5 @@
 // sf-bench: superfluid's benchmarks. One folder per benchmark, each adding its subcommand.
+#include "bench/all/all_bench.h"
 #include "bench/boot/boot_bench.h"
 #include "bench/hypercall/hypercall_bench.h"
 #include "bench/migrate/migrate_bench.h"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     sf::bench::add_net_command(app, exit_code);
     sf::bench::add_store_command(app, exit_code);
     sf::bench::add_migrate_command(app, exit_code);
+    sf::bench::add_all_command(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

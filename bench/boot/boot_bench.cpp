@@ -5,8 +5,11 @@
 // posix_spawn of sf-hello-host with stdout on a pipe. "First output" is when
 // the first console byte reaches the monitor / the first byte reaches the
 // pipe's reader; "exit" when the guest's exit hypercall returns / waitpid
-// returns. Guest teardown (freeing the VM) is timed apart.
+// returns. Guest teardown (freeing the VM) is timed apart. With --via-sfd,
+// a fourth: the same guest created through a running sfd (boot_via_sfd.h).
 #include "bench/boot/boot_bench.h"
+#include "bench/boot/boot_summary.h"
+#include "bench/boot/boot_via_sfd.h"
 #include "common/executable_path.h"
 
 #include "bench/common/stats.h"
@@ -40,12 +43,11 @@ struct BootOptions {
     std::string host_program;
     std::string backend = "auto";
     std::string backend_used; // the kind auto chose
+    bool via_sfd = false;
+    std::string sfd; // with via_sfd: the binary (default: sfd beside this one)
 };
 
-struct Samples {
-    std::vector<double> guest_first, guest_exit, guest_teardown;
-    std::vector<double> fork_first, fork_exit, spawn_first, spawn_exit;
-};
+using Samples = BootSamples;
 
 double ms_since(uint64_t start_ns, uint64_t end_ns) {
     return static_cast<double>(end_ns - start_ns) / 1e6;
@@ -137,71 +139,45 @@ Result<Samples> measure(BootOptions& options) {
     backend_options.choice = *vmm::parse_backend_choice(options.backend);
     SF_TRY_ASSIGN(std::shared_ptr<const vmm::Backend> backend, vmm::open_backend(backend_options));
     options.backend_used = vmm::backend_name(backend->kind());
+    std::unique_ptr<SfdBooter> sfd;
+    if (options.via_sfd) {
+        SF_TRY_ASSIGN(sfd, SfdBooter::start(options.sfd, options.backend_used, options.image));
+    }
     Samples samples;
     const bool progress = !options.json && ::isatty(STDERR_FILENO);
     for (int i = -options.warmup; i < options.runs; ++i) {
         const bool record = i >= 0;
         SF_TRY(boot_guest(backend, options, samples, record));
+        if (sfd) {
+            SF_TRY(sfd->boot(samples.sfd_request, samples.sfd_first_output, record));
+        }
         SF_TRY(boot_host(options, false, samples.fork_first, samples.fork_exit, record));
         SF_TRY(boot_host(options, true, samples.spawn_first, samples.spawn_exit, record));
         if (progress && record) fmt::print(stderr, "\rsf-bench boot: run {}/{}", i + 1, options.runs);
     }
     if (progress) fmt::print(stderr, "\r\033[K");
+    if (sfd)
+        if (std::string ended = sfd->stop(); !ended.empty()) return error("{}", ended);
     return samples;
-}
-
-void print_text(const BootOptions& options, const Samples& s, double ratio) {
-    fmt::print("sf-bench boot: {} runs of {} (after {} warm-up runs); milliseconds\n", options.runs,
-               options.image, options.warmup);
-    fmt::print("  {:<40} {:>8} {:>8} {:>8}\n", "", "median", "p90", "p99");
-    auto row = [](const char* label, const std::vector<double>& samples) {
-        Summary m = summarize(samples);
-        fmt::print("  {:<40} {:>8.3f} {:>8.3f} {:>8.3f}\n", label, m.median, m.p90, m.p99);
-    };
-    fmt::print("  backend: {}\n", options.backend_used);
-    row("guest: request to first output", s.guest_first);
-    row("guest: request to exit", s.guest_exit);
-    row("guest: teardown", s.guest_teardown);
-    row("fork+exec: to first output", s.fork_first);
-    row("fork+exec: to exit", s.fork_exit);
-    row("posix_spawn: to first output", s.spawn_first);
-    row("posix_spawn: to exit", s.spawn_exit);
-    fmt::print(
-        "  ratio guest / fork+exec (first output, medians): {:.2f}  (target <= 1.5, and median <= 1 ms)\n",
-        ratio);
-}
-
-void print_json(const BootOptions& options, const Samples& s, double ratio) {
-    nlohmann::json out = {
-        {"backend", options.backend_used},
-        {"runs", options.runs},
-        {"warmup", options.warmup},
-        {"image", options.image},
-        {"guest_first_output_ms", to_json(summarize(s.guest_first))},
-        {"guest_exit_ms", to_json(summarize(s.guest_exit))},
-        {"guest_teardown_ms", to_json(summarize(s.guest_teardown))},
-        {"fork_exec_ms", to_json(summarize(s.fork_first))},
-        {"fork_exec_exit_ms", to_json(summarize(s.fork_exit))},
-        {"posix_spawn_ms", to_json(summarize(s.spawn_first))},
-        {"posix_spawn_exit_ms", to_json(summarize(s.spawn_exit))},
-        {"ratio_guest_fork_exec", std::round(ratio * 1000.0) / 1000.0},
-    };
-    fmt::print("{}\n", out.dump(2));
 }
 
 int run(BootOptions options) {
     if (options.image.empty()) options.image = beside_executable("../guests/hello").string();
     if (options.host_program.empty()) options.host_program = beside_executable("sf-hello-host").string();
+    if (options.sfd.empty()) options.sfd = beside_executable("sfd").string();
+    std::error_code ec;
+    options.image = std::filesystem::absolute(options.image, ec).lexically_normal().string(); // for sfd
     auto samples = measure(options);
     if (!samples) {
         fmt::print(stderr, "sf-bench boot: {}\n", samples.error().message);
         return 1;
     }
-    const double ratio = summarize(samples->guest_first).median / summarize(samples->fork_first).median;
+    const BootRunInfo info{options.backend_used, options.image, options.runs, options.warmup,
+                           options.via_sfd};
     if (options.json)
-        print_json(options, *samples, ratio);
+        fmt::print("{}\n", boot_json(info, *samples).dump(2));
     else
-        print_text(options, *samples, ratio);
+        fmt::print("{}", boot_text(info, *samples));
     return 0;
 }
 
@@ -225,6 +201,10 @@ void add_boot_command(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     cmd->add_option("--image", options->image,
                     "Guest image (default: build/guests/hello beside this binary)");
+    cmd->add_flag("--via-sfd", options->via_sfd,
+                  "Also create the same guest through an sfd started for the run (its shell pool warm): "
+                  "POST /v1/guests with wait=output, timed to the 201, beside the cold in-process create");
+    cmd->add_option("--sfd", options->sfd, "sfd binary for --via-sfd (default: sfd beside this binary)");
     cmd->add_option("--host-program", options->host_program,
                     "Static host program for the baseline (default: sf-hello-host beside this binary)");
     cmd->callback([options, &exit_code] { exit_code = run(*options); });

@@ -29,6 +29,8 @@ namespace {
 struct MigrateOptions {
     std::vector<int> ks = {1, 10, 100, 1000};
     std::string rate = "10gbit";
+    double delay_ms = 0;            // netem delay, each direction of each host link
+    std::string ping_path = "band"; // band: ICMP in its own htb class; shared: in the tbf's queue
     int runs = 5;
     bool json = false;
     std::string plot;
@@ -116,12 +118,18 @@ Result<std::unique_ptr<HostDaemon>> start_daemon(const MigrateOptions& o, const 
     return daemon;
 }
 
+LinkShaping shaping_of(const MigrateOptions& o) {
+    return LinkShaping{o.rate, o.delay_ms, o.ping_path == "band"};
+}
+
 Result<void> set_up(const MigrateOptions& o, int index, HostSet& set) {
     SF_TRY_ASSIGN(set.dir, WorkDir::create());
     SF_TRY_ASSIGN(std::string token, write_token(set.dir->path()));
     const std::string name = fmt::format("sfm{}{}", ::getpid() % 10000, index);
-    fmt::print(stderr, "sf-bench migrate: test hosts {} at {} ({})\n", name, o.rate, o.testhosts);
-    SF_TRY_ASSIGN(set.hosts, TestHosts::up(o.testhosts, name, 2, o.rate));
+    fmt::print(stderr, "sf-bench migrate: test hosts {} at {}{}, pings {} ({})\n", name, o.rate,
+               o.delay_ms > 0 ? fmt::format(", delay {:g} ms", o.delay_ms) : "",
+               o.ping_path == "band" ? "in their own ICMP band" : "in the shared queue", o.testhosts);
+    SF_TRY_ASSIGN(set.hosts, TestHosts::up(o.testhosts, name, 2, shaping_of(o)));
     SF_TRY(run_command({"ip", "netns", "exec", set.hosts->env().client_ns, "sysctl", "-qw",
                         "net.ipv4.ping_group_range=0 2147483647"},
                        std::chrono::seconds(10)));
@@ -220,9 +228,12 @@ int report(const MigrateOptions& o, const std::vector<MigrateRow>& rows) {
     fmt::print(text_out, "{}{}",
                o.dry_run ? "DRY RUN: pause 3 ms and resume on the source, no migration\n" : "",
                format_report(o.rate, summaries, verdicts));
+    fmt::print(text_out, "{}", format_links(shaping_of(o), summaries));
     if (o.json) {
         nlohmann::json json = migrate_json(o.rate, rows);
         json["backend"] = o.backend;
+        json["delay_ms"] = o.delay_ms;
+        json["ping_path"] = o.ping_path;
         fmt::print("{}\n", json.dump());
     }
     if (!o.plot.empty()) {
@@ -291,7 +302,19 @@ void add_migrate_command(CLI::App& app, int& exit_code) {
         ->delimiter(',')
         ->check(CLI::Range(1, 5000))
         ->capture_default_str();
-    cmd->add_option("--rate", o->rate, "Rate of the test hosts' links (tc), e.g. 1gbit or 10gbit")
+    cmd->add_option("--rate", o->rate,
+                    "Rate of the test hosts' links as shaped (a tc limit, e.g. 1gbit or 10gbit); the report "
+                    "gives the throughput measured beside it")
+        ->capture_default_str();
+    cmd->add_option("--delay", o->delay_ms,
+                    "Delay in ms added to each direction of each host link (netem under the rate limit), so "
+                    "runs have a real RTT; needs sch_netem in the kernel")
+        ->check(CLI::Range(0.0, 1000.0))
+        ->capture_default_str();
+    cmd->add_option("--ping-path", o->ping_path,
+                    "band: the client's pings go in an ICMP class of their own on the shaped links (htb), so "
+                    "their downtime does not queue behind the migration stream; shared: in the same queue")
+        ->check(CLI::IsMember({"band", "shared"}))
         ->capture_default_str();
     cmd->add_option("--runs", o->runs, "Migrations per K (medians are reported)")
         ->check(CLI::Range(1, 100))

@@ -49,6 +49,27 @@ CounterCheck check_counter(const std::vector<uint64_t>& values, std::optional<ui
     return check;
 }
 
+std::vector<double> round_trips_ms(const std::vector<int64_t>& sent_ns,
+                                   const std::vector<uint16_t>& reply_seq,
+                                   const std::vector<int64_t>& reply_ns, int64_t before_ns) {
+    constexpr size_t kWrap = 65536;
+    std::vector<double> out;
+    for (size_t j = 0; j < reply_ns.size() && j < reply_seq.size(); ++j) {
+        if (reply_ns[j] >= before_ns) continue;
+        const size_t base = (static_cast<size_t>(reply_seq[j]) + kWrap - 1) % kWrap;
+        if (base >= sent_ns.size()) continue;
+        // The latest i = base + m * 65536 sent no later than the reply.
+        for (size_t i = base + (sent_ns.size() - 1 - base) / kWrap * kWrap;; i -= kWrap) {
+            if (sent_ns[i] <= reply_ns[j]) {
+                out.push_back(static_cast<double>(reply_ns[j] - sent_ns[i]) / 1e6);
+                break;
+            }
+            if (i < kWrap) break;
+        }
+    }
+    return out;
+}
+
 std::optional<double> median_of(std::vector<double> values) {
     if (values.empty()) return std::nullopt;
     std::sort(values.begin(), values.end());

@@ -41,6 +41,15 @@ struct CounterCheck {
 // reply to the GET sent after the last INCR (nullopt: none came).
 CounterCheck check_counter(const std::vector<uint64_t>& values, std::optional<uint64_t> final_get);
 
+// The round-trip times (ms) of the echo replies received before `before_ns`.
+// Request i was sent at sent_ns[i] with sequence number (i + 1) mod 65536;
+// reply j carries sequence reply_seq[j] and came at reply_ns[j], and answers
+// the latest request with that sequence sent no later than it. Replies
+// matching no request are skipped.
+std::vector<double> round_trips_ms(const std::vector<int64_t>& sent_ns,
+                                   const std::vector<uint16_t>& reply_seq,
+                                   const std::vector<int64_t>& reply_ns, int64_t before_ns);
+
 // The median (the mean of the middle two for an even count); nullopt when empty.
 std::optional<double> median_of(std::vector<double> values);
 

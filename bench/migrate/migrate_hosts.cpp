@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -32,10 +33,15 @@ Result<std::string> TestHosts::run(std::vector<std::string> words) const {
 }
 
 Result<std::unique_ptr<TestHosts>> TestHosts::up(const std::string& script, const std::string& name,
-                                                 int hosts, const std::string& rate) {
+                                                 int hosts, const LinkShaping& shaping) {
     std::unique_ptr<TestHosts> t(new TestHosts(script, name));
     t->up_ = true; // from here on the destructor runs `down`, even after a half-done `up`
-    SF_TRY(t->run({"up", "--name", name, "--hosts", std::to_string(hosts), "--rate", rate}));
+    std::vector<std::string> words{"up",     "--name",    name, "--hosts", std::to_string(hosts),
+                                   "--rate", shaping.rate};
+    if (shaping.delay_ms > 0)
+        words.insert(words.end(), {"--delay", fmt::format("{}us", std::llround(shaping.delay_ms * 1000))});
+    if (shaping.icmp_band) words.push_back("--icmp-band");
+    SF_TRY(t->run(words));
     SF_TRY_ASSIGN(std::string text, t->run({"env", "--name", name}));
     SF_TRY_ASSIGN(t->env_, read_testhosts_env(parse_env_lines(text), hosts));
     return t;

@@ -17,6 +17,7 @@
 
 #include "bench/common/child_process.h"
 #include "bench/migrate/migrate_env.h"
+#include "bench/migrate/migrate_shaping.h"
 
 #include "common/result.h"
 
@@ -29,9 +30,9 @@ namespace sf::bench {
 class TestHosts {
   public:
     // `script`: scripts/testhosts; `name`: the set's name (short: interface
-    // names derive from it); `rate`: tc's rate of every link, e.g. "10gbit".
+    // names derive from it).
     static Result<std::unique_ptr<TestHosts>> up(const std::string& script, const std::string& name,
-                                                 int hosts, const std::string& rate);
+                                                 int hosts, const LinkShaping& shaping);
     ~TestHosts();
     TestHosts(const TestHosts&) = delete;
     TestHosts& operator=(const TestHosts&) = delete;

@@ -63,6 +63,7 @@ void StreamPinger::start(uint32_t ip, std::chrono::microseconds interval) {
     stopping_ = false;
     sent_.reserve(200'000);
     replies_.reserve(200'000);
+    reply_seq_.reserve(200'000);
     thread_ = std::thread([this, ip, interval] { loop(ip, interval); });
 }
 
@@ -110,6 +111,7 @@ void StreamPinger::drain() {
         if (reply.type != ICMP_ECHOREPLY) continue;
         const int64_t at = receive_time(message);
         replies_.push_back(at);
+        reply_seq_.push_back(ntohs(reply.un.echo.sequence));
         last_reply_ = at;
         ++reply_count_;
     }

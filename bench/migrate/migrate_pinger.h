@@ -40,6 +40,8 @@ class StreamPinger {
     // Wall-clock ns (wall_ns()) of every request sent and every reply received.
     const std::vector<int64_t>& sent_ns() const { return sent_; }
     const std::vector<int64_t>& reply_ns() const { return replies_; }
+    // The sequence number of each reply (request i carries (i + 1) mod 65536).
+    const std::vector<uint16_t>& reply_sequence() const { return reply_seq_; }
     // Replies received so far (any thread, while running).
     uint64_t replies_so_far() const { return reply_count_.load(); }
     // The last reply's time so far (0: none yet; any thread).
@@ -60,6 +62,7 @@ class StreamPinger {
     std::atomic<uint64_t> reply_count_{0};
     std::atomic<int64_t> last_reply_{0};
     std::vector<int64_t> sent_, replies_;
+    std::vector<uint16_t> reply_seq_;
     std::string failure_;
 };
 

@@ -124,6 +124,8 @@ Result<void> observe_migration(const RunSetup& s, const std::string& name, uint3
         sample.gap_start_ms = static_cast<double>(gap->start_ns - t0) / 1e6;
         sample.gap_end_ms = static_cast<double>(gap->end_ns - t0) / 1e6;
     }
+    sample.ping_rtt_ms =
+        median_of(round_trips_ms(pinger->sent_ns(), pinger->reply_sequence(), pinger->reply_ns(), t0));
     sample.send_gap_ms = gap_ms(pinger->sent_ns(), t0, t1, until);
     sample.tcp_gap_ms = gap_ms(counter->reply_ns(), t0, t1, until);
     sample.pings_sent = pinger->sent_ns().size();

@@ -83,10 +83,29 @@ MigrateRowSummary summarize_row(const MigrateRow& row) {
     s.tcp_gap_ms = median_over(row.samples, [](const MigrateSample& m) { return m.tcp_gap_ms; });
     s.create_ms = median_over(row.samples, [](const MigrateSample& m) { return m.create_ms; });
     s.transfer_ms = median_over(row.samples, [](const MigrateSample& m) { return m.transfer_ms; });
+    s.stream_mbit_s = median_over(row.samples, stream_mbit_s);
+    s.transfer_mbit_s = median_over(row.samples, transfer_mbit_s);
+    s.ping_rtt_ms = median_over(row.samples, [](const MigrateSample& m) { return m.ping_rtt_ms; });
     s.connection_kept =
         !row.samples.empty() && std::all_of(row.samples.begin(), row.samples.end(),
                                             [](const auto& m) { return m.ok && m.connection_kept; });
     return s;
+}
+
+std::optional<double> stream_mbit_s(const MigrateSample& m) {
+    if (!m.server_phases.is_object() || m.bytes_sent == 0) return std::nullopt;
+    auto receiver = m.server_phases.find("receiver");
+    if (receiver == m.server_phases.end() || !receiver->is_object()) return std::nullopt;
+    auto read = receiver->find("read_ms");
+    if (read == receiver->end() || !read->is_number()) return std::nullopt;
+    const double ms = read->get<double>();
+    if (ms <= 0) return std::nullopt;
+    return static_cast<double>(m.bytes_sent) * 8.0 / (ms * 1000.0);
+}
+
+std::optional<double> transfer_mbit_s(const MigrateSample& m) {
+    if (!m.transfer_ms || *m.transfer_ms <= 0 || m.bytes_sent == 0) return std::nullopt;
+    return static_cast<double>(m.bytes_sent) * 8.0 / (*m.transfer_ms * 1000.0);
 }
 
 nlohmann::ordered_json to_json(const MigrateSample& m) {
@@ -109,6 +128,9 @@ nlohmann::ordered_json to_json(const MigrateSample& m) {
         {"increments", m.increments},
         {"create_ms", number_or_null(m.create_ms)},
         {"transfer_ms", number_or_null(m.transfer_ms)},
+        {"stream_mbit_s", number_or_null(stream_mbit_s(m))},
+        {"transfer_mbit_s", number_or_null(transfer_mbit_s(m))},
+        {"ping_rtt_ms", number_or_null(m.ping_rtt_ms)},
     };
     if (m.server_phases.is_object())
         j["server_phases"] = nlohmann::ordered_json::parse(m.server_phases.dump());
@@ -131,6 +153,9 @@ nlohmann::ordered_json migrate_json(const std::string& rate, const std::vector<M
                         {"downtime_ms", number_or_null(s.downtime_ms)},
                         {"bytes_sent", bytes},
                         {"connection_kept", s.connection_kept},
+                        {"stream_mbit_s", number_or_null(s.stream_mbit_s)},
+                        {"transfer_mbit_s", number_or_null(s.transfer_mbit_s)},
+                        {"ping_rtt_ms", number_or_null(s.ping_rtt_ms)},
                         {"samples", std::move(samples)}});
     }
     return {{"rate", rate}, {"runs", std::move(runs)}};
@@ -150,6 +175,29 @@ std::vector<TargetVerdict> check_targets(const std::string& rate,
     for (const MigrateRowSummary& r : rows)
         out.push_back({fmt::format("connection kept in every run at K = {}", r.guests_on_source),
                        r.connection_kept, fmt::format("{} of {} runs migrated", r.succeeded, r.runs)});
+    return out;
+}
+
+std::string format_links(const LinkShaping& shaping, const std::vector<MigrateRowSummary>& rows) {
+    std::string out = fmt::format(
+        "  links: rate {} as shaped (a tc limit on each host link, both directions; not a measurement), {}\n",
+        shaping.rate,
+        shaping.delay_ms > 0
+            ? fmt::format("delay {:g} ms each way on each host link (netem)", shaping.delay_ms)
+            : std::string("no added delay"));
+    auto line = std::back_inserter(out);
+    for (const MigrateRowSummary& r : rows)
+        fmt::format_to(line,
+                       "    K = {}: measured throughput {} Mbit/s (migration stream: bytes_sent over the "
+                       "receiver's read time), raw TCP {} Mbit/s; ping RTT before the migration {} ms\n",
+                       r.guests_on_source, cell(r.stream_mbit_s, "{:.0f}"), cell(r.transfer_mbit_s, "{:.0f}"),
+                       cell(r.ping_rtt_ms, "{:.3f}"));
+    out += shaping.icmp_band
+               ? "  downtime (client side): ping replies, ICMP in its own htb class on the shaped links (not "
+                 "queued behind the migration stream)\n"
+               : "  downtime (client side): ping replies, ICMP sharing the shaped links' queues with the "
+                 "migration stream (it can under-read: pings wait in the same queue)\n";
+    out += "  sfd_down: sfd's own downtime (guest paused on the source to running on the destination)\n";
     return out;
 }
 

@@ -158,7 +158,8 @@ TEST(BenchMigrateJson, ExactShape) {
     for (auto& [key, value] : first.items())
         keys.push_back(key);
     EXPECT_EQ(keys, (std::vector<std::string>{"guests_on_source", "total_ms", "downtime_ms", "bytes_sent",
-                                              "connection_kept", "samples"}));
+                                              "connection_kept", "stream_mbit_s", "transfer_mbit_s",
+                                              "ping_rtt_ms", "samples"}));
     EXPECT_EQ(first["guests_on_source"], 1);
     EXPECT_DOUBLE_EQ(first["total_ms"].get<double>(), 6.312); // (6.1234 + 6.5) / 2, rounded to us
     EXPECT_DOUBLE_EQ(first["downtime_ms"].get<double>(), 3.0);
@@ -200,6 +201,83 @@ std::vector<MigrateRowSummary> rows_of(std::vector<std::pair<double, double>> fi
 size_t missed(const std::vector<TargetVerdict>& verdicts) {
     return static_cast<size_t>(
         std::count_if(verdicts.begin(), verdicts.end(), [](const TargetVerdict& v) { return !v.met; }));
+}
+
+TEST(BenchMigrateGap, RoundTripsMatchTheRequestBySequence) {
+    // Requests every 1 ms from 0; request i carries sequence i + 1.
+    std::vector<int64_t> sent;
+    for (int64_t i = 0; i < 10; ++i)
+        sent.push_back(i * kMs);
+    // Replies to requests 0, 2 (out of order, after 3's) and 3; 5's after the cut-off; one unknown.
+    std::vector<uint16_t> seq = {1, 4, 3, 6, 200};
+    std::vector<int64_t> at = {kMs / 2, 3 * kMs + kMs / 4, 3 * kMs + kMs / 2, 9 * kMs, 4 * kMs};
+    std::vector<double> rtt = round_trips_ms(sent, seq, at, 8 * kMs);
+    ASSERT_EQ(rtt.size(), 3u);
+    EXPECT_DOUBLE_EQ(rtt[0], 0.5);
+    EXPECT_DOUBLE_EQ(rtt[1], 0.25);
+    EXPECT_DOUBLE_EQ(rtt[2], 1.5);
+    EXPECT_DOUBLE_EQ(*median_of(rtt), 0.5);
+}
+
+TEST(BenchMigrateGap, RoundTripsAcrossTheSequenceWrap) {
+    // 65,536 + 10 requests 1 us apart: sequence 5 is carried by requests 4 and 65,540.
+    std::vector<int64_t> sent;
+    for (int64_t i = 0; i < 65546; ++i)
+        sent.push_back(i * 1000);
+    std::vector<double> late = round_trips_ms(sent, {5}, {65540 * 1000 + 300}, INT64_MAX);
+    ASSERT_EQ(late.size(), 1u);
+    EXPECT_DOUBLE_EQ(late[0], 0.0003);
+    std::vector<double> early = round_trips_ms(sent, {5}, {4 * 1000 + 700}, INT64_MAX);
+    ASSERT_EQ(early.size(), 1u);
+    EXPECT_DOUBLE_EQ(early[0], 0.0007);
+    EXPECT_TRUE(round_trips_ms({}, {1}, {5}, INT64_MAX).empty());
+}
+
+TEST(BenchMigrateThroughput, StreamAndRawTransfer) {
+    MigrateSample m = sample(6, 2, 2'500'000); // 20 Mbit
+    m.transfer_ms.reset();
+    EXPECT_FALSE(stream_mbit_s(m));   // no phases from sfd
+    EXPECT_FALSE(transfer_mbit_s(m)); // no baseline
+    m.server_phases = nlohmann::json::parse(R"({"precopy_ms": 1.0, "receiver": {"read_ms": 20.0}})");
+    m.transfer_ms = 40;
+    ASSERT_TRUE(stream_mbit_s(m));
+    EXPECT_DOUBLE_EQ(*stream_mbit_s(m), 1000); // 20 Mbit in 20 ms
+    EXPECT_DOUBLE_EQ(*transfer_mbit_s(m), 500);
+    m.server_phases = nlohmann::json::parse(R"({"receiver": {"read_ms": "x"}})");
+    EXPECT_FALSE(stream_mbit_s(m));
+    m.server_phases = nlohmann::json::parse(R"({"precopy_ms": 15.0, "stop_copy_ms": 5.0})"); // sender only
+    EXPECT_FALSE(stream_mbit_s(m));
+    MigrateSample other = m;
+    other.server_phases = nlohmann::json::parse(R"({"receiver": {"read_ms": 10.0}})");
+    other.transfer_ms = 20;
+    other.ping_rtt_ms = 0.25;
+    MigrateRowSummary s = summarize_row({1, {m, other}});
+    ASSERT_TRUE(s.stream_mbit_s);
+    EXPECT_DOUBLE_EQ(*s.stream_mbit_s, 2000); // only `other` has it
+    EXPECT_DOUBLE_EQ(*s.transfer_mbit_s, 750);
+    EXPECT_DOUBLE_EQ(*s.ping_rtt_ms, 0.25);
+    nlohmann::ordered_json j = migrate_json("1gbit", {{1, {m, other}}});
+    EXPECT_DOUBLE_EQ(j["runs"][0]["stream_mbit_s"].get<double>(), 2000);
+    EXPECT_TRUE(j["runs"][0]["samples"][0]["stream_mbit_s"].is_null());
+    EXPECT_DOUBLE_EQ(j["runs"][0]["samples"][0]["transfer_mbit_s"].get<double>(), 500);
+}
+
+TEST(BenchMigrateReport, LinksSayWhatIsShapedAndWhatIsMeasured) {
+    auto rows = rows_of({{8, 4}, {9, 4}});
+    rows[0].stream_mbit_s = 912.4;
+    rows[0].transfer_mbit_s = 930;
+    rows[0].ping_rtt_ms = 10.123;
+    std::string text = format_links(LinkShaping{"1gbit", 5, true}, rows);
+    EXPECT_NE(text.find("rate 1gbit as shaped"), std::string::npos) << text;
+    EXPECT_NE(text.find("delay 5 ms each way"), std::string::npos) << text;
+    EXPECT_NE(text.find("K = 1: measured throughput 912 Mbit/s"), std::string::npos) << text;
+    EXPECT_NE(text.find("raw TCP 930 Mbit/s; ping RTT before the migration 10.123 ms"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("K = 10: measured throughput - Mbit/s"), std::string::npos) << text;
+    EXPECT_NE(text.find("ICMP in its own htb class"), std::string::npos) << text;
+    text = format_links(LinkShaping{"10gbit", 0, false}, rows);
+    EXPECT_NE(text.find("no added delay"), std::string::npos) << text;
+    EXPECT_NE(text.find("sharing the shaped links' queues"), std::string::npos) << text;
 }
 
 TEST(BenchMigrateTargets, TenGigabit) {

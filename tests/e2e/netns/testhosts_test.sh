@@ -2,7 +2,7 @@
 # scripts/testhosts: up/env/exec, pings over the segment, isolation from the
 # root namespace, the link rate, cutting and restoring a link under a TCP
 # transfer, attach and addr, down (processes left inside, idempotent), run
-# (failing command, SIGTERM), usage errors.
+# (failing command, SIGTERM), --icmp-band, usage errors.
 # Usage: testhosts_test.sh PATH/TO/testhosts. Exit 0 pass, 1 fail, 77 skipped.
 set -u
 th=$1
@@ -177,6 +177,22 @@ kill -TERM "$runner"
 wait "$runner"
 check "run, SIGTERM: command ended with 128+15" test $? -eq 143
 check "run, SIGTERM: set removed" no_set_left "sfth-$runner"
+
+# --- --icmp-band: ICMP in an htb class of its own, kept by link shape
+Q=sfth-tb-$$
+trap '"$th" down --name "$P" >/dev/null 2>&1; "$th" down --name "$Q" >/dev/null 2>&1; ip netns del "$P-guest" 2>/dev/null; rm -rf "$tmp"' EXIT
+"$th" up --name "$Q" --rate 100mbit --icmp-band >"$tmp/band"
+check "up --icmp-band" test $? -eq 0
+check "env: SF_ICMP_BAND=1" grep -qxF SF_ICMP_BAND=1 "$tmp/band"
+"$th" exec --name "$Q" client -- ping -c3 -i0.2 -W1 -q 10.99.0.1 >/dev/null 2>&1
+check "--icmp-band: client -> h1" test $? -eq 0
+check "--icmp-band: the pings went through the ICMP class" \
+  sh -c "tc -n '$Q-seg' -s class show dev h1 | grep -A1 'class htb 1:10 ' | grep -Eq 'Sent [1-9][0-9]* bytes [1-9]'"
+"$th" link --name "$Q" h1 shape 1gbit
+check "--icmp-band: link shape keeps the band" sh -c "tc -n '$Q-h1' class show dev up0 | grep -q 'class htb 1:10 .*ceil 1Gbit'"
+"$th" down --name "$Q"
+"$th" up --name "$Q" --icmp-band=1 >/dev/null 2>&1
+check "--icmp-band takes no value: 2" test $? -eq 2
 
 # --- usage
 "$th" >/dev/null 2>&1
