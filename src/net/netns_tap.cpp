@@ -114,8 +114,10 @@ Result<std::unique_ptr<NetnsTap>> NetnsTap::attach(const std::string& netns) {
 
 NetnsTap::~NetnsTap() {
     if (keep_) return;
-    (void)::ioctl(tap_.get(), TUNSETPERSIST, 0);
-    tap_.reset(); // the last descriptor of a device no longer persistent: eth0 is deleted
+    // eth0 stays persistent: deleting it here (TUNSETPERSIST 0, close) takes
+    // ~25 ms in unregister_netdevice; the kernel deletes it with the namespace,
+    // in the background, once nothing holds the namespace any more.
+    tap_.reset();
     (void)netns::remove(netns_);
 }
 

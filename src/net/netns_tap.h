@@ -20,10 +20,13 @@
 // dropped) and a restarted sfd attach()es to it again by name, so the
 // container keeps its interface and its connections' addresses.
 //
-// Lifetime: the destructor deletes eth0 and the namespace's name (the
-// namespace itself ends once no process of the container is left in it)
-// unless keep() was called, e.g. by an sfd stopping while its container runs
-// on. A namespace a container used is never given to another one.
+// Lifetime: the destructor closes sfd's end and deletes the namespace's
+// name, unless keep() was called (an sfd stopping while its container runs
+// on). The namespace ends once no process of the container is left in it,
+// and the kernel deletes eth0 with it, in the background: deleting eth0
+// first would cost ~25 ms of unregister_netdevice on the caller's thread
+// (measured), the namespace's name ~0.2 ms. A namespace a container used is
+// never given to another one.
 //
 // Needs CAP_NET_ADMIN and CAP_SYS_ADMIN. Threading: write_frame() and fd()
 // from any thread; the rest from one thread at a time.
