@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -352,5 +353,40 @@ TEST(ContainerNic, RestoreAfterARestartKeepsFramesFlowing) {
         EXPECT_TRUE(std::filesystem::exists(kept.netns));
         second->release(restored->port_key);
         EXPECT_FALSE(std::filesystem::exists(kept.netns));
+    });
+}
+
+namespace {
+
+// This process's CPU time (user + system) in ms.
+double cpu_ms() {
+    timespec t{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+} // namespace
+
+// A container's root deleting eth0 leaves sfd's descriptor dead (it reads an
+// error, not EAGAIN): the data plane stops watching it rather than spin, and
+// the other NICs go on.
+TEST(ContainerNic, AnEth0DeletedInsideStopsOnlyItsOwnNic) {
+    SF_IN_NETNS([] {
+        auto service = service_with(1);
+        ASSERT_TRUE(service);
+        ASSERT_TRUE(service->create_network({"cndel", "10.94.0.0/24"}));
+        auto gone = service->lease_container("cndel", "").value();
+        auto other = service->lease_container("cndel", "").value();
+        int status = -1;
+        in_netns(gone, "ip link del eth0", &status);
+        ASSERT_EQ(status, 0);
+        const double before = cpu_ms();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        EXPECT_LT(cpu_ms() - before, 250.0); // a spinning data plane would use ~500
+        EXPECT_EQ(pings_received(other, "10.94.0.1"), 2);
+        service->release(gone.port_key);
+        service->release(other.port_key);
+        EXPECT_FALSE(std::filesystem::exists(gone.netns));
+        EXPECT_EQ(service->network_info("cndel")->guests, 0u);
     });
 }
