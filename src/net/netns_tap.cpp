@@ -65,8 +65,8 @@ Result<UniqueFd> open_eth0(const std::string& netns) {
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (::ioctl(tap.get(), TUNSETIFF, &ifr) < 0) {
         if (errno == EBUSY)
-            return error(ErrorKind::Conflict, "eth0 in network namespace {} is held by another process",
-                         netns);
+            return error(ErrorKind::Conflict,
+                         "eth0 in network namespace {} is attached already (an sfd holds it)", netns);
         return failed("making the TAP device eth0", netns);
     }
     return tap;
