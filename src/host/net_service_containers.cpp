@@ -47,13 +47,15 @@ Result<NicLease> NetService::lease_container(const std::string& network, const s
     // Unlocked: a cold port makes its namespace now (the data plane goes on).
     // The network stays: it cannot be removed while this lease holds an address.
     const net::Network& n = *state->network;
-    Result<net::PoolPort> port = state->container_pool->take();
+    // The refill waits for eth0's set-up: both take the kernel's rtnl lock.
+    Result<net::PoolPort> port = state->container_pool->take(net::PortPool::Refill::Later);
     std::shared_ptr<ContainerSink> sink;
     Result<void> configured;
     if (port) {
         sink = std::static_pointer_cast<ContainerSink>(port->sink);
         configured = sink->tap().configure(address, n.subnet().mask(), n.host_address());
     }
+    state->container_pool->wake_refill();
     std::lock_guard lock(mutex_);
     if (!port || !configured) {
         (void)state->network->addresses().release(address);

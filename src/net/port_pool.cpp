@@ -74,20 +74,20 @@ bool PortPool::drop_warm(MacAddress mac) {
     return true;
 }
 
-Result<PoolPort> PortPool::take() {
+Result<PoolPort> PortPool::take(Refill refill) {
     std::unique_lock lock(mutex_);
     if (!ready_.empty()) {
         PoolPort port = std::move(ready_.front());
         ready_.pop_front();
         ++counters_.taken_warm;
         lock.unlock();
-        wake_.notify_one();
+        if (refill == Refill::Now) wake_.notify_one();
         SF_TRY(switch_.set_enabled(port.port, true));
         return port;
     }
     ++counters_.taken_cold;
     lock.unlock();
-    wake_.notify_one();
+    if (refill == Refill::Now) wake_.notify_one();
     return create_port(true);
 }
 

@@ -63,8 +63,14 @@ class PortPool {
     PortPool(const PortPool&) = delete;
     PortPool& operator=(const PortPool&) = delete;
 
-    // An enabled port with its MAC and sink; warm when one is ready.
-    Result<PoolPort> take();
+    // An enabled port with its MAC and sink; warm when one is ready. The
+    // refill starts at once, or with `Refill::Later` only at wake_refill():
+    // for an owner that finishes the port's set-up first and would share a
+    // kernel lock with the refill's creation (container NICs: rtnl).
+    enum class Refill { Now, Later };
+    Result<PoolPort> take(Refill refill = Refill::Now);
+    // Starts the refill (after take(Refill::Later)).
+    void wake_refill() { wake_.notify_one(); }
     // An enabled port locked to `mac` with `sink`, made now and counted as
     // taken from this pool (release() it like any other). Claims `mac` in the
     // MacAllocator: InvalidArgument if it is not unicast or there is no sink,
