@@ -76,6 +76,8 @@ class Host {
     void receive_migration(UniqueFd connection, MigrationSession session) {
         migrations_->receive(std::move(connection), std::move(session));
     }
+    // The networks' service (container NICs are leased from it directly).
+    NetService& net() { return *net_; }
     // Stops every guest and worker (SIGTERM path) and clears the store's records. Idempotent.
     void shutdown();
 

@@ -51,6 +51,7 @@ Result<Recovered> recover_host(GuestStore& records, NetService& net, GuestRegist
                          made.error().message.c_str());
     // Records first, so that events a worker sends once adopted find them.
     registry.recover(entries(guests, net, vms));
+    net.remove_unrestored(); // container NICs' namespaces no survivor was given back
     Recovered recovered;
     recovered.guests = guests.size();
     SF_TRY_ASSIGN(const std::vector<StoredWorker> workers, records.workers());

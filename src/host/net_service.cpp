@@ -3,10 +3,12 @@
 #include "host/net_service_parts.h"
 
 #include "net/frame_channel.h"
+#include "net/named_netns.h"
 #include "vmm/guest_clock.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,9 +19,6 @@ namespace sf::host {
 
 namespace {
 
-constexpr uint64_t kTapTag = 1ull << 32;
-constexpr uint64_t kWorkerTag = 2ull << 32;
-constexpr uint64_t kWakeTag = 3ull << 32;
 // Network info lists the ports that dropped the most frames, at most this many.
 constexpr size_t kMaxPortDropsShown = 32;
 
@@ -75,13 +74,17 @@ Result<std::unique_ptr<NetService>> NetService::create(NetServiceOptions options
     if (!epoll.valid() || !wake.valid()) return error("epoll/eventfd: {}", std::strerror(errno));
     epoll_event ev{EPOLLIN, {.u64 = kWakeTag}};
     ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, wake.get(), &ev);
-    std::unique_ptr<NetService> service(new NetService(options, std::move(epoll), std::move(wake)));
+    struct stat home {};
+    if (::stat("/proc/thread-self/ns/net", &home) != 0)
+        return error("cannot read this thread's network namespace: {}", std::strerror(errno));
+    std::unique_ptr<NetService> service(
+        new NetService(options, std::move(epoll), std::move(wake), static_cast<uint64_t>(home.st_ino)));
     service->thread_ = std::thread([s = service.get()] { s->loop(); });
     return service;
 }
 
-NetService::NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake)
-    : options_(options), epoll_(std::move(epoll)), wake_(std::move(wake)),
+NetService::NetService(NetServiceOptions options, UniqueFd epoll, UniqueFd wake, uint64_t home)
+    : options_(options), epoll_(std::move(epoll)), wake_(std::move(wake)), home_(home),
       table_(net::NetworkTable::kDefaultMaxNetworks, options.switch_config) {}
 
 NetService::~NetService() {
@@ -90,6 +93,8 @@ NetService::~NetService() {
     (void)!::write(wake_.get(), &one, sizeof one);
     thread_.join();
     std::lock_guard lock(mutex_);
+    for (auto& [key, record] : ports_)
+        if (record.container) record.container->tap().keep(); // its container may run on: restore_container
     ports_.clear();
     networks_.clear(); // pools first (they remove their ports), then switches and TAPs
 }
@@ -116,6 +121,9 @@ Result<NetworkInfo> NetService::create_network(const CreateNetworkRequest& reque
         net::PortPool::create(network->l2_switch(), macs_, factory, options_.pool_target, true);
     if (!pool) return undo(), std::move(pool).error();
     state->pool = std::move(*pool);
+    state->container_pool = make_container_pool(request.name, network->l2_switch());
+    if (!state->container_pool) return undo(), error("cannot make network {}'s container pool", request.name);
+    find_unrestored(*state);
     std::lock_guard lock(mutex_);
     state->slot = next_slot_++;
     epoll_event ev{EPOLLIN, {.u64 = kTapTag | state->slot}};
@@ -131,6 +139,7 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
     const net::Network& n = *state.network;
     const net::SwitchStats s = n.l2_switch().stats();
     const net::PortPoolStats p = state.pool->stats();
+    const net::PortPoolStats c = state.container_pool->stats();
     const std::vector<net::PortDrops> ports = n.l2_switch().ports_with_drops();
     nlohmann::json stats = {{"frames", s.frames},
                             {"unicast_forwarded", s.unicast_forwarded},
@@ -146,7 +155,14 @@ NetworkInfo NetService::describe(const NetworkState& state) const {
                              {{"ready", p.ready},
                               {"target", p.target},
                               {"taken_warm", p.taken_warm},
-                              {"taken_cold", p.taken_cold}}}};
+                              {"taken_cold", p.taken_cold}}},
+                            {"container_pool",
+                             {{"ready", c.ready},
+                              {"target", c.target},
+                              {"taken_warm", c.taken_warm},
+                              {"taken_cold", c.taken_cold},
+                              {"refill_errors", c.refill_errors},
+                              {"last_error", c.last_error}}}};
     return NetworkInfo{n.name(),
                        n.subnet().to_string(),
                        n.host_address().to_string(),
@@ -183,53 +199,73 @@ Result<void> NetService::remove_network(const std::string& name) {
         network_slots_.erase(state->slot);
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, state->tap->fd(), nullptr);
     }
-    state->pool.reset(); // removes the warm ports and gives their MACs back
+    state->container_pool.reset(); // deletes the warm namespaces
+    state->pool.reset();           // removes the warm ports and gives their MACs back
+    for (const std::string& stale : state->unrestored)
+        (void)net::netns::remove(stale);
     return ok();
+}
+
+Result<NetService::NetworkState*> NetService::find_network(const std::string& name) const {
+    auto it = networks_.find(name);
+    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", name);
+    return it->second.get();
+}
+
+Result<net::Ipv4Address> NetService::take_address(NetworkState& state, const std::string& ip) {
+    net::AddressPool& addresses = state.network->addresses();
+    if (ip.empty()) return addresses.allocate();
+    SF_TRY_ASSIGN(net::Ipv4Address address, net::Ipv4Address::parse(ip));
+    SF_TRY(addresses.claim(address));
+    return address;
 }
 
 Result<NicLease> NetService::lease(const std::string& network, const std::string& ip) {
     std::lock_guard lock(mutex_);
-    auto it = networks_.find(network);
-    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", network);
-    NetworkState& state = *it->second;
-    net::AddressPool& addresses = state.network->addresses();
-    net::Ipv4Address address;
-    if (ip.empty()) {
-        SF_TRY_ASSIGN(address, addresses.allocate());
-    } else {
-        SF_TRY_ASSIGN(address, net::Ipv4Address::parse(ip));
-        SF_TRY(addresses.claim(address));
-    }
-    Result<net::PoolPort> port = state.pool->take();
+    SF_TRY_ASSIGN(NetworkState * state, find_network(network));
+    SF_TRY_ASSIGN(net::Ipv4Address address, take_address(*state, ip));
+    Result<net::PoolPort> port = state->pool->take();
     if (!port) {
-        (void)addresses.release(address);
+        (void)state->network->addresses().release(address);
         return std::move(port).error();
     }
     auto sink = std::static_pointer_cast<GuestSink>(port->sink);
-    return record_lease(state, std::move(*port), std::move(sink), address);
+    const uint32_t key = sink->key();
+    return record_lease(key, PortRecord{state, std::move(*port), std::move(sink), nullptr, address, -1, {}});
+}
+
+net::PortPool& NetService::pool_of(const PortRecord& record) const {
+    return record.container ? *record.network->container_pool : *record.network->pool;
 }
 
 // With mutex_ held: binds the lease's port to its address and records its ARP
-// entry and the lease, once its address, port and key are claimed. On an
-// error (the port is gone or not MAC-locked: not expected) it gives them back.
-Result<NicLease> NetService::record_lease(NetworkState& state, net::PoolPort port,
-                                          std::shared_ptr<GuestSink> sink, net::Ipv4Address ip) {
-    if (Result<void> bound = state.network->l2_switch().bind_address(port.port, ip); !bound) {
-        (void)state.pool->release(port);
-        (void)state.network->addresses().release(ip);
-        keys_.release(sink->key());
+// entry and the lease (a container's eth0 joins the data plane), once its
+// address, port and key are claimed. On an error (the port is gone or not
+// MAC-locked: not expected) it gives them back.
+Result<NicLease> NetService::record_lease(uint32_t key, PortRecord record) {
+    NetworkState& state = *record.network;
+    Result<void> bound = state.network->l2_switch().bind_address(record.port.port, record.ip);
+    if (bound && record.container) {
+        epoll_event ev{EPOLLIN, {.u64 = kContainerTag | key}};
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, record.container->tap().fd(), &ev) < 0)
+            bound = error("epoll_ctl: {}", std::strerror(errno));
+    }
+    if (!bound) {
+        (void)pool_of(record).release(record.port);
+        (void)state.network->addresses().release(record.ip);
+        keys_.release(key);
         return std::move(bound).error();
     }
-    NicLease lease{sink->key(),
+    NicLease lease{key,
                    state.network->name(),
-                   port.mac,
-                   ip,
+                   record.port.mac,
+                   record.ip,
                    state.network->host_address(),
                    state.network->subnet().prefix(),
                    state.network->subnet().mask(),
-                   {}};
-    state.arp.add(ip, port.mac);
-    ports_[lease.port_key] = PortRecord{&state, std::move(port), std::move(sink), ip, -1, {}};
+                   record.container ? record.container->tap().path() : std::string()};
+    state.arp.add(record.ip, record.port.mac);
+    ports_[key] = std::move(record);
     return lease;
 }
 
@@ -239,15 +275,15 @@ void NetService::reserve_keys(uint32_t highest_used) {
 
 Result<NicLease> NetService::restore(const std::string& network, const std::string& mac,
                                      const std::string& ip, uint32_t port_key) {
-    return restore_lease(network, mac, ip, port_key, true);
+    return restore_lease(network, mac, ip, port_key, true, nullptr);
 }
 
 Result<NicLease> NetService::restore_lease(const std::string& network, const std::string& mac,
-                                           const std::string& ip, uint32_t port_key, bool claim_key) {
+                                           const std::string& ip, uint32_t port_key, bool claim_key,
+                                           std::shared_ptr<ContainerSink> container) {
     std::lock_guard lock(mutex_);
-    auto it = networks_.find(network);
-    if (it == networks_.end()) return error(ErrorKind::NotFound, "no network {:?}", network);
-    NetworkState& state = *it->second;
+    SF_TRY_ASSIGN(NetworkState * found, find_network(network));
+    NetworkState& state = *found;
     SF_TRY_ASSIGN(net::MacAddress mac_address, net::MacAddress::parse(mac));
     SF_TRY_ASSIGN(net::Ipv4Address address, net::Ipv4Address::parse(ip));
     if (claim_key) SF_TRY(keys_.claim(port_key));
@@ -257,19 +293,24 @@ Result<NicLease> NetService::restore_lease(const std::string& network, const std
         return std::move(claimed).error();
     }
     free_warm_mac(mac_address);
-    Result<net::PoolPort> port = state.pool->make_for(mac_address, std::make_shared<GuestSink>(port_key));
+    std::shared_ptr<GuestSink> sink = container ? nullptr : std::make_shared<GuestSink>(port_key);
+    net::PortPool& pool = container ? *state.container_pool : *state.pool;
+    Result<net::PoolPort> port =
+        pool.make_for(mac_address, container ? std::shared_ptr<net::PortSink>(container) : sink);
     if (!port) {
         (void)addresses.release(address);
         keys_.release(port_key);
         return std::move(port).error();
     }
-    auto sink = std::static_pointer_cast<GuestSink>(port->sink);
-    return record_lease(state, std::move(*port), std::move(sink), address);
+    if (container) state.unrestored.erase(container->tap().netns());
+    return record_lease(
+        port_key,
+        PortRecord{&state, std::move(*port), std::move(sink), std::move(container), address, -1, {}});
 }
 
 Result<NicLease> NetService::claim(const std::string& network, const std::string& mac,
                                    const std::string& ip) {
-    return restore_lease(network, mac, ip, keys_.issue(), false);
+    return restore_lease(network, mac, ip, keys_.issue(), false, nullptr);
 }
 
 void NetService::announce(uint32_t port_key) {
@@ -286,33 +327,38 @@ void NetService::announce(uint32_t port_key) {
 void NetService::free_warm_mac(net::MacAddress mac) {
     if (!macs_.in_use(mac)) return;
     for (auto& [name, state] : networks_)
-        if (state->pool->drop_warm(mac)) return;
+        if (state->pool->drop_warm(mac) || state->container_pool->drop_warm(mac)) return;
 }
 
 void NetService::bind(uint32_t port_key, int worker) {
     std::lock_guard lock(mutex_);
     auto it = ports_.find(port_key);
-    if (it == ports_.end()) return;
+    if (it == ports_.end() || !it->second.sink) return;
     it->second.worker = worker;
     auto channel = workers_.find(worker);
     it->second.sink->set_channel(channel == workers_.end() ? -1 : channel->second.get());
 }
 
 void NetService::release(uint32_t port_key) {
+    std::shared_ptr<ContainerSink> container; // deleted after the lock is let go (eth0, the namespace)
     std::lock_guard lock(mutex_);
     auto it = ports_.find(port_key);
     if (it == ports_.end()) return;
     PortRecord& record = it->second;
+    if (record.container) {
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, record.container->tap().fd(), nullptr);
+        container = record.container;
+    }
     while (drain_worker(record.worker)) {
     } // frames it returned before its guest was destroyed (kReturned)
     if (!record.returned.empty()) {
         if (departed_.size() >= 64) departed_.clear(); // never taken: a bound, not a leak
         departed_[port_key] = std::move(record.returned);
     }
-    record.sink->set_channel(-1);
+    if (record.sink) record.sink->set_channel(-1);
     record.network->arp.remove(record.ip);
     (void)record.network->network->addresses().release(record.ip);
-    (void)record.network->pool->release(record.port);
+    (void)pool_of(record).release(record.port);
     keys_.release(port_key);
     ports_.erase(it);
 }
@@ -330,7 +376,7 @@ void NetService::inject(uint32_t port_key, std::span<const uint8_t> frame) {
     std::lock_guard lock(mutex_);
     auto it = ports_.find(port_key);
     if (it == ports_.end() || !addressed_to(it->second, frame)) return;
-    it->second.sink->deliver(frame);
+    deliver(it->second, frame);
 }
 
 void NetService::attach_worker(int worker, UniqueFd channel) {
@@ -341,7 +387,7 @@ void NetService::attach_worker(int worker, UniqueFd channel) {
     epoll_event ev{EPOLLIN, {.u64 = kWorkerTag | static_cast<uint32_t>(worker)}};
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, channel.get(), &ev);
     for (auto& [key, record] : ports_)
-        if (record.worker == worker) record.sink->set_channel(channel.get());
+        if (record.sink && record.worker == worker) record.sink->set_channel(channel.get());
     workers_[worker] = std::move(channel);
 }
 
@@ -351,7 +397,7 @@ void NetService::detach_worker(int worker) {
     if (it == workers_.end()) return;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.get(), nullptr);
     for (auto& [key, record] : ports_)
-        if (record.worker == worker) record.sink->set_channel(-1);
+        if (record.sink && record.worker == worker) record.sink->set_channel(-1);
     workers_.erase(it);
 }
 

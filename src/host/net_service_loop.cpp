@@ -31,10 +31,12 @@ void NetService::loop() {
             const uint64_t tag = events[static_cast<size_t>(i)].data.u64 & ~0xffffffffull;
             const auto id = static_cast<uint32_t>(events[static_cast<size_t>(i)].data.u64);
             std::lock_guard lock(mutex_);
-            if (tag == (1ull << 32)) {
+            if (tag == kTapTag) {
                 if (auto it = network_slots_.find(id); it != network_slots_.end()) drain_tap(*it->second);
-            } else if (tag == (2ull << 32)) {
+            } else if (tag == kWorkerTag) {
                 drain_worker(static_cast<int>(id));
+            } else if (tag == kContainerTag) {
+                drain_container(id);
             }
         }
         const uint64_t now = vmm::host_monotonic_ns();
@@ -95,13 +97,39 @@ void NetService::from_worker(int worker, std::span<const uint8_t> packet) {
         }
         return;
     }
+    from_guest(record, frame->bytes);
+}
+
+void NetService::drain_container(uint32_t port_key) {
+    auto it = ports_.find(port_key);
+    if (it == ports_.end() || !it->second.container) return;
+    PortRecord& record = it->second;
+    const int fd = record.container->tap().fd();
+    std::array<uint8_t, net::frames::kMaxFrame> frame;
+    for (size_t i = 0; i < kBatch; ++i) {
+        const ssize_t len = ::read(fd, frame.data(), frame.size());
+        if (len < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        if (len <= 0) { // eth0 deleted inside the container: nothing more comes
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+            return;
+        }
+        from_guest(record, {frame.data(), static_cast<size_t>(len)});
+    }
+}
+
+void NetService::from_guest(PortRecord& record, std::span<const uint8_t> frame) {
     // A request in another station's name is not answered: the switch drops and counts it.
-    const auto reply = record.network->arp.answer(frame->bytes);
-    if (reply && !net::AddressBinding{record.port.mac, record.ip}.check(frame->bytes)) {
-        record.sink->deliver(*reply);
+    const auto reply = record.network->arp.answer(frame);
+    if (reply && !net::AddressBinding{record.port.mac, record.ip}.check(frame)) {
+        deliver(record, *reply);
         return;
     }
-    record.network->network->l2_switch().receive(record.port.port, frame->bytes, vmm::host_monotonic_ns());
+    record.network->network->l2_switch().receive(record.port.port, frame, vmm::host_monotonic_ns());
+}
+
+void NetService::deliver(const PortRecord& record, std::span<const uint8_t> frame) {
+    if (record.sink) record.sink->deliver(frame);
+    if (record.container) record.container->deliver(frame);
 }
 
 // A worker may return, and a migration inject, only frames for the port's own guest.

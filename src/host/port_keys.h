@@ -52,6 +52,12 @@ class PortKeys {
         return ok();
     }
 
+    // Whether claim(key) would succeed now.
+    bool claimable(uint32_t key) {
+        std::lock_guard lock(mutex_);
+        return key != 0 && key < next_ && unissued(key) && !claimed_.contains(key);
+    }
+
     // Gives back a claimed key (it may be claimed again); others are ignored.
     void release(uint32_t key) {
         std::lock_guard lock(mutex_);

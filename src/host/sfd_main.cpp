@@ -35,6 +35,7 @@ struct SfdOptions {
     size_t guests_per_worker = 256;
     size_t max_guests_per_worker = 4000;
     size_t net_pool = 32;
+    size_t container_pool = sf::host::NetServiceOptions{}.container_pool;
     uint32_t flood_burst = sf::net::SwitchConfig{}.flood_burst;
     uint32_t flood_rate = sf::net::SwitchConfig{}.flood_per_second;
     sf::host::WorkerSettings
@@ -149,6 +150,7 @@ int run(const SfdOptions& o) {
     host_options.mem_reserve = o.mem_reserve_mib << 20;
     host_options.overcommit = o.overcommit;
     host_options.net.pool_target = o.net_pool;
+    host_options.net.container_pool = o.container_pool;
     host_options.net.switch_config.flood_burst = o.flood_burst;
     host_options.net.switch_config.flood_per_second = o.flood_rate;
     host_options.worker.program = sf::beside_executable("sf-worker").string();
@@ -268,6 +270,11 @@ int main(int argc, char** argv) {
     app.add_option("--pool", o.worker.pool, "Pre-created shells kept ready per worker")
         ->capture_default_str();
     app.add_option("--net-pool", o.net_pool, "Pre-created switch ports kept warm per network")
+        ->capture_default_str();
+    app.add_option("--container-pool", o.container_pool,
+                   "Container NICs (a network namespace with eth0 made and plugged into the switch) kept "
+                   "warm per network, from its first container on; 0: each made when a container asks")
+        ->check(CLI::Range(size_t{0}, size_t{256}))
         ->capture_default_str();
     app.add_option("--flood-burst", o.flood_burst,
                    "Broadcast/multicast frames a guest may send at once; beyond them, --flood-rate "

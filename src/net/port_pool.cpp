@@ -74,20 +74,21 @@ bool PortPool::drop_warm(MacAddress mac) {
     return true;
 }
 
-Result<PoolPort> PortPool::take() {
+Result<PoolPort> PortPool::take(Refill refill) {
     std::unique_lock lock(mutex_);
+    if (refill == Refill::Later) ++held_off_;
     if (!ready_.empty()) {
         PoolPort port = std::move(ready_.front());
         ready_.pop_front();
         ++counters_.taken_warm;
         lock.unlock();
-        wake_.notify_one();
+        if (refill == Refill::Now) wake_.notify_one();
         SF_TRY(switch_.set_enabled(port.port, true));
         return port;
     }
     ++counters_.taken_cold;
     lock.unlock();
-    wake_.notify_one();
+    if (refill == Refill::Now) wake_.notify_one();
     return create_port(true);
 }
 
@@ -102,6 +103,14 @@ Result<void> PortPool::release(const PoolPort& port) {
     return ok();
 }
 
+void PortPool::wake_refill() {
+    {
+        std::lock_guard lock(mutex_);
+        if (held_off_ > 0) --held_off_;
+    }
+    wake_.notify_one();
+}
+
 size_t PortPool::missing() const {
     size_t have = ready_.size() + in_flight_;
     return have >= target_ ? 0 : target_ - have;
@@ -111,7 +120,7 @@ Result<void> PortPool::refill() {
     for (;;) {
         {
             std::lock_guard lock(mutex_);
-            if (stopping_ || missing() == 0) return ok();
+            if (stopping_ || missing() == 0 || held_off_ > 0) return ok();
             ++in_flight_;
         }
         auto port = create_port(false);
@@ -129,7 +138,7 @@ Result<void> PortPool::refill() {
 void PortPool::refill_loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        wake_.wait(lock, [&] { return stopping_ || missing() > 0; });
+        wake_.wait(lock, [&] { return stopping_ || (missing() > 0 && held_off_ == 0); });
         if (stopping_) break;
         lock.unlock();
         auto result = refill();

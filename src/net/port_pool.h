@@ -63,8 +63,15 @@ class PortPool {
     PortPool(const PortPool&) = delete;
     PortPool& operator=(const PortPool&) = delete;
 
-    // An enabled port with its MAC and sink; warm when one is ready.
-    Result<PoolPort> take();
+    // An enabled port with its MAC and sink; warm when one is ready. The
+    // refill starts at once; with `Refill::Later` it holds off (no port is
+    // started, one being made is finished) until the matching wake_refill():
+    // for an owner that sets the port up first and shares a kernel lock with
+    // the refill's creation (container NICs: rtnl). Every take(Refill::Later),
+    // failed or not, must be followed by exactly one wake_refill().
+    enum class Refill { Now, Later };
+    Result<PoolPort> take(Refill refill = Refill::Now);
+    void wake_refill();
     // An enabled port locked to `mac` with `sink`, made now and counted as
     // taken from this pool (release() it like any other). Claims `mac` in the
     // MacAllocator: InvalidArgument if it is not unicast or there is no sink,
@@ -78,7 +85,8 @@ class PortPool {
     bool drop_warm(MacAddress mac);
     // NotFound if the port is not in the switch any more.
     Result<void> release(const PoolPort& port);
-    // Creates warm ports until `target` are ready (the background thread's work).
+    // Creates warm ports until `target` are ready (the background thread's
+    // work); stops early while a take(Refill::Later) holds the refill off.
     Result<void> refill();
     void set_target(size_t target);
     PortPoolStats stats() const;
@@ -98,6 +106,7 @@ class PortPool {
     std::deque<PoolPort> ready_;
     size_t target_;
     size_t in_flight_ = 0; // ports being created by refill()
+    size_t held_off_ = 0;  // take(Refill::Later)s not yet followed by wake_refill()
     PortPoolStats counters_;
     bool stopping_ = false;
     std::thread refiller_;

@@ -133,6 +133,25 @@ TEST_F(PortPoolTest, BackgroundRefill) {
     EXPECT_EQ(macs.in_use_count(), 8u);
 }
 
+// take(Refill::Later) leaves the refill to wake_refill(): the owner sets the
+// port up first (container NICs: eth0's address, which takes the lock the
+// refill's namespace creation takes too).
+TEST_F(PortPoolTest, ALaterRefillWaitsForWakeRefill) {
+    auto pool = *PortPool::create(sw, macs, factory(), 2, true);
+    const int made_before = made;
+    auto port = pool->take(PortPool::Refill::Later);
+    ASSERT_TRUE(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // a refill woken now would be done by far
+    EXPECT_EQ(made, made_before);
+    EXPECT_EQ(pool->stats().ready, 1u);
+    pool->wake_refill();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (pool->stats().ready < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(pool->stats().ready, 2u);
+    EXPECT_TRUE(pool->release(*port));
+}
+
 TEST_F(PortPoolTest, MakeForGivesAnEnabledPortLockedToTheMacWithTheSinkGiven) {
     auto pool = *PortPool::create(sw, macs, factory(), 2, false);
     const MacAddress mac = *MacAddress::parse("02:01:00:00:00:40");
