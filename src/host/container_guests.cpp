@@ -238,7 +238,11 @@ nlohmann::json ContainerGuests::figures() {
         std::lock_guard lock(mutex_);
         m = monitor_;
     }
-    nlohmann::json figures = {{"runtime", options_.runtime}, {"monitor_pid", nullptr}, {"count", 0}};
+    nlohmann::json figures = {{"runtime", options_.runtime},
+                              {"monitor_pid", nullptr},
+                              {"count", 0},
+                              {"state_dir", options_.state_dir},
+                              {"cgroup_prefix", cgroups_path(0).substr(0, cgroups_path(0).size() - 1)}};
     if (m && m->alive())
         if (Result<nlohmann::json> stats = m->call("stats"); stats) {
             figures["monitor_pid"] = stats->value("pid", 0);

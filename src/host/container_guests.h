@@ -68,7 +68,8 @@ class ContainerGuests final : public GuestKind {
     Result<std::string> logs(const GuestRef& guest) override;
     Result<std::string> follow(const GuestRef& guest) override;
     void unfollow(const GuestRef& guest) override;
-    // {"containers": {"runtime", "monitor_pid", "count", "monitor_rss_kib", "monitor_fds"}}
+    // {"containers": {"runtime", "monitor_pid", "count", "monitor_rss_kib", "monitor_fds", "state_dir",
+    //  "cgroup_prefix" (each container's cgroup is this followed by its id)}}
     nlohmann::json figures() override;
 
     // Starts the monitor now (it otherwise starts at the first container):

@@ -24,7 +24,7 @@ std::string fix_for(const std::string& root, const std::vector<std::string>& con
     std::string fix;
     for (const std::string& c : controllers)
         fix += fmt::format("{}mkdir -p {}/{} && mount -t cgroup -o {} cgroup {}/{}",
-                           fix.empty() ? "" : " && ", root, c, c, c, root, c);
+                           fix.empty() ? "" : " && ", root, c, c, root, c);
     return fix;
 }
 
