@@ -338,6 +338,47 @@ TEST_F(ContainerSfd, ARestartedSfdAdoptsARunningContainerAndItsConsole) {
     fs::remove_all(dir);
 }
 
+// GET /v1/guests/ID/console: the ring, then each new line as the container writes it.
+TEST_F(ContainerSfd, AConsoleFollowerGetsTheRingThenNewOutput) {
+    Sfd sfd(container_args());
+    const uint64_t id =
+        create(sfd, {"/bin/sh", "-c", "echo first; while true; do echo tick; sleep 0.05; done"},
+               {{"wait", "output"}});
+    httplib::Client client(sfd.socket(), 80);
+    client.set_address_family(AF_UNIX);
+    std::string seen;
+    client.Get("/v1/guests/" + std::to_string(id) + "/console", [&](const char* data, size_t n) {
+        seen.append(data, n);
+        return seen.find("tick\ntick\ntick\n") == std::string::npos; // until three ticks came
+    });
+    EXPECT_TRUE(seen.starts_with("first\n")) << seen;
+    EXPECT_NE(seen.find("tick\ntick\ntick\n"), std::string::npos) << seen;
+    EXPECT_EQ(sfd.del("/v1/guests/" + std::to_string(id)).status, 200);
+    expect_nothing_left(sfd);
+}
+
+// The monitor killed: its containers are recorded as crashed, and deleted (none runs on unseen); the next
+// container starts a new monitor.
+TEST_F(ContainerSfd, AMonitorThatDiesTakesItsContainersWithIt) {
+    Sfd sfd(container_args());
+    const uint64_t id = create(sfd, {"/bin/sleep", "1000"});
+    const pid_t init = init_pid(sfd, id);
+    const pid_t monitor = containers(sfd).value("monitor_pid", 0);
+    ASSERT_GT(monitor, 0);
+    ASSERT_EQ(::kill(monitor, SIGKILL), 0);
+    ASSERT_TRUE(sfd.wait_state(std::to_string(id), "crashed"));
+    const std::string reason = sfd.get("/v1/guests/" + std::to_string(id)).json()["reason"];
+    EXPECT_NE(reason.find("its container monitor"), std::string::npos) << reason;
+    for (int i = 0; i < 100 && alive(init); ++i)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(alive(init));
+    EXPECT_EQ(sfd.del("/v1/guests/" + std::to_string(id)).status, 200);
+    EXPECT_EQ(cgroups(sfd), std::vector<std::string>{});
+    const uint64_t next = create(sfd, {"/bin/echo", "again"}, {{"wait", "output"}});
+    EXPECT_EQ(logs(sfd, next), "again\n");
+    EXPECT_NE(containers(sfd).value("monitor_pid", 0), monitor);
+}
+
 TEST_F(ContainerSfd, RuncRunsThemToo) {
     Sfd sfd(container_args({"--oci-runtime", "runc"}));
     EXPECT_EQ(containers(sfd)["runtime"], "runc");
