@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -148,6 +149,29 @@ TEST_F(ContainerSfd, LifecycleConsolePauseResumeDestroy) {
     expect_nothing_left(sfd);
     EXPECT_EQ(entries(snapshots), 0u);
     fs::remove_all(snapshots);
+}
+
+// The store record says the kind, within the 17 entries (kind in place of a VM's data/), read with
+// xenstore-utils.
+TEST_F(ContainerSfd, TheStoreRecordSaysTheKindWithinSeventeenEntries) {
+    Sfd sfd(container_args());
+    const uint64_t id = create(sfd, {"/bin/sh", "-c", "exit 3"}, {{"name", "rec"}});
+    ASSERT_TRUE(sfd.wait_state("rec", "exited"));
+    const std::string home = "/local/domain/" + std::to_string(id);
+    auto xs = [&](const std::string& tool, const std::string& args) {
+        return run_command("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-" + tool + " " + args +
+                           " 2>&1");
+    };
+    EXPECT_EQ(xs("read", home + "/kind"), "container\n");
+    EXPECT_EQ(xs("read", home + "/image"), rootfs_.path() + "\n");
+    EXPECT_EQ(xs("read", home + "/cmdline"), "/bin/sh -c exit 3\n");
+    EXPECT_EQ(xs("read", home + "/exit-status"), "3\n");
+    const std::string listing = xs("ls", "-f " + home);
+    EXPECT_EQ(listing.find(home + "/data"), std::string::npos) << listing;
+    const size_t entries = 1 + static_cast<size_t>(std::count(listing.begin(), listing.end(), '\n'));
+    EXPECT_LE(entries, 17u) << listing;
+    EXPECT_GE(entries, 12u) << listing; // no NIC, ended: 12 of the 17
+    EXPECT_EQ(sfd.del("/v1/guests/rec").status, 200);
 }
 
 TEST_F(ContainerSfd, ExitStatusAndAStoppedCreateStartedLater) {
