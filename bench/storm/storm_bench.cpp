@@ -1,9 +1,11 @@
 // sf-bench storm: see storm_bench.h.
 //
-// Phases: start or reach sfd; let it idle 1 s and read MemAvailable; create
-// guests 1..N (sequentially, or over P connections taking the next number in
-// turn); settle 1 s and read MemAvailable again; read /proc/stat over the CPU
-// window; destroy every guest created; stop our sfd; report. A first Ctrl-C
+// Phases: start or reach sfd; let it idle 1 s and read the host's memory
+// (memory_parts.h); create guests 1..N (sequentially, or over P connections
+// taking the next number in turn); settle 1 s and read the memory again; read
+// /proc/stat over the CPU window; destroy every guest created; with --rounds R,
+// R - 1 more rounds of settle, read, create, settle, read, destroy for the
+// memory figures; stop our sfd; report. A first Ctrl-C
 // ends the create phase early and skips to the clean-up; a second one quits
 // at once (our sfd then gets SIGTERM as its parent-death signal).
 #include "bench/storm/storm_bench.h"
@@ -17,6 +19,8 @@
 #include "bench/common/sfd_client.h"
 #include "bench/common/sfd_process.h"
 #include "bench/storm/host_stats.h"
+#include "bench/storm/kernel_memory.h"
+#include "bench/storm/memory_parts.h"
 #include "bench/storm/storm_net.h"
 #include "bench/storm/storm_plot.h"
 #include "bench/storm/storm_summary.h"
@@ -50,6 +54,7 @@ struct StormOptions {
     std::string store;   // mem, none or lmdb: our sfd's --store (empty: sfd's default)
     std::string backend; // our sfd's --backend (empty: sfd's default, $SF_BACKEND or auto)
     int parallel = 1;
+    int rounds = 1; // create-measure-destroy rounds for the memory figures
     double cpu_seconds = 5;
     double settle_seconds = 1;
     StormNetOptions net; // net.net empty: guests without a NIC
@@ -233,12 +238,26 @@ std::optional<TreeUsage> sfd_usage(const Target& target) {
     return usage ? std::optional<TreeUsage>(*usage) : std::nullopt;
 }
 
-// MemAvailable after settling, then CPU use over the window; false if interrupted.
-Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings) {
+// The host's memory now: the kernel's counters and, when ours, sfd's tree.
+Result<MemoryReading> read_memory(const Target& target) {
+    MemoryReading reading;
+    SF_TRY_ASSIGN(reading.kernel, read_kernel_memory());
+    if (auto tree = sfd_usage(target)) reading.tree_pss = tree->pss;
+    reading.kvm_slab = read_kvm_slab();
+    return reading;
+}
+
+size_t count_created(const std::vector<StormSample>& samples) {
+    return static_cast<size_t>(
+        std::count_if(samples.begin(), samples.end(), [](const StormSample& s) { return s.created; }));
+}
+
+// The memory after settling, then CPU use over the window; false if interrupted.
+Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings,
+                          MemoryRound& round) {
     if (!pause_for(o.settle_seconds)) return false;
-    SF_TRY_ASSIGN(readings.mem_available_after, mem_available());
+    SF_TRY_ASSIGN(round.after, read_memory(target));
     const std::optional<TreeUsage> tree_before = sfd_usage(target);
-    if (tree_before) readings.sfd_pss_after = tree_before->pss;
     if (ProgressBar::stderr_is_tty())
         fmt::print(stderr, "sf-bench storm: measuring idle CPU over {:g} s\n", o.cpu_seconds);
     const auto start = std::chrono::steady_clock::now();
@@ -339,14 +358,38 @@ int report(const StormOptions& o, const Target& target, const CreatePhase& phase
             fmt::print(text_out, "  plot: {}\n", o.plot);
         if (!written) return 1;
     }
-    return summary.failed == 0 ? 0 : 1;
+    return summary.failed == 0 && summary.later_rounds_failed == 0 ? 0 : 1;
 }
 
-// Ends the run: destroys the guests, stops our sfd. Returns false if anything failed.
-bool clean_up(const StormOptions& o, Target& target, const std::vector<StormSample>& samples) {
+// Destroys the guests of a round; false if any could not be.
+bool destroy_round(const StormOptions& o, const Target& target, const std::vector<StormSample>& samples) {
     const size_t left = destroy_guests(o, target, samples);
-    bool clean = left == 0;
     if (left > 0) fmt::print(stderr, "sf-bench storm: {} guests could not be destroyed\n", left);
+    return left == 0;
+}
+
+// A round after the first, for the memory figures only: settle, read, create
+// N, settle, read, destroy. Appends it to readings.memory; false if interrupted.
+Result<bool> memory_round(const StormOptions& o, const Target& target, StormReadings& readings, bool& clean) {
+    if (!pause_for(o.settle_seconds)) return false;
+    MemoryRound round;
+    SF_TRY_ASSIGN(round.before, read_memory(target));
+    const CreatePhase phase = create_guests(o, target);
+    round.created = count_created(phase.samples);
+    readings.later_rounds_failed += o.n - round.created;
+    Result<MemoryReading> after = error("interrupted");
+    const bool settled = !interrupted() && pause_for(o.settle_seconds);
+    if (settled) after = read_memory(target);
+    clean = destroy_round(o, target, phase.samples) && clean;
+    if (!settled) return false;
+    SF_TRY_ASSIGN(round.after, std::move(after));
+    readings.memory.push_back(round);
+    return true;
+}
+
+// Ends the run: stops our sfd. Returns false if it did not exit cleanly.
+bool stop_sfd(Target& target) {
+    bool clean = true;
     if (target.sfd) {
         std::string ended = target.sfd->stop();
         if (!target.sfd->exited_cleanly()) {
@@ -364,17 +407,22 @@ Result<int> run_storm(const StormOptions& o) {
         return 130;
     }
     StormReadings readings;
-    SF_TRY_ASSIGN(readings.mem_available_before, mem_available());
-    if (auto tree = sfd_usage(target)) readings.sfd_pss_before = tree->pss;
+    MemoryRound first;
+    SF_TRY_ASSIGN(first.before, read_memory(target));
     readings.store_before = read_store(target);
     CreatePhase phase = create_guests(o, target);
     readings.total_s = phase.total_s;
+    first.created = count_created(phase.samples);
     readings.store_after = read_store(target);
     if (auto host = SfdClient(target.socket).host()) target.backend = host->value("backend", "");
-    auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings);
+    auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings, first);
     if (target.sfd && !target.sfd->running())
         return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
-    const bool clean = clean_up(o, target, phase.samples);
+    bool clean = destroy_round(o, target, phase.samples);
+    readings.memory.push_back(first);
+    for (int round = 2; round <= o.rounds && measured && *measured; ++round)
+        measured = memory_round(o, target, readings, clean);
+    clean = stop_sfd(target) && clean;
     if (!measured) return std::move(measured).error();
     if (!*measured) {
         fmt::print(stderr, "sf-bench storm: interrupted after {} of {} creates\n", phase.attempted, o.n);
@@ -457,6 +505,11 @@ void add_storm_command(CLI::App& app, int& exit_code) {
            "in a temporary --store-data directory removed at the end); default: sfd's own (mem). "
            "The summary reports the store's mean time per create and its share of the median")
         ->check(CLI::IsMember({"mem", "none", "lmdb"}));
+    cmd->add_option("--rounds", o->rounds,
+                    "Create-measure-destroy rounds for the memory figures (median, min and max over them); "
+                    "creation times and idle CPU are the first round's")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
     cmd->add_option("--cpu-seconds", o->cpu_seconds, "Window of the idle CPU measurement")
         ->check(CLI::Range(0.1, 600.0))
         ->capture_default_str();

@@ -26,13 +26,17 @@ Result<uint64_t> parse_field(std::string_view meminfo, std::string_view name) {
     return kib * 1024;
 }
 
+} // namespace
+
+Result<uint64_t> parse_meminfo_field(std::string_view meminfo, std::string_view name) {
+    return parse_field(meminfo, name);
+}
+
 Result<std::string> read_meminfo() {
     std::ifstream in("/proc/meminfo");
     if (!in) return error("cannot read /proc/meminfo");
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
-
-} // namespace
 
 Result<uint64_t> parse_mem_available(std::string_view meminfo) {
     return parse_field(meminfo, "MemAvailable");

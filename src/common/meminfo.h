@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 namespace sf {
@@ -16,6 +17,10 @@ namespace sf {
 Result<uint64_t> parse_mem_available(std::string_view meminfo);
 // Bytes of MemTotal in a /proc/meminfo text.
 Result<uint64_t> parse_mem_total(std::string_view meminfo);
+// Bytes of any field given in kB ("Slab", "PageTables") in a /proc/meminfo text.
+Result<uint64_t> parse_meminfo_field(std::string_view meminfo, std::string_view name);
+// The text of /proc/meminfo.
+Result<std::string> read_meminfo();
 // Read /proc/meminfo.
 Result<uint64_t> mem_available();
 Result<uint64_t> mem_total();

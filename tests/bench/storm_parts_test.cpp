@@ -80,11 +80,15 @@ TEST(HostStats, CpuUsePercent) {
     EXPECT_DOUBLE_EQ(cpu_use_pct({0, 0}, {0, 100}), 100.0);
 }
 
-StormReadings readings_of(double total_s, uint64_t before, uint64_t after, double cpu) {
+// One round of `created` guests with MemAvailable going from `before` to `after`.
+StormReadings readings_of(double total_s, uint64_t before, uint64_t after, double cpu, size_t created) {
     StormReadings readings;
     readings.total_s = total_s;
-    readings.mem_available_before = before;
-    readings.mem_available_after = after;
+    MemoryRound round;
+    round.before.kernel.mem_available = before;
+    round.after.kernel.mem_available = after;
+    round.created = created;
+    readings.memory.push_back(round);
     readings.idle_cpu_pct = cpu;
     return readings;
 }
@@ -103,7 +107,7 @@ TEST(StormSummary, Figures) {
     ms[0] = 5;           // guest 1
     ms[99] = 7;          // guest 100
     ms[50] = 250;        // a spike
-    StormReadings readings = readings_of(2.5, 1000ull << 20, (1000ull << 20) - 100 * 512 * 1024, 1.25);
+    StormReadings readings = readings_of(2.5, 1000ull << 20, (1000ull << 20) - 100 * 512 * 1024, 1.25, 100);
     StormSummary s = summarize_storm(samples_of(ms), readings);
     EXPECT_EQ(s.n, 100u);
     EXPECT_EQ(s.created, 100u);
@@ -121,9 +125,9 @@ TEST(StormSummary, Figures) {
 
 TEST(StormSummary, FailuresUseCreatedCountAndEnds) {
     std::vector<StormSample> samples = samples_of({3, 4, 5, 6});
-    samples[0] = {};                                                     // guest 1 failed
-    samples[3] = {};                                                     // guest 4 failed
-    StormReadings readings = readings_of(1, 10ull << 20, 9ull << 20, 0); // 1 MiB used by 2 guests
+    samples[0] = {};                                                        // guest 1 failed
+    samples[3] = {};                                                        // guest 4 failed
+    StormReadings readings = readings_of(1, 10ull << 20, 9ull << 20, 0, 2); // 1 MiB used by 2 guests
     StormSummary s = summarize_storm(samples, readings);
     EXPECT_EQ(s.created, 2u);
     EXPECT_EQ(s.failed, 2u);
@@ -134,19 +138,22 @@ TEST(StormSummary, FailuresUseCreatedCountAndEnds) {
 }
 
 TEST(StormSummary, DaemonFigures) {
-    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5);
-    readings.sfd_pss_before = 10 << 20;
-    readings.sfd_pss_after = (10 << 20) + 4 * 100 * 1024;
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5, 4);
+    readings.memory[0].before.tree_pss = 10 << 20;
+    readings.memory[0].after.tree_pss = (10 << 20) + 4 * 100 * 1024;
     readings.sfd_cpu_pct = 0.25;
     StormSummary s = summarize_storm(samples_of({1, 1, 1, 1}), readings);
-    ASSERT_TRUE(s.sfd_pss_per_guest_kib);
-    EXPECT_DOUBLE_EQ(*s.sfd_pss_per_guest_kib, 100);
+    ASSERT_TRUE(s.memory.pss);
+    EXPECT_DOUBLE_EQ(s.memory.pss->median, 100);
     EXPECT_NE(format_text(s).find("sfd and its workers alone: 0.25 %"), std::string::npos) << format_text(s);
-    EXPECT_EQ(to_json(s).size(), 12u); // not in the JSON
+    EXPECT_NE(format_text(s).find("sfd and its workers, PSS: 100.0 KiB"), std::string::npos)
+        << format_text(s);
+    EXPECT_EQ(to_json(s).size(), 28u); // the CPU figure is not in the JSON
+    EXPECT_DOUBLE_EQ(to_json(s)["sfd_pss_kib_per_guest"].get<double>(), 100);
 }
 
 TEST(StormSummary, CpuUnderOneClockTickIsShownAsSuch) {
-    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.0);
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.0, 2);
     readings.idle_cpu_tick_pct = 0.05; // 2 CPUs, 100 ticks/s, 10 s
     readings.sfd_cpu_pct = 0.25;
     readings.sfd_cpu_tick_pct = 0.05;
@@ -174,15 +181,43 @@ TEST(StormSummary, NothingCreated) {
 }
 
 TEST(StormSummary, JsonHasExactlyTheKeysAsNumbers) {
-    StormSummary s = summarize_storm(samples_of({1.23456, 2}), readings_of(1, 4 << 20, 3 << 20, 0.5));
+    StormSummary s = summarize_storm(samples_of({1.23456, 2}), readings_of(1, 4 << 20, 3 << 20, 0.5, 2));
     nlohmann::json j = to_json(s);
-    const std::vector<std::string> keys{
-        "n",       "created", "failed",  "first_ms",          "median_ms",    "p99_ms",
-        "last_ms", "max_ms",  "total_s", "mem_per_guest_kib", "idle_cpu_pct", "idle_cpu_tick_pct"};
-    EXPECT_EQ(j.size(), keys.size());
+    const std::vector<std::string> keys{"n",
+                                        "created",
+                                        "failed",
+                                        "first_ms",
+                                        "median_ms",
+                                        "p99_ms",
+                                        "last_ms",
+                                        "max_ms",
+                                        "total_s",
+                                        "idle_cpu_pct",
+                                        "idle_cpu_tick_pct",
+                                        "later_rounds_failed",
+                                        "mem_per_guest_kib",
+                                        "mem_per_guest_kib_min",
+                                        "mem_per_guest_kib_max",
+                                        "memory_rounds",
+                                        "slab_kib_per_guest",
+                                        "sunreclaim_kib_per_guest",
+                                        "page_tables_kib_per_guest",
+                                        "sec_page_tables_kib_per_guest",
+                                        "kernel_stack_kib_per_guest",
+                                        "vmalloc_kib_per_guest",
+                                        "percpu_kib_per_guest",
+                                        "unexplained_kib_per_guest",
+                                        "unexplained_kib_per_guest_min",
+                                        "unexplained_kib_per_guest_max"};
+    const std::vector<std::string> nullable{"sfd_pss_kib_per_guest", "kvm_slab_kib_per_guest"};
+    EXPECT_EQ(j.size(), keys.size() + nullable.size());
     for (const std::string& key : keys) {
         ASSERT_TRUE(j.contains(key)) << key;
         EXPECT_TRUE(j[key].is_number()) << key;
+    }
+    for (const std::string& key : nullable) {
+        ASSERT_TRUE(j.contains(key)) << key;
+        EXPECT_TRUE(j[key].is_null()) << key; // not read in this sample
     }
     EXPECT_DOUBLE_EQ(j["first_ms"].get<double>(), 1.235);
     EXPECT_EQ(j["n"].get<int>(), 2);
@@ -208,7 +243,7 @@ TEST(StormSummary, StoreReadingFromHost) {
 }
 
 TEST(StormSummary, StoreShareOverTheStormsRecords) {
-    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5);
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5, 4);
     readings.store_before = StoreReading{"mem", 10, 1.0}; // 10 ms before the storm
     readings.store_after = StoreReading{"mem", 14, 0.75}; // 10.5 ms: 4 records of 0.125 ms
     StormSummary s = summarize_storm(samples_of({1, 2, 2, 3}), readings);
@@ -217,7 +252,7 @@ TEST(StormSummary, StoreShareOverTheStormsRecords) {
     EXPECT_DOUBLE_EQ(s.store->record_ms_mean, 0.125);
     EXPECT_DOUBLE_EQ(s.store->share, 0.0625); // of the median, 2 ms
     nlohmann::json j = to_json(s);
-    EXPECT_EQ(j.size(), 15u); // 12 and the store's 3
+    EXPECT_EQ(j.size(), 31u); // 28 and the store's 3
     EXPECT_EQ(j["store_backend"], "mem");
     EXPECT_DOUBLE_EQ(j["store_record_ms_mean"].get<double>(), 0.125);
     EXPECT_DOUBLE_EQ(j["store_share"].get<double>(), 0.0625);
@@ -233,7 +268,7 @@ TEST(StormSummary, StoreShareOverTheStormsRecords) {
 }
 
 TEST(StormSummary, NoStore) {
-    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5);
+    StormReadings readings = readings_of(1, 4 << 20, 3 << 20, 0.5, 2);
     readings.store_before = readings.store_after = StoreReading{"none", 0, 0};
     StormSummary s = summarize_storm(samples_of({1, 2}), readings);
     nlohmann::json j = to_json(s);
@@ -243,7 +278,7 @@ TEST(StormSummary, NoStore) {
 }
 
 TEST(StormSummary, TargetsInText) {
-    StormSummary s = summarize_storm(samples_of({1, 1, 1}), readings_of(1, 4 << 20, 3 << 20, 0.5));
+    StormSummary s = summarize_storm(samples_of({1, 1, 1}), readings_of(1, 4 << 20, 3 << 20, 0.5, 3));
     EXPECT_TRUE(meets_targets(s));
     const std::string text = format_text(s);
     EXPECT_NE(text.find("last_ms <= 10 ok"), std::string::npos) << text;
@@ -379,7 +414,7 @@ TEST(StormPlot, SeriesNoteAndSize) {
     for (size_t i = 0; i < 100000; ++i)
         samples.push_back({true, i == 500 ? 400.0 : 1.0 + double(i % 7) / 10, 0.5, i});
     samples[7].created = false;
-    StormSummary summary = summarize_storm(samples, readings_of(10, 1, 1, 0));
+    StormSummary summary = summarize_storm(samples, readings_of(10, 1, 1, 0, 99999));
     LinePlot plot = storm_plot(samples, summary, "2026-01-01");
     ASSERT_EQ(plot.series.size(), 3u);
     EXPECT_EQ(plot.series[0].points.size(), 99999u);
