@@ -30,14 +30,20 @@ Result<nlohmann::json> SfdClient::host() {
 Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
     SF_TRY_ASSIGN(cli::SfdClient * client, connection());
     nlohmann::json body = {
-        {"image", request.image},
         {"name", request.name},
         {"mem", request.mem},
-        {"cmdline", request.cmdline},
         {"start", true},
         {"wait", "output"},
         {"wait_timeout_ms", request.wait_timeout.count()},
     };
+    if (request.kind == "container") {
+        body["kind"] = "container";
+        body["rootfs"] = request.rootfs;
+        if (!request.args.empty()) body["args"] = request.args;
+    } else {
+        body["image"] = request.image;
+        body["cmdline"] = request.cmdline;
+    }
     if (!request.net.empty()) body["net"] = request.net;
     if (!request.ip.empty()) body["ip"] = request.ip;
     const auto start = std::chrono::steady_clock::now();
