@@ -557,7 +557,10 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->get_option("--socket")->excludes("--sfd");
     cmd->get_option("--socket")->excludes("--net");
     cmd->get_option("--socket")->excludes("--store");
-    cmd->callback([o, &exit_code] { exit_code = run(*o); });
+    cmd->callback([o, cmd, &exit_code] {
+        check_container_options(*cmd, *o);
+        exit_code = run(*o);
+    });
 }
 
 } // namespace sf::bench

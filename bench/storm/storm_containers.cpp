@@ -135,9 +135,10 @@ void add_container_options(CLI::App& cmd, StormOptions& o) {
         ->capture_default_str();
     cmd.add_option("--rootfs", o.rootfs,
                    "Containers' root filesystem (default: build/rootfs beside this binary)");
-    cmd.add_option("--args", o.args,
-                   "Containers' program and arguments, each one word: --args /bin/udpecho (the default: "
-                   "it prints its address, then stays up)");
+    cmd.add_option("--arg", o.args,
+                   "Containers' program and its arguments, one word per --arg (--arg=/bin/sh --arg=-c "
+                   "--arg='echo hi; sleep 1h'); default /bin/udpecho (it prints its address, then stays up)")
+        ->allow_extra_args(false);
     cmd.add_option("--oci-runtime", o.oci_runtime,
                    "OCI runtime: our sfd's --oci-runtime, and the program of the bare baseline (in PATH)")
         ->check(CLI::IsMember({"crun", "runc"}))
@@ -151,6 +152,13 @@ void add_container_options(CLI::App& cmd, StormOptions& o) {
     cmd.add_option("--baseline-runs", o.baseline_runs,
                    "With --kind container: bare runtime runs, one after another (default: N, at most 200)");
     cmd.get_option("--no-pool")->excludes("--container-pool");
+}
+
+void check_container_options(const CLI::App& cmd, const StormOptions& o) {
+    if (o.kind == "container") return;
+    for (const char* name : {"--rootfs", "--arg", "--oci-runtime", "--container-pool", "--no-pool",
+                             "--compare-vm", "--baseline-runs"})
+        if (cmd.get_option(name)->count() > 0) throw CLI::ValidationError(name, "only with --kind container");
 }
 
 } // namespace sf::bench

@@ -27,9 +27,12 @@ struct CompareOutcome {
 // `storm` is the container storm's own run with options `o`.
 Result<CompareOutcome> compare_container_storm(const StormOptions& o, const StormRun& storm);
 
-// The storm's options for containers: --kind, --rootfs, --args, --oci-runtime,
+// The storm's options for containers: --kind, --rootfs, --arg, --oci-runtime,
 // --container-pool, --no-pool, --compare-vm, --baseline-runs.
 void add_container_options(CLI::App& cmd, StormOptions& o);
+// After parsing: throws CLI::ValidationError if a container option is given
+// without --kind container.
+void check_container_options(const CLI::App& cmd, const StormOptions& o);
 
 // The bare runtime runs to make for a storm of n (when --baseline-runs is 0).
 size_t default_baseline_runs(size_t n);
