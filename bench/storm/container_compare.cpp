@@ -59,7 +59,7 @@ void add_container_json(const ContainerComparison& c, nlohmann::json& json) {
     const ContainerRatios r = container_ratios(c);
     json["kind"] = "container";
     json["runtime"] = c.runtime;
-    json["container_pool"] = c.container_pool;
+    json["container_pool"] = c.container_pool ? nlohmann::json(*c.container_pool) : nlohmann::json(nullptr);
     json["bare_runtime_runs"] = c.bare.runs;
     json["bare_runtime_failed"] = c.bare.failed;
     json["bare_runtime_median_ms"] = round3(c.bare.times.median);
@@ -84,7 +84,7 @@ void add_container_json(const ContainerComparison& c, nlohmann::json& json) {
 bool meets_container_targets(const ContainerComparison& c) {
     const ContainerRatios r = container_ratios(c);
     if (c.bare.failed > 0 || !r.container_bare || *r.container_bare > kContainerBareTarget) return false;
-    if (c.with_nic && c.container_pool > 0) {
+    if (c.with_nic && c.container_pool.value_or(0) > 0) {
         if (!c.no_nic || c.no_nic->failed > 0 || !r.nic_no_nic || *r.nic_no_nic > kNicTarget) return false;
     }
     return true;
@@ -105,7 +105,8 @@ std::string format_container_text(const ContainerComparison& c) {
                            c.no_nic->created, c.no_nic->failed, c.no_nic->median_ms);
         out += fmt::format("  with NIC / without NIC (medians): {} (target <= {:g} with the pool: {})\n",
                            ratio_text(r.nic_no_nic), kNicTarget,
-                           c.container_pool > 0 ? verdict(r.nic_no_nic, kNicTarget) : "not judged, no pool");
+                           c.container_pool.value_or(0) > 0 ? verdict(r.nic_no_nic, kNicTarget)
+                                                            : "not judged, no pool");
     }
     if (c.vm)
         out +=

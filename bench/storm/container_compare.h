@@ -43,11 +43,11 @@ struct StormFigure {
 
 // What a container storm is compared with, and what it is.
 struct ContainerComparison {
-    std::string runtime;       // the OCI runtime: sfd's --oci-runtime and the bare baseline's
-    size_t container_pool = 0; // sfd's --container-pool (0: no pool)
-    bool with_nic = false;     // the storm's containers had a NIC (--net)
-    double median_ms = 0;      // the container storm's median creation time
-    size_t created = 0;        // ... and how many it created
+    std::string runtime;                  // the OCI runtime: sfd's --oci-runtime and the bare baseline's
+    std::optional<size_t> container_pool; // sfd's --container-pool (0: no pool); nullopt: not passed
+    bool with_nic = false;                // the storm's containers had a NIC (--net)
+    double median_ms = 0;                 // the container storm's median creation time
+    size_t created = 0;                   // ... and how many it created
     BareSummary bare;
     std::optional<StormFigure> no_nic; // with --net: the same storm without a NIC
     std::optional<StormFigure> vm;     // with --compare-vm: the VM storm at the same N
@@ -70,7 +70,8 @@ ContainerRatios container_ratios(const ContainerComparison& c);
 inline constexpr double kContainerBareTarget = 1.2;
 inline constexpr double kNicTarget = 1.3;
 
-// Adds to a storm's JSON: kind ("container"), runtime, container_pool,
+// Adds to a storm's JSON: kind ("container"), runtime, container_pool (null
+// when sfd was not given one),
 // bare_runtime_runs, bare_runtime_failed, bare_runtime_median_ms,
 // bare_runtime_p90_ms, bare_runtime_min_ms, bare_runtime_max_ms,
 // ratio_container_bare; with --net no_nic_created, no_nic_failed,

@@ -150,9 +150,12 @@ Result<Target> reach_sfd(const StormOptions& o) {
     std::vector<std::string> args = o.sfd_args;
     if (!o.store.empty()) args.insert(args.end(), {"--store", o.store});
     if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
-    if (o.kind == "container")
-        args.insert(args.end(), {"--oci-runtime", o.oci_runtime, "--prepare-cgroups", "--container-pool",
-                                 std::to_string(o.container_pool)});
+    if (o.kind == "container") {
+        args.insert(args.end(), {"--oci-runtime", o.oci_runtime, "--prepare-cgroups"});
+        // The pool is per network: without --net it matters only when asked for.
+        if (!o.net.net.empty() || o.container_pool_given)
+            args.insert(args.end(), {"--container-pool", std::to_string(o.container_pool)});
+    }
     SF_TRY_ASSIGN(const std::optional<double> overcommit, storm_overcommit(o));
     if (overcommit) {
         args.insert(args.end(), {"--overcommit", fmt::format("{:.2f}", *overcommit)});
@@ -309,6 +312,12 @@ std::optional<StoreReading> read_store(const Target& target) {
     return host ? parse_store_reading(*host) : std::nullopt;
 }
 
+// Our sfd's --container-pool as the heading shows it ("" when not passed).
+std::string pool_text(const StormOptions& o) {
+    if (o.net.net.empty() && !o.container_pool_given) return "";
+    return fmt::format(", --container-pool {}", o.container_pool);
+}
+
 std::string heading(const StormOptions& o, const Target& target) {
     const std::string nic = o.net.net.empty()
                                 ? ""
@@ -319,8 +328,8 @@ std::string heading(const StormOptions& o, const Target& target) {
                         : fmt::format(" with --store {}{}", o.store,
                                       target.store_data ? " --store-data " + target.store_data->path() : "");
     const std::string what = o.kind == "container"
-                                 ? fmt::format("containers of {} running {} ({}, pool {})", o.rootfs,
-                                               fmt::join(o.args, " "), o.oci_runtime, o.container_pool)
+                                 ? fmt::format("containers of {} running {} ({}{})", o.rootfs,
+                                               fmt::join(o.args, " "), o.oci_runtime, pool_text(o))
                                  : "guests of " + o.image;
     return fmt::format("sf-bench storm: {} {} ({} each{}), {}; sfd {}{}{}\n", o.n, what, o.mem, nic,
                        o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",

@@ -98,7 +98,7 @@ Result<CompareOutcome> compare_container_storm(const StormOptions& o, const Stor
     CompareOutcome out;
     ContainerComparison& c = out.comparison;
     c.runtime = o.oci_runtime;
-    c.container_pool = o.container_pool;
+    if (c.with_nic || o.container_pool_given) c.container_pool = o.container_pool; // what our sfd was given
     c.with_nic = !o.net.net.empty();
     const StormFigure own = figure(storm);
     c.median_ms = own.median_ms;
@@ -143,8 +143,10 @@ void add_container_options(CLI::App& cmd, StormOptions& o) {
                    "OCI runtime: our sfd's --oci-runtime, and the program of the bare baseline (in PATH)")
         ->check(CLI::IsMember({"crun", "runc"}))
         ->capture_default_str();
-    cmd.add_option("--container-pool", o.container_pool,
-                   "Our sfd's --container-pool: network namespaces kept ready per network")
+    cmd.add_option(
+           "--container-pool", o.container_pool,
+           "Our sfd's --container-pool: network namespaces kept ready per network (passed with --net, "
+           "or when given)")
         ->capture_default_str();
     cmd.add_flag_callback(
         "--no-pool", [&o] { o.container_pool = 0; }, "No container ports pool: our sfd's --container-pool 0");
@@ -154,7 +156,9 @@ void add_container_options(CLI::App& cmd, StormOptions& o) {
     cmd.get_option("--no-pool")->excludes("--container-pool");
 }
 
-void check_container_options(const CLI::App& cmd, const StormOptions& o) {
+void check_container_options(const CLI::App& cmd, StormOptions& o) {
+    o.container_pool_given =
+        cmd.get_option("--container-pool")->count() + cmd.get_option("--no-pool")->count() > 0;
     if (o.kind == "container") return;
     for (const char* name : {"--rootfs", "--arg", "--oci-runtime", "--container-pool", "--no-pool",
                              "--compare-vm", "--baseline-runs"})

@@ -31,8 +31,8 @@ Result<CompareOutcome> compare_container_storm(const StormOptions& o, const Stor
 // --container-pool, --no-pool, --compare-vm, --baseline-runs.
 void add_container_options(CLI::App& cmd, StormOptions& o);
 // After parsing: throws CLI::ValidationError if a container option is given
-// without --kind container.
-void check_container_options(const CLI::App& cmd, const StormOptions& o);
+// without --kind container; sets o.container_pool_given.
+void check_container_options(const CLI::App& cmd, StormOptions& o);
 
 // The bare runtime runs to make for a storm of n (when --baseline-runs is 0).
 size_t default_baseline_runs(size_t n);

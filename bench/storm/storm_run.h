@@ -26,14 +26,16 @@ struct StormOptions {
     double settle_seconds = 1;
     StormNetOptions net; // net.net empty: guests without a NIC
     // --kind container: containers from `rootfs` running `args`, our sfd
-    // started with --oci-runtime, --prepare-cgroups and --container-pool.
+    // started with --oci-runtime, --prepare-cgroups and (with --net, or when
+    // given) --container-pool.
     std::string kind = "vm";
     std::string rootfs;
     std::vector<std::string> args;
     std::string oci_runtime = "crun";
-    size_t container_pool = 8; // 0: --no-pool
-    bool compare_vm = false;   // also the VM storm at the same N
-    size_t baseline_runs = 0;  // bare runtime runs (0: min(n, 200))
+    size_t container_pool = 8;         // 0: --no-pool
+    bool container_pool_given = false; // --container-pool or --no-pool given
+    bool compare_vm = false;           // also the VM storm at the same N
+    size_t baseline_runs = 0;          // bare runtime runs (0: min(n, 200))
 };
 
 struct CreatePhase {

@@ -25,7 +25,7 @@ if(KIND STREQUAL "container")
   if(NO_POOL)
     list(APPEND args --no-pool --sfd-arg=--expect-container-pool=0)
   else()
-    list(APPEND args --sfd-arg=--expect-container-pool=8)
+    list(APPEND args --sfd-arg=--expect-container-pool=-1) # not passed: no --net, none asked for
   endif()
   if(COMPARE_VM)
     list(APPEND args --compare-vm)
@@ -64,9 +64,9 @@ set(keys n created failed first_ms median_ms p99_ms last_ms max_ms total_s idle_
 set(nullable_keys kvm_slab_kib_per_guest)
 set(string_keys)
 if(KIND STREQUAL "container")
-  list(APPEND keys container_pool bare_runtime_runs bare_runtime_failed bare_runtime_median_ms bare_runtime_p90_ms
+  list(APPEND keys bare_runtime_runs bare_runtime_failed bare_runtime_median_ms bare_runtime_p90_ms
        bare_runtime_min_ms bare_runtime_max_ms)
-  list(APPEND nullable_keys ratio_container_bare)
+  list(APPEND nullable_keys ratio_container_bare container_pool)
   list(APPEND string_keys kind runtime)
   if(COMPARE_VM)
     list(APPEND keys vm_created vm_failed vm_median_ms)
@@ -129,15 +129,15 @@ endif()
 
 if(KIND STREQUAL "container")
   string(JSON kind GET "${out}" kind)
-  string(JSON pool GET "${out}" container_pool)
+  string(JSON pool GET "${out}" container_pool) # null: "" here
   string(JSON runs GET "${out}" bare_runtime_runs)
   string(JSON bare_failed GET "${out}" bare_runtime_failed)
   if(NO_POOL)
-    set(expected_pool 0)
+    set(expected_pool 0) # passed as --container-pool 0
   else()
-    set(expected_pool 8)
+    set(expected_pool "") # null: not passed without --net
   endif()
-  if(NOT kind STREQUAL "container" OR NOT pool EQUAL expected_pool OR NOT runs EQUAL N
+  if(NOT kind STREQUAL "container" OR NOT pool STREQUAL expected_pool OR NOT runs EQUAL N
      OR NOT bare_failed EQUAL EXPECT_BARE_FAILED)
     message(FATAL_ERROR "kind ${kind}, container_pool ${pool}, bare_runtime_runs ${runs}, bare_runtime_failed "
                         "${bare_failed}; expected container, ${expected_pool}, ${N}, ${EXPECT_BARE_FAILED}")

@@ -12,7 +12,8 @@
 // "container" needs "rootfs" (an absolute directory) and may have "args" (an
 // array of strings); it runs nothing either. --expect-container-pool N makes
 // such a create fail (500) unless it was started with --container-pool N and
-// --prepare-cgroups: a test that sf-bench passed them. Stops on SIGTERM or SIGINT.
+// --prepare-cgroups (-1: without --container-pool): a test that sf-bench
+// passed them. Stops on SIGTERM or SIGINT.
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>

@@ -82,6 +82,10 @@ TEST(ContainerCompare, JsonKeysWithoutNetOrVm) {
     for (const char* absent : {"no_nic_median_ms", "ratio_nic_no_nic", "vm_median_ms", "ratio_vm_container"})
         EXPECT_FALSE(json.contains(absent)) << absent;
     EXPECT_EQ(json.size(), 11u);
+    ContainerComparison without = comparison();
+    without.container_pool.reset(); // not given to sfd
+    add_container_json(without, json);
+    EXPECT_TRUE(json["container_pool"].is_null());
 }
 
 TEST(ContainerCompare, JsonWithNetAndVmAndANullRatio) {
