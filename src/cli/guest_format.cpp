@@ -56,6 +56,7 @@ void add_nic_lines(const json& nic, KeyValues& lines) {
 TableRow table_row(const json& guest, std::chrono::system_clock::time_point now) {
     return {field(guest, "id"),
             field(guest, "name"),
+            guest.contains("kind") ? field(guest, "kind") : "vm",
             state_text(guest),
             field(guest, "worker"),
             mem_text(json_field(guest, "mem") ? *json_field(guest, "mem") : json(), true),
@@ -67,7 +68,7 @@ TableRow table_row(const json& guest, std::chrono::system_clock::time_point now)
 } // namespace
 
 std::string format_guest_table(const json& guests, std::chrono::system_clock::time_point now) {
-    std::vector<TableRow> rows{{"ID", "NAME", "STATE", "WORKER", "MEM", "IP", "IMAGE", "AGE"}};
+    std::vector<TableRow> rows{{"ID", "NAME", "KIND", "STATE", "WORKER", "MEM", "IP", "IMAGE", "AGE"}};
     for (const json& guest : guests)
         rows.push_back(table_row(guest, now));
     return render_table(rows);
@@ -75,8 +76,8 @@ std::string format_guest_table(const json& guests, std::chrono::system_clock::ti
 
 std::string format_guest_info(const json& guest) {
     static constexpr std::array kOrder{
-        "id",  "name",    "state",  "exit_status", "reason",          "image",
-        "mem", "cmdline", "worker", "created_at",  "first_output_ms", "console_bytes"};
+        "id",  "name",    "kind",   "state",      "exit_status",     "reason",       "image",
+        "mem", "cmdline", "worker", "created_at", "first_output_ms", "console_bytes"};
     KeyValues lines;
     for (const char* key : kOrder) {
         if (!guest.contains(key) || guest[key].is_null()) continue;

@@ -109,11 +109,80 @@ Result<void> parse_ip(const json& value, CreateRequest& out) {
     return check_ipv4_address("ip", out.ip);
 }
 
+Result<void> parse_kind(const json& value, CreateRequest& out) {
+    SF_TRY_ASSIGN(out.kind, string_field(value, "kind"));
+    if (out.kind != "vm" && out.kind != "container")
+        return invalid("kind: expected \"vm\" or \"container\", got \"{}\"", out.kind);
+    return ok();
+}
+
+// An absolute directory path (a container's bundle or rootfs).
+Result<void> parse_directory(const json& value, std::string_view field, std::string& out) {
+    SF_TRY_ASSIGN(out, string_field(value, field));
+    if (out.empty() || out.front() != '/')
+        return invalid("{}: expected an absolute path, got \"{}\"", field, out);
+    if (out.size() > 4096) return invalid("{}: path longer than 4096 bytes", field);
+    return ok();
+}
+
+Result<void> parse_bundle(const json& value, CreateRequest& out) {
+    return parse_directory(value, "bundle", out.bundle);
+}
+
+Result<void> parse_rootfs(const json& value, CreateRequest& out) {
+    return parse_directory(value, "rootfs", out.rootfs);
+}
+
+Result<void> parse_args(const json& value, CreateRequest& out) {
+    if (!value.is_array()) return invalid("args: expected an array of strings, got {}", value.type_name());
+    if (value.size() > kMaxContainerArgs)
+        return invalid("args: {} arguments, at most {} allowed", value.size(), kMaxContainerArgs);
+    size_t bytes = 0;
+    for (const json& arg : value) {
+        SF_TRY_ASSIGN(std::string text, string_field(arg, "args[]"));
+        bytes += text.size() + 1;
+        out.args.push_back(std::move(text));
+    }
+    if (bytes > kMaxCmdlineBytes)
+        return invalid("args: {} bytes, at most {} allowed", bytes, kMaxCmdlineBytes);
+    if (!out.args.empty() && out.args.front().empty()) return invalid("args: the program must not be empty");
+    return ok();
+}
+
+Result<void> parse_pids(const json& value, CreateRequest& out) {
+    if (!value.is_number_unsigned() || value.get<uint64_t>() < 1 || value.get<uint64_t>() > kMaxContainerPids)
+        return invalid("pids: expected a whole number from 1 to {}, got {}", kMaxContainerPids, value.dump());
+    out.pids = value.get<uint64_t>();
+    return ok();
+}
+
+// The fields each kind takes besides the common ones; a request's fields are checked against its kind.
+Result<void> check_kind_fields(const json& object, CreateRequest& request) {
+    const bool container = request.kind == "container";
+    for (const char* vm_only : {"image", "cmdline"})
+        if (container && object.contains(vm_only))
+            return invalid("{}: not for a container (give \"bundle\" or \"rootfs\", and \"args\")", vm_only);
+    for (const char* container_only : {"bundle", "rootfs", "args", "pids"})
+        if (!container && object.contains(container_only))
+            return invalid("{}: only for \"kind\": \"container\"", container_only);
+    if (!container) {
+        if (!object.contains("image")) return invalid("image: required (the path of a guest image)");
+        return ok();
+    }
+    if (object.contains("bundle") == object.contains("rootfs"))
+        return invalid(
+            "a container needs exactly one of \"bundle\" (an OCI bundle directory) and \"rootfs\"");
+    if (!object.contains("mem")) request.mem_size = kDefaultContainerMem;
+    return ok();
+}
+
 const std::map<std::string, FieldParser, std::less<>>& field_parsers() {
     static const std::map<std::string, FieldParser, std::less<>> parsers{
-        {"image", parse_image},     {"name", parse_name}, {"mem", parse_mem},
-        {"cmdline", parse_cmdline}, {"net", parse_net},   {"ip", parse_ip},
-        {"start", parse_start},     {"wait", parse_wait}, {"wait_timeout_ms", parse_wait_timeout},
+        {"image", parse_image},     {"name", parse_name},     {"mem", parse_mem},
+        {"cmdline", parse_cmdline}, {"net", parse_net},       {"ip", parse_ip},
+        {"start", parse_start},     {"wait", parse_wait},     {"wait_timeout_ms", parse_wait_timeout},
+        {"kind", parse_kind},       {"bundle", parse_bundle}, {"rootfs", parse_rootfs},
+        {"args", parse_args},       {"pids", parse_pids},
     };
     return parsers;
 }
@@ -163,7 +232,7 @@ Result<CreateRequest> parse_create_request(std::string_view body) {
         if (parser == parsers.end()) return invalid("unknown field {:?} (known: {})", key, known_fields());
         SF_TRY(parser->second(value, request));
     }
-    if (!object.contains("image")) return invalid("image: required (the path of a guest image)");
+    SF_TRY(check_kind_fields(object, request));
     if (!request.ip.empty() && request.net.empty())
         return invalid("ip: needs \"net\" (the network the address is on)");
     if (request.wait_for_output && !request.start)

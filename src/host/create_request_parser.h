@@ -19,11 +19,19 @@ namespace sf::host {
 constexpr size_t kMaxNameBytes = SF_NAME_MAX - 1;
 constexpr size_t kMaxCmdlineBytes = SF_CMDLINE_MAX - 1;
 constexpr int64_t kMaxWaitTimeoutMs = 600'000;
+// A container's arguments (their bytes, each with a NUL, at most kMaxCmdlineBytes), pid limit, and memory
+// when the request gives none.
+constexpr size_t kMaxContainerArgs = 256;
+constexpr uint64_t kMaxContainerPids = 1'000'000;
+constexpr uint64_t kDefaultContainerMem = 64ull << 20;
 // Network names become Linux interface names (IFNAMSIZ is 16 with the NUL).
 constexpr size_t kMaxNetworkNameBytes = 15;
 
 // A JSON object with the fields of docs/api.yaml (CreateGuest); anything else
-// is refused. "ip" needs "net"; both are checked for syntax only.
+// is refused. "ip" needs "net"; both are checked for syntax only. "kind"
+// (default "vm") decides the other fields: a VM needs "image" and may have
+// "cmdline"; a container needs one of "bundle" and "rootfs" and may have
+// "args" and "pids" (its "mem" defaults to kDefaultContainerMem).
 Result<CreateRequest> parse_create_request(std::string_view body);
 
 // A guest name: 1 to 63 bytes of [A-Za-z0-9._-], not starting with '.' or '-',

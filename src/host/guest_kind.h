@@ -4,15 +4,18 @@
 // The registry, the API's services and the CLI know guests by record; what
 // builds, runs and stops one goes through its kind. Today the one kind is a
 // VM in a worker process (VmGuests; how that worker runs it, KVM or the
-// process backend, is the monitor's backend seam, not this one). An OCI
-// container is the next: a kind of its own beside VmGuests, not a branch in
-// the code that uses this interface.
+// process backend, is the monitor's backend seam, not this one), or an OCI
+// container run by crun or runc under sfd's container monitor
+// (ContainerGuests): a kind of its own beside VmGuests, not a branch in the
+// code that uses this interface. Guests picks a create's kind by the
+// request's "kind" (the kind's name()).
 //
 // `where` is the kind's own placement of a guest (for VMs, a worker slot),
 // chosen by place() and kept in the guest's record (GuestInfo::worker).
 #pragma once
 
 #include "common/result.h"
+#include "host/guest_service.h"
 #include "host/net_service.h"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +24,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sf::host {
 
@@ -30,15 +35,24 @@ struct GuestRef {
     int where = -1;
 };
 
+// What a container is built from besides its GuestLaunch (CreateRequest's fields).
+struct ContainerLaunch {
+    std::string bundle;            // an OCI bundle directory (its config.json), or
+    std::string rootfs;            // a root filesystem directory: the kind writes the bundle
+    std::vector<std::string> args; // empty: the bundle's, or /bin/sh
+    uint64_t pids = 0;             // its pid limit; 0: the kind's default
+};
+
 // What a new guest is built from.
 struct GuestLaunch {
     GuestRef guest;
     std::string name;
-    std::string image; // absolute path
+    std::string image; // absolute path (a container: its bundle or rootfs)
     uint64_t mem_size = 0;
     std::string cmdline;
     bool start = true;
-    std::optional<NicLease> nic; // bound to `where` before the guest is built
+    std::optional<NicLease> nic; // bound to `where` before the guest is built; a container's has a netns
+    std::optional<ContainerLaunch> container{}; // a container's own fields
 };
 
 enum class GuestChange : uint8_t { Start, Pause, Resume };
@@ -47,7 +61,14 @@ class GuestKind {
   public:
     virtual ~GuestKind() = default;
 
-    virtual std::string_view name() const = 0; // "vm"
+    virtual std::string_view name() const = 0; // "vm", "container"
+
+    // The kind's own checks of a create request (sizes, paths), before
+    // anything is admitted: InvalidArgument naming the field, or
+    // Unavailable when the kind cannot make guests on this host.
+    virtual Result<void> check(const CreateRequest& request) = 0;
+    // What the record shows of a request: {image, cmdline} (GuestInfo).
+    virtual std::pair<std::string, std::string> describe(const CreateRequest& request) const = 0;
 
     // Called with the registry's lock held (GuestRegistry::admit): where a
     // new guest goes, counted there until release().

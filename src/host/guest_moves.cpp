@@ -100,7 +100,8 @@ Result<NicLease> GuestMoves::claim_nic(const DescribedNic& nic) {
 
 worker_api::GuestSpec GuestMoves::spec(const GuestRegistry::Reservation& guest,
                                        const GuestDescription& d) const {
-    return vms_.spec({guest.ref(), guest.info.name, d.image, d.mem_size, d.cmdline, false, guest.nic});
+    return vms_.spec(
+        {guest.ref(), guest.info.name, d.image, d.mem_size, d.cmdline, false, guest.nic, std::nullopt});
 }
 
 Result<GuestInfo> GuestMoves::settle(const GuestRegistry::Reservation& guest,

@@ -73,6 +73,7 @@ Result<GuestRegistry::Reservation> GuestRegistry::admit(const Admission& a) {
     GuestInfo& info = record.entry.info;
     info.id = id;
     info.name = a.name.empty() ? fmt::format("guest-{}", id) : a.name;
+    info.kind = a.kind->name();
     info.image = a.image;
     info.mem_size = a.mem_size;
     info.cmdline = a.cmdline;

@@ -34,6 +34,7 @@ nlohmann::json to_json(const GuestInfo& info) {
     return nlohmann::json{
         {"id", info.id},
         {"name", info.name},
+        {"kind", info.kind},
         {"image", info.image},
         {"mem", info.mem_size},
         {"cmdline", info.cmdline},

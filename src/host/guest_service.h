@@ -62,14 +62,15 @@ struct CreateNetworkRequest {
 struct GuestInfo {
     uint64_t id = 0;
     std::string name;
-    std::string image; // absolute path
+    std::string kind = "vm"; // its GuestKind's name: "vm" or "container"
+    std::string image;       // absolute path (a container: its bundle or rootfs directory)
     uint64_t mem_size = 0;
-    std::string cmdline;
+    std::string cmdline; // a container: its process's arguments, joined by spaces
     GuestState state = GuestState::Created;
-    std::optional<int32_t> exit_status;    // Exited
-    std::optional<std::string> reason;     // Crashed: why
-    int worker = -1;                       // index of the worker process hosting it
-    std::string created_at;                // RFC 3339, UTC
+    std::optional<int32_t> exit_status; // Exited
+    std::optional<std::string> reason;  // Crashed: why
+    int worker = -1;        // index of the worker process hosting it (a container: its monitor's, 0)
+    std::string created_at; // RFC 3339, UTC
     std::optional<double> first_output_ms; // from the create request to the first console byte
     uint64_t console_bytes = 0;            // console bytes written since start
     std::optional<NicInfo> nic;            // with --net: its one NIC
@@ -77,12 +78,12 @@ struct GuestInfo {
 nlohmann::json to_json(const GuestInfo& info);
 
 struct CreateRequest {
-    std::string image; // as given; the service resolves and checks it
+    std::string image; // a VM's image, as given; the service resolves and checks it
     std::string name;  // empty: the service picks "guest-<id>"
     uint64_t mem_size = 4ull << 20;
-    std::string cmdline;
-    std::string net; // non-empty: one NIC on this network
-    std::string ip;  // with net: the address asked for (empty: the network picks one)
+    std::string cmdline; // a VM's command line
+    std::string net;     // non-empty: one NIC on this network
+    std::string ip;      // with net: the address asked for (empty: the network picks one)
     bool start = true;
     // Return only once the guest has written its first console byte. If it
     // ends first: Conflict, saying how it ended; if `wait_timeout` passes
@@ -90,6 +91,15 @@ struct CreateRequest {
     // record shows how it ended).
     bool wait_for_output = false;
     std::chrono::milliseconds wait_timeout{10000};
+    std::string kind = "vm"; // "vm" or "container": which GuestKind makes it
+    // A container: exactly one of `bundle` (an OCI bundle directory, its
+    // config.json) and `rootfs` (a root filesystem directory; sfd writes the
+    // bundle), both absolute; its process's arguments (empty: the bundle's,
+    // or /bin/sh for a rootfs); its pid limit (0: the kind's default).
+    std::string bundle{};
+    std::string rootfs{};
+    std::vector<std::string> args{};
+    uint64_t pids = 0;
 };
 
 // Snapshots and migration (docs/migration.md).

@@ -142,8 +142,14 @@ Result<void> GuestStore::put_guest(const GuestInfo& info, size_t console_ring_by
         if (port_key) batch.write(home + "/nic/port", std::to_string(*port_key));
     }
     batch.write(home + "/console/ring-size", std::to_string(console_ring_bytes));
-    batch.mkdir(home + "/data");
-    batch.set_perms(home + "/data", Permissions::owned_by(static_cast<store::DomainId>(info.id)));
+    if (info.kind == "vm") {
+        // A VM's own keys (its store hypercalls); a container has no store connection and no data/, and its
+        // record says its kind instead: 17 entries at most either way.
+        batch.mkdir(home + "/data");
+        batch.set_perms(home + "/data", Permissions::owned_by(static_cast<store::DomainId>(info.id)));
+    } else {
+        batch.write(home + "/kind", info.kind);
+    }
     SF_TRY(batch.commit());
     if (StoreStatus s = store_.introduce_domain(connection_, static_cast<store::DomainId>(info.id)); !s)
         return store_failure("introduce domain", home, s.error());
@@ -211,6 +217,7 @@ Result<StoredGuest> GuestStore::load_guest(uint64_t id) {
         info.exit_status = v;
     }
     if (Result<std::string> reason = read(home + "/reason"); reason) info.reason = *reason;
+    if (Result<std::string> kind = read(home + "/kind"); kind) info.kind = *kind; // absent: "vm"
     if (Result<std::string> network = read(home + "/nic/network"); network) {
         NicInfo nic;
         nic.network = *network;

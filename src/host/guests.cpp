@@ -3,7 +3,6 @@
 
 #include "host/create_request_parser.h"
 #include "vmm/guest_clock.h"
-#include "vmm/guest_memory.h"
 
 namespace sf::host {
 namespace {
@@ -15,37 +14,51 @@ Error gone(const std::string& ref) {
 
 } // namespace
 
-Result<void> Guests::check(const CreateRequest& request) const {
-    SF_TRY(vmm::GuestMemory::check_size(request.mem_size));
-    if (request.image.empty() || request.image[0] != '/')
-        return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
-    // The worker reads and checks the image (once per file version, see ImageCache).
-    if (request.cmdline.size() > kMaxCmdlineBytes)
-        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}",
-                     request.cmdline.size(), kMaxCmdlineBytes);
+Result<GuestKind*> Guests::kind_for(const CreateRequest& request) const {
+    for (GuestKind* kind : {options_.vm, options_.container})
+        if (kind && kind->name() == request.kind) return kind;
+    return error(ErrorKind::InvalidArgument, "kind: this sfd makes no guests of kind \"{}\"", request.kind);
+}
+
+Result<void> Guests::check(GuestKind& kind, const CreateRequest& request) const {
+    SF_TRY(kind.check(request));
     SF_TRY(registry_.check_free_memory());
     if (request.net.empty() && !request.ip.empty())
         return error(ErrorKind::InvalidArgument, "an address (ip) needs a network (net)");
     return ok();
 }
 
+// The one place a NIC is leased for a create. A container's NIC is an
+// interface in a network namespace (NicLease::netns): the container kind's
+// lease call goes here, beside the VMs'.
+Result<std::optional<NicLease>> Guests::lease_nic(const GuestKind& kind, const CreateRequest& request) const {
+    if (request.net.empty()) return std::optional<NicLease>();
+    const auto vm_lease = [&]() -> Result<NicLease> { return options_.net->lease(request.net, request.ip); };
+    const auto container_lease = [&]() -> Result<NicLease> {
+        // Until NetService leases container NICs (a netns with an interface
+        // plugged into the switch), a container on a network is refused.
+        return error(ErrorKind::InvalidArgument,
+                     "net: containers on a network are not available yet (issue 15's container NICs)");
+    };
+    SF_TRY_ASSIGN(NicLease lease, &kind == options_.container ? container_lease() : vm_lease());
+    return std::optional<NicLease>(std::move(lease));
+}
+
 Result<GuestInfo> Guests::create(const CreateRequest& request) {
     const uint64_t request_ns = vmm::host_monotonic_ns();
-    SF_TRY(check(request));
-    GuestKind& kind = *options_.vm;
+    SF_TRY_ASSIGN(GuestKind * chosen, kind_for(request));
+    GuestKind& kind = *chosen;
+    SF_TRY(check(kind, request));
+    auto [image, cmdline] = kind.describe(request);
     const Admission admission{&kind,
                               request.name,
-                              request.image,
+                              image,
                               request.mem_size,
-                              request.cmdline,
+                              cmdline,
                               request.start ? GuestState::Running : GuestState::Created,
                               Busy::No,
                               request_ns,
-                              [&]() -> Result<std::optional<NicLease>> {
-                                  if (request.net.empty()) return std::optional<NicLease>();
-                                  SF_TRY_ASSIGN(NicLease lease, options_.net->lease(request.net, request.ip));
-                                  return std::optional<NicLease>(std::move(lease));
-                              }};
+                              [&] { return lease_nic(kind, request); }};
     SF_TRY_ASSIGN(GuestRegistry::Reservation guest, registry_.admit(admission));
     if (options_.store) {
         const uint64_t t0 = vmm::host_monotonic_ns();
@@ -54,8 +67,11 @@ Result<GuestInfo> Guests::create(const CreateRequest& request) {
         ++records_written_;
         SF_TRY(std::move(stored));
     }
-    SF_TRY(kind.create({guest.ref(), guest.info.name, request.image, request.mem_size, request.cmdline,
-                        request.start, guest.nic}));
+    std::optional<ContainerLaunch> container;
+    if (!request.bundle.empty() || !request.rootfs.empty())
+        container = ContainerLaunch{request.bundle, request.rootfs, request.args, request.pids};
+    SF_TRY(kind.create({guest.ref(), guest.info.name, image, request.mem_size, cmdline, request.start,
+                        guest.nic, std::move(container)}));
     guest.keep(); // from here the guest exists: an error (no output in time) leaves it, and its NIC, in place
     const uint64_t id = guest.id();
     if (request.start && request.wait_for_output) return registry_.wait_for_output(id, request.wait_timeout);
@@ -153,6 +169,7 @@ Result<HostInfo> Guests::host_info() {
                            {"console_bytes_dropped", figures.console_dropped},
                            {"store", store_figures()}};
     json.update(kind);
+    if (options_.container) json.update(options_.container->figures());
     return HostInfo{std::move(json)};
 }
 

@@ -19,7 +19,7 @@ namespace sf::host {
 struct GuestsOptions {
     // Not owned; each outlives Guests.
     GuestRegistry* registry = nullptr;
-    GuestKind* vm = nullptr; // the kind a create makes
+    GuestKind* vm = nullptr; // the kind a create makes by default ("kind": "vm")
     NetService* net = nullptr;
     store::Store* store = nullptr; // null: no records (the benchmark's baseline without the store)
     // For /v1/host.
@@ -27,6 +27,7 @@ struct GuestsOptions {
     std::string backend_description; // its one-line description
     uint64_t mem_reserve = 0;
     double overcommit = 1.0;
+    GuestKind* container = nullptr; // "kind": "container" (not owned); null: containers are refused
 };
 
 class Guests final : public GuestService {
@@ -45,7 +46,11 @@ class Guests final : public GuestService {
     Result<HostInfo> host_info() override;
 
   private:
-    Result<void> check(const CreateRequest& request) const;
+    // The kind named by the request's "kind".
+    Result<GuestKind*> kind_for(const CreateRequest& request) const;
+    Result<void> check(GuestKind& kind, const CreateRequest& request) const;
+    // Where a create's NIC lease is made, per kind: a container's NIC lives in a network namespace.
+    Result<std::optional<NicLease>> lease_nic(const GuestKind& kind, const CreateRequest& request) const;
     Result<GuestInfo> change(const std::string& ref, GuestChange change, GuestState from, GuestState to);
     // {"backend", "records_written", "record_ms_mean" (a create's time writing its record), "nodes", ...}
     nlohmann::json store_figures() const;

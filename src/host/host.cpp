@@ -26,13 +26,24 @@ Result<std::unique_ptr<Host>> Host::create(const HostOptions& o) {
         budget, o.mem_reserve, host->net_.get(), host->records_.get(), o.worker.settings.ring_size});
     host->vms_ = std::make_unique<VmGuests>(VmGuestsOptions{
         o.pool, o.worker, host->registry_.get(), host->net_.get(), host->records_.get(), host->gate_.get()});
+    if (!o.containers.monitor_program.empty()) {
+        ContainerGuestsOptions containers = o.containers;
+        containers.registry = host->registry_.get();
+        containers.keep = host->records_ && !o.worker.listen_dir.empty();
+        containers.ring_size = o.worker.settings.ring_size;
+        host->containers_ = std::make_unique<ContainerGuests>(containers);
+    }
     if (host->records_ && !o.worker.listen_dir.empty()) {
-        SF_TRY(recover_host(*host->records_, *host->net_, *host->registry_, *host->vms_, o.pool.max_workers));
+        SF_TRY(recover_host(*host->records_, *host->net_, *host->registry_, *host->vms_,
+                            host->containers_.get(), o.pool.max_workers));
+    }
+    if (host->containers_ && o.containers.prepare_cgroups) {
+        SF_TRY(host->containers_->start()); // the cgroups checked and prepared at start-up, said in the log
     }
     SF_TRY(host->vms_->start_workers()); // every slot recovery did not fill
     host->guests_ = std::make_unique<Guests>(
         GuestsOptions{host->registry_.get(), host->vms_.get(), host->net_.get(), o.store, o.backend,
-                      o.backend_description, o.mem_reserve, o.overcommit});
+                      o.backend_description, o.mem_reserve, o.overcommit, host->containers_.get()});
     host->networks_ = std::make_unique<Networks>(*host->net_, host->records_.get());
     host->moves_ =
         std::make_unique<GuestMoves>(*host->registry_, *host->vms_, *host->net_, host->records_.get());
@@ -49,6 +60,7 @@ Host::~Host() {
 void Host::shutdown() {
     if (!registry_ || !registry_->shut_down()) return;
     if (vms_) vms_->shutdown(std::chrono::seconds(10));
+    if (containers_) containers_->shutdown(std::chrono::seconds(10));
     registry_->end_all_follows();
     if (records_)
         if (Result<void> cleared = records_->clear(); !cleared)

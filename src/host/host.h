@@ -1,7 +1,8 @@
 // superfluid toolstack: Host, sfd's objects put together (docs/architecture.md).
 //
 // Makes, in order: the NetService, the store's records and gate, the
-// GuestRegistry, the VM kind (VmGuests, with its WorkerPool); runs recovery
+// GuestRegistry, the VM kind (VmGuests, with its WorkerPool), the container
+// kind (ContainerGuests, its monitor started on first use); runs recovery
 // (host_recovery.h) once with a durable store; starts the workers; then the
 // API's services over them: Guests, Networks, and the transfers (Snapshots
 // and Migrations over GuestMoves).
@@ -9,6 +10,7 @@
 // Threading: services() and receive_migration() from any thread.
 #pragma once
 
+#include "host/container_guests.h"
 #include "host/guest_moves.h"
 #include "host/guest_registry.h"
 #include "host/guest_service.h"
@@ -44,6 +46,9 @@ struct HostOptions {
     std::string backend_description;
     // Where save and restore read and write (SnapshotDir); empty: they are refused.
     std::string snapshot_dir;
+    // Containers ("kind": "container"): made when `containers.monitor_program` is set (sfd sets it);
+    // its registry and, with a durable store, `keep` are filled in here.
+    ContainerGuestsOptions containers;
 };
 
 // The API's transfers: snapshots and migrations.
@@ -90,6 +95,7 @@ class Host {
     std::unique_ptr<GuestStoreGate> gate_; // guests' store hypercalls; null without a store
     std::unique_ptr<GuestRegistry> registry_;
     std::unique_ptr<VmGuests> vms_;
+    std::unique_ptr<ContainerGuests> containers_; // null: containers are refused
     std::unique_ptr<Guests> guests_;
     std::unique_ptr<Networks> networks_;
     std::unique_ptr<GuestMoves> moves_;

@@ -51,6 +51,8 @@ struct SfdOptions {
     std::string backend = "auto";
     std::string kvm_device = "/dev/kvm";
     std::string sandbox; // empty: sf-sandbox beside sfd
+    std::string oci_runtime = "crun";
+    bool prepare_cgroups = false;
     bool verbose = false;
 };
 
@@ -184,6 +186,10 @@ int run(const SfdOptions& o) {
     if (!peers) return std::fprintf(stderr, "sfd: %s\n", peers.error().message.c_str()), 2;
     host_options.migration.peers = std::move(*peers);
     host_options.snapshot_dir = o.snapshot_dir;
+    host_options.containers.monitor_program = sf::beside_executable("sf-ctrmon").string();
+    host_options.containers.runtime = o.oci_runtime;
+    host_options.containers.state_dir = (o.state_dir.empty() ? socket_dir(o) : o.state_dir) + "/containers";
+    host_options.containers.prepare_cgroups = o.prepare_cgroups;
     if (!o.migrate_listen.empty() && !host_options.migration.token)
         return std::fprintf(stderr, "sfd: --migrate-listen needs --migrate-token-file\n"), 2;
     auto host = sf::host::Host::create(host_options);
@@ -319,6 +325,15 @@ int main(int argc, char** argv) {
     app.add_option("--orphan-grace", o.worker.orphan_grace_s,
                    "With --store lmdb: seconds a worker keeps its guests waiting for sfd to come back")
         ->capture_default_str();
+    app.add_option(
+           "--oci-runtime", o.oci_runtime,
+           "The OCI runtime of containers (sfctl create --kind container): crun or runc, or a path to one")
+        ->capture_default_str();
+    app.add_flag(
+        "--prepare-cgroups", o.prepare_cgroups,
+        "At start-up, check the cgroups for containers and, on a hybrid host whose cgroup2 hierarchy "
+        "holds controllers (which crun refuses), mount them as cgroup v1 hierarchies (said in the log); "
+        "without it such a host's containers are refused with the fix named");
     app.add_option("--migrate-listen", o.migrate_listen,
                    "Accept guests migrated from other hosts on ADDR[:PORT] (TCP, default port 7440); "
                    "needs --migrate-token-file");

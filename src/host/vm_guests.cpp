@@ -1,6 +1,9 @@
 // superfluid toolstack: VMs in worker processes (the guest kind "vm").
 #include "host/vm_guests.h"
 
+#include "host/create_request_parser.h"
+#include "vmm/guest_memory.h"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -84,6 +87,17 @@ void VmGuests::open_gate(const GuestRef& guest) {
     options_.gate->open(guest.id, [id = guest.id, weak](uint64_t request_id, std::string_view message) {
         if (auto w = weak.lock()) (void)w->send_store(id, request_id, message);
     });
+}
+
+Result<void> VmGuests::check(const CreateRequest& request) {
+    SF_TRY(vmm::GuestMemory::check_size(request.mem_size));
+    if (request.image.empty() || request.image[0] != '/')
+        return error(ErrorKind::InvalidArgument, "image path '{}' is not absolute", request.image);
+    // The worker reads and checks the image (once per file version, see ImageCache).
+    if (request.cmdline.size() > kMaxCmdlineBytes)
+        return error(ErrorKind::InvalidArgument, "command line is {} bytes; the maximum is {}",
+                     request.cmdline.size(), kMaxCmdlineBytes);
+    return ok();
 }
 
 Result<int> VmGuests::place() {

@@ -41,6 +41,11 @@ class VmGuests final : public GuestKind {
     ~VmGuests() override; // shutdown()
 
     std::string_view name() const override { return "vm"; }
+    // The memory size, an absolute image path, the command line's length.
+    Result<void> check(const CreateRequest& request) override;
+    std::pair<std::string, std::string> describe(const CreateRequest& request) const override {
+        return {request.image, request.cmdline};
+    }
     Result<int> place() override;
     void release(const GuestRef& guest, bool held) override;
     void bind_nic(uint32_t port_key, int where) override;

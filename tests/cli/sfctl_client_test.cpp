@@ -95,7 +95,7 @@ TEST_F(Sfctl, DestroyTakesSeveralAndReportsEachFailure) {
 TEST_F(Sfctl, ListIsATableOrJson) {
     auto empty = sfctl({"list"});
     EXPECT_EQ(empty.exit_code, 0);
-    EXPECT_EQ(empty.out, "ID  NAME  STATE  WORKER  MEM  IP  IMAGE  AGE\n");
+    EXPECT_EQ(empty.out, "ID  NAME  KIND  STATE  WORKER  MEM  IP  IMAGE  AGE\n");
     add_guest("web");
     add_guest("idle-guest", /*start=*/false);
     service.end_guest("web", 3);
@@ -103,9 +103,9 @@ TEST_F(Sfctl, ListIsATableOrJson) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     // The fake's guests were created 90 s ago (91 s if a second ticked meanwhile).
     EXPECT_EQ(std::regex_replace(r.out, std::regex("9[0-9]s"), "9Xs"),
-              "ID  NAME        STATE      WORKER  MEM   IP  IMAGE  AGE\n"
-              "1   web         exited(3)  1       4MiB  -   hello  9Xs\n"
-              "2   idle-guest  created    0       4MiB  -   hello  9Xs\n");
+              "ID  NAME        KIND  STATE      WORKER  MEM   IP  IMAGE  AGE\n"
+              "1   web         vm    exited(3)  1       4MiB  -   hello  9Xs\n"
+              "2   idle-guest  vm    created    0       4MiB  -   hello  9Xs\n");
     json array = json::parse(sfctl({"list", "-o", "json"}).out, nullptr, false);
     ASSERT_TRUE(array.is_array());
     ASSERT_EQ(array.size(), 2u);

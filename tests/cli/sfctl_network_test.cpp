@@ -132,9 +132,9 @@ TEST_F(SfctlNet, ListShowsTheIpAndInfoTheNic) {
     auto r = sfctl({"list"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(std::regex_replace(r.out, std::regex("9[0-9]s"), "9Xs"),
-              "ID  NAME   STATE    WORKER  MEM   IP        IMAGE  AGE\n"
-              "1   plain  running  1       4MiB  -         hello  9Xs\n"
-              "2   web    running  0       4MiB  10.0.0.7  hello  9Xs\n");
+              "ID  NAME   KIND  STATE    WORKER  MEM   IP        IMAGE  AGE\n"
+              "1   plain  vm    running  1       4MiB  -         hello  9Xs\n"
+              "2   web    vm    running  0       4MiB  10.0.0.7  hello  9Xs\n");
     r = sfctl({"info", "web"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("nic.network:     net0\n"

@@ -98,7 +98,7 @@ TEST_F(ApiRoutes, CreateReturnsTheGuestObject) {
     for (const auto& [key, value] : guest.items())
         keys.push_back(key);
     EXPECT_EQ(keys, (std::vector<std::string>{"cmdline", "console_bytes", "created_at", "exit_status",
-                                              "first_output_ms", "id", "image", "mem", "name", "nic",
+                                              "first_output_ms", "id", "image", "kind", "mem", "name", "nic",
                                               "reason", "state", "worker"}));
     EXPECT_EQ(guest["name"], "web");
     EXPECT_EQ(guest["image"], image_path);

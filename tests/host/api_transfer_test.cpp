@@ -96,9 +96,9 @@ TEST_F(ApiTransfer, RestoreIs201WithTheGuestAndItsLocation) {
     ASSERT_EQ(r->status, 201) << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
     json guest = parse_body(r);
-    EXPECT_EQ(keys_of(guest), (std::vector<std::string>{"cmdline", "console_bytes", "created_at",
-                                                        "exit_status", "first_output_ms", "id", "image",
-                                                        "mem", "name", "nic", "reason", "state", "worker"}));
+    EXPECT_EQ(keys_of(guest), (std::vector<std::string>{
+                                  "cmdline", "console_bytes", "created_at", "exit_status", "first_output_ms",
+                                  "id", "image", "kind", "mem", "name", "nic", "reason", "state", "worker"}));
     EXPECT_EQ(guest["name"], "web");
     EXPECT_EQ(guest["state"], "running");
     EXPECT_EQ(r->get_header_value("Location"), "/v1/guests/" + std::to_string(guest["id"].get<uint64_t>()));

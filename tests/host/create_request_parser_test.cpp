@@ -77,7 +77,49 @@ TEST(CreateRequestParser, NetAndIpErrorsNameTheField) {
     EXPECT_EQ(message(R"({"image": "/g", "net": "n", "ip": "10.0.0.300"})").rfind("ip: \"10.0.0.300\" is", 0),
               0u);
     EXPECT_EQ(message(R"({"image": "/g", "net": "n", "ip": "10.0.0.7; rm"})").rfind("ip: ", 0), 0u);
-    EXPECT_NE(message(R"({"image": "/g", "bogus": 1})")
-                  .find("(known: cmdline, image, ip, mem, name, net, start, wait, wait_timeout_ms)"),
-              std::string::npos);
+    EXPECT_NE(
+        message(R"({"image": "/g", "bogus": 1})")
+            .find(
+                "(known: args, bundle, cmdline, image, ip, kind, mem, name, net, pids, rootfs, start, wait, "
+                "wait_timeout_ms)"),
+        std::string::npos);
+}
+
+TEST(CreateRequestParser, ContainerFields) {
+    auto request = parse_create_request(
+        R"({"kind": "container", "rootfs": "/r", "args": ["/bin/sh", "-c", "echo hi"], "pids": 10})");
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    EXPECT_EQ(request->kind, "container");
+    EXPECT_EQ(request->rootfs, "/r");
+    EXPECT_EQ(request->args, (std::vector<std::string>{"/bin/sh", "-c", "echo hi"}));
+    EXPECT_EQ(request->pids, 10u);
+    EXPECT_EQ(request->mem_size, sf::host::kDefaultContainerMem) << "a container's own default";
+    EXPECT_EQ(parse_create_request(R"({"kind": "container", "bundle": "/b", "mem": "16M"})")->mem_size,
+              16u << 20);
+    EXPECT_EQ(parse_create_request(R"({"image": "/g"})")->kind, "vm");
+}
+
+TEST(CreateRequestParser, ContainerFieldsAreCheckedAgainstTheKind) {
+    auto message = [](std::string_view body) { return parse_create_request(body).error().message; };
+    EXPECT_EQ(message(R"({"kind": "pod", "image": "/g"})"),
+              "kind: expected \"vm\" or \"container\", got \"pod\"");
+    EXPECT_EQ(message(R"({"kind": "container"})"),
+              "a container needs exactly one of \"bundle\" (an OCI bundle directory) and \"rootfs\"");
+    EXPECT_EQ(message(R"({"kind": "container", "bundle": "/b", "rootfs": "/r"})"),
+              "a container needs exactly one of \"bundle\" (an OCI bundle directory) and \"rootfs\"");
+    EXPECT_NE(
+        message(R"({"kind": "container", "rootfs": "/r", "image": "/g"})").find("image: not for a container"),
+        std::string::npos);
+    EXPECT_EQ(message(R"({"image": "/g", "rootfs": "/r"})"), "rootfs: only for \"kind\": \"container\"");
+    EXPECT_EQ(message(R"({"image": "/g", "args": ["x"]})"), "args: only for \"kind\": \"container\"");
+    EXPECT_EQ(message(R"({"kind": "container", "rootfs": "r"})"),
+              "rootfs: expected an absolute path, got \"r\"");
+    EXPECT_EQ(message(R"({"kind": "container", "rootfs": "/r", "args": "sh"})"),
+              "args: expected an array of strings, got string");
+    EXPECT_EQ(message(R"({"kind": "container", "rootfs": "/r", "args": [1]})"),
+              "args[]: expected a string, got number");
+    EXPECT_EQ(message(R"({"kind": "container", "rootfs": "/r", "args": [""]})"),
+              "args: the program must not be empty");
+    EXPECT_EQ(message(R"({"kind": "container", "rootfs": "/r", "pids": 0})"),
+              "pids: expected a whole number from 1 to 1000000, got 0");
 }

@@ -21,7 +21,8 @@ class GuestsService : public ::testing::Test {
     GuestsService()
         : registry_(
               RegistryOptions{MemoryBudget::create(1ull << 30, 0, 1.0).value(), 0, nullptr, nullptr, 0}),
-          guests_(GuestsOptions{&registry_, &kind_, nullptr, nullptr, "fake", "a fake kind", 0, 1.0}) {}
+          guests_(
+              GuestsOptions{&registry_, &kind_, nullptr, nullptr, "fake", "a fake kind", 0, 1.0, nullptr}) {}
 
     CreateRequest request(const std::string& name, bool start = true) {
         CreateRequest r;
@@ -47,6 +48,39 @@ TEST_F(GuestsService, ACreateBuildsTheGuestWhereTheKindPlacedIt) {
     EXPECT_EQ(idle->state, GuestState::Created);
 }
 
+// A create names its kind; the container kind gets the request's container fields, and the record says the
+// kind.
+TEST(GuestsKinds, ACreateGoesToTheKindItNames) {
+    FakeGuestKind vms, containers;
+    containers.kind_name = "container";
+    GuestRegistry registry(
+        RegistryOptions{MemoryBudget::create(1ull << 30, 0, 1.0).value(), 0, nullptr, nullptr, 0});
+    Guests guests(
+        GuestsOptions{&registry, &vms, nullptr, nullptr, "fake", "fake kinds", 0, 1.0, &containers});
+    CreateRequest vm;
+    vm.image = "/images/idle";
+    ASSERT_TRUE(guests.create(vm));
+    CreateRequest container;
+    container.kind = "container";
+    container.rootfs = "/rootfs";
+    container.args = {"/bin/sh", "-c", "echo hi"};
+    container.pids = 9;
+    Result<GuestInfo> made = guests.create(container);
+    ASSERT_TRUE(made) << made.error().message;
+    EXPECT_EQ(made->kind, "container");
+    EXPECT_EQ(made->image, "/rootfs");
+    EXPECT_EQ(made->cmdline, "/bin/sh -c echo hi");
+    ASSERT_EQ(vms.launches.size(), 1u);
+    EXPECT_FALSE(vms.launches[0].container);
+    ASSERT_EQ(containers.launches.size(), 1u);
+    ASSERT_TRUE(containers.launches[0].container);
+    EXPECT_EQ(containers.launches[0].container->rootfs, "/rootfs");
+    EXPECT_EQ(containers.launches[0].container->args, container.args);
+    EXPECT_EQ(containers.launches[0].container->pids, 9u);
+    EXPECT_EQ(guests.info(std::to_string(made->id)).value().kind, "container");
+    EXPECT_EQ(guests.list().value().front().kind, "vm");
+}
+
 TEST_F(GuestsService, AFailedBuildLeavesNoRecordAndFreesTheName) {
     kind_.fail_create = true;
     Result<GuestInfo> bad = guests_.create(request("web"));
@@ -59,9 +93,13 @@ TEST_F(GuestsService, AFailedBuildLeavesNoRecordAndFreesTheName) {
 }
 
 TEST_F(GuestsService, BadRequestsAreRefusedBeforeAnythingIsPlaced) {
-    CreateRequest relative = request("r");
-    relative.image = "images/idle";
-    EXPECT_EQ(guests_.create(relative).error().kind, ErrorKind::InvalidArgument);
+    kind_.fail_check = true; // the kind's own checks (a VM's: its image path, memory size, command line)
+    EXPECT_EQ(guests_.create(request("r")).error().message, "fake: a bad request");
+    kind_.fail_check = false;
+    CreateRequest container = request("c");
+    container.kind = "container"; // this Guests has no container kind
+    EXPECT_EQ(guests_.create(container).error().message,
+              "kind: this sfd makes no guests of kind \"container\"");
     CreateRequest ip_alone = request("i");
     ip_alone.ip = "10.0.0.5";
     EXPECT_EQ(guests_.create(ip_alone).error().message, "an address (ip) needs a network (net)");

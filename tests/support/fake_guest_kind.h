@@ -16,7 +16,19 @@ namespace sf::test {
 
 class FakeGuestKind final : public host::GuestKind {
   public:
-    std::string_view name() const override { return "fake"; }
+    std::string_view name() const override { return kind_name; }
+    Result<void> check(const host::CreateRequest&) override {
+        if (fail_check) return error(ErrorKind::InvalidArgument, "fake: a bad request");
+        return ok();
+    }
+    // A VM's image and command line; a container's directory and its arguments joined.
+    std::pair<std::string, std::string> describe(const host::CreateRequest& request) const override {
+        if (!request.image.empty()) return {request.image, request.cmdline};
+        std::string args;
+        for (const std::string& a : request.args)
+            args += (args.empty() ? "" : " ") + a;
+        return {request.bundle.empty() ? request.rootfs : request.bundle, args};
+    }
     Result<int> place() override {
         std::lock_guard lock(mutex_);
         if (fail_place) return error(ErrorKind::ResourceExhausted, "fake: no room");
@@ -37,6 +49,7 @@ class FakeGuestKind final : public host::GuestKind {
         std::lock_guard lock(mutex_);
         if (fail_create) return error(ErrorKind::InvalidArgument, "fake: a bad image");
         built.insert(launch.guest.id);
+        launches.push_back(launch);
         return ok();
     }
     Result<void> change(const host::GuestRef& guest, host::GuestChange change) override {
@@ -62,6 +75,9 @@ class FakeGuestKind final : public host::GuestKind {
 
     // What it was asked; read once the calls are done.
     int slots = 2;
+    bool fail_check = false;
+    std::vector<host::GuestLaunch> launches; // every guest built, as it was asked
+    std::string kind_name = "vm";            // the kind a create names
     bool fail_place = false, fail_create = false;
     std::map<int, int> placed; // guests counted per slot
     std::map<uint32_t, int> bound;
