@@ -296,12 +296,16 @@ std::string today() {
     return text;
 }
 
-Result<void> write_plot(const std::string& path, const std::vector<StormSample>& samples,
+Result<void> write_plot(const StormOptions& o, const std::vector<StormSample>& samples,
                         const StormSummary& summary) {
-    std::ofstream out(path);
-    out << render_svg(storm_plot(samples, summary, today()));
+    LinePlot plot = storm_plot(samples, summary, today());
+    if (o.kind == "container")
+        plot.title = fmt::format("Container storm ({}): creation time of the n-th container, N = {} ({})",
+                                 o.oci_runtime, summary.n, today());
+    std::ofstream out(o.plot);
+    out << render_svg(plot);
     out.close();
-    if (!out) return error("cannot write {}", path);
+    if (!out) return error("cannot write {}", o.plot);
     return ok();
 }
 
@@ -429,7 +433,7 @@ int report(const StormOptions& o, const StormRun& run, const ContainerComparison
         fmt::print("{}\n", json.dump());
     }
     if (!o.plot.empty()) {
-        auto written = write_plot(o.plot, run.phase.samples, summary);
+        auto written = write_plot(o, run.phase.samples, summary);
         if (!written)
             fmt::print(stderr, "sf-bench storm: {}\n", written.error().message);
         else
