@@ -30,14 +30,20 @@ Result<nlohmann::json> SfdClient::host() {
 Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
     SF_TRY_ASSIGN(cli::SfdClient * client, connection());
     nlohmann::json body = {
-        {"image", request.image},
         {"name", request.name},
         {"mem", request.mem},
-        {"cmdline", request.cmdline},
         {"start", true},
         {"wait", "output"},
         {"wait_timeout_ms", request.wait_timeout.count()},
     };
+    if (request.kind == "container") {
+        body["kind"] = "container";
+        body["rootfs"] = request.rootfs;
+        if (!request.args.empty()) body["args"] = request.args;
+    } else {
+        body["image"] = request.image;
+        body["cmdline"] = request.cmdline;
+    }
     if (!request.net.empty()) body["net"] = request.net;
     if (!request.ip.empty()) body["ip"] = request.ip;
     const auto start = std::chrono::steady_clock::now();
@@ -48,6 +54,13 @@ Result<CreatedGuest> SfdClient::create_guest(const GuestRequest& request) {
     created.client_ms = std::chrono::duration<double, std::milli>(end - start).count();
     created.id = u64_field(*guest, "id");
     if (created.id == 0) return error("POST /v1/guests: the guest object has no numeric id");
+    // An sfd that made another kind than asked (or knows of one kind only and says so) made no such guest.
+    if (const nlohmann::json* kind = json_field(*guest, "kind");
+        kind != nullptr && kind->is_string() && kind->get<std::string>() != request.kind) {
+        (void)destroy_guest(created.id);
+        return error("POST /v1/guests: asked for a {}, sfd made guest {} of kind {}", request.kind,
+                     created.id, kind->get<std::string>());
+    }
     if (const nlohmann::json* ms = json_field(*guest, "first_output_ms"); ms && ms->is_number())
         created.first_output_ms = ms->get<double>();
     // A guest counts as created only once it wrote: an sfd that answers 201

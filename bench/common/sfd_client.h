@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sf::cli {
 class SfdClient;
@@ -22,11 +23,16 @@ class SfdClient;
 
 namespace sf::bench {
 
+// What to create: a VM (kind "vm": image and cmdline) or a container (kind
+// "container": rootfs and args; image and cmdline unused).
 struct GuestRequest {
+    std::string kind = "vm"; // "vm" or "container"
     std::string name;
-    std::string image; // absolute path
+    std::string image; // absolute path (a VM's)
     std::string mem;   // a size as the API takes it, e.g. "4M"
     std::string cmdline;
+    std::string rootfs;            // a container's root filesystem, an absolute directory
+    std::vector<std::string> args; // a container's program and arguments (empty: sfd's default)
     std::chrono::milliseconds wait_timeout{10000}; // for wait=output
     std::string net;                               // non-empty: one NIC on this network
     std::string ip; // with net: the address asked for (empty: the network picks one)
@@ -49,8 +55,9 @@ class SfdClient {
 
     // GET /v1/host.
     Result<nlohmann::json> host();
-    // POST /v1/guests with start=true and wait=output: returns once the guest
-    // has written its first console byte. A guest that shows no output (it
+    // POST /v1/guests with start=true and wait=output (and "kind": "container"
+    // with its rootfs and args for a container): returns once the guest has
+    // written its first console byte, VM or container alike. A guest that shows no output (it
     // ended first) is destroyed and is an error: it was not created.
     Result<CreatedGuest> create_guest(const GuestRequest& request);
     // DELETE /v1/guests/{id}.

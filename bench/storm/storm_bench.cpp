@@ -18,14 +18,18 @@
 #include "bench/common/progress_bar.h"
 #include "bench/common/sfd_client.h"
 #include "bench/common/sfd_process.h"
+#include "bench/storm/container_compare.h"
 #include "bench/storm/host_stats.h"
 #include "bench/storm/kernel_memory.h"
 #include "bench/storm/memory_parts.h"
+#include "bench/storm/storm_containers.h"
 #include "bench/storm/storm_net.h"
 #include "bench/storm/storm_plot.h"
+#include "bench/storm/storm_run.h"
 #include "bench/storm/storm_summary.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,20 +49,6 @@
 
 namespace sf::bench {
 namespace {
-
-struct StormOptions {
-    size_t n = 0;
-    bool json = false;
-    std::string plot, socket, image, mem = "4M", sfd;
-    std::vector<std::string> sfd_args;
-    std::string store;   // mem, none or lmdb: our sfd's --store (empty: sfd's default)
-    std::string backend; // our sfd's --backend (empty: sfd's default, $SF_BACKEND or auto)
-    int parallel = 1;
-    int rounds = 1; // create-measure-destroy rounds for the memory figures
-    double cpu_seconds = 5;
-    double settle_seconds = 1;
-    StormNetOptions net; // net.net empty: guests without a NIC
-};
 
 // The data directory of our sfd's lmdb store (--store lmdb): made before sfd
 // starts, removed after it has stopped.
@@ -160,6 +150,12 @@ Result<Target> reach_sfd(const StormOptions& o) {
     std::vector<std::string> args = o.sfd_args;
     if (!o.store.empty()) args.insert(args.end(), {"--store", o.store});
     if (!o.backend.empty()) args.insert(args.end(), {"--backend", o.backend});
+    if (o.kind == "container") {
+        args.insert(args.end(), {"--oci-runtime", o.oci_runtime, "--prepare-cgroups"});
+        // The pool is per network: without --net it matters only when asked for.
+        if (!o.net.net.empty() || o.container_pool_given)
+            args.insert(args.end(), {"--container-pool", std::to_string(o.container_pool)});
+    }
     SF_TRY_ASSIGN(const std::optional<double> overcommit, storm_overcommit(o));
     if (overcommit) {
         args.insert(args.end(), {"--overcommit", fmt::format("{:.2f}", *overcommit)});
@@ -182,12 +178,6 @@ Result<Target> reach_sfd(const StormOptions& o) {
     }
     return target;
 }
-
-struct CreatePhase {
-    std::vector<StormSample> samples;
-    size_t attempted = 0;
-    double total_s = 0;
-};
 
 // Creates one guest (and with --net waits for its first ping reply) into
 // `sample`; a guest that exists but does not answer keeps its id (to be
@@ -214,8 +204,11 @@ CreatePhase create_guests(const StormOptions& o, const Target& target) {
     const auto start = std::chrono::steady_clock::now();
     for_each_guest(target.socket, o.n, o.parallel, interrupted, [&](SfdClient& client, size_t i) {
         GuestRequest request;
+        request.kind = o.kind;
         request.name = target.name_prefix + std::to_string(i + 1);
         request.image = o.image;
+        request.rootfs = o.rootfs;
+        request.args = o.args;
         request.mem = o.mem;
         request.net = o.net.net;
         auto created = create_one(client, request, o, phase.samples[i]);
@@ -303,12 +296,16 @@ std::string today() {
     return text;
 }
 
-Result<void> write_plot(const std::string& path, const std::vector<StormSample>& samples,
+Result<void> write_plot(const StormOptions& o, const std::vector<StormSample>& samples,
                         const StormSummary& summary) {
-    std::ofstream out(path);
-    out << render_svg(storm_plot(samples, summary, today()));
+    LinePlot plot = storm_plot(samples, summary, today());
+    if (o.kind == "container")
+        plot.title = fmt::format("Container storm ({}): creation time of the n-th container, N = {} ({})",
+                                 o.oci_runtime, summary.n, today());
+    std::ofstream out(o.plot);
+    out << render_svg(plot);
     out.close();
-    if (!out) return error("cannot write {}", path);
+    if (!out) return error("cannot write {}", o.plot);
     return ok();
 }
 
@@ -317,6 +314,12 @@ std::optional<StoreReading> read_store(const Target& target) {
     SfdClient client(target.socket);
     auto host = client.host();
     return host ? parse_store_reading(*host) : std::nullopt;
+}
+
+// Our sfd's --container-pool as the heading shows it ("" when not passed).
+std::string pool_text(const StormOptions& o) {
+    if (o.net.net.empty() && !o.container_pool_given) return "";
+    return fmt::format(", --container-pool {}", o.container_pool);
 }
 
 std::string heading(const StormOptions& o, const Target& target) {
@@ -328,37 +331,14 @@ std::string heading(const StormOptions& o, const Target& target) {
         o.store.empty() ? ""
                         : fmt::format(" with --store {}{}", o.store,
                                       target.store_data ? " --store-data " + target.store_data->path() : "");
-    return fmt::format("sf-bench storm: {} guests of {} ({} each{}), {}; sfd {}{}{}\n", o.n, o.image, o.mem,
-                       nic,
+    const std::string what = o.kind == "container"
+                                 ? fmt::format("containers of {} running {} ({}{})", o.rootfs,
+                                               fmt::join(o.args, " "), o.oci_runtime, pool_text(o))
+                                 : "guests of " + o.image;
+    return fmt::format("sf-bench storm: {} {} ({} each{}), {}; sfd {}{}{}\n", o.n, what, o.mem, nic,
                        o.parallel > 1 ? fmt::format("{} concurrent connections", o.parallel) : "sequential",
                        target.sfd ? fmt::format("started on {}", target.socket) : "at " + target.socket,
                        store, target.backend.empty() ? "" : "; backend " + target.backend);
-}
-
-int report(const StormOptions& o, const Target& target, const CreatePhase& phase,
-           const StormReadings& readings) {
-    const StormSummary summary = summarize_storm(phase.samples, readings);
-    std::FILE* text_out = o.json ? stderr : stdout;
-    fmt::print(text_out, "{}{}", heading(o, target), format_text(summary));
-    if (!o.net.net.empty())
-        fmt::print(text_out,
-                   "  with --net a creation time runs from the request to the guest's first ping reply; "
-                   "targets with a NIC: last_ms <= 20 and <= 1.5x a storm without --net\n");
-    if (o.json) {
-        nlohmann::json json = to_json(summary);
-        if (!target.backend.empty()) json["backend"] = target.backend; // a real sfd's; sf-fake-sfd has none
-        if (!o.net.net.empty()) json["with_nic"] = true;
-        fmt::print("{}\n", json.dump());
-    }
-    if (!o.plot.empty()) {
-        auto written = write_plot(o.plot, phase.samples, summary);
-        if (!written)
-            fmt::print(stderr, "sf-bench storm: {}\n", written.error().message);
-        else
-            fmt::print(text_out, "  plot: {}\n", o.plot);
-        if (!written) return 1;
-    }
-    return summary.failed == 0 && summary.later_rounds_failed == 0 ? 0 : 1;
 }
 
 // Destroys the guests of a round; false if any could not be.
@@ -400,36 +380,85 @@ bool stop_sfd(Target& target) {
     return clean;
 }
 
-Result<int> run_storm(const StormOptions& o) {
+} // namespace
+
+Result<StormRun> run_storm_once(const StormOptions& o) {
     SF_TRY_ASSIGN(Target target, reach_sfd(o));
-    if (!pause_for(o.settle_seconds)) {
-        fmt::print(stderr, "sf-bench storm: interrupted before the first create\n");
-        return 130;
-    }
-    StormReadings readings;
+    StormRun run;
+    if (!pause_for(o.settle_seconds)) return run; // interrupted before the first create
     MemoryRound first;
     SF_TRY_ASSIGN(first.before, read_memory(target));
-    readings.store_before = read_store(target);
-    CreatePhase phase = create_guests(o, target);
-    readings.total_s = phase.total_s;
-    first.created = count_created(phase.samples);
-    readings.store_after = read_store(target);
+    run.readings.store_before = read_store(target);
+    run.phase = create_guests(o, target);
+    run.readings.total_s = run.phase.total_s;
+    first.created = count_created(run.phase.samples);
+    run.readings.store_after = read_store(target);
     if (auto host = SfdClient(target.socket).host()) target.backend = host->value("backend", "");
-    auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, readings, first);
+    auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, run.readings, first);
     if (target.sfd && !target.sfd->running())
         return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
-    bool clean = destroy_round(o, target, phase.samples);
-    readings.memory.push_back(first);
+    run.clean = destroy_round(o, target, run.phase.samples);
+    run.readings.memory.push_back(first);
     for (int round = 2; round <= o.rounds && measured && *measured; ++round)
-        measured = memory_round(o, target, readings, clean);
-    clean = stop_sfd(target) && clean;
+        measured = memory_round(o, target, run.readings, run.clean);
+    run.clean = stop_sfd(target) && run.clean;
     if (!measured) return std::move(measured).error();
-    if (!*measured) {
-        fmt::print(stderr, "sf-bench storm: interrupted after {} of {} creates\n", phase.attempted, o.n);
+    run.completed = *measured;
+    run.heading = heading(o, target);
+    run.backend = target.backend;
+    return run;
+}
+
+namespace {
+
+int report(const StormOptions& o, const StormRun& run, const ContainerComparison* containers) {
+    const StormSummary summary = summarize_storm(run.phase.samples, run.readings);
+    std::FILE* text_out = o.json ? stderr : stdout;
+    fmt::print(text_out, "{}{}", run.heading, format_text(summary, containers == nullptr));
+    if (!o.net.net.empty())
+        fmt::print(text_out,
+                   "  with --net a creation time runs from the request to the guest's first ping reply; "
+                   "targets with a NIC: {}\n",
+                   containers ? "<= 1.3x the same storm without --net (with the pool)"
+                              : "last_ms <= 20 and <= 1.5x a storm without --net");
+    if (containers)
+        fmt::print(text_out, "{}  container targets (and failed == 0, 1,000 in the issue): {}\n",
+                   format_container_text(*containers),
+                   summary.failed == 0 && meets_container_targets(*containers) ? "met" : "MISSED");
+    if (o.json) {
+        nlohmann::json json = to_json(summary);
+        if (!run.backend.empty()) json["backend"] = run.backend; // a real sfd's; sf-fake-sfd has none
+        if (!o.net.net.empty()) json["with_nic"] = true;
+        if (containers) add_container_json(*containers, json);
+        fmt::print("{}\n", json.dump());
+    }
+    if (!o.plot.empty()) {
+        auto written = write_plot(o, run.phase.samples, summary);
+        if (!written)
+            fmt::print(stderr, "sf-bench storm: {}\n", written.error().message);
+        else
+            fmt::print(text_out, "  plot: {}\n", o.plot);
+        if (!written) return 1;
+    }
+    const bool bare_ok = containers == nullptr || containers->bare.failed == 0;
+    return summary.failed == 0 && summary.later_rounds_failed == 0 && bare_ok ? 0 : 1;
+}
+
+Result<int> run_storm(const StormOptions& o) {
+    SF_TRY_ASSIGN(StormRun run, run_storm_once(o));
+    std::optional<ContainerComparison> containers;
+    if (run.completed && o.kind == "container") {
+        SF_TRY_ASSIGN(CompareOutcome compared, compare_container_storm(o, run));
+        run.clean = compared.clean && run.clean;
+        run.completed = compared.completed;
+        containers = std::move(compared.comparison);
+    }
+    if (!run.completed) {
+        fmt::print(stderr, "sf-bench storm: interrupted after {} of {} creates\n", run.phase.attempted, o.n);
         return 130;
     }
-    const int status = report(o, target, phase, readings);
-    return clean ? status : 1;
+    const int status = report(o, run, containers ? &*containers : nullptr);
+    return run.clean ? status : 1;
 }
 
 // storm --net outside a namespace: raises the host's neighbour table limits
@@ -452,18 +481,33 @@ int run_in_namespace(const StormOptions& o) {
     return status ? *status : 1; // the limits are restored here
 }
 
+// The guest image (VMs) or root filesystem (containers), absolute; false
+// after one line on stderr if it is missing.
+bool resolve_payload(StormOptions& o) {
+    std::error_code ec;
+    if (o.kind == "container") {
+        if (o.rootfs.empty()) o.rootfs = beside_executable("../rootfs").string();
+        o.rootfs = std::filesystem::absolute(o.rootfs, ec).lexically_normal().string();
+        if (o.args.empty()) o.args = {"/bin/udpecho"};
+        if (o.mem.empty()) o.mem = "32M";
+        if (std::filesystem::is_directory(o.rootfs, ec)) return true;
+        fmt::print(stderr,
+                   "sf-bench storm: {}: no such directory (build the rootfs target, or pass --rootfs)\n",
+                   o.rootfs);
+        return false;
+    }
+    if (o.mem.empty()) o.mem = "4M";
+    if (o.image.empty())
+        o.image = beside_executable(o.net.net.empty() ? "../guests/idle" : "../guests/ping").string();
+    o.image = std::filesystem::absolute(o.image, ec).lexically_normal().string();
+    if (std::filesystem::is_regular_file(o.image, ec)) return true;
+    fmt::print(stderr, "sf-bench storm: {}: no such image (build the guests, or pass --image)\n", o.image);
+    return false;
+}
+
 int run(StormOptions options) {
     if (!options.net.net.empty() && !inside_testns()) return run_in_namespace(options);
-    if (options.image.empty())
-        options.image =
-            beside_executable(options.net.net.empty() ? "../guests/idle" : "../guests/ping").string();
-    std::error_code ec;
-    options.image = std::filesystem::absolute(options.image, ec).lexically_normal().string();
-    if (!std::filesystem::is_regular_file(options.image, ec)) {
-        fmt::print(stderr, "sf-bench storm: {}: no such image (build the guests, or pass --image)\n",
-                   options.image);
-        return 1;
-    }
+    if (!resolve_payload(options)) return 1;
     InterruptGuard guard;
     auto status = run_storm(options);
     if (!status) {
@@ -487,7 +531,8 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--socket", o->socket, "Use the sfd running on this unix socket instead of starting one");
     cmd->add_option("--image", o->image,
                     "Guest image (default: build/guests/idle beside this binary; ping with --net)");
-    cmd->add_option("--mem", o->mem, "Guest memory size, as the API takes it")->capture_default_str();
+    cmd->add_option("--mem", o->mem,
+                    "Guest memory size, as the API takes it (default 4M; a container's memory limit, 32M)");
     cmd->add_option("--parallel", o->parallel, "Concurrent client connections")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
@@ -521,10 +566,14 @@ void add_storm_command(CLI::App& app, int& exit_code) {
                     "TAP's name); a guest counts as created when it answers its first ping. Root; runs in a "
                     "private network namespace (scripts/testns) and raises gc_thresh for the run");
     cmd->add_option("--subnet", o->net.subnet, "Subnet of the --net network")->capture_default_str();
+    add_container_options(*cmd, *o);
     cmd->get_option("--socket")->excludes("--sfd");
     cmd->get_option("--socket")->excludes("--net");
     cmd->get_option("--socket")->excludes("--store");
-    cmd->callback([o, &exit_code] { exit_code = run(*o); });
+    cmd->callback([o, cmd, &exit_code] {
+        check_container_options(*cmd, *o);
+        exit_code = run(*o);
+    });
 }
 
 } // namespace sf::bench

@@ -153,7 +153,7 @@ bool meets_targets(const StormSummary& s) {
     return v.failed && v.last && v.median && v.mem && v.cpu;
 }
 
-std::string format_text(const StormSummary& s) {
+std::string format_text(const StormSummary& s, bool vm_targets) {
     const Verdicts v = judge(s);
     const double rate = s.total_s > 0 ? static_cast<double>(s.created) / s.total_s : 0;
     std::string out =
@@ -175,6 +175,7 @@ std::string format_text(const StormSummary& s) {
         out +=
             fmt::format("    sfd and its workers alone: {}\n", cpu_text(*s.sfd_cpu_pct, s.sfd_cpu_tick_pct));
     if (s.store) out += format_store(*s.store);
+    if (!vm_targets) return out;
     out += fmt::format("  targets: failed == 0 {}; last_ms <= {:g} {}; median_ms <= {:g} {}; "
                        "mem_per_guest_kib <= {:g} {}; idle_cpu_pct <= {:g} {}\n",
                        verdict(v.failed), kLastMsTarget, verdict(v.last), kMedianMsTarget, verdict(v.median),

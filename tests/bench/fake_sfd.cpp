@@ -6,11 +6,19 @@
 // Options: --socket PATH (required), --delay-ms MS per create (default 0.2),
 // --touch-kib K host memory allocated and touched per guest (default 0),
 // --fail-every K (every K-th create answers 500; 0 never), --workers N and
-// --pool N (accepted, reported in /v1/host). Stops on SIGTERM or SIGINT.
+// --pool N (accepted, reported in /v1/host), --oci-runtime NAME,
+// --prepare-cgroups and --container-pool N (accepted, reported in /v1/host:
+// what `sf-bench storm --kind container` passes). A create with "kind":
+// "container" needs "rootfs" (an absolute directory) and may have "args" (an
+// array of strings); it runs nothing either. --expect-container-pool N makes
+// such a create fail (500) unless it was started with --container-pool N and
+// --prepare-cgroups (-1: without --container-pool): a test that sf-bench
+// passed them. Stops on SIGTERM or SIGINT.
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,6 +42,10 @@ struct Options {
     uint64_t dead_every = 0;
     int workers = 2;
     int pool = 0;
+    std::string oci_runtime;
+    bool prepare_cgroups = false;
+    int container_pool = -1;        // -1: not given
+    int expect_container_pool = -2; // -2: any; else a container create fails unless --container-pool is this
 };
 
 struct FakeGuest {
@@ -56,6 +68,7 @@ class FakeDaemon {
         res.set_content(json{{"error", message}}.dump(), "application/json");
     }
     std::string check_request(const json& body);
+    static std::string check_container(const json& body);
     std::map<uint64_t, FakeGuest>::iterator find(const std::string& ref);
 
     Options options_;
@@ -67,16 +80,45 @@ class FakeDaemon {
 
 // An error message for a bad create body; empty if it is fine.
 std::string FakeDaemon::check_request(const json& body) {
-    static const std::set<std::string> known{"image", "name",           "mem", "cmdline", "start",
-                                             "wait",  "wait_timeout_ms"};
+    static const std::set<std::string> known{"image",           "name", "mem",    "cmdline", "start", "wait",
+                                             "wait_timeout_ms", "kind", "rootfs", "args"};
     if (!body.is_object()) return "the body is not a JSON object";
     for (const auto& item : body.items())
         if (!known.contains(item.key())) return "unknown field '" + item.key() + "'";
+    if (body.contains("kind") && body["kind"] != "vm" && body["kind"] != "container")
+        return "kind: expected \"vm\" or \"container\"";
+    if (body.value("kind", "vm") == "container") {
+        if (options_.expect_container_pool != -2 &&
+            (options_.container_pool != options_.expect_container_pool || !options_.prepare_cgroups))
+            return "started with --container-pool " + std::to_string(options_.container_pool) +
+                   (options_.prepare_cgroups ? "" : " and without --prepare-cgroups") + ", expected " +
+                   std::to_string(options_.expect_container_pool);
+        return check_container(body);
+    }
+    for (const char* field : {"rootfs", "args"})
+        if (body.contains(field)) return std::string(field) + ": only for \"kind\": \"container\"";
     if (!body.contains("image") || !body["image"].is_string()) return "missing field 'image'";
     const std::string image = body["image"];
     if (image.empty() || image[0] != '/' || ::access(image.c_str(), R_OK) != 0)
         return image + ": cannot read image";
     if (body.contains("name") && !body["name"].is_string()) return "'name' is not a string";
+    return "";
+}
+
+std::string FakeDaemon::check_container(const json& body) {
+    for (const char* field : {"image", "cmdline"})
+        if (body.contains(field)) return std::string(field) + ": only for \"kind\": \"vm\"";
+    if (!body.contains("rootfs") || !body["rootfs"].is_string()) return "rootfs: required (a directory)";
+    const std::string rootfs = body["rootfs"];
+    struct stat st {};
+    if (rootfs.empty() || rootfs[0] != '/' || ::stat(rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return "rootfs: " + rootfs + " is not a directory";
+    if (body.contains("args")) {
+        const json& args = body["args"];
+        if (!args.is_array() || args.empty()) return "args: expected a non-empty array of strings";
+        for (const json& arg : args)
+            if (!arg.is_string()) return "args: expected a non-empty array of strings";
+    }
     return "";
 }
 
@@ -109,9 +151,13 @@ void FakeDaemon::create(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mutex_);
     FakeGuest& guest = guests_[id];
     guest.memory = std::move(memory);
-    guest.object.update({{"image", body["image"]},
-                         {"mem", 4194304},
-                         {"cmdline", body.value("cmdline", "")},
+    if (body.value("kind", "vm") == "container")
+        guest.object.update(
+            {{"kind", "container"}, {"rootfs", body["rootfs"]}, {"args", body.value("args", json::array())}});
+    else
+        guest.object.update(
+            {{"kind", "vm"}, {"image", body["image"]}, {"cmdline", body.value("cmdline", "")}});
+    guest.object.update({{"mem", 4194304},
                          {"state", dead ? "exited" : "running"},
                          {"exit_status", dead ? json(1) : json(nullptr)},
                          {"reason", nullptr},
@@ -147,8 +193,13 @@ void FakeDaemon::destroy(const std::string& ref, httplib::Response& res) {
 
 void FakeDaemon::host(httplib::Response& res) {
     std::lock_guard lock(mutex_);
-    json out = {
-        {"fake", true}, {"workers", options_.workers}, {"pool", options_.pool}, {"guests", guests_.size()}};
+    json out = {{"fake", true},
+                {"workers", options_.workers},
+                {"pool", options_.pool},
+                {"guests", guests_.size()},
+                {"oci_runtime", options_.oci_runtime},
+                {"prepare_cgroups", options_.prepare_cgroups},
+                {"container_pool", options_.container_pool}};
     res.set_content(out.dump(), "application/json");
 }
 
@@ -204,6 +255,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--workers", options.workers, "Reported only");
     app.add_option("--pool", options.pool, "Reported only");
+    app.add_option("--oci-runtime", options.oci_runtime, "Reported only");
+    app.add_flag("--prepare-cgroups", options.prepare_cgroups, "Reported only");
+    app.add_option("--container-pool", options.container_pool, "Reported only");
+    app.add_option("--expect-container-pool", options.expect_container_pool,
+                   "Container creates fail unless --container-pool was this and --prepare-cgroups given");
     CLI11_PARSE(app, argc, argv);
     return serve(options);
 }
