@@ -16,6 +16,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <utility>
 
 namespace sf::net {
 namespace {
@@ -36,6 +38,22 @@ void disable_ipv6() {
          {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"}) {
         UniqueFd fd(::open(file, O_WRONLY | O_CLOEXEC));
         if (fd.valid()) (void)!::write(fd.get(), "1\n", 2); // no IPv6 in this kernel: nothing to turn off
+    }
+}
+
+// In the calling thread's namespace: its processes may bind ports below 1024
+// and send ICMP echo (ping sockets) without privileges. A container's root
+// lives in a user namespace that does not own this network namespace, so
+// without these its udpecho (port 7) or httpd (port 80) could not serve.
+// Both settings are the namespace's own.
+void open_to_container() {
+    const std::pair<const char*, std::string_view> settings[] = {
+        {"/proc/sys/net/ipv4/ip_unprivileged_port_start", "0\n"},
+        {"/proc/sys/net/ipv4/ping_group_range", "0 2147483647\n"},
+    };
+    for (const auto& [file, value] : settings) {
+        UniqueFd fd(::open(file, O_WRONLY | O_CLOEXEC));
+        if (fd.valid()) (void)!::write(fd.get(), value.data(), value.size());
     }
 }
 
@@ -87,6 +105,7 @@ Result<std::unique_ptr<NetnsTap>> NetnsTap::create(const std::string& netns, Mac
     UniqueFd tap, control;
     auto setup = [&]() -> Result<void> {
         disable_ipv6();
+        open_to_container();
         SF_TRY_ASSIGN(tap, open_eth0(netns));
         if (::ioctl(tap.get(), TUNSETPERSIST, 1) < 0) return failed("making eth0 persistent", netns);
         control.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
