@@ -98,8 +98,8 @@ Result<CompareOutcome> compare_container_storm(const StormOptions& o, const Stor
     CompareOutcome out;
     ContainerComparison& c = out.comparison;
     c.runtime = o.oci_runtime;
-    if (c.with_nic || o.container_pool_given) c.container_pool = o.container_pool; // what our sfd was given
     c.with_nic = !o.net.net.empty();
+    if (c.with_nic || o.container_pool_given) c.container_pool = o.container_pool; // what our sfd was given
     const StormFigure own = figure(storm);
     c.median_ms = own.median_ms;
     c.created = own.created;
