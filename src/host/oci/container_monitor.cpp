@@ -239,20 +239,28 @@ void ContainerMonitor::run_container(uint64_t request_id, const ctrmon::Run& run
     const std::string pid_file = run.bundle + "/init.pid";
     ::unlink(pid_file.c_str());
     ::truncate(OciRuntime::log_path(run.bundle).c_str(), 0);
-    const std::vector<std::string> argv =
-        runtime_.command(run.bundle, {"create", "--bundle=" + run.bundle, "--pid-file=" + pid_file, c.name});
+    // A container started at once is one runtime command (`run --detach`: its
+    // init is reparented here, the subreaper, when the runtime exits); one
+    // created stopped waits for `start` (`create`).
+    std::vector<std::string> args = {"create"};
+    if (run.start) args = {"run", "--detach"};
+    args.insert(args.end(), {"--bundle=" + run.bundle, "--pid-file=" + pid_file, c.name});
+    const std::vector<std::string> argv = runtime_.command(run.bundle, args);
     Result<pid_t> pid = OciRuntime::spawn(argv, write_end.get());
     if (!pid) {
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.output.get(), nullptr);
         containers_.erase(run.id);
         return reply(request_id, std::move(pid).error());
     }
+    if (run.start) ++detached_runs_;
     commands_[*pid] = [this, request_id, id = run.id, start = run.start](int status) {
         created(request_id, id, start, status);
+        if (start && --detached_runs_ == 0) early_exits_.clear();
     };
 }
 
-// `RUNTIME create` ended: the init waits for `start`, our child (the runtime exited).
+// `RUNTIME create` ended (the init waits for `start`), or `RUNTIME run --detach`
+// (the init runs); either way the init is our child now (the runtime exited).
 void ContainerMonitor::created(uint64_t request_id, uint64_t id, bool start, int wait_status) {
     Container* c = find(id);
     if (!c) return reply(request_id, error(ErrorKind::NotFound, "container {} was destroyed meanwhile", id));
@@ -266,21 +274,21 @@ void ContainerMonitor::created(uint64_t request_id, uint64_t id, bool start, int
         return;
     }
     c->init = init;
+    if (start) { // `run --detach`: it runs; its init may have ended already
+        c->phase = Phase::Running;
+        reply(request_id, nlohmann::json::object());
+        if (auto early = early_exits_.find(init); early != early_exits_.end()) {
+            const int status = early->second;
+            early_exits_.erase(early);
+            init_ended(*c, status);
+        } else {
+            inits_[init] = id;
+        }
+        return;
+    }
     inits_[init] = id;
     c->phase = Phase::Created;
-    if (!start) return reply(request_id, nlohmann::json::object());
-    runtime_command(*c, {"start", c->name}, [this, request_id, id](int status) {
-        Container* started = find(id);
-        if (!started) return reply(request_id, error(ErrorKind::NotFound, "container {} was destroyed", id));
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            if (started->phase == Phase::Created) started->phase = Phase::Running;
-            return reply(request_id, nlohmann::json::object());
-        }
-        const std::string why = OciRuntime::error(started->bundle, status);
-        destroy(id, [this, request_id, why] {
-            reply(request_id, error(ErrorKind::InvalidArgument, "the OCI runtime cannot start it: {}", why));
-        });
-    });
+    reply(request_id, nlohmann::json::object());
 }
 
 void ContainerMonitor::change(uint64_t request_id, uint64_t id, const std::string& op) {
@@ -392,6 +400,10 @@ void ContainerMonitor::on_child_signal() {
             const uint64_t id = init->second;
             inits_.erase(init);
             if (Container* c = find(id)) init_ended(*c, status);
+        } else if (detached_runs_ > 0) {
+            // Perhaps the init of a `run --detach` still under way, which
+            // ended before its runtime did: created() looks here.
+            early_exits_[pid] = status;
         } // else: a process of a container, reparented here when its init ended
     }
 }

@@ -101,6 +101,10 @@ class ContainerMonitor {
     std::map<uint64_t, Container> containers_;
     std::map<pid_t, Done> commands_;  // runtime commands under way
     std::map<pid_t, uint64_t> inits_; // containers' init processes
+    // While `run --detach` commands are under way: children reaped that were
+    // neither (an init that ended before its runtime; cleared when none is).
+    size_t detached_runs_ = 0;
+    std::map<pid_t, int> early_exits_;
     bool stopping_ = false;
     int exit_code_ = 0;
 };
