@@ -1,0 +1,291 @@
+// superfluid container tests: one network, both kinds. A real sfd (with
+// --prepare-cgroups for crun) runs containers on build/rootfs (busybox and
+// the static Linux builds of udpecho and httpd) and VM guests on the
+// backend under test, on the same networks: a container's wget gets a VM
+// httpd's page and the host's curl a container httpd's; a VM's udpclient
+// gets a container udpecho's echoes; Linux's ping reaches both kinds;
+// networks stay apart for containers, and a container whose MAC or address
+// is changed in its namespace gets its frames dropped; sfd SIGKILLed and
+// restarted adopts a networked container, which still answers. Runs in the
+// host's network namespace (scripts/testns's `ip netns exec` remounts /sys,
+// taking crun's cgroups away), so each backend has its own network names
+// and subnets (10.91.x for kvm, 10.92.x for process).
+#include "sfd_fixture.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace sf::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string trim(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+    return text;
+}
+
+int ping_received(const std::string& ip, int count) {
+    const std::string out = shell("ping -n -q -c " + std::to_string(count) + " -i 0.05 -W 1 " + ip);
+    std::smatch m;
+    if (!std::regex_search(out, m, std::regex(R"((\d+) received)"))) return -1;
+    return std::stoi(m[1]);
+}
+
+// Polls `done` every 50 ms until it holds or `timeout` passes; whether it held.
+template <typename F> bool eventually(F done, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+    return true;
+}
+
+class ContainerNet : public ::testing::Test {
+  protected:
+    void SetUp() override { SF_SFD_REQUIRE_KVM(); }
+
+    // Network `n` of this backend: a name and subnet no other backend's run uses.
+    static std::string backend_tag() {
+        const char* backend = std::getenv("SF_BACKEND");
+        const std::string b = backend ? backend : "auto";
+        return b == "kvm" ? "k" : b == "process" ? "p" : "a";
+    }
+    static std::string net_name(int n) { return "sfce" + backend_tag() + std::to_string(n); }
+    static std::string subnet_prefix(int n) {
+        const std::string tag = backend_tag();
+        return (tag == "k" ? "10.91." : tag == "p" ? "10.92." : "10.93.") + std::to_string(n) + ".";
+    }
+    static std::vector<std::string> sfd_args(std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {"--prepare-cgroups", "--workers", "1", "--container-pool", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+
+    void create_network(Sfd& sfd, int n) {
+        HttpResult r = sfd.post("/v1/networks",
+                                json{{"name", net_name(n)}, {"subnet", subnet_prefix(n) + "0/24"}}.dump());
+        ASSERT_EQ(r.status, 201) << r.body;
+    }
+    // A container on network `n` running `args`; its create response (status checked).
+    json container(Sfd& sfd, int n, const std::vector<std::string>& args, json extra = json::object()) {
+        json body = {{"kind", "container"}, {"rootfs", SF_ROOTFS_DIR}, {"args", args}, {"net", net_name(n)}};
+        body.update(extra);
+        HttpResult r = sfd.create(body);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.json();
+    }
+    json vm(Sfd& sfd, int n, const std::string& image, json extra = json::object()) {
+        json body = {{"image", guest_image(image)}, {"net", net_name(n)}, {"wait", "output"}};
+        body.update(extra);
+        if (!body.value("start", true)) body.erase("wait");
+        HttpResult r = sfd.create(body);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.json();
+    }
+    static std::string ip_of(const json& guest) {
+        return guest.is_object() && guest.contains("nic") ? guest["nic"].value("ip", "") : "";
+    }
+    static std::string ref(const json& guest) { return std::to_string(guest.value("id", uint64_t{0})); }
+    std::string logs(Sfd& sfd, const json& guest) { return sfd.get("/v1/guests/" + ref(guest) + "/logs").body; }
+    // The named network namespace (under /run/netns) a container's init runs in.
+    std::string netns_of(Sfd& sfd, const json& guest) {
+        const std::string state = sfd.get("/v1/host").json()["containers"].value("state_dir", "");
+        pid_t pid = -1;
+        std::ifstream(state + "/bundles/" + ref(guest) + "/init.pid") >> pid;
+        return pid > 0 ? trim(shell("ip netns identify " + std::to_string(pid))) : "";
+    }
+    // Every drop the switch of network `n` counted, whatever the reason.
+    uint64_t switch_drops(Sfd& sfd, int n) {
+        const json info = sfd.get("/v1/networks/" + net_name(n)).json();
+        uint64_t sum = 0;
+        if (info.is_object())
+            for (const auto& [reason, count] : info["stats"]["dropped"].items())
+                sum += count.get<uint64_t>();
+        return sum;
+    }
+    // UDP datagrams the kernel of namespace `ns` took in (delivered or to no port).
+    static uint64_t udp_in(const std::string& ns) {
+        const std::string snmp = shell("ip netns exec " + ns + " cat /proc/net/snmp");
+        std::smatch m;
+        if (!std::regex_search(snmp, m, std::regex(R"(Udp: (\d+) (\d+) (\d+))"))) return ~uint64_t{0};
+        return std::stoull(m[1]) + std::stoull(m[2]) + std::stoull(m[3]);
+    }
+    static bool netns_exists(const std::string& name) { return fs::exists("/run/netns/" + name); }
+};
+
+// A container's busybox wget gets the page a VM's httpd serves (its own,
+// from the store, so it is the VM's and no other), and the host's curl gets
+// a container httpd's built-in page.
+TEST_F(ContainerNet, AContainerWgetsAVmsPageAndCurlGetsAContainersPage) {
+    Sfd sfd(sfd_args());
+    create_network(sfd, 1);
+    const json web = vm(sfd, 1, "httpd", {{"start", false}, {"name", "vmweb"}});
+    const std::string page = "<p>the VM's page, for a container</p>";
+    EXPECT_EQ(shell("XENSTORED_PATH=" + sfd.store_socket() + " xenstore-write /local/domain/" + ref(web) +
+                    "/data/page \"" + page + "\""),
+              "");
+    ASSERT_EQ(sfd.post("/v1/guests/vmweb/start").status, 200);
+    ASSERT_TRUE(eventually([&] { return logs(sfd, web).find("listening") != std::string::npos; }))
+        << logs(sfd, web);
+    const json wget =
+        container(sfd, 1, {"/usr/bin/wget", "-q", "-T", "5", "-O", "-", "http://" + ip_of(web) + "/"});
+    ASSERT_TRUE(sfd.wait_state(ref(wget), "exited", 15s)) << logs(sfd, wget);
+    EXPECT_EQ(sfd.get("/v1/guests/" + ref(wget)).json()["exit_status"], 0);
+    EXPECT_EQ(logs(sfd, wget), page);
+
+    const json httpd = container(sfd, 1, {"/bin/httpd"}, {{"wait", "output"}});
+    const std::string ip = ip_of(httpd);
+    ASSERT_TRUE(ip.starts_with(subnet_prefix(1))) << httpd.dump();
+    const std::string served = shell("curl -s -m 5 http://" + ip + "/");
+    EXPECT_NE(served.find("<title>superfluid</title>"), std::string::npos) << served;
+    EXPECT_EQ(served.find(page), std::string::npos);
+}
+
+TEST_F(ContainerNet, AVmsUdpclientGetsEchoesFromAContainersUdpecho) {
+    Sfd sfd(sfd_args());
+    create_network(sfd, 2);
+    const json echo = container(sfd, 2, {"/bin/udpecho"}, {{"wait", "output"}});
+    ASSERT_FALSE(ip_of(echo).empty()) << echo.dump();
+    const json client = vm(sfd, 2, "udpclient", {{"cmdline", ip_of(echo) + " 7 20"}, {"name", "client"}});
+    ASSERT_TRUE(sfd.wait_state("client", "exited", 15s)) << logs(sfd, client);
+    EXPECT_NE(logs(sfd, client).find("udpclient: 20/20 replies"), std::string::npos) << logs(sfd, client);
+    EXPECT_EQ(sfd.get("/v1/guests/client").json()["exit_status"], 0);
+}
+
+TEST_F(ContainerNet, LinuxPingReachesAContainerAndAVm) {
+    Sfd sfd(sfd_args());
+    create_network(sfd, 3);
+    const json c = container(sfd, 3, {"/bin/udpecho"}, {{"wait", "output"}});
+    const json v = vm(sfd, 3, "udpecho");
+    ASSERT_FALSE(ip_of(c).empty());
+    ASSERT_FALSE(ip_of(v).empty());
+    EXPECT_EQ(ping_received(ip_of(c), 10), 10);
+    EXPECT_EQ(ping_received(ip_of(v), 10), 10);
+    EXPECT_EQ(ping_received(subnet_prefix(3) + "99", 2), 0) << "no guest has that address";
+}
+
+// A container on network B reaches neither a VM nor a container on A (the
+// host does not forward between its uplinks: its ip_forward is checked),
+// while one on A reaches both.
+TEST_F(ContainerNet, AContainerOnAnotherNetworkReachesNothingOnThisOne) {
+    std::ifstream forward("/proc/sys/net/ipv4/ip_forward");
+    int forwarding = 1;
+    forward >> forwarding;
+    if (forwarding != 0) GTEST_SKIP() << "SKIPPED: the host routes between its uplinks (ip_forward=1)";
+    Sfd sfd(sfd_args());
+    create_network(sfd, 4);
+    create_network(sfd, 5);
+    const json vm_web = vm(sfd, 4, "httpd");
+    const json ctr_web = container(sfd, 4, {"/bin/httpd"}, {{"wait", "output"}});
+    for (const json& target : {vm_web, ctr_web}) {
+        const std::vector<std::string> wget = {"/usr/bin/wget", "-q", "-T", "2", "-O", "-",
+                                               "http://" + ip_of(target) + "/"};
+        const json across = container(sfd, 5, wget);
+        const json within = container(sfd, 4, wget);
+        ASSERT_TRUE(sfd.wait_state(ref(within), "exited", 15s)) << logs(sfd, within);
+        EXPECT_EQ(sfd.get("/v1/guests/" + ref(within)).json()["exit_status"], 0) << logs(sfd, within);
+        EXPECT_NE(logs(sfd, within).find("<title>superfluid</title>"), std::string::npos);
+        ASSERT_TRUE(sfd.wait_state(ref(across), "exited", 15s)) << logs(sfd, across);
+        EXPECT_NE(sfd.get("/v1/guests/" + ref(across)).json()["exit_status"], 0) << logs(sfd, across);
+        EXPECT_EQ(logs(sfd, across).find("superfluid"), std::string::npos) << logs(sfd, across);
+    }
+}
+
+// The container's eth0 given another MAC, then another address, from the
+// host (its root has no CAP_NET_ADMIN over the namespace): what it sends is
+// dropped and counted by the switch, and the victim's kernel takes in no
+// datagram; from its own MAC and address the same datagrams arrive.
+TEST_F(ContainerNet, AContainerWithAChangedMacOrAddressGetsItsFramesDropped) {
+    Sfd sfd(sfd_args());
+    create_network(sfd, 6);
+    const json victim = container(sfd, 6, {"/bin/udpecho"}, {{"wait", "output"}});
+    const json rogue = container(sfd, 6, {"/bin/sleep", "1000"});
+    const std::string victim_ns = netns_of(sfd, victim), rogue_ns = netns_of(sfd, rogue);
+    ASSERT_FALSE(victim_ns.empty());
+    ASSERT_FALSE(rogue_ns.empty());
+    const std::string in_rogue = "ip netns exec " + rogue_ns + " ";
+    const std::string victim_ip = ip_of(victim), own_mac = rogue["nic"].value("mac", "");
+    // The victim's MAC known without ARP (a changed MAC's or address's ARP requests are dropped first),
+    // set after each change of eth0 (a new MAC flushes the neighbours).
+    auto pin_victim = [&] {
+        EXPECT_EQ(shell("ip -n " + rogue_ns + " neigh replace " + victim_ip + " lladdr " +
+                        victim["nic"].value("mac", "") + " dev eth0 nud permanent"),
+                  "");
+    };
+    auto send = [&](const std::string& nc_options) {
+        shell(in_rogue + "sh -c 'for i in $(seq 20); do printf x | nc -u -w0 " + nc_options + " " + victim_ip +
+              " 9; done'");
+    };
+    auto check_dropped = [&](const std::string& what) {
+        const uint64_t drops = switch_drops(sfd, 6), received = udp_in(victim_ns);
+        send(what == "address" ? "-s " + subnet_prefix(6) + "200" : "");
+        EXPECT_TRUE(eventually([&] { return switch_drops(sfd, 6) >= drops + 20; }, 5s))
+            << what << ": " << sfd.get("/v1/networks/" + net_name(6)).body;
+        EXPECT_EQ(udp_in(victim_ns), received) << what << ": the victim took in a datagram";
+    };
+
+    EXPECT_EQ(shell("ip -n " + rogue_ns + " link set dev eth0 address 02:5f:00:00:00:01"), "");
+    pin_victim();
+    check_dropped("MAC");
+    const json ports = sfd.get("/v1/networks/" + net_name(6)).json()["stats"]["port_drops"];
+    ASSERT_FALSE(ports.empty());
+    EXPECT_EQ(ports[0].value("mac", ""), own_mac) << "the rogue's port is the one dropping: " << ports.dump();
+
+    EXPECT_EQ(shell("ip -n " + rogue_ns + " link set dev eth0 address " + own_mac), "");
+    EXPECT_EQ(shell("ip -n " + rogue_ns + " addr add " + subnet_prefix(6) + "200/24 dev eth0"), "");
+    pin_victim();
+    check_dropped("address");
+
+    // The same datagrams from its own MAC and address arrive: the victim's counter can rise.
+    const uint64_t received = udp_in(victim_ns);
+    send("-s " + ip_of(rogue));
+    EXPECT_TRUE(eventually([&] { return udp_in(victim_ns) >= received + 20; }, 5s)) << udp_in(victim_ns);
+}
+
+// sfd SIGKILLed while a container on a network runs udpecho: the restarted
+// sfd adopts it, with its address, and it answers nc from the host again;
+// destroyed, its namespace goes from /run/netns.
+TEST_F(ContainerNet, ARestartedSfdAdoptsANetworkedContainerThatStillAnswers) {
+    char pattern[] = "/tmp/sf-ctrnet-restart-XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    const std::vector<std::string> args = sfd_args({"--store", "lmdb", "--store-data", dir + "/store"});
+    auto sfd = std::make_unique<Sfd>(args, dir);
+    create_network(*sfd, 7);
+    const json echo = container(*sfd, 7, {"/bin/udpecho"}, {{"wait", "output"}, {"name", "echo"}});
+    const std::string ip = ip_of(echo), ns = netns_of(*sfd, echo);
+    ASSERT_FALSE(ip.empty());
+    ASSERT_TRUE(netns_exists(ns)) << ns;
+    EXPECT_EQ(shell("printf before | nc -u -w1 " + ip + " 7"), "before");
+    sfd->kill_hard();
+    sfd = std::make_unique<Sfd>(args, dir);
+    const json info = sfd->get("/v1/guests/echo").json();
+    EXPECT_EQ(info.value("state", ""), "running") << info.dump();
+    EXPECT_EQ(info.value("kind", ""), "container");
+    EXPECT_EQ(ip_of(info), ip);
+    EXPECT_EQ(netns_of(*sfd, echo), ns);
+    std::string answer;
+    EXPECT_TRUE(eventually([&] { return (answer = shell("printf after | nc -u -w1 " + ip + " 7")) == "after"; }))
+        << answer;
+    EXPECT_EQ(sfd->del("/v1/guests/echo").status, 200);
+    EXPECT_FALSE(netns_exists(ns)) << ns << " is left";
+    EXPECT_EQ(sfd->del("/v1/networks/" + net_name(7)).status, 204);
+    bool left = false;
+    for (const auto& entry : fs::directory_iterator("/run/netns"))
+        left |= entry.path().filename().string().find("-" + net_name(7) + "-") != std::string::npos;
+    EXPECT_FALSE(left) << "a namespace of " << net_name(7) << " is left in /run/netns";
+    sfd.reset();
+    fs::remove_all(dir);
+}
+
+} // namespace
+} // namespace sf::test
