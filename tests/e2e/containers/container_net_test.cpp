@@ -4,13 +4,22 @@
 // backend under test, on the same networks: a container's wget gets a VM
 // httpd's page and the host's curl a container httpd's; a VM's udpclient
 // gets a container udpecho's echoes; Linux's ping reaches both kinds;
-// networks stay apart for containers, and a container whose MAC or address
-// is changed in its namespace gets its frames dropped; sfd SIGKILLed and
-// restarted adopts a networked container, which still answers. Runs in the
+// networks stay apart for containers (wget and crafted frames), and a
+// container whose MAC or address is changed in its namespace gets its
+// frames dropped; sfd SIGKILLed and restarted adopts a networked
+// container, which still answers. Runs in the
 // host's network namespace (scripts/testns's `ip netns exec` remounts /sys,
 // taking crun's cgroups away), so each backend has its own network names
 // and subnets (10.91.x for kvm, 10.92.x for process).
 #include "sfd_fixture.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +57,57 @@ template <typename F> bool eventually(F done, std::chrono::milliseconds timeout 
         std::this_thread::sleep_for(50ms);
     }
     return true;
+}
+
+std::vector<uint8_t> parse_mac(const std::string& text) {
+    std::vector<uint8_t> mac;
+    for (size_t i = 0; i < text.size() && mac.size() < 6; i += 3)
+        mac.push_back(static_cast<uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
+    return mac;
+}
+
+// An Ethernet frame with a UDP datagram (to port 9) from src to dst, its IPv4 header checksum right.
+std::vector<uint8_t> udp_frame(const std::string& dst_mac, const std::string& src_mac,
+                               const std::string& src_ip, const std::string& dst_ip) {
+    std::vector<uint8_t> f = parse_mac(dst_mac);
+    const std::vector<uint8_t> src = parse_mac(src_mac);
+    f.insert(f.end(), src.begin(), src.end());
+    f.insert(f.end(), {0x08, 0x00});
+    uint8_t ip[28] = {0x45, 0, 0, 29, 0, 0, 0x40, 0, 64, 17, 0, 0};
+    ::inet_pton(AF_INET, src_ip.c_str(), ip + 12);
+    ::inet_pton(AF_INET, dst_ip.c_str(), ip + 16);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    ip[10] = static_cast<uint8_t>(~sum >> 8), ip[11] = static_cast<uint8_t>(~sum);
+    const uint8_t udp[8] = {0x30, 0x39, 0, 9, 0, 9, 0, 0}; // from 12345 to 9, no checksum
+    f.insert(f.end(), ip, ip + 20);
+    f.insert(f.end(), udp, udp + 8);
+    f.push_back('x');
+    return f;
+}
+
+// Sends `frames` out of eth0 of named network namespace `ns` with a packet socket made in it (on a thread
+// of its own, which alone enters the namespace); how many were sent.
+size_t send_in_netns(const std::string& ns, const std::vector<std::vector<uint8_t>>& frames) {
+    size_t sent = 0;
+    std::thread([&] {
+        const int nsfd = ::open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) return;
+        ::close(nsfd);
+        const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        sockaddr_ll to{};
+        to.sll_family = AF_PACKET;
+        to.sll_ifindex = static_cast<int>(::if_nametoindex("eth0"));
+        to.sll_halen = 6;
+        for (const auto& frame : frames)
+            sent += ::sendto(fd, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                             sizeof to) == static_cast<ssize_t>(frame.size());
+        ::close(fd);
+    }).join();
+    return sent;
 }
 
 class ContainerNet : public ::testing::Test {
@@ -263,6 +323,45 @@ TEST_F(ContainerNet, AContainerWithAChangedMacOrAddressGetsItsFramesDropped) {
     EXPECT_GE(sent, kMostOf20);
     EXPECT_TRUE(eventually([&] { return udp_in(victim_ns) >= received + sent; }, 5s))
         << sent << " sent, " << udp_in(victim_ns) - received << " taken in";
+}
+
+// Frames crafted in a container on network B (its own MAC and address, so
+// its switch takes them) addressed to a container on A, by its MAC and IP,
+// and broadcast: not one reaches A's switch or the victim's kernel.
+TEST_F(ContainerNet, FramesCraftedOnAnotherNetworkNeverReachThisOne) {
+    Sfd sfd(sfd_args());
+    create_network(sfd, 8);
+    create_network(sfd, 9);
+    const json victim = container(sfd, 8, {"/bin/udpecho"}, {{"wait", "output"}});
+    const json crafter = container(sfd, 9, {"/bin/sleep", "1000"});
+    const std::string victim_ns = netns_of(sfd, victim), crafter_ns = netns_of(sfd, crafter);
+    ASSERT_FALSE(victim_ns.empty());
+    ASSERT_FALSE(crafter_ns.empty());
+    const std::string own_mac = crafter["nic"].value("mac", ""), own_ip = ip_of(crafter);
+    const std::vector<uint8_t> to_victim =
+        udp_frame(victim["nic"].value("mac", ""), own_mac, own_ip, ip_of(victim));
+    const std::vector<uint8_t> broadcast = udp_frame("ff:ff:ff:ff:ff:ff", own_mac, own_ip, ip_of(victim));
+    auto frames_of = [&](int n) {
+        return sfd.get("/v1/networks/" + net_name(n)).json()["stats"].value("frames", uint64_t{0});
+    };
+    const uint64_t a_before = frames_of(8), b_before = frames_of(9), received = udp_in(victim_ns);
+    std::vector<std::vector<uint8_t>> frames;
+    for (int i = 0; i < 50; ++i)
+        frames.insert(frames.end(), {to_victim, broadcast});
+    ASSERT_EQ(send_in_netns(crafter_ns, frames), frames.size());
+    // B's switch has taken them all, so none is still on its way to A.
+    EXPECT_TRUE(eventually([&] { return frames_of(9) >= b_before + frames.size(); }, 5s))
+        << sfd.get("/v1/networks/" + net_name(9)).body;
+    EXPECT_EQ(frames_of(8), a_before) << sfd.get("/v1/networks/" + net_name(8)).body;
+    EXPECT_EQ(udp_in(victim_ns), received);
+    // The same frames crafted by a neighbour on A (its MAC and address) do arrive.
+    const json neighbour = container(sfd, 8, {"/bin/sleep", "1000"});
+    const std::string neighbour_mac = neighbour["nic"].value("mac", "");
+    const std::vector<std::vector<uint8_t>> within(
+        50, udp_frame(victim["nic"].value("mac", ""), neighbour_mac, ip_of(neighbour), ip_of(victim)));
+    ASSERT_EQ(send_in_netns(netns_of(sfd, neighbour), within), within.size());
+    EXPECT_TRUE(eventually([&] { return udp_in(victim_ns) >= received + within.size(); }, 5s))
+        << udp_in(victim_ns) - received << " of " << within.size() << " taken in";
 }
 
 // sfd SIGKILLed while a container on a network runs udpecho: the restarted
