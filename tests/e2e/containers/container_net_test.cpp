@@ -209,6 +209,13 @@ class ContainerNet : public ::testing::Test {
         return std::stoull(m[1]) + std::stoull(m[2]) + std::stoull(m[3]);
     }
     static bool netns_exists(const std::string& name) { return fs::exists("/run/netns/" + name); }
+    // The namespaces of network `n` in /run/netns (leased and warm).
+    static size_t namespaces_of(int n) {
+        size_t count = 0;
+        for (const auto& entry : fs::directory_iterator("/run/netns"))
+            count += entry.path().filename().string().find("-" + net_name(n) + "-") != std::string::npos;
+        return count;
+    }
 };
 
 // A container's busybox wget gets the page a VM's httpd serves (its own,
@@ -236,6 +243,10 @@ TEST_F(ContainerNet, AContainerWgetsAVmsPageAndCurlGetsAContainersPage) {
     const std::string served = shell("curl -s -m 5 http://" + ip + "/");
     EXPECT_NE(served.find("<title>superfluid</title>"), std::string::npos) << served;
     EXPECT_EQ(served.find(page), std::string::npos);
+    // A graceful stop ends the containers and deletes their namespaces (it used to leave them).
+    EXPECT_GE(namespaces_of(1), 2u);
+    EXPECT_EQ(sfd.stop(), 0);
+    EXPECT_EQ(namespaces_of(1), 0u) << "namespaces of " << net_name(1) << " left in /run/netns";
 }
 
 TEST_F(ContainerNet, AVmsUdpclientGetsEchoesFromAContainersUdpecho) {
@@ -417,10 +428,7 @@ TEST_F(ContainerNet, ARestartedSfdAdoptsANetworkedContainerThatStillAnswers) {
     EXPECT_EQ(sfd->del("/v1/guests/echo").status, 200);
     EXPECT_FALSE(netns_exists(ns)) << ns << " is left";
     EXPECT_EQ(sfd->del("/v1/networks/" + net_name(7)).status, 204);
-    bool left = false;
-    for (const auto& entry : fs::directory_iterator("/run/netns"))
-        left |= entry.path().filename().string().find("-" + net_name(7) + "-") != std::string::npos;
-    EXPECT_FALSE(left) << "a namespace of " << net_name(7) << " is left in /run/netns";
+    EXPECT_EQ(namespaces_of(7), 0u) << "namespaces of " << net_name(7) << " left in /run/netns";
     sfd.reset();
     fs::remove_all(dir);
 }
