@@ -467,6 +467,15 @@ bool GuestRegistry::shutting_down() const {
     return shutting_down_;
 }
 
+void GuestRegistry::release_all_nics() {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, record] : guests_)
+        if (record.entry.port_key) {
+            options_.net->release(*record.entry.port_key);
+            record.entry.port_key.reset();
+        }
+}
+
 void GuestRegistry::end_all_follows() {
     std::lock_guard lock(mutex_);
     for (auto& [id, record] : guests_)

@@ -165,6 +165,9 @@ class GuestRegistry {
     bool shutting_down() const;
     // Ends every console follow (the holders are stopped).
     void end_all_follows();
+    // Gives every guest's NIC back to the network service (a graceful stop, the holders stopped): a
+    // container's leased namespace is deleted, as it is when the container is destroyed.
+    void release_all_nics();
 
   private:
     struct Follower {

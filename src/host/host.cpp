@@ -62,6 +62,7 @@ void Host::shutdown() {
     if (vms_) vms_->shutdown(std::chrono::seconds(10));
     if (containers_) containers_->shutdown(std::chrono::seconds(10));
     registry_->end_all_follows();
+    registry_->release_all_nics();
     if (records_)
         if (Result<void> cleared = records_->clear(); !cleared)
             std::fprintf(stderr, "sfd: %s\n", cleared.error().message.c_str());

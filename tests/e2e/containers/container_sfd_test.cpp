@@ -1,5 +1,5 @@
 // superfluid container tests: a real sfd with containers run by a real OCI
-// runtime (crun; runc once), on a busybox rootfs (test_rootfs.h): the
+// runtime (crun; runc once), on build/rootfs (test_rootfs.h): the
 // lifecycle and consoles, exit statuses, a signal, an OOM kill, destroy of
 // a container that forked (nothing left: processes, cgroups, bundle,
 // runtime state), bad requests (one clear 4xx, nothing left), 200
@@ -262,7 +262,7 @@ TEST_F(ContainerSfd, BadRequestsAreOneClear4xxAndLeaveNothing) {
         {{{"kind", "container"}, {"bundle", empty_bundle}}, "bundle: no " + empty_bundle + "/config.json"},
         {{{"kind", "container"}, {"rootfs", rootfs_.path() + "/missing"}}, "is not a directory"},
         {container({"/bin/nosuchprogram"}), "no program /bin/nosuchprogram in the rootfs"},
-        {container({"/bin/notaprogram"}), "the OCI runtime cannot create it"},
+        {container({TestRootfs::kNotAProgram}), "the OCI runtime cannot create it"},
         {container({"/bin/sh"}, {{"mem", "1M"}}), "mem: a container needs at least"},
         {{{"kind", "container"}, {"rootfs", rootfs_.path()}, {"image", "/x"}}, "image: not for a container"},
     };
