@@ -98,6 +98,19 @@ class ContainerSfd : public ::testing::Test {
     TestRootfs rootfs_;
 };
 
+std::string read_file(const std::string& path);
+
+// `path`'s content once it is `want`, or as it is after 1 s.
+std::string file_becomes(const std::string& path, const std::string& want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    std::string now = read_file(path);
+    while (now != want && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        now = read_file(path);
+    }
+    return now;
+}
+
 bool alive(pid_t pid) {
     return ::kill(pid, 0) == 0;
 }
@@ -133,7 +146,9 @@ TEST_F(ContainerSfd, LifecycleConsolePauseResumeDestroy) {
     EXPECT_NE(read_file("/proc/" + std::to_string(init) + "/status").find("Seccomp:\t2"), std::string::npos);
 
     EXPECT_EQ(sfd.post("/v1/guests/web/pause").json()["state"], "paused");
-    EXPECT_EQ(read_file(cgroup(sfd, "freezer", id) + "/freezer.state"), "FROZEN\n");
+    // The v1 freezer reads FREEZING until every task has stopped (crun may
+    // return before): frozen within a second.
+    EXPECT_EQ(file_becomes(cgroup(sfd, "freezer", id) + "/freezer.state", "FROZEN\n"), "FROZEN\n");
     EXPECT_EQ(sfd.post("/v1/guests/web/resume").json()["state"], "running");
     EXPECT_EQ(read_file(cgroup(sfd, "freezer", id) + "/freezer.state"), "THAWED\n");
     EXPECT_EQ(read_file(cgroup(sfd, "memory", id) + "/memory.limit_in_bytes"),
