@@ -7,7 +7,8 @@
 // body, 400 "bad request\n" and the connection closes after it. HTTP/1.1
 // keeps the connection unless "Connection: close"; HTTP/1.0 closes unless
 // "Connection: keep-alive". (The guests' GET /stats, their counters, is not
-// served: it answers 404 here.) Pure functions over text, unit-tested.
+// served: it answers 404 here.) The request is read by the guests' own parser
+// (sf/net/http_request.h). Pure functions over text, unit-tested.
 #pragma once
 
 #include <cstddef>
