@@ -3,6 +3,7 @@
 // ping and ip run inside with `ip netns exec`. Each test runs on a thread in
 // a private network namespace (the uplinks live there); the containers'
 // namespaces are named after it, so parallel runs never meet. Needs root.
+#include "container_shell.h"
 #include "host/net_service.h"
 #include "net/named_netns.h"
 #include "netns_test_support.h"
@@ -31,35 +32,17 @@ using sf::ErrorKind;
 using sf::host::NetService;
 using sf::host::NicLease;
 using sf::test::eventually;
+using sf::test::in_netns;
+using sf::test::name_of;
+using sf::test::shell;
 namespace netns = sf::net::netns;
 
 namespace {
-
-// Runs a shell command in the calling thread's namespace; its stdout and stderr.
-std::string shell(const std::string& command, int* status = nullptr) {
-    std::string out;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe) return out;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        out.append(buffer, n);
-    const int rc = ::pclose(pipe);
-    if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    return out;
-}
-
-std::string name_of(const NicLease& lease) {
-    return std::filesystem::path(lease.netns).filename().string();
-}
 
 // sf-<home>-<network>-: the names of a network's container namespaces.
 std::string prefix_of(const NicLease& lease) {
     const std::string name = name_of(lease);
     return name.substr(0, name.rfind('-') + 1);
-}
-
-std::string in_netns(const NicLease& lease, const std::string& command, int* status = nullptr) {
-    return shell("ip netns exec " + name_of(lease) + " " + command, status);
 }
 
 int pings_received(const NicLease& from, const std::string& ip, int count = 2) {

@@ -4,6 +4,7 @@
 // a container NIC is leased from its NetService and Linux's nc and curl run
 // in its namespace with `ip netns exec`. Runs once per guest backend.
 #include "backend_under_test.h"
+#include "container_shell.h"
 #include "host/host.h"
 #include "netns_test_support.h"
 
@@ -16,23 +17,10 @@
 using sf::host::Host;
 using sf::host::HostOptions;
 using sf::host::NicLease;
+using sf::test::in_netns;
+using sf::test::shell;
 
 namespace {
-
-std::string shell(const std::string& command) {
-    std::string out;
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe) return out;
-    char buffer[4096];
-    while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe))
-        out.append(buffer, n);
-    (void)::pclose(pipe);
-    return out;
-}
-
-std::string in_netns(const NicLease& lease, const std::string& command) {
-    return shell("ip netns exec " + std::filesystem::path(lease.netns).filename().string() + " " + command);
-}
 
 std::unique_ptr<Host> host_here() {
     HostOptions options;
