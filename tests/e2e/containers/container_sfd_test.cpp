@@ -298,11 +298,13 @@ TEST_F(ContainerSfd, ABundleIsRunWithSfdsLimits) {
     const std::string bundle = ::mkdtemp(pattern);
     fs::create_symlink(rootfs_.path(), bundle + "/rootfs");
     // The config sfd would write for a rootfs, but terminal on, other args and a small pid limit: sfd's win.
+    // /dev is a tmpfs: without one the runtime makes its device nodes in the shared rootfs's /dev.
     std::ofstream(bundle + "/config.json")
         << R"({"ociVersion": "1.0.2", "process": {"terminal": true, "user": {"uid": 0, "gid": 0},
               "args": ["/bin/echo", "from a bundle"], "env": ["PATH=/bin"], "cwd": "/"},
               "root": {"path": "rootfs", "readonly": true},
-              "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+              "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                         {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]}],
               "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}],
                         "resources": {"pids": {"limit": 2}}}})";
     HttpResult r = sfd.create({{"kind", "container"}, {"bundle", bundle}, {"pids", 50}});
