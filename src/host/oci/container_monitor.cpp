@@ -252,7 +252,10 @@ void ContainerMonitor::run_container(uint64_t request_id, const ctrmon::Run& run
         containers_.erase(run.id);
         return reply(request_id, std::move(pid).error());
     }
-    if (run.start) ++detached_runs_;
+    if (run.start) {
+        ++detached_runs_;
+        c.run_seq = ++runs_spawned_;
+    }
     commands_[*pid] = [this, request_id, id = run.id, start = run.start](int status) {
         created(request_id, id, start, status);
         if (start && --detached_runs_ == 0) early_exits_.clear();
@@ -277,8 +280,9 @@ void ContainerMonitor::created(uint64_t request_id, uint64_t id, bool start, int
     if (start) { // `run --detach`: it runs; its init may have ended already
         c->phase = Phase::Running;
         reply(request_id, nlohmann::json::object());
-        if (auto early = early_exits_.find(init); early != early_exits_.end()) {
-            const int status = early->second;
+        if (auto early = early_exits_.find(init);
+            early != early_exits_.end() && early->second.runs_spawned >= c->run_seq) {
+            const int status = early->second.wait_status;
             early_exits_.erase(early);
             init_ended(*c, status);
         } else {
@@ -403,7 +407,7 @@ void ContainerMonitor::on_child_signal() {
         } else if (detached_runs_ > 0) {
             // Perhaps the init of a `run --detach` still under way, which
             // ended before its runtime did: created() looks here.
-            early_exits_[pid] = status;
+            early_exits_[pid] = {status, runs_spawned_};
         } // else: a process of a container, reparented here when its init ended
     }
 }

@@ -59,7 +59,8 @@ class ContainerMonitor {
         std::string bundle;
         std::string cgroup; // the memory cgroup directory
         pid_t init = -1;
-        UniqueFd output; // read end of its stdout and stderr
+        uint64_t run_seq = 0; // which `run --detach` made it (runs_spawned_ after its spawn)
+        UniqueFd output;      // read end of its stdout and stderr
         ConsoleRing ring{0};
         bool followed = false;
         bool has_output = false;
@@ -103,8 +104,16 @@ class ContainerMonitor {
     std::map<pid_t, uint64_t> inits_; // containers' init processes
     // While `run --detach` commands are under way: children reaped that were
     // neither (an init that ended before its runtime; cleared when none is).
+    // An entry counts for a run only if it was reaped after that run's
+    // runtime was spawned (`runs_spawned` then >= the run's `run_seq`): a pid
+    // reaped earlier was alive when the init was made, so it is not the init's.
     size_t detached_runs_ = 0;
-    std::map<pid_t, int> early_exits_;
+    uint64_t runs_spawned_ = 0;
+    struct EarlyExit {
+        int wait_status = 0;
+        uint64_t runs_spawned = 0; // runs_spawned_ when it was reaped
+    };
+    std::map<pid_t, EarlyExit> early_exits_;
     bool stopping_ = false;
     int exit_code_ = 0;
 };
