@@ -2,6 +2,7 @@
 #include "bench/storm/bare_runtime.h"
 
 #include "bench/common/child_process.h"
+#include "host/oci/oci_bundle.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -18,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 extern char** environ;
 
@@ -27,77 +27,19 @@ namespace {
 
 using nlohmann::json;
 
-// System calls a container may not make (EPERM), as the runtimes' default profiles deny them.
-json seccomp_profile() {
-    const json denied = {"acct",
-                         "add_key",
-                         "bpf",
-                         "delete_module",
-                         "finit_module",
-                         "init_module",
-                         "kexec_load",
-                         "keyctl",
-                         "mount",
-                         "open_by_handle_at",
-                         "perf_event_open",
-                         "pivot_root",
-                         "ptrace",
-                         "reboot",
-                         "request_key",
-                         "setns",
-                         "swapoff",
-                         "swapon",
-                         "umount2",
-                         "unshare",
-                         "userfaultfd"};
-    return {{"defaultAction", "SCMP_ACT_ALLOW"},
-            {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
-            {"syscalls", {{{"names", denied}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", 1}}}}};
-}
-
-json bare_config(const BareRuntimeOptions& o) {
-    const json caps = {"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FOWNER",
-                       "CAP_FSETID",  "CAP_KILL",         "CAP_SETGID",
-                       "CAP_SETUID",  "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE",
-                       "CAP_NET_RAW", "CAP_SYS_CHROOT"};
-    const json ids = {{{"containerID", 0}, {"hostID", BareRuntime::kUidBase}, {"size", 65536}}};
-    const json namespaces = {{{"type", "pid"}},   {{"type", "ipc"}},  {{"type", "uts"}},
-                             {{"type", "mount"}}, {{"type", "user"}}, {{"type", "network"}}};
-    const json mounts = {
-        {{"destination", "/proc"},
-         {"type", "proc"},
-         {"source", "proc"},
-         {"options", {"nosuid", "noexec", "nodev"}}},
-        {{"destination", "/dev"},
-         {"type", "tmpfs"},
-         {"source", "tmpfs"},
-         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
-        {{"destination", "/tmp"},
-         {"type", "tmpfs"},
-         {"source", "tmpfs"},
-         {"options", {"nosuid", "nodev", "mode=1777", "size=4m"}}},
-    };
-    return {
-        {"ociVersion", "1.0.2"},
-        {"process",
-         {{"terminal", false},
-          {"user", {{"uid", 0}, {"gid", 0}}},
-          {"args", o.args},
-          {"env", {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=dumb"}},
-          {"cwd", "/"},
-          {"noNewPrivileges", true},
-          {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}}}},
-        {"root", {{"path", o.rootfs}, {"readonly", true}}},
-        {"hostname", "bare"},
-        {"mounts", mounts},
-        {"linux",
-         {{"uidMappings", ids},
-          {"gidMappings", ids},
-          {"namespaces", namespaces},
-          {"resources", {{"memory", {{"limit", o.mem_bytes}}}, {"pids", {{"limit", 1024}}}}},
-          {"seccomp", seccomp_profile()},
-          {"maskedPaths", {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"}},
-          {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+// sfd's own config for a container of the storm's rootfs (src/host/oci/oci_bundle.h), left in the
+// runtime's default cgroup.
+Result<json> bare_config(const BareRuntimeOptions& o) {
+    SF_TRY_ASSIGN(json config, host::rootfs_config(o.rootfs, {.hostname = "bare",
+                                                              .args = o.args,
+                                                              .mem_limit = o.mem_bytes,
+                                                              .pids_limit = 1024,
+                                                              .netns = "",
+                                                              .cgroups_path = "",
+                                                              .uid_base = BareRuntime::kUidBase,
+                                                              .id_count = 65536}));
+    config["linux"].erase("cgroupsPath");
+    return config;
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -237,10 +179,8 @@ Result<std::unique_ptr<BareRuntime>> BareRuntime::create(BareRuntimeOptions opti
     if (::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) == 0 && subreaper == 0 &&
         ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
         runtime->became_subreaper_ = true;
-    std::ofstream config(dir + "/config.json");
-    config << bare_config(runtime->options_).dump(2) << '\n';
-    config.close();
-    if (!config) return error("cannot write {}/config.json", dir);
+    SF_TRY_ASSIGN(const json config, bare_config(runtime->options_));
+    SF_TRY(host::write_bundle(dir, config));
     return runtime;
 }
 

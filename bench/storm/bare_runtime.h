@@ -1,11 +1,12 @@
 // sf-bench storm --kind container: the bare OCI runtime's baseline.
 //
-// BareRuntime writes one OCI bundle (a config.json over the storm's rootfs,
-// in a private temporary directory) that runs the storm's program the way
-// sfd runs a container: no terminal, its own user namespace (container root
-// is host uid/gid kUidBase, 65536 ids), pid, ipc, uts, mount and network
-// namespaces, a read-only root, no_new_privs, a seccomp deny list, the same
-// memory limit. run() starts one container from it with
+// BareRuntime writes one OCI bundle (in a private temporary directory) that
+// runs the storm's program the way sfd runs a container: sfd's own config for
+// the storm's rootfs (host::rootfs_config: no terminal, its own user namespace
+// with container root as host uid/gid kUidBase, 65536 ids, pid, ipc, uts,
+// mount and network namespaces, a read-only root, no_new_privs, sfd's seccomp
+// deny list, the same memory limit and 1024 pids), in the runtime's default
+// cgroup. create() fails when the program is not in the rootfs. run() starts one container from it with
 // `RUNTIME --root DIR/state run --detach --bundle DIR ID` (its state private
 // to this run; stdin /dev/null, stdout and stderr
 // on pipes) and times it from the spawn to the container's first stdout

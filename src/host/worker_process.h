@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/packet_outbox.h"
+#include "host/pending_replies.h"
 #include "host/protocol.h"
 #include "host/worker_api.h"
 #include "host/worker_settings.h"
@@ -30,11 +31,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,7 +102,6 @@ class WorkerProcess {
     Result<Exchanged> exchange(const std::string& request, int pass_fd);
     WorkerProcess(int index, pid_t pid, bool child, UniqueFd fd, Callbacks callbacks);
     void read_loop();
-    void fail_pending(const std::string& why);
     std::string reap();
 
     const int index_;
@@ -115,9 +112,7 @@ class WorkerProcess {
     Callbacks callbacks_;
     std::atomic<bool> alive_{true};
     std::atomic<uint64_t> next_request_{1};
-    std::mutex mutex_;
-    std::condition_variable replied_;
-    std::map<uint64_t, std::optional<Result<Exchanged>>> pending_;
+    PendingReplies<Exchanged> pending_;
     std::thread reader_;
     bool reaped_ = false;
 };

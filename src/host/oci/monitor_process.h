@@ -17,14 +17,13 @@
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "host/oci/ctrmon_api.h"
+#include "host/pending_replies.h"
 #include "host/worker_api.h"
 
 #include <sys/types.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,9 +82,7 @@ class MonitorProcess {
     std::mutex send_mutex_;
     std::atomic<bool> alive_{true};
     std::atomic<uint64_t> next_request_{1};
-    std::mutex mutex_;
-    std::condition_variable replied_;
-    std::map<uint64_t, std::optional<Result<Reply>>> pending_;
+    PendingReplies<Reply> pending_;
     std::thread reader_;
 };
 

@@ -1,19 +1,15 @@
 // superfluid toolstack: running the OCI runtime's commands.
 #include "host/oci/oci_runtime.h"
 
+#include "host/child_process.h"
+
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
-
-extern char** environ;
 
 namespace sf::host {
 
@@ -26,34 +22,15 @@ std::vector<std::string> OciRuntime::command(const std::string& bundle,
 }
 
 Result<pid_t> OciRuntime::spawn(const std::vector<std::string>& argv, int output_fd) {
-    std::vector<char*> pointers;
-    for (const std::string& a : argv)
-        pointers.push_back(const_cast<char*>(a.c_str()));
-    pointers.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    if (output_fd >= 0) {
-        posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
-    } else {
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    }
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    // The monitor blocks SIGCHLD (it reads it from a signalfd): the runtime starts with no signal blocked.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-    pid_t pid = -1;
-    const int rc = posix_spawnp(&pid, pointers[0], &actions, &attributes, pointers.data(), environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return sf::error("cannot start {}: {}", argv[0], std::strerror(rc));
-    return pid;
+    ChildSpawn spawn{.argv = argv,
+                     .fds = {ChildFd::null(0, O_RDONLY)},
+                     .search_path = true,
+                     // The monitor blocks SIGCHLD (it reads it from a signalfd): the runtime starts with no
+                     // signal blocked.
+                     .unblock_signals = true};
+    for (int fd : {1, 2})
+        spawn.fds.push_back(output_fd >= 0 ? ChildFd::copy(output_fd, fd) : ChildFd::null(fd, O_WRONLY));
+    return spawn_child(spawn);
 }
 
 std::string describe_wait_status(int wait_status) {
