@@ -174,9 +174,14 @@ Result<void> ContainerGuests::create(const GuestLaunch& launch) {
     const std::string dir = bundle_dir(launch.guest.id);
     Result<nlohmann::json> ran = [&]() -> Result<nlohmann::json> {
         SF_TRY(write_bundle(dir, bundle));
-        const ctrmon::Run run{launch.guest.id, dir,
-                              memory_cgroup_dir(cgroups_path(launch.guest.id), options_.cgroup_root),
-                              options_.ring_size, launch.start};
+        const ctrmon::Run run{
+            .id = launch.guest.id,
+            .bundle = dir,
+            .cgroup = memory_cgroup_dir(cgroups_path(launch.guest.id), options_.cgroup_root),
+            .ring_size = options_.ring_size,
+            .start = launch.start,
+            .log_path = options_.log_dir.empty() ? "" : options_.log_dir + "/" + launch.name + ".log",
+            .log_max_bytes = options_.log_max_bytes};
         return m->call(ctrmon::Run::kOp, nlohmann::json(run));
     }();
     if (!ran) {

@@ -25,6 +25,7 @@
 #include "host/guest_kind.h"
 #include "host/guest_registry.h"
 #include "host/oci/monitor_process.h"
+#include "host/worker/console_log.h"
 
 #include <chrono>
 #include <memory>
@@ -43,7 +44,9 @@ struct ContainerGuestsOptions {
     uint32_t uid_base = 200000; // host uid/gid of container root (a user namespace per container)
     uint64_t default_pids = 64; // a container's pid limit when the request gives none
     uint64_t ring_size = 16 << 10;
-    GuestRegistry* registry = nullptr; // not owned; outlives this
+    std::string log_dir; // non-empty: each container's output also goes to LOG_DIR/NAME.log
+    uint64_t log_max_bytes = kDefaultLogMaxBytes; // NAME.log's cap (ConsoleLog)
+    GuestRegistry* registry = nullptr;            // not owned; outlives this
 };
 
 class ContainerGuests final : public GuestKind {

@@ -192,6 +192,8 @@ int run(const SfdOptions& o) {
     host_options.containers.runtime = o.oci_runtime;
     host_options.containers.state_dir = (o.state_dir.empty() ? socket_dir(o) : o.state_dir) + "/containers";
     host_options.containers.prepare_cgroups = o.prepare_cgroups;
+    host_options.containers.log_dir = o.worker.log_dir;
+    host_options.containers.log_max_bytes = o.worker.log_max_bytes;
     if (!o.migrate_listen.empty() && !host_options.migration.token)
         return std::fprintf(stderr, "sfd: --migrate-listen needs --migrate-token-file\n"), 2;
     auto host = sf::host::Host::create(host_options);
@@ -298,7 +300,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 128 << 10))
         ->capture_default_str();
     app.add_option("--log-dir", o.worker.log_dir,
-                   "Also append each guest's console to DIR/NAME.log (one more descriptor a guest)")
+                   "Also append each guest's console (a VM's or a container's output) to DIR/NAME.log "
+                   "(one more descriptor a guest)")
         ->check(CLI::ExistingDirectory);
     app.add_option(
            "--log-max-bytes", o.worker.log_max_bytes,

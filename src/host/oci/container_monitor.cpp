@@ -8,6 +8,8 @@
 #include "host/worker_api.h"
 
 #include <fcntl.h>
+
+#include <algorithm>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -221,6 +223,12 @@ void ContainerMonitor::run_container(uint64_t request_id, const ctrmon::Run& run
     if (containers_.count(run.id))
         return reply(request_id,
                      error(ErrorKind::Conflict, "container monitor: container {} exists", run.id));
+    std::optional<ConsoleLog> log;
+    if (!run.log_path.empty()) {
+        Result<ConsoleLog> opened = ConsoleLog::open(run.log_path, std::max<uint64_t>(run.log_max_bytes, 1));
+        if (!opened) return reply(request_id, std::move(opened).error());
+        log.emplace(std::move(*opened));
+    }
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) return reply(request_id, error("pipe: {}", std::strerror(errno)));
     UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -231,6 +239,7 @@ void ContainerMonitor::run_container(uint64_t request_id, const ctrmon::Run& run
     c.bundle = run.bundle;
     c.cgroup = run.cgroup;
     c.ring = ConsoleRing(run.ring_size);
+    c.log = std::move(log);
     c.output = std::move(read_end);
     epoll_event e{};
     e.events = EPOLLIN;
@@ -315,12 +324,20 @@ void ContainerMonitor::destroy(uint64_t id, const std::function<void()>& then) {
     Container* c = find(id);
     if (!c) return then();
     auto forget = [this, id, then](int) {
-        if (Container* gone = find(id)) {
-            if (gone->output.valid()) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, gone->output.get(), nullptr);
-            if (gone->init > 0) inits_.erase(gone->init);
-            containers_.erase(id);
-        }
-        then();
+        Container* gone = find(id);
+        if (!gone) return then();
+        if (gone->output.valid()) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, gone->output.get(), nullptr);
+        const pid_t init = gone->init;
+        containers_.erase(id);
+        if (init <= 0 || inits_.erase(init) == 0) return then();
+        // The runtime has killed the init, but this process may not have
+        // reaped it yet (its exit and the runtime's can come in either
+        // order): answer when it is gone, so that not even a zombie of the
+        // container is left when sfd hears it was destroyed. It is our
+        // child, so its pid cannot be reused meanwhile; the SIGKILL is for
+        // an init the runtime failed to kill.
+        ::kill(init, SIGKILL);
+        reaping_[init] = then;
     };
     if (c->phase == Phase::Ended) return forget(0);
     runtime_command(*c, {"delete", "--force", c->name}, forget);
@@ -404,6 +421,10 @@ void ContainerMonitor::on_child_signal() {
             const uint64_t id = init->second;
             inits_.erase(init);
             if (Container* c = find(id)) init_ended(*c, status);
+        } else if (auto destroyed = reaping_.find(pid); destroyed != reaping_.end()) {
+            std::function<void()> then = std::move(destroyed->second);
+            reaping_.erase(destroyed);
+            then();
         } else if (detached_runs_ > 0) {
             // Perhaps the init of a `run --detach` still under way, which
             // ended before its runtime did: created() looks here.
@@ -464,6 +485,7 @@ void ContainerMonitor::on_output(uint64_t id) {
         }
         const std::string_view bytes(buffer, static_cast<size_t>(n));
         c->ring.append(bytes);
+        if (c->log) c->log->append(bytes);
         if (!c->has_output) {
             c->has_output = true;
             worker_api::GuestEvent e;

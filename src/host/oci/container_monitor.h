@@ -25,6 +25,7 @@
 #include "common/unique_fd.h"
 #include "host/oci/ctrmon_api.h"
 #include "host/oci/oci_runtime.h"
+#include "host/worker/console_log.h"
 #include "host/worker/console_ring.h"
 #include "host/worker_api.h"
 
@@ -62,6 +63,7 @@ class ContainerMonitor {
         uint64_t run_seq = 0; // which `run --detach` made it (runs_spawned_ after its spawn)
         UniqueFd output;      // read end of its stdout and stderr
         ConsoleRing ring{0};
+        std::optional<ConsoleLog> log; // sfd's --log-dir
         bool followed = false;
         bool has_output = false;
         Phase phase = Phase::Creating;
@@ -102,6 +104,8 @@ class ContainerMonitor {
     std::map<uint64_t, Container> containers_;
     std::map<pid_t, Done> commands_;  // runtime commands under way
     std::map<pid_t, uint64_t> inits_; // containers' init processes
+    // Inits of destroyed containers not reaped yet, and what to do when they are.
+    std::map<pid_t, std::function<void()>> reaping_;
     // While `run --detach` commands are under way: children reaped that were
     // neither (an init that ended before its runtime; cleared when none is).
     // An entry counts for a run only if it was reaped after that run's

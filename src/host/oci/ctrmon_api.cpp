@@ -9,7 +9,9 @@ void to_json(nlohmann::json& j, const Run& v) {
          {"bundle", v.bundle},
          {"cgroup", v.cgroup},
          {"ring_size", v.ring_size},
-         {"start", v.start}};
+         {"start", v.start},
+         {"log_path", v.log_path},
+         {"log_max_bytes", v.log_max_bytes}};
 }
 void from_json(const nlohmann::json& j, Run& v) {
     j.at("id").get_to(v.id);
@@ -17,6 +19,8 @@ void from_json(const nlohmann::json& j, Run& v) {
     j.at("cgroup").get_to(v.cgroup);
     j.at("ring_size").get_to(v.ring_size);
     j.at("start").get_to(v.start);
+    j.at("log_path").get_to(v.log_path);
+    j.at("log_max_bytes").get_to(v.log_max_bytes);
 }
 void to_json(nlohmann::json& j, const Status& v) {
     j = {{"console_bytes", v.console_bytes}};

@@ -29,7 +29,9 @@ namespace sf::host::ctrmon {
 // Builds container `id` from the bundle in `bundle` (config.json; the
 // runtime's log is written beside it), its stdout and stderr into a console
 // ring of `ring_size` bytes; started unless `start` is false. `cgroup` is
-// the memory cgroup directory whose OOM kill count says how it ended.
+// the memory cgroup directory whose OOM kill count says how it ended. With
+// a `log_path` (sfd's --log-dir), its output also goes to that file, capped
+// at `log_max_bytes` as a VM's (host/worker/console_log.h).
 struct Run {
     static constexpr std::string_view kOp = "run";
     uint64_t id = 0;
@@ -37,6 +39,8 @@ struct Run {
     std::string cgroup;
     uint64_t ring_size = 0;
     bool start = true;
+    std::string log_path; // empty: no log file
+    uint64_t log_max_bytes = 0;
 };
 // The other ops ("start", "pause", "resume", "destroy", "info", "logs",
 // "follow", "unfollow") take {"id": N}; "held", "stats", "shutdown" nothing.

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -97,6 +98,15 @@ json namespaces(const BundleSettings& s) {
     return list;
 }
 
+// /dev as a tmpfs of the container's own: the runtime makes its device
+// nodes there, never in the root directory (which containers may share).
+json dev_mount() {
+    return {{"destination", "/dev"},
+            {"type", "tmpfs"},
+            {"source", "tmpfs"},
+            {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}};
+}
+
 json mounts(const BundleSettings& s) {
     const uint64_t tmp_bytes = std::min<uint64_t>(s.mem_limit / 4, 16ull << 20);
     return {
@@ -104,10 +114,7 @@ json mounts(const BundleSettings& s) {
          {"type", "proc"},
          {"source", "proc"},
          {"options", {"nosuid", "noexec", "nodev"}}},
-        {{"destination", "/dev"},
-         {"type", "tmpfs"},
-         {"source", "tmpfs"},
-         {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+        dev_mount(),
         {{"destination", "/dev/shm"},
          {"type", "tmpfs"},
          {"source", "shm"},
@@ -231,6 +238,19 @@ Result<json> bundle_config(const std::string& bundle, const BundleSettings& s) {
     if (root.empty() || root.front() != '/') root = (fs::path(bundle) / root).lexically_normal().string();
     if (!is_directory(root)) return invalid("bundle: its root {} is not a directory", root);
     config["root"]["path"] = root;
+    if (!config.contains("mounts")) config["mounts"] = json::array();
+    json& list = config["mounts"];
+    if (!list.is_array()) return invalid("bundle: {}/config.json's \"mounts\" is not an array", bundle);
+    // Without a /dev mount the runtime would make its device nodes in the
+    // bundle's root itself: give it a tmpfs, before any mount under /dev.
+    const bool has_dev = std::any_of(list.begin(), list.end(), [](const json& m) {
+        if (!m.is_object() || !m.contains("destination") || !m["destination"].is_string()) return false;
+        std::string to = fs::path(m["destination"].get<std::string>()).lexically_normal().string();
+        while (to.size() > 1 && to.back() == '/')
+            to.pop_back();
+        return to == "/dev";
+    });
+    if (!has_dev) list.insert(list.begin(), dev_mount());
     if (!config.contains("linux") || !config["linux"].is_object()) config["linux"] = json::object();
     apply(config, s);
     return config;

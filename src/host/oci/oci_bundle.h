@@ -9,7 +9,9 @@
 // masked and read-only paths, a seccomp deny-list (default_seccomp), and
 // the limits. From a bundle (`--bundle DIR`) its own config.json is kept
 // (bundle_config) but sfd sets what it owns: the limits, the cgroup, stdio
-// (no terminal), the network namespace, and the root made absolute.
+// (no terminal), the network namespace, the root made absolute, and a tmpfs
+// /dev when the bundle mounts none (else the runtime would make its device
+// nodes in the root directory, which other containers may share).
 //
 // Pure functions but for reading the bundle's config and checking paths.
 #pragma once

@@ -216,8 +216,39 @@ TEST(OciBundle, ABundleKeepsItsConfigButTakesSfdsSettings) {
     EXPECT_EQ((*network_namespace(*config))["path"], "/run/netns/x");
     EXPECT_EQ((*config)["linux"]["namespaces"].size(), 2u);
     EXPECT_EQ((*config)["linux"]["resources"]["memory"]["limit"], 32 << 20);
+    // No /dev mount of its own: it gets a tmpfs, first, so that the
+    // runtime's device nodes never land in the (shared) root directory.
+    ASSERT_TRUE((*config)["mounts"].is_array());
+    ASSERT_FALSE((*config)["mounts"].empty());
+    EXPECT_EQ((*config)["mounts"][0]["destination"], "/dev");
+    EXPECT_EQ((*config)["mounts"][0]["type"], "tmpfs");
     s.args = {"/bin/sh"};
     EXPECT_EQ((*bundle_config(bundle, s))["process"]["args"], json({"/bin/sh"}));
+    // A /dev of its own (here with a trailing slash) is kept, and /dev/pts after it stays after it.
+    std::ofstream(bundle + "/config.json", std::ios::trunc)
+        << R"({"process": {"args": ["/bin/echo"]}, "root": {"path": "rootfs"},
+              "mounts": [{"destination": "/dev/", "type": "bind", "source": "/somewhere"},
+                         {"destination": "/dev/pts", "type": "devpts", "source": "devpts"}]})";
+    Result<json> own_dev = bundle_config(bundle, s);
+    ASSERT_TRUE(own_dev.ok()) << own_dev.error().message;
+    ASSERT_EQ((*own_dev)["mounts"].size(), 2u);
+    EXPECT_EQ((*own_dev)["mounts"][0]["type"], "bind");
+    std::ofstream(bundle + "/config.json", std::ios::trunc)
+        << R"({"process": {"args": ["/bin/echo"]}, "root": {"path": "rootfs"},
+              "mounts": [{"destination": "/dev/pts", "type": "devpts", "source": "devpts"}]})";
+    Result<json> pts_only = bundle_config(bundle, s);
+    ASSERT_TRUE(pts_only.ok()) << pts_only.error().message;
+    ASSERT_EQ((*pts_only)["mounts"].size(), 2u);
+    EXPECT_EQ((*pts_only)["mounts"][0]["destination"], "/dev");
+    EXPECT_EQ((*pts_only)["mounts"][1]["destination"], "/dev/pts");
+    std::ofstream(bundle + "/config.json", std::ios::trunc)
+        << R"({"process": {"args": ["/bin/echo"]}, "root": {"path": "rootfs"}, "mounts": {"a": 1}})";
+    Result<json> bad_mounts = bundle_config(bundle, s);
+    ASSERT_FALSE(bad_mounts.ok());
+    EXPECT_NE(bad_mounts.error().message.find("\"mounts\" is not an array"), std::string::npos)
+        << bad_mounts.error().message;
+    std::ofstream(bundle + "/config.json", std::ios::trunc)
+        << R"({"process": {"args": ["/bin/echo"]}, "root": {"path": "rootfs"}})";
     fs::remove(bundle + "/rootfs");
     Result<json> no_root = bundle_config(bundle, s);
     ASSERT_FALSE(no_root.ok());

@@ -34,7 +34,7 @@ check "ready line" grep -q 'ready: sflx1 at 10.79.0.2/24' "$log"
 check "ping" sh -c "ping -q -n -c 3 -i 0.05 -W 1 10.79.0.2 >/dev/null"
 check "udp echo" test "$(echo superfluid | nc -u -w 1 10.79.0.2 7)" = superfluid
 page=$(curl -s -m 2 -D - http://10.79.0.2/)
-check "http GET /: the guests' page" sh -c "echo '$page' | grep -q 'Served by a tiny KVM guest'"
+check "http GET /: the guests' page" sh -c "echo '$page' | grep -q 'Served by a superfluid service'"
 check "http GET /: Server header" sh -c "echo '$page' | grep -q 'Server: superfluid'"
 check "http GET /nothing: 404" test "$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://10.79.0.2/nothing)" = 404
 check "http POST /: 405" test "$(curl -s -m 2 -o /dev/null -w '%{http_code}' -X POST http://10.79.0.2/)" = 405

@@ -33,9 +33,9 @@ class HttpServer {
     static constexpr size_t kOutBytes = 1024; // one response at least
     static constexpr size_t kPageMax = 512;   // a page set with set_page (it must fit one response)
     // The page GET / serves unless one is set (sf-bench net's Linux baseline serves it too).
-    static constexpr char kBuiltinPage[] =
-        "<!doctype html>\n<html><head><title>superfluid</title></head>\n"
-        "<body><h1>superfluid</h1><p>Served by a tiny KVM guest.</p></body></html>\n";
+    static constexpr char kBuiltinPage[] = "<!doctype html>\n<html><head><title>superfluid</title></head>\n"
+                                           "<body><h1>superfluid</h1><p>Served by a superfluid service: a "
+                                           "VM, a sandboxed process or a container.</p></body></html>\n";
 
     // Listens on the port; false if it is taken or the listener table is full.
     bool start(Sockets& stack, uint16_t port = kPort);
