@@ -41,7 +41,7 @@ std::string key_direction(std::string_view key) {
     if (key.starts_with("ratio_")) return ratio_direction(key);
     for (std::string_view higher : {"_rps", "_pps", "_ops_s", "_commits_s", "mbit_s", "_per_s"})
         if (ends_with(key, higher)) return "higher";
-    for (std::string_view lower : {"_ms", "_kib", "_kib_per_guest", "_kib_per_guest_min",
+    for (std::string_view lower : {"_ms", "_ms_per_guest", "_kib", "_kib_per_guest", "_kib_per_guest_min",
                                    "_kib_per_guest_max", "_kib_min", "_kib_max", "_pct", "_s", "_ns"})
         if (ends_with(key, lower)) return "lower";
     for (std::string_view lower :

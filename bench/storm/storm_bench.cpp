@@ -277,7 +277,7 @@ size_t destroy_guests(const StormOptions& o, const Target& target, const std::ve
     FailureLog failures("destroy");
     std::atomic<size_t> done{0}, failed{0};
     const auto never = [] { return false; };
-    for_each_guest(target.socket, ids.size(), o.parallel, never, [&](SfdClient& client, size_t i) {
+    for_each_guest(target.socket, ids.size(), o.destroy_parallel, never, [&](SfdClient& client, size_t i) {
         auto destroyed = client.destroy_guest(ids[i]);
         if (!destroyed) {
             ++failed;
@@ -397,7 +397,10 @@ Result<StormRun> run_storm_once(const StormOptions& o) {
     auto measured = interrupted() ? Result<bool>(false) : measure_idle(o, target, run.readings, first);
     if (target.sfd && !target.sfd->running())
         return error("sfd {} during the storm\n{}", target.sfd->stop(), target.sfd->log_tail(10));
+    const auto destroy_start = std::chrono::steady_clock::now();
     run.clean = destroy_round(o, target, run.phase.samples);
+    run.readings.destroy_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - destroy_start).count();
     run.readings.memory.push_back(first);
     for (int round = 2; round <= o.rounds && measured && *measured; ++round)
         measured = memory_round(o, target, run.readings, run.clean);
@@ -534,6 +537,11 @@ void add_storm_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--mem", o->mem,
                     "Guest memory size, as the API takes it (default 4M; a container's memory limit, 32M)");
     cmd->add_option("--parallel", o->parallel, "Concurrent client connections")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    cmd->add_option(
+           "--destroy-parallel", o->destroy_parallel,
+           "Concurrent client connections for the destroys at the end (their wall time is destroy_s)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     cmd->add_option("--backend", o->backend, "Our sfd's --backend: kvm, process or auto")

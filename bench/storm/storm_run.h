@@ -21,7 +21,8 @@ struct StormOptions {
     std::string store;   // mem, none or lmdb: our sfd's --store (empty: sfd's default)
     std::string backend; // our sfd's --backend (empty: sfd's default, $SF_BACKEND or auto)
     int parallel = 1;
-    int rounds = 1; // create-measure-destroy rounds for the memory figures
+    int destroy_parallel = 4; // concurrent connections for the destroys (not timed per guest)
+    int rounds = 1;           // create-measure-destroy rounds for the memory figures
     double cpu_seconds = 5;
     double settle_seconds = 1;
     StormNetOptions net; // net.net empty: guests without a NIC

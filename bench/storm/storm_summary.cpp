@@ -113,6 +113,7 @@ StormSummary summarize_storm(const std::vector<StormSample>& samples, const Stor
     s.server_median_ms = v.median;
     s.server_p99_ms = v.p99;
     s.total_s = readings.total_s;
+    s.destroy_s = readings.destroy_s;
     s.memory = summarize_memory(readings.memory);
     s.mem_per_guest_kib = s.memory.total.median;
     s.later_rounds_failed = readings.later_rounds_failed;
@@ -135,6 +136,9 @@ nlohmann::json to_json(const StormSummary& s) {
         {"last_ms", round_to(s.last_ms, 3)},
         {"max_ms", round_to(s.max_ms, 3)},
         {"total_s", round_to(s.total_s, 3)},
+        {"destroy_s", round_to(s.destroy_s, 3)},
+        {"destroy_ms_per_guest",
+         round_to(s.created > 0 ? s.destroy_s * 1000 / static_cast<double>(s.created) : 0, 3)},
         {"idle_cpu_pct", round_to(s.idle_cpu_pct, 2)},
         {"idle_cpu_tick_pct", round_to(s.idle_cpu_tick_pct, 4)},
         {"later_rounds_failed", s.later_rounds_failed},
@@ -159,6 +163,10 @@ std::string format_text(const StormSummary& s, bool vm_targets) {
     std::string out =
         fmt::format("  guests: n {}, created {}, failed {}; create phase {:.3f} s ({:.0f} guests/s)\n", s.n,
                     s.created, s.failed, s.total_s, rate);
+    if (s.created > 0 && s.destroy_s > 0)
+        out += fmt::format("  destroy phase: {:.3f} s ({:.3f} ms a guest, wall time over --destroy-parallel "
+                           "connections)\n",
+                           s.destroy_s, s.destroy_s * 1000 / static_cast<double>(s.created));
     out += fmt::format("  creation time, request to first console output (client side), ms:\n"
                        "    first {:.3f}  median {:.3f}  p99 {:.3f}  last {:.3f}  max {:.3f}\n",
                        s.first_ms, s.median_ms, s.p99_ms, s.last_ms, s.max_ms);

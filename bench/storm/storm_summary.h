@@ -38,7 +38,8 @@ std::optional<StoreReading> parse_store_reading(const nlohmann::json& host);
 
 // Readings taken around the create phase.
 struct StormReadings {
-    double total_s = 0; // wall time of the create phase (the first round's)
+    double total_s = 0;   // wall time of the create phase (the first round's)
+    double destroy_s = 0; // wall time of the first round's destroys
     // Memory around each round's creates (--rounds; the first is the round
     // whose creation times are reported).
     std::vector<MemoryRound> memory;
@@ -66,6 +67,7 @@ struct StormSummary {
     // highest guest number created (guest 1 and guest N when all succeed).
     double first_ms = 0, median_ms = 0, p99_ms = 0, last_ms = 0, max_ms = 0;
     double total_s = 0;
+    double destroy_s = 0; // the first round's destroys, wall time
     // MemAvailable's fall per created guest, the median over the rounds; may be
     // negative on a noisy host. Its parts and spread are in `memory`.
     double mem_per_guest_kib = 0;
@@ -86,7 +88,8 @@ struct StormSummary {
 StormSummary summarize_storm(const std::vector<StormSample>& samples, const StormReadings& readings);
 
 // The JSON summary: n, created, failed (of the first round), first_ms,
-// median_ms, p99_ms, last_ms, max_ms, total_s, idle_cpu_pct,
+// median_ms, p99_ms, last_ms, max_ms, total_s, destroy_s and
+// destroy_ms_per_guest (the first round's destroys), idle_cpu_pct,
 // idle_cpu_tick_pct (all numbers; idle_cpu_pct below idle_cpu_tick_pct means
 // "under one tick"), later_rounds_failed, and the memory keys of
 // add_memory_json (mem_per_guest_kib, its parts and spread); with store

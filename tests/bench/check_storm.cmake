@@ -56,7 +56,8 @@ if(json_error OR NOT type STREQUAL "OBJECT")
 endif()
 # Numbers always; the two nullable keys are null where not read (no slabinfo
 # without root; sfd's PSS is read here, since the bench starts the fake).
-set(keys n created failed first_ms median_ms p99_ms last_ms max_ms total_s idle_cpu_pct idle_cpu_tick_pct
+set(keys n created failed first_ms median_ms p99_ms last_ms max_ms total_s destroy_s destroy_ms_per_guest
+    idle_cpu_pct idle_cpu_tick_pct
     later_rounds_failed mem_per_guest_kib mem_per_guest_kib_min mem_per_guest_kib_max memory_rounds
     sfd_pss_kib_per_guest slab_kib_per_guest sunreclaim_kib_per_guest page_tables_kib_per_guest
     sec_page_tables_kib_per_guest kernel_stack_kib_per_guest vmalloc_kib_per_guest percpu_kib_per_guest

@@ -121,6 +121,10 @@ TEST(StormSummary, Figures) {
     EXPECT_DOUBLE_EQ(s.idle_cpu_pct, 1.25);
     EXPECT_DOUBLE_EQ(s.total_s, 2.5);
     EXPECT_DOUBLE_EQ(s.server_median_ms, 24.5);
+    readings.destroy_s = 0.5;
+    const nlohmann::json j = to_json(summarize_storm(samples_of(ms), readings));
+    EXPECT_DOUBLE_EQ(j["destroy_s"].get<double>(), 0.5);
+    EXPECT_DOUBLE_EQ(j["destroy_ms_per_guest"].get<double>(), 5); // 0.5 s over 100 created
 }
 
 TEST(StormSummary, FailuresUseCreatedCountAndEnds) {
@@ -192,6 +196,8 @@ TEST(StormSummary, JsonHasExactlyTheKeysAsNumbers) {
                                         "last_ms",
                                         "max_ms",
                                         "total_s",
+                                        "destroy_s",
+                                        "destroy_ms_per_guest",
                                         "idle_cpu_pct",
                                         "idle_cpu_tick_pct",
                                         "later_rounds_failed",

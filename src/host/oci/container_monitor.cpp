@@ -340,6 +340,7 @@ void ContainerMonitor::destroy(uint64_t id, const std::function<void()>& then) {
         reaping_[init] = then;
     };
     if (c->phase == Phase::Ended) return forget(0);
+    c->destroying = true;
     runtime_command(*c, {"delete", "--force", c->name}, forget);
 }
 
@@ -437,6 +438,10 @@ void ContainerMonitor::on_child_signal() {
 // whatever is left is deleted before sfd hears of it.
 void ContainerMonitor::init_ended(Container& c, int wait_status) {
     c.init = -1;
+    // Killed by a destroy's `delete --force`, which removes the rest: a
+    // second delete would only double the runtime's work, and sfd, which
+    // asked for the destroy, wants no exit event.
+    if (c.destroying) return drain(c);
     const uint64_t ooms = oom_kills(c.cgroup);
     if (WIFEXITED(wait_status)) {
         c.status = WEXITSTATUS(wait_status);

@@ -65,6 +65,7 @@ class ContainerMonitor {
         ConsoleRing ring{0};
         std::optional<ConsoleLog> log; // sfd's --log-dir
         bool followed = false;
+        bool destroying = false; // a destroy's `delete --force` is under way
         bool has_output = false;
         Phase phase = Phase::Creating;
         std::optional<int32_t> status;
