@@ -246,6 +246,14 @@ size_t count_created(const std::vector<StormSample>& samples) {
 }
 
 // The memory after settling, then CPU use over the window; false if interrupted.
+// The machine's CPU use over o.cpu_seconds, before the creates (no guest yet); nullopt if interrupted.
+Result<std::optional<double>> measure_cpu_before(const StormOptions& o) {
+    SF_TRY_ASSIGN(CpuTimes before, read_cpu_times());
+    if (!pause_for(o.cpu_seconds)) return std::optional<double>();
+    SF_TRY_ASSIGN(CpuTimes after, read_cpu_times());
+    return std::optional<double>(cpu_use_pct(before, after));
+}
+
 Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings,
                           MemoryRound& round) {
     if (!pause_for(o.settle_seconds)) return false;
@@ -386,6 +394,8 @@ Result<StormRun> run_storm_once(const StormOptions& o) {
     SF_TRY_ASSIGN(Target target, reach_sfd(o));
     StormRun run;
     if (!pause_for(o.settle_seconds)) return run; // interrupted before the first create
+    SF_TRY_ASSIGN(run.readings.idle_cpu_pct_before, measure_cpu_before(o));
+    if (!run.readings.idle_cpu_pct_before) return run;
     MemoryRound first;
     SF_TRY_ASSIGN(first.before, read_memory(target));
     run.readings.store_before = read_store(target);

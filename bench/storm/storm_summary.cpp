@@ -120,6 +120,7 @@ StormSummary summarize_storm(const std::vector<StormSample>& samples, const Stor
     s.idle_cpu_pct = readings.idle_cpu_pct;
     s.idle_cpu_tick_pct = readings.idle_cpu_tick_pct;
     s.sfd_cpu_pct = readings.sfd_cpu_pct;
+    s.idle_cpu_pct_before = readings.idle_cpu_pct_before;
     s.sfd_cpu_tick_pct = readings.sfd_cpu_tick_pct;
     s.store = store_figures(readings, s.median_ms);
     return s;
@@ -141,6 +142,9 @@ nlohmann::json to_json(const StormSummary& s) {
          round_to(s.created > 0 ? s.destroy_s * 1000 / static_cast<double>(s.created) : 0, 3)},
         {"idle_cpu_pct", round_to(s.idle_cpu_pct, 2)},
         {"idle_cpu_tick_pct", round_to(s.idle_cpu_tick_pct, 4)},
+        {"idle_cpu_pct_before",
+         s.idle_cpu_pct_before ? nlohmann::json(round_to(*s.idle_cpu_pct_before, 2)) : nlohmann::json()},
+        {"sfd_cpu_pct", s.sfd_cpu_pct ? nlohmann::json(round_to(*s.sfd_cpu_pct, 2)) : nlohmann::json()},
         {"later_rounds_failed", s.later_rounds_failed},
     };
     add_memory_json(s.memory, json);
@@ -179,6 +183,9 @@ std::string format_text(const StormSummary& s, bool vm_targets) {
     out += format_memory(s.memory);
     out += fmt::format("  host CPU use with all guests idle: {} (all processes)\n",
                        cpu_text(s.idle_cpu_pct, s.idle_cpu_tick_pct));
+    if (s.idle_cpu_pct_before)
+        out += fmt::format("    the same window before the creates (sfd up, no guest): {}\n",
+                           cpu_text(*s.idle_cpu_pct_before, s.idle_cpu_tick_pct));
     if (s.sfd_cpu_pct)
         out +=
             fmt::format("    sfd and its workers alone: {}\n", cpu_text(*s.sfd_cpu_pct, s.sfd_cpu_tick_pct));

@@ -46,6 +46,9 @@ struct StormReadings {
     size_t later_rounds_failed = 0; // failed creates in rounds after the first
     double idle_cpu_pct = 0;
     double idle_cpu_tick_pct = 0; // one clock tick of idle_cpu_pct: its resolution
+    // The same window before the creates, sfd started and no guest: the
+    // machine's own idle load, measured in the same run.
+    std::optional<double> idle_cpu_pct_before;
     // The daemon's own process tree (sfd and its workers), when sf-bench started it:
     std::optional<double> sfd_cpu_pct; // over the same window as idle_cpu_pct
     double sfd_cpu_tick_pct = 0;       // one clock tick of sfd_cpu_pct
@@ -77,10 +80,11 @@ struct StormSummary {
     // One clock tick of idle_cpu_pct (/proc/stat's resolution over the window):
     // a figure below it is "< this", not the number.
     double idle_cpu_tick_pct = 0;
-    // Not in the JSON: sfd's own figures (server side times and its process
-    // tree's CPU use), less disturbed by other load on the host.
+    std::optional<double> idle_cpu_pct_before; // the same window before the creates (no guest)
+    std::optional<double> sfd_cpu_pct;         // sfd's process tree alone, over idle_cpu_pct's window
+    // Not in the JSON: sfd's own server side times, less disturbed by other
+    // load on the host.
     double server_median_ms = 0, server_p99_ms = 0;
-    std::optional<double> sfd_cpu_pct;
     double sfd_cpu_tick_pct = 0;
     std::optional<StoreFigures> store; // when sfd reported its store after the storm
 };
@@ -91,7 +95,8 @@ StormSummary summarize_storm(const std::vector<StormSample>& samples, const Stor
 // median_ms, p99_ms, last_ms, max_ms, total_s, destroy_s and
 // destroy_ms_per_guest (the first round's destroys), idle_cpu_pct,
 // idle_cpu_tick_pct (all numbers; idle_cpu_pct below idle_cpu_tick_pct means
-// "under one tick"), later_rounds_failed, and the memory keys of
+// "under one tick"), idle_cpu_pct_before and sfd_cpu_pct (null when not
+// measured: no window before, or not our sfd), later_rounds_failed, and the memory keys of
 // add_memory_json (mem_per_guest_kib, its parts and spread); with store
 // figures also store_backend (a string), store_record_ms_mean and store_share.
 nlohmann::json to_json(const StormSummary& summary);

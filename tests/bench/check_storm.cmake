@@ -62,7 +62,7 @@ set(keys n created failed first_ms median_ms p99_ms last_ms max_ms total_s destr
     sfd_pss_kib_per_guest slab_kib_per_guest sunreclaim_kib_per_guest page_tables_kib_per_guest
     sec_page_tables_kib_per_guest kernel_stack_kib_per_guest vmalloc_kib_per_guest percpu_kib_per_guest
     unexplained_kib_per_guest unexplained_kib_per_guest_min unexplained_kib_per_guest_max)
-set(nullable_keys kvm_slab_kib_per_guest)
+set(nullable_keys kvm_slab_kib_per_guest idle_cpu_pct_before sfd_cpu_pct)
 set(string_keys)
 if(KIND STREQUAL "container")
   list(APPEND keys bare_runtime_runs bare_runtime_failed bare_runtime_median_ms bare_runtime_p90_ms

@@ -122,7 +122,14 @@ TEST(StormSummary, Figures) {
     EXPECT_DOUBLE_EQ(s.total_s, 2.5);
     EXPECT_DOUBLE_EQ(s.server_median_ms, 24.5);
     readings.destroy_s = 0.5;
+    readings.idle_cpu_pct_before = 0.75;
+    readings.sfd_cpu_pct = 0.25;
     const nlohmann::json j = to_json(summarize_storm(samples_of(ms), readings));
+    EXPECT_DOUBLE_EQ(j["idle_cpu_pct_before"].get<double>(), 0.75);
+    EXPECT_DOUBLE_EQ(j["sfd_cpu_pct"].get<double>(), 0.25);
+    EXPECT_NE(format_text(summarize_storm(samples_of(ms), readings), true)
+                  .find("the same window before the creates (sfd up, no guest): 0.75"),
+              std::string::npos);
     EXPECT_DOUBLE_EQ(j["destroy_s"].get<double>(), 0.5);
     EXPECT_DOUBLE_EQ(j["destroy_ms_per_guest"].get<double>(), 5); // 0.5 s over 100 created
 }
@@ -215,7 +222,8 @@ TEST(StormSummary, JsonHasExactlyTheKeysAsNumbers) {
                                         "unexplained_kib_per_guest",
                                         "unexplained_kib_per_guest_min",
                                         "unexplained_kib_per_guest_max"};
-    const std::vector<std::string> nullable{"sfd_pss_kib_per_guest", "kvm_slab_kib_per_guest"};
+    const std::vector<std::string> nullable{"sfd_pss_kib_per_guest", "kvm_slab_kib_per_guest",
+                                            "idle_cpu_pct_before", "sfd_cpu_pct"};
     EXPECT_EQ(j.size(), keys.size() + nullable.size());
     for (const std::string& key : keys) {
         ASSERT_TRUE(j.contains(key)) << key;

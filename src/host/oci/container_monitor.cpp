@@ -8,8 +8,6 @@
 #include "host/worker_api.h"
 
 #include <fcntl.h>
-
-#include <algorithm>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -20,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
