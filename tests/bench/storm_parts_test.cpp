@@ -159,7 +159,8 @@ TEST(StormSummary, DaemonFigures) {
     EXPECT_NE(format_text(s).find("sfd and its workers alone: 0.25 %"), std::string::npos) << format_text(s);
     EXPECT_NE(format_text(s).find("sfd and its workers, PSS: 100.0 KiB"), std::string::npos)
         << format_text(s);
-    EXPECT_EQ(to_json(s).size(), 28u); // the CPU figure is not in the JSON
+    EXPECT_EQ(to_json(s).size(), 32u);
+    EXPECT_DOUBLE_EQ(to_json(s)["sfd_cpu_pct"].get<double>(), 0.25);
     EXPECT_DOUBLE_EQ(to_json(s)["sfd_pss_kib_per_guest"].get<double>(), 100);
 }
 
@@ -266,7 +267,7 @@ TEST(StormSummary, StoreShareOverTheStormsRecords) {
     EXPECT_DOUBLE_EQ(s.store->record_ms_mean, 0.125);
     EXPECT_DOUBLE_EQ(s.store->share, 0.0625); // of the median, 2 ms
     nlohmann::json j = to_json(s);
-    EXPECT_EQ(j.size(), 31u); // 28 and the store's 3
+    EXPECT_EQ(j.size(), 35u); // 32 and the store's 3
     EXPECT_EQ(j["store_backend"], "mem");
     EXPECT_DOUBLE_EQ(j["store_record_ms_mean"].get<double>(), 0.125);
     EXPECT_DOUBLE_EQ(j["store_share"].get<double>(), 0.0625);
