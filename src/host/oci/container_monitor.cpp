@@ -336,7 +336,7 @@ void ContainerMonitor::destroy(uint64_t id, const std::function<void()>& then) {
         // child, so its pid cannot be reused meanwhile; the SIGKILL is for
         // an init the runtime failed to kill.
         ::kill(init, SIGKILL);
-        reaping_[init] = then;
+        commands_[init] = [then](int) { then(); };
     };
     if (c->phase == Phase::Ended) return forget(0);
     c->destroying = true;
@@ -421,10 +421,6 @@ void ContainerMonitor::on_child_signal() {
             const uint64_t id = init->second;
             inits_.erase(init);
             if (Container* c = find(id)) init_ended(*c, status);
-        } else if (auto destroyed = reaping_.find(pid); destroyed != reaping_.end()) {
-            std::function<void()> then = std::move(destroyed->second);
-            reaping_.erase(destroyed);
-            then();
         } else if (detached_runs_ > 0) {
             // Perhaps the init of a `run --detach` still under way, which
             // ended before its runtime did: created() looks here.

@@ -103,10 +103,10 @@ class ContainerMonitor {
     OciRuntime runtime_;
     UniqueFd epoll_, signals_, listener_, control_;
     std::map<uint64_t, Container> containers_;
-    std::map<pid_t, Done> commands_;  // runtime commands under way
+    // Children whose end is awaited: runtime commands under way, and the
+    // inits of destroyed containers not reaped yet.
+    std::map<pid_t, Done> commands_;
     std::map<pid_t, uint64_t> inits_; // containers' init processes
-    // Inits of destroyed containers not reaped yet, and what to do when they are.
-    std::map<pid_t, std::function<void()>> reaping_;
     // While `run --detach` commands are under way: children reaped that were
     // neither (an init that ended before its runtime; cleared when none is).
     // An entry counts for a run only if it was reaped after that run's
