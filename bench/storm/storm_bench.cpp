@@ -245,15 +245,23 @@ size_t count_created(const std::vector<StormSample>& samples) {
         std::count_if(samples.begin(), samples.end(), [](const StormSample& s) { return s.created; }));
 }
 
-// The memory after settling, then CPU use over the window; false if interrupted.
-// The machine's CPU use over o.cpu_seconds, before the creates (no guest yet); nullopt if interrupted.
-Result<std::optional<double>> measure_cpu_before(const StormOptions& o) {
+// The machine's CPU use over a window, and that window's clock tick and length.
+struct CpuWindow {
+    double pct = 0, tick_pct = 0, seconds = 0;
+};
+
+// CPU use over `seconds` from now; nullopt if interrupted.
+Result<std::optional<CpuWindow>> cpu_window(double seconds) {
+    const auto start = std::chrono::steady_clock::now();
     SF_TRY_ASSIGN(CpuTimes before, read_cpu_times());
-    if (!pause_for(o.cpu_seconds)) return std::optional<double>();
+    if (!pause_for(seconds)) return std::optional<CpuWindow>();
     SF_TRY_ASSIGN(CpuTimes after, read_cpu_times());
-    return std::optional<double>(cpu_use_pct(before, after));
+    return std::optional<CpuWindow>(
+        CpuWindow{cpu_use_pct(before, after), cpu_tick_pct(before, after),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
 }
 
+// The memory after settling, then CPU use over the window; false if interrupted.
 Result<bool> measure_idle(const StormOptions& o, const Target& target, StormReadings& readings,
                           MemoryRound& round) {
     if (!pause_for(o.settle_seconds)) return false;
@@ -261,17 +269,14 @@ Result<bool> measure_idle(const StormOptions& o, const Target& target, StormRead
     const std::optional<TreeUsage> tree_before = sfd_usage(target);
     if (ProgressBar::stderr_is_tty())
         fmt::print(stderr, "sf-bench storm: measuring idle CPU over {:g} s\n", o.cpu_seconds);
-    const auto start = std::chrono::steady_clock::now();
-    SF_TRY_ASSIGN(CpuTimes before, read_cpu_times());
-    if (!pause_for(o.cpu_seconds)) return false;
-    SF_TRY_ASSIGN(CpuTimes after, read_cpu_times());
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    readings.idle_cpu_pct = cpu_use_pct(before, after);
-    readings.idle_cpu_tick_pct = cpu_tick_pct(before, after);
+    SF_TRY_ASSIGN(const std::optional<CpuWindow> window, cpu_window(o.cpu_seconds));
+    if (!window) return false;
+    readings.idle_cpu_pct = window->pct;
+    readings.idle_cpu_tick_pct = window->tick_pct;
     const std::optional<TreeUsage> tree_after = sfd_usage(target);
     if (tree_before && tree_after) {
-        readings.sfd_cpu_pct = tree_cpu_pct(*tree_before, *tree_after, seconds);
-        readings.sfd_cpu_tick_pct = tree_tick_pct(seconds);
+        readings.sfd_cpu_pct = tree_cpu_pct(*tree_before, *tree_after, window->seconds);
+        readings.sfd_cpu_tick_pct = tree_tick_pct(window->seconds);
     }
     return true;
 }
@@ -394,8 +399,9 @@ Result<StormRun> run_storm_once(const StormOptions& o) {
     SF_TRY_ASSIGN(Target target, reach_sfd(o));
     StormRun run;
     if (!pause_for(o.settle_seconds)) return run; // interrupted before the first create
-    SF_TRY_ASSIGN(run.readings.idle_cpu_pct_before, measure_cpu_before(o));
-    if (!run.readings.idle_cpu_pct_before) return run;
+    SF_TRY_ASSIGN(const std::optional<CpuWindow> before, cpu_window(o.cpu_seconds)); // no guest yet
+    if (!before) return run;
+    run.readings.idle_cpu_pct_before = before->pct;
     MemoryRound first;
     SF_TRY_ASSIGN(first.before, read_memory(target));
     run.readings.store_before = read_store(target);
