@@ -38,11 +38,17 @@ class Sitting:
     def entry(self, name):
         return self.entries.get(name)
 
-    def result(self, name):
-        """NAME's JSON, or None (said in the output) when it did not run or failed."""
+    def ran(self, name):
+        """Whether NAME ran and succeeded; if not, it is said in the output."""
         entry = self.entries.get(name)
         if entry is None or entry["status"] != 0:
             self.missing.append((name, "not run" if entry is None else f"exit status {entry['status']}"))
+            return False
+        return True
+
+    def result(self, name):
+        """NAME's JSON, or None (said in the output) when it did not run or failed."""
+        if not self.ran(name):
             return None
         try:
             with open(os.path.join(self.path, name + ".json"), encoding="utf-8") as f:
@@ -52,9 +58,8 @@ class Sitting:
             return None
 
     def text(self, name):
-        entry = self.entries.get(name)
-        if entry is None or entry["status"] != 0:
-            self.missing.append((name, "not run" if entry is None else f"exit status {entry['status']}"))
+        """NAME's text output (a script's), or None as result() does."""
+        if not self.ran(name):
             return None
         with open(os.path.join(self.path, name + ".txt"), encoding="utf-8") as f:
             return f.read()
