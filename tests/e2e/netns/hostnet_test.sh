@@ -6,14 +6,8 @@
 set -u
 hostnet=$1
 [[ -n "${SF_TESTNS:-}" ]] || { echo "SKIPPED: run me under scripts/testns"; exit 77; }
-for tool in ping nc curl; do
-  command -v $tool >/dev/null || { echo "SKIPPED: $tool not installed"; exit 77; }
-done
-failures=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
+need_tools ping nc curl
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 "$hostnet" --tap sfhn0 --host-address 10.79.0.1/24 >"$log" 2>&1 &
@@ -30,4 +24,4 @@ kill -TERM $pid
 wait $pid
 check "SIGTERM: status 0" test $? -eq 0
 check "counters printed" grep -q 'icmp echo replies 3' "$log"
-[[ $failures -eq 0 ]] || { cat "$log"; echo "$failures failures"; exit 1; }
+finish "$log"

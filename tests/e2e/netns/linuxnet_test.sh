@@ -8,14 +8,8 @@
 set -u
 linuxnet=$1
 [[ -n "${SF_TESTNS:-}" ]] || { echo "SKIPPED: run me under scripts/testns"; exit 77; }
-for tool in ping nc curl ip; do
-  command -v $tool >/dev/null || { echo "SKIPPED: $tool not installed"; exit 77; }
-done
-failures=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
+need_tools ping nc curl ip
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 "$linuxnet" --interface sflx1 --address 10.79.0.2/24 >"$log" 2>&1 &
@@ -47,4 +41,4 @@ check "counters printed" grep -q 'udp echoed 1 (send failed 0)' "$log"
 # The kernel dismantles a namespace (and its veth pair) asynchronously: wait up to 5 s.
 for _ in $(seq 100); do ip link show sflx0 >/dev/null 2>&1 || break; sleep 0.05; done
 check "the veth pair went with its namespace" sh -c "! ip link show sflx0 >/dev/null 2>&1"
-[[ $failures -eq 0 ]] || { cat "$log"; echo "$failures failures"; exit 1; }
+finish "$log"

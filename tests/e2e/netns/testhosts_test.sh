@@ -7,14 +7,8 @@
 set -u
 th=$1
 [[ $(id -u) -eq 0 ]] || { echo "SKIPPED: needs root"; exit 77; }
-for tool in ip tc nc ping ss; do
-  command -v "$tool" >/dev/null || { echo "SKIPPED: $tool not found (scripts/deps)"; exit 77; }
-done
-failures=0
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
+need_tools ip tc nc ping ss
 P=sfth-test-$$
 tmp=$(mktemp -d)
 trap '"$th" down --name "$P" >/dev/null 2>&1; ip netns del "$P-guest" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -208,4 +202,4 @@ check "run without a command: 2" test $? -eq 2
 "$th" --help | grep -q 'testhosts run'
 check "--help" test $? -eq 0
 
-[[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }
+finish

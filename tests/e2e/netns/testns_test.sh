@@ -5,11 +5,7 @@
 set -u
 testns=$1
 [[ $(id -u) -eq 0 ]] || { echo "SKIPPED: needs root"; exit 77; }
-failures=0
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/checks.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Each command notes its namespace's name, so that the end checks those
@@ -50,4 +46,4 @@ check "--help" test $? -eq 0
 echo "$name" >>"$tmp/names"
 left_behind() { while read -r ns; do [[ -e "/run/netns/$ns" ]] && echo "$ns"; done <"$tmp/names"; }
 check "5 namespaces made, none left behind" test "$(wc -l <"$tmp/names")" -eq 5 -a -z "$(left_behind)"
-[[ $failures -eq 0 ]] || { echo "$failures failures"; exit 1; }
+finish
