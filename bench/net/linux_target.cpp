@@ -72,17 +72,4 @@ Result<void> LinuxTarget::wait_until_in_own_namespace() {
     return error("sf-linuxnet did not enter a namespace of its own within 5 s\n{}", process_->log_tail(5));
 }
 
-bool LinuxTarget::alive(std::string& why) {
-    if (process_->running()) return true;
-    why = fmt::format("sf-linuxnet {}\n{}", process_->stop(), process_->log_tail(10));
-    return false;
-}
-
-LinuxTarget::~LinuxTarget() {
-    if (process_) process_->stop();
-    process_.reset();
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-}
-
 } // namespace sf::bench

@@ -11,7 +11,7 @@
 // The destructor stops sf-linuxnet; its namespace and the pair go with it.
 #pragma once
 
-#include "bench/common/child_process.h"
+#include "bench/net/net_targets.h"
 
 #include "common/result.h"
 
@@ -27,23 +27,13 @@ struct LinuxTargetOptions {
     std::string host_address = "10.79.0.1/24"; // sf-linuxnet answers at the next address
 };
 
-class LinuxTarget {
+class LinuxTarget : public BaselineProcess {
   public:
     static Result<std::unique_ptr<LinuxTarget>> start(const LinuxTargetOptions& options);
-    ~LinuxTarget();
-    LinuxTarget(const LinuxTarget&) = delete;
-    LinuxTarget& operator=(const LinuxTarget&) = delete;
-
-    uint32_t ip() const { return ip_; }
-    bool alive(std::string& why);
 
   private:
-    LinuxTarget() = default;
+    LinuxTarget() : BaselineProcess("sf-linuxnet") {}
     Result<void> wait_until_in_own_namespace();
-
-    std::string dir_;
-    std::unique_ptr<ChildProcess> process_;
-    uint32_t ip_ = 0;
 };
 
 } // namespace sf::bench

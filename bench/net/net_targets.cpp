@@ -87,13 +87,13 @@ Result<std::unique_ptr<HostTarget>> HostTarget::start(const HostTargetOptions& o
     return t;
 }
 
-bool HostTarget::alive(std::string& why) {
+bool BaselineProcess::alive(std::string& why) {
     if (process_->running()) return true;
-    why = fmt::format("sf-hostnet {}\n{}", process_->stop(), process_->log_tail(10));
+    why = fmt::format("{} {}\n{}", name_, process_->stop(), process_->log_tail(10));
     return false;
 }
 
-HostTarget::~HostTarget() {
+BaselineProcess::~BaselineProcess() {
     if (process_) process_->stop();
     process_.reset();
     std::error_code ec;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sf::bench {
@@ -60,22 +61,34 @@ struct HostTargetOptions {
     std::string host_address = "10.78.0.1/24"; // the stack answers at the next address
 };
 
-class HostTarget {
+// A baseline program the benchmark runs as its child (sf-hostnet,
+// sf-linuxnet): the process, its temporary directory (its log) and the
+// address it answers at. The destructor stops it and removes the directory.
+class BaselineProcess {
   public:
-    static Result<std::unique_ptr<HostTarget>> start(const HostTargetOptions& options);
-    ~HostTarget();
-    HostTarget(const HostTarget&) = delete;
-    HostTarget& operator=(const HostTarget&) = delete;
+    ~BaselineProcess();
+    BaselineProcess(const BaselineProcess&) = delete;
+    BaselineProcess& operator=(const BaselineProcess&) = delete;
 
     uint32_t ip() const { return ip_; }
+    // Whether it still runs; if not, how it ended and its log tail in `why`.
     bool alive(std::string& why);
 
-  private:
-    HostTarget() = default;
+  protected:
+    explicit BaselineProcess(std::string name) : name_(std::move(name)) {}
 
+    std::string name_; // the program's, for messages
     std::string dir_;
     std::unique_ptr<ChildProcess> process_;
     uint32_t ip_ = 0;
+};
+
+class HostTarget : public BaselineProcess {
+  public:
+    static Result<std::unique_ptr<HostTarget>> start(const HostTargetOptions& options);
+
+  private:
+    HostTarget() : BaselineProcess("sf-hostnet") {}
 };
 
 // Waits until `ip` answers an ICMP echo (up to ~5 s).
